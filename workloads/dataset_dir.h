@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "harness/progress_meter.h"
 #include "workloads/dataset.h"
 
 namespace feedbench {
@@ -69,19 +70,12 @@ std::filesystem::path DefaultDatasetDir(const std::filesystem::path& root, const
 // blocks, plus LMDB page and B-tree overhead): what the free-space check asks for.
 uint64_t EstimateDiskBytes(const DatasetSpec& spec, Layout layout, uint64_t block_bytes);
 
-// Progress callback: samples and bytes written so far, out of the totals. Called from one thread.
-struct GenerateProgress {
-  uint64_t samples_done = 0, samples_total = 0;
-  uint64_t bytes_done = 0, bytes_total = 0;
-  double elapsed_sec = 0;
-};
-
 struct EnsureOptions {
   int threads = 0;  // generation threads; 0 = hardware concurrency (at least 2: I/O overlaps)
   // Progress meter on stderr: shown only when stderr is a terminal and this is true.
   bool progress = true;
-  // Called about every 200 ms during generation (in addition to the meter), e.g. by tests.
-  std::function<void(const GenerateProgress&)> on_progress;
+  // Called about every 200 ms during generation and once at the end, on the meter's thread.
+  std::function<void(const ProgressSnapshot&)> on_progress;
 };
 
 struct EnsureResult {
@@ -117,7 +111,7 @@ size_t RemoveDataset(const std::filesystem::path& dir);
 // sample as "sample 17 (<path or key>): <what>", or nullopt. `threads` 0 = auto.
 std::optional<std::string> VerifyDataset(
     const std::filesystem::path& dir, int threads = 0,
-    const std::function<void(const GenerateProgress&)>& on_progress = {});
+    const std::function<void(const ProgressSnapshot&)>& on_progress = {});
 
 // Holds a lock on a dataset directory (flock on the directory itself) while alive. Exclusive for
 // generation and removal, shared for reading. Note that flock conflicts between two open

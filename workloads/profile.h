@@ -5,7 +5,8 @@
 // result is a JSON document users commit and replay without the data: its "spec" is a DatasetSpec
 // with a histogram size distribution (readable by ParseSizeSpec("histogram:FILE") and by
 // `dataset create --spec FILE`). Histogram buckets are log-linear: 8 per power of two, so a bucket
-// spans at most 12.5% of its lower bound. Regular files only; symlinks are not followed.
+// spans at most 12.5% of its lower bound; each is narrowed to the smallest and largest size seen
+// in it. Regular files only; symlinks are not followed.
 #pragma once
 
 #include <cstdint>

@@ -58,7 +58,8 @@ struct ReaderResult {
   double consumer_wait_sec = 0;  // time the consumer waited for a batch
   double compute_sec = 0;        // batches x compute_ms_per_batch
   double au_pct = 0;             // 100 x compute_sec / wall_sec
-  uint64_t content_digest = 0;   // sum of SampleDigest over every sample read (all epochs)
+  // Sum of SampleDigest over every sample read (all epochs); stands for the content when verify.
+  uint64_t content_digest = 0;
   // First bad sample when verify is on: "sample 17 (<path or key>): <what>". The run stops early.
   std::optional<std::string> verify_error;
 };

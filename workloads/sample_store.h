@@ -42,10 +42,15 @@ class SampleStore {
 std::unique_ptr<SampleStore> OpenFilesStore(const std::filesystem::path& root,
                                             const DatasetSpec& spec);
 
+// How an LMDB store will be read. kRandom opens the environment with MDB_NORDAHEAD (the kernel's
+// readahead would fetch neighbouring records nobody asked for), kSequential keeps readahead.
+enum class LmdbAccess { kRandom, kSequential };
+
 // The LMDB environment of an lmdb dataset directory, opened read-only (MDB_RDONLY, MDB_NOTLS so a
-// cursor's transaction may be reset and renewed). Closing the store unmaps the environment.
+// cursor's transaction may be reset and renewed). Destroying the store closes and unmaps the
+// environment (needed before a cache drop: mapped pages survive it).
 std::unique_ptr<SampleStore> OpenLmdbStore(const std::filesystem::path& dataset_dir,
-                                           const DatasetSpec& spec);
+                                           const DatasetSpec& spec, LmdbAccess access);
 
 // Big-endian 8-byte key of sample `index`: LMDB's byte order equals sample order.
 std::string LmdbKey(uint64_t index);

@@ -1,9 +1,9 @@
 // tmpfs staging: a files-layout dataset copied into memory (/dev/shm by default) for a run.
 //
-// A TmpfsStaging owns a directory feedbench-stage-<pid>-<spec hash> under the tmpfs directory and
-// removes it when destroyed, when the process gets SIGINT or SIGTERM (a signal-safe cleanup list:
-// the handler removes every live staging with only async-signal-safe calls, then re-raises the
-// signal with the default action), and on failure half-way through the copy. Before copying it
+// A TmpfsStaging owns a directory feedbench-stage-<pid>-<n>-<spec hash> under the tmpfs directory
+// and removes it when destroyed, when the process gets SIGINT or SIGTERM (a signal-safe cleanup
+// list: the handler removes every live staging with only async-signal-safe calls, then re-raises
+// the signal with the default action), and on failure half-way through the copy. Before copying it
 // checks that the data fits: MemAvailable from /proc/meminfo and the tmpfs free space must each
 // exceed the dataset's bytes plus a margin (64 MiB or 5%, the larger). Not copyable; not
 // thread-safe; at most 64 stagings alive per process.
