@@ -110,7 +110,8 @@ struct Sampler::State {
   std::optional<std::string> thread_error;
 
   std::mutex wait_mutex;
-  std::condition_variable_any wake;
+  std::condition_variable wake;
+  bool stopping = false;  // guarded by wait_mutex
   std::jthread thread;
 
   // Reads and parses diskstats into `snapshot`. Throws EnvironmentError on failure.
@@ -157,13 +158,19 @@ struct Sampler::State {
   }
 
   void Run(std::stop_token stop) {
+    // One stop callback for the thread's life rather than one per wait (condition_variable_any's
+    // stop_token overload registers one on every wait: measurable at short intervals).
+    const std::stop_callback on_stop(stop, [this] {
+      std::lock_guard lock(wait_mutex);
+      stopping = true;
+      wake.notify_all();
+    });
     const auto interval = options.interval;
     for (int64_t k = 1;; ++k) {
       {
         std::unique_lock lock(wait_mutex);
-        wake.wait_until(lock, stop, start_time + k * interval, [] { return false; });
+        if (wake.wait_until(lock, start_time + k * interval, [this] { return stopping; })) return;
       }
-      if (stop.stop_requested()) return;
       try {
         TakeSample();
       } catch (const std::exception& e) {
