@@ -53,13 +53,7 @@ class RunCommandTest : public ::testing::Test {
   }
 
   testing::CommandResult Feedbench(const std::string& args) {
-    return RunCommand(fmt("cd {} && {} {}", ShellQuote(dir_.string()), FEEDBENCH_BINARY, args));
-  }
-  static std::string fmt(const char* pattern, const std::string& a, const std::string& b,
-                         const std::string& c) {
-    std::string out = pattern;
-    for (const std::string* s : {&a, &b, &c}) out.replace(out.find("{}"), 2, *s);
-    return out;
+    return RunCommand("cd " + ShellQuote(dir_.string()) + " && " + FEEDBENCH_BINARY + " " + args);
   }
 
   fs::path dir_;
