@@ -33,9 +33,10 @@ void InitializeOnce() {
   static std::once_flag once;
   std::call_once(once, [] {
     // Google Benchmark reads its own flags from argv; give it none so ours stay ours.
+    // It keeps argv[0] (the "executable" of the context), so the storage must outlive the run.
+    static char name[] = "feedbench";
+    static char* argv[] = {name, nullptr};
     int argc = 1;
-    char name[] = "feedbench";
-    char* argv[] = {name, nullptr};
     benchmark::Initialize(&argc, argv);
   });
 }
