@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   AddRunCommand(app, action);
   AddMonitorCommand(app, action);
   AddDevicesCommand(app, action);
+  AddDatasetCommand(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
