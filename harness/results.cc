@@ -59,7 +59,10 @@ std::vector<WorkloadSummary> SummarizeResults(const json& results) {
     const std::string name = WorkloadNameOf(entry);
     auto it = std::find_if(out.begin(), out.end(), [&](const auto& s) { return s.name == name; });
     if (it == out.end()) {
-      out.push_back(WorkloadSummary{.name = name, .kind = kinds.contains(name) ? kinds[name] : "reader"});
+      WorkloadSummary summary;
+      summary.name = name;
+      summary.kind = kinds.contains(name) ? kinds[name] : "reader";
+      out.push_back(std::move(summary));
       it = out.end() - 1;
     }
     ++it->repetitions;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <set>
 
 #include "harness/atomic_file.h"
 #include "harness/data_dir.h"
@@ -149,7 +150,9 @@ SuiteRunOutput RunSuite(const Suite& suite, const RunRequest& request) {
       fmt::print(stderr, "feedbench: dataset {} ({} samples, {}) in {}\n", LayoutName(layout),
                  spec.samples, DescribeSizes(spec.sizes), dir.string());
     }
-    const EnsureResult ensured = EnsureDataset(dir, spec, layout, {.progress = !request.quiet});
+    EnsureOptions ensure_options;
+    ensure_options.progress = !request.quiet;
+    const EnsureResult ensured = EnsureDataset(dir, spec, layout, ensure_options);
     datasets_json.push_back({{"layout", LayoutName(layout)},
                              {"dir", dir.string()},
                              {"reused", ensured.reused},
@@ -184,8 +187,10 @@ SuiteRunOutput RunSuite(const Suite& suite, const RunRequest& request) {
     const SuiteWorkload& w = selected[i];
     const Layout layout = ParseLayout(w.layout, "layout");
     if (!cleanup.prepared.contains(layout)) {
-      cleanup.prepared[layout] = std::make_unique<PreparedDataset>(
-          dataset_dirs.at(DatasetLayoutFor(w)), layout, StagingOptions{.tmpfs_dir = request.tmpfs_dir});
+      StagingOptions staging;
+      staging.tmpfs_dir = request.tmpfs_dir;
+      cleanup.prepared[layout] =
+          std::make_unique<PreparedDataset>(dataset_dirs.at(DatasetLayoutFor(w)), layout, staging);
     }
     PreparedDataset* dataset = cleanup.prepared[layout].get();
     WorkloadOptions options;
