@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   AddRunCommand(app, action);
   AddMonitorCommand(app, action);
   AddDevicesCommand(app, action);
+  AddCompareCommand(app, action);
+  AddBaselineCommand(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
