@@ -33,12 +33,16 @@ const json& Require(const json& parent, std::string_view key, json::value_t type
   return *it;
 }
 
-// Fields of a fingerprint that change while the hardware and software stay the same.
-bool IsVolatileKey(std::string_view key) {
-  constexpr std::array<std::string_view, 6> kExact = {"hostname", "host_name", "host",
-                                                      "date",     "timestamp", "boot_id"};
+// Fields of a fingerprint that change while the hardware and software stay the same, or that
+// differ between identical nodes of one profile: host names, dates, free memory, load, and the
+// identity of the device (kernel name such as nvme0n1, serial, WWID, UUID, major:minor).
+bool IsVolatileKey(std::string_view parent_path, std::string_view key) {
+  constexpr std::array<std::string_view, 12> kExact = {
+      "hostname", "host_name", "host", "date", "timestamp",   "boot_id",
+      "serial",   "wwid",      "wwn",  "uuid", "major_minor", "mountpoint"};
   constexpr std::array<std::string_view, 4> kParts = {"free", "available", "uptime", "load_avg"};
   if (std::find(kExact.begin(), kExact.end(), key) != kExact.end()) return true;
+  if (parent_path == "device" && key == "name") return true;
   return std::any_of(kParts.begin(), kParts.end(),
                      [&](std::string_view part) { return key.find(part) != key.npos; });
 }
@@ -56,7 +60,7 @@ void Differences(const json& a, const json& b, const std::string& path,
     for (const auto& [k, v] : a.items()) keys.insert(k);
     for (const auto& [k, v] : b.items()) keys.insert(k);
     for (const std::string& k : keys) {
-      if (IsVolatileKey(k)) continue;
+      if (IsVolatileKey(path, k)) continue;
       Differences(a.value(k, json()), b.value(k, json()), path.empty() ? k : path + "." + k, out);
     }
     return;

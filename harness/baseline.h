@@ -74,7 +74,8 @@ void WriteBaselineFile(const std::filesystem::path& path, const Baseline& baseli
 
 // The fingerprint fields that differ, one "key: baseline value → this run's value" line each;
 // empty when they match. Compares every field of {"machine": …, "device": …} recursively except
-// ones that change without the hardware changing (host name, dates, free memory, load).
+// ones that change without the hardware changing or differ between identical nodes of a profile
+// (host name, dates, free memory, load; device name, serial, WWID, UUID, major:minor).
 // Stand-in until harness/fingerprint.h provides FingerprintDifferences; callers use only this.
 std::vector<std::string> FingerprintMismatches(const nlohmann::json& baseline_machine,
                                                const nlohmann::json& baseline_device,

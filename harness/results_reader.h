@@ -12,6 +12,9 @@
 // /manual_time, /real_time, /process_time), so a workload keeps its name when its repetition count
 // changes.
 //
+// Google Benchmark writes a non-finite counter as a bare NaN, Infinity or -Infinity, which is not
+// JSON; ReadResultsFile reads those as null, and a null counter is "not measured" (absent).
+//
 // Pure parsing plus one reading function; thread-safe. Errors are UsageError naming the file and
 // the key, and what was expected.
 #pragma once
@@ -71,6 +74,10 @@ struct ResultsFile {
 
 // "files/random/iterations:1/repeats:5/manual_time" → "files/random".
 std::string WorkloadNameFromRunName(std::string_view run_name);
+
+// Replaces the bare tokens NaN, -NaN, Infinity and -Infinity outside JSON strings by null, so
+// that Google Benchmark's output parses as JSON.
+std::string NonFiniteToNull(std::string_view text);
 
 // Parses a results document; `source` names it in errors. Throws UsageError when the document is
 // not Google Benchmark JSON with a feedbench context of kResultsSchemaVersion, or has no

@@ -111,6 +111,25 @@ TEST(ResultsReader, ClassifiesContaminatedVerifyAndOtherFailures) {
   EXPECT_EQ(r.Problems().size(), 3u);
 }
 
+TEST(ResultsReader, NonFiniteCountersAsGoogleBenchmarkWritesThemReadAsAbsent) {
+  EXPECT_EQ(NonFiniteToNull(
+                R"({"a": NaN, "b": "NaN \"Infinity\"", "c": -Infinity, "d": [Infinity, -NaN]})"),
+            R"({"a": null, "b": "NaN \"Infinity\"", "c": null, "d": [null, null]})");
+  ScratchDir dir;
+  std::string text = ReadText(GateFixture("rerun.json"));
+  const std::string key = "\"r_await_ms\": ";
+  const auto at = text.find(key);  // the first repetition of files/sequential
+  ASSERT_NE(at, std::string::npos);
+  const auto end = text.find(',', at);
+  text.replace(at + key.size(), end - at - key.size(), "NaN");
+  testing::WriteText(dir / "nan.json", text);
+  const ResultsFile r = ReadResultsFile(dir / "nan.json");
+  const WorkloadResults& w = *r.Find("files/sequential");
+  EXPECT_FALSE(w.repetitions[0].counters.contains("r_await_ms"));
+  EXPECT_TRUE(w.repetitions[0].counters.contains("samples_per_second"));
+  EXPECT_EQ(w.Values("r_await_ms").size(), 4u);
+}
+
 TEST(ResultsReader, AcceptsTheFeedbenchContextAsAJsonString) {
   // Google Benchmark's AddCustomContext stores strings.
   nlohmann::json j = ReadJson(GateFixture("rerun.json"));

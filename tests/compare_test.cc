@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <functional>
+#include <random>
 
 #include "harness/compare_report.h"
 #include "harness/errors.h"
@@ -159,6 +160,55 @@ TEST(JudgeMetric, RegressionBeyondThreeSigmaIsReportedEvenOnANoisyBaseline) {
   EXPECT_EQ(c.verdict, Verdict::kRegressed);
 }
 
+// A seeded simulation of the rule on normally distributed repetitions (Box–Muller over mt19937,
+// whose output the standard fixes, so the draws are the same everywhere). Each trial: a baseline
+// history of 5 runs × 5 repetitions and a current run of 5, every run with its own offset
+// (run-to-run σ 1%) and repetitions around it (within-run σ 2%): a noisy but gateable system.
+class GateSimulation {
+ public:
+  explicit GateSimulation(unsigned seed) : rng_(seed) {}
+
+  // Fraction of `trials` judged REGRESSED when the current run's true level is `level` (1 = same).
+  double RegressedFraction(double level, int trials) {
+    int regressed = 0;
+    for (int t = 0; t < trials; ++t) {
+      std::vector<V> history;
+      for (int run = 0; run < 5; ++run) history.push_back(Run(1.0));
+      const auto c = JudgeMetric(MetricSamples{history, Run(level)}, Throughput(), 0.05, 0.01);
+      if (c.verdict == Verdict::kRegressed) ++regressed;
+    }
+    return static_cast<double>(regressed) / trials;
+  }
+
+ private:
+  double Normal() {
+    const double u1 = (static_cast<double>(rng_()) + 1) / (static_cast<double>(rng_.max()) + 2);
+    const double u2 = (static_cast<double>(rng_()) + 1) / (static_cast<double>(rng_.max()) + 2);
+    return std::sqrt(-2 * std::log(u1)) * std::cos(2 * M_PI * u2);
+  }
+  V Run(double level) {
+    const double run_level = 1000 * level * (1 + 0.01 * Normal());
+    V reps;
+    for (int i = 0; i < 5; ++i) reps.push_back(run_level * (1 + 0.02 * Normal()));
+    return reps;
+  }
+  std::mt19937 rng_;
+};
+
+TEST(GateSimulation, IdenticalRerunsOfANoisySystemAlmostNeverFail) {
+  GateSimulation sim(20261126);
+  const double false_alarms = sim.RegressedFraction(1.0, 2000);
+  RecordProperty("false_alarm_fraction", std::to_string(false_alarms));
+  EXPECT_LE(false_alarms, 0.005);
+}
+
+TEST(GateSimulation, ATwentyFivePercentDropIsCaught) {
+  GateSimulation sim(7);
+  const double caught = sim.RegressedFraction(0.75, 500);
+  RecordProperty("caught_fraction", std::to_string(caught));
+  EXPECT_GE(caught, 0.99);
+}
+
 TEST(CompareOptions, ToleranceFollowsTheMetricsClass) {
   CompareOptions o;
   EXPECT_DOUBLE_EQ(o.ToleranceFor(Throughput()), 0.05);
@@ -290,6 +340,8 @@ TEST_F(CompareFixtures, AnotherKernelSkipsEverythingAndListsTheDifference) {
 TEST_F(CompareFixtures, VolatileFingerprintFieldsDoNotCount) {
   current["context"]["feedbench"]["machine"]["hostname"] = "node-b";
   current["context"]["feedbench"]["machine"]["mem_available_bytes"] = 123;
+  current["context"]["feedbench"]["device"]["name"] = "vdc";  // same model, other kernel name
+  current["context"]["feedbench"]["device"]["serial"] = "S4EWNX0R123";
   const CompareReport r = CompareFiles(baseline, current, "current.json", CompareOptions{});
   EXPECT_TRUE(r.fingerprint_differences.empty());
   EXPECT_EQ(r.Count(Verdict::kSkipped), 0u);

@@ -13,8 +13,8 @@ namespace feedbench {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
 using testing::GateFixture;
+using ::testing::HasSubstr;
 using testing::Quote;
 using testing::ReadText;
 using testing::RunShell;
@@ -34,7 +34,8 @@ class StorageNodeScript : public ::testing::Test {
                        "  if [ -n \"$FAKE_RESULTS\" ]; then cp \"$FAKE_RESULTS\" \"$out\"; fi\n"
                        "  exit ${FAKE_RUN_CODE:-0}\n"
                        "fi\n"
-                       "exec " + Quote(FEEDBENCH_BINARY) + " \"$@\"\n");
+                       "exec " +
+                           Quote(FEEDBENCH_BINARY) + " \"$@\"\n");
     fs::permissions(stand_in_, fs::perms::owner_all);
     fs::create_directory(dir_ / "results");
   }
@@ -46,8 +47,8 @@ class StorageNodeScript : public ::testing::Test {
                       " RESULTS_DIR=" + Quote((dir_ / "results").string()) +
                       " GITHUB_STEP_SUMMARY=" + Quote((dir_ / "summary.md").string()) +
                       " FAKE_RUN_CODE=" + std::to_string(run_code);
-    env += " FAKE_RESULTS=" + (fixture.empty() ? std::string("''")
-                                                : Quote(GateFixture(fixture).string()));
+    env += " FAKE_RESULTS=" +
+           (fixture.empty() ? std::string("''") : Quote(GateFixture(fixture).string()));
     return RunShell(env + " " + Quote(script) + " gate " + Quote((dir_ / "data").string()) + " " +
                     Quote(baseline));
   }
