@@ -238,6 +238,19 @@ ResultsFile ParseResults(const json& document, std::string_view source) {
   return results;
 }
 
+ResultsFile WithWorkloadsReplaced(ResultsFile original, const ResultsFile& rerun) {
+  for (const WorkloadResults& w : rerun.workloads) {
+    auto it = std::find_if(original.workloads.begin(), original.workloads.end(),
+                           [&](const WorkloadResults& o) { return o.name == w.name; });
+    if (it == original.workloads.end()) {
+      original.workloads.push_back(w);
+    } else {
+      it->repetitions = w.repetitions;
+    }
+  }
+  return original;
+}
+
 ResultsFile ReadResultsFile(const std::filesystem::path& path) {
   const std::string text = NonFiniteToNull(ReadWholeFile(path));
   json document = json::parse(text, nullptr, /*allow_exceptions=*/false);

@@ -84,6 +84,12 @@ std::string NonFiniteToNull(std::string_view text);
 // repetitions.
 ResultsFile ParseResults(const nlohmann::json& document, std::string_view source);
 
+// For `feedbench run --compare --confirm`: `original` with the repetitions of every workload that
+// `rerun` has replaced by the rerun's (the confirmation is judged on the rerun alone); other
+// workloads and the context are kept. REQUIRES: same suite and dataset (not checked here; compare
+// checks them).
+ResultsFile WithWorkloadsReplaced(ResultsFile original, const ResultsFile& rerun);
+
 // Reads and parses `path`. Throws UsageError when it cannot be read or is not JSON (naming it).
 ResultsFile ReadResultsFile(const std::filesystem::path& path);
 

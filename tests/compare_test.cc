@@ -316,6 +316,23 @@ TEST_F(CompareFixtures, UnchangedRerunPasses) {
   EXPECT_TRUE(r.RegressedWorkloads().empty());
 }
 
+TEST_F(CompareFixtures, ConfirmationRerunThatDoesNotReproduceClearsTheRegression) {
+  const ResultsFile first = ParseResults(current, "current.json");
+  const CompareReport r = CompareResults(baseline, first, CompareOptions{});
+  ASSERT_EQ(r.RegressedWorkloads(), std::vector<std::string>{"files/random"});
+  // The rerun of files/random is back to normal (rerun.json has the workload at its usual level).
+  ResultsFile rerun = ReadResultsFile(GateFixture("rerun.json"));
+  std::erase_if(rerun.workloads, [](const auto& w) { return w.name != "files/random"; });
+  const ResultsFile merged = WithWorkloadsReplaced(first, rerun);
+  EXPECT_EQ(merged.workloads.size(), first.workloads.size());
+  const CompareReport confirmed = CompareResults(baseline, merged, CompareOptions{});
+  EXPECT_TRUE(confirmed.RegressedWorkloads().empty());
+  EXPECT_EQ(Row(confirmed, "files/random", "samples_per_second")->verdict, Verdict::kUnchanged);
+  // The rest is judged as before.
+  EXPECT_EQ(confirmed.Count(Verdict::kImproved), 4u);
+  EXPECT_EQ(confirmed.Count(Verdict::kInvalid), 4u);
+}
+
 TEST_F(CompareFixtures, AnotherKernelSkipsEverythingAndListsTheDifference) {
   current["context"]["feedbench"]["machine"]["kernel"] = "6.5.0-1-amd64";
   current["context"]["feedbench"]["device"]["scheduler"] = "none";
