@@ -38,10 +38,14 @@
 // otherwise 0. Bad input never reaches a report: it is a UsageError (exit 2).
 //
 // Calling it from the runner (`feedbench run --compare BASELINE [--confirm]`):
-//   const Baseline baseline = ReadBaselineFile(path);          // UsageError on bad input
-//   CompareReport report = CompareResults(baseline, ParseResults(results_json, out_path), opts);
-//   for (const std::string& w : report.RegressedWorkloads()) { /* rerun w, merge, compare again */
-//   } return report.ExitCode();
+//   const Baseline baseline = ReadBaselineFile(path);  // UsageError on bad input
+//   const ResultsFile results = ReadResultsFile(out_path);  // or ParseResults(json, out_path)
+//   CompareReport report = CompareResults(baseline, results, opts);
+//   if (confirm && !report.RegressedWorkloads().empty()) {
+//     // rerun only report.RegressedWorkloads(), read that rerun as a ResultsFile `rerun`, then
+//     report = CompareResults(baseline, WithWorkloadsReplaced(results, rerun), opts);
+//   }
+//   print RenderCompareTable(report); return report.ExitCode();  // 1 only if it reproduced
 // Everything here is pure (no IO) and thread-safe; reporters are in harness/compare_report.h.
 #pragma once
 
