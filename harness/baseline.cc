@@ -3,11 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <array>
-#include <set>
 
 #include "harness/atomic_file.h"
 #include "harness/errors.h"
+#include "harness/fingerprint.h"
 #include "harness/statistics.h"
 
 namespace feedbench {
@@ -31,41 +30,6 @@ const json& Require(const json& parent, std::string_view key, json::value_t type
     Bad(source, fmt::format("{}{} is {}; expected {}", where, key, it->type_name(), expected));
   }
   return *it;
-}
-
-// Fields of a fingerprint that change while the hardware and software stay the same, or that
-// differ between identical nodes of one profile: host names, dates, free memory, load, and the
-// identity of the device (kernel name such as nvme0n1, serial, WWID, UUID, major:minor).
-bool IsVolatileKey(std::string_view parent_path, std::string_view key) {
-  constexpr std::array<std::string_view, 12> kExact = {
-      "hostname", "host_name", "host", "date", "timestamp",   "boot_id",
-      "serial",   "wwid",      "wwn",  "uuid", "major_minor", "mountpoint"};
-  constexpr std::array<std::string_view, 4> kParts = {"free", "available", "uptime", "load_avg"};
-  if (std::find(kExact.begin(), kExact.end(), key) != kExact.end()) return true;
-  if (parent_path == "device" && key == "name") return true;
-  return std::any_of(kParts.begin(), kParts.end(),
-                     [&](std::string_view part) { return key.find(part) != key.npos; });
-}
-
-std::string Show(const json& value) {
-  if (value.is_null()) return "(absent)";
-  if (value.is_string()) return value.get<std::string>();
-  return value.dump();
-}
-
-void Differences(const json& a, const json& b, const std::string& path,
-                 std::vector<std::string>& out) {
-  if (a.is_object() && b.is_object()) {
-    std::set<std::string> keys;
-    for (const auto& [k, v] : a.items()) keys.insert(k);
-    for (const auto& [k, v] : b.items()) keys.insert(k);
-    for (const std::string& k : keys) {
-      if (IsVolatileKey(path, k)) continue;
-      Differences(a.value(k, json()), b.value(k, json()), path.empty() ? k : path + "." + k, out);
-    }
-    return;
-  }
-  if (a != b) out.push_back(fmt::format("{}: {} → {}", path, Show(a), Show(b)));
 }
 
 BaselineRun RunFromResults(const ResultsFile& results) {
@@ -240,10 +204,8 @@ std::vector<std::string> FingerprintMismatches(const json& baseline_machine,
                                                const json& baseline_device,
                                                const json& current_machine,
                                                const json& current_device) {
-  std::vector<std::string> out;
-  Differences(baseline_machine, current_machine, "machine", out);
-  Differences(baseline_device, current_device, "device", out);
-  return out;
+  return FingerprintDifferences(json{{"machine", baseline_machine}, {"device", baseline_device}},
+                                json{{"machine", current_machine}, {"device", current_device}});
 }
 
 Baseline RecordRuns(std::optional<Baseline> existing, const std::vector<ResultsFile>& results,

@@ -73,10 +73,10 @@ Baseline ReadBaselineFile(const std::filesystem::path& path);
 void WriteBaselineFile(const std::filesystem::path& path, const Baseline& baseline);
 
 // The fingerprint fields that differ, one "key: baseline value → this run's value" line each;
-// empty when they match. Compares every field of {"machine": …, "device": …} recursively except
-// ones that change without the hardware changing or differ between identical nodes of a profile
-// (host name, dates, free memory, load; device name, serial, WWID, UUID, major:minor).
-// Stand-in until harness/fingerprint.h provides FingerprintDifferences; callers use only this.
+// empty when they match: FingerprintDifferences (harness/fingerprint.h) over
+// {"machine": …, "device": …}, which compares the fields that change performance (kernel, CPU,
+// memory, fio; device model, kind, queue settings, filesystem and mount options) and not names,
+// sizes, paths or the host name, so identical nodes of one profile share a baseline.
 std::vector<std::string> FingerprintMismatches(const nlohmann::json& baseline_machine,
                                                const nlohmann::json& baseline_device,
                                                const nlohmann::json& current_machine,

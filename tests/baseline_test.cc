@@ -48,11 +48,14 @@ std::string ErrorOf(const std::function<void()>& f) {
 // ---- results_reader ----
 
 TEST(WorkloadName, StripsGoogleBenchmarkSuffixesOnly) {
+  EXPECT_EQ(WorkloadNameFromRunName("files-random/iterations:1/repeats:5/manual_time"),
+            "files-random");
+  EXPECT_EQ(WorkloadNameFromRunName("files-random/repeats:5"), "files-random");
+  // A '/' inside the workload's own name is kept.
   EXPECT_EQ(WorkloadNameFromRunName("files/random/iterations:1/repeats:5/manual_time"),
             "files/random");
-  EXPECT_EQ(WorkloadNameFromRunName("files/random/repeats:5"), "files/random");
   EXPECT_EQ(WorkloadNameFromRunName("lmdb/seq/min_time:0.500/threads:4/real_time"), "lmdb/seq");
-  EXPECT_EQ(WorkloadNameFromRunName("files/random"), "files/random");
+  EXPECT_EQ(WorkloadNameFromRunName("files-random"), "files-random");
   EXPECT_EQ(WorkloadNameFromRunName("files/repeats:x"), "files/repeats:x");
 }
 
@@ -63,11 +66,11 @@ TEST(ResultsReader, ReadsRepetitionsCountersAndContext) {
   EXPECT_EQ(r.dataset_hash, "9f3c2a7e51b04d18");
   EXPECT_EQ(r.feedbench_version, "0.1.0");
   EXPECT_EQ(r.date, "2026-11-23T02:00:00+00:00");
-  EXPECT_EQ(r.machine["kernel"], "6.1.0-13-amd64");
+  EXPECT_EQ(r.machine["kernel_release"], "6.1.0-13-amd64");
   EXPECT_EQ(r.device["model"], "QEMU HARDDISK");
   ASSERT_EQ(r.workloads.size(), 7u);
-  EXPECT_EQ(r.workloads[0].name, "files/sequential");
-  const WorkloadResults& random = *r.Find("files/random");
+  EXPECT_EQ(r.workloads[0].name, "files-sequential");
+  const WorkloadResults& random = *r.Find("files-random");
   ASSERT_EQ(random.repetitions.size(), 5u);  // aggregates are not repetitions
   const Repetition& first = random.repetitions[0];
   EXPECT_EQ(first.repetition_index, 0);
@@ -80,34 +83,34 @@ TEST(ResultsReader, ReadsRepetitionsCountersAndContext) {
   }
   EXPECT_THAT(random.Values("samples_per_second"),
               ElementsAre(557.76, 565.04, 560, 555.52, 563.36));
-  EXPECT_EQ(r.Find("tmpfs/random")->repetitions.size(), 3u);
+  EXPECT_EQ(r.Find("tmpfs-random")->repetitions.size(), 3u);
 }
 
 TEST(ResultsReader, ClassifiesContaminatedVerifyAndOtherFailures) {
   nlohmann::json j = ReadJson(GateFixture("current.json"));
   for (auto& e : j["benchmarks"]) {
     if (e["run_type"] != "iteration") continue;
-    if (e["run_name"].get<std::string>().starts_with("files/sequential") &&
+    if (e["run_name"].get<std::string>().starts_with("files-sequential") &&
         e["repetition_index"] == 1) {
       e["error_occurred"] = true;
       e["error_message"] = "verify: sample 17 checksum mismatch";
     }
-    if (e["run_name"].get<std::string>().starts_with("files/random") &&
+    if (e["run_name"].get<std::string>().starts_with("files-random") &&
         e["repetition_index"] == 4) {
       e["error_occurred"] = true;
       e["error_message"] = "read failed: EIO";
     }
   }
   const ResultsFile r = ParseResults(j, "x.json");
-  EXPECT_EQ(r.Find("files/sequential")->repetitions[1].problem,
+  EXPECT_EQ(r.Find("files-sequential")->repetitions[1].problem,
             RepetitionProblem::kVerificationFailed);
-  EXPECT_EQ(r.Find("files/random")->repetitions[4].problem, RepetitionProblem::kFailed);
-  EXPECT_EQ(r.Find("lmdb/sequential")->repetitions[2].problem,
+  EXPECT_EQ(r.Find("files-random")->repetitions[4].problem, RepetitionProblem::kFailed);
+  EXPECT_EQ(r.Find("lmdb-sequential")->repetitions[2].problem,
             RepetitionProblem::kCacheContaminated);
-  EXPECT_FALSE(r.Find("lmdb/sequential")->AllValid());
-  EXPECT_TRUE(r.Find("lmdb/random")->AllValid());
+  EXPECT_FALSE(r.Find("lmdb-sequential")->AllValid());
+  EXPECT_TRUE(r.Find("lmdb-random")->AllValid());
   // Invalid repetitions never contribute values.
-  EXPECT_EQ(r.Find("files/random")->Values("samples_per_second").size(), 4u);
+  EXPECT_EQ(r.Find("files-random")->Values("samples_per_second").size(), 4u);
   EXPECT_EQ(r.Problems().size(), 3u);
 }
 
@@ -118,13 +121,13 @@ TEST(ResultsReader, NonFiniteCountersAsGoogleBenchmarkWritesThemReadAsAbsent) {
   ScratchDir dir;
   std::string text = ReadText(GateFixture("rerun.json"));
   const std::string key = "\"r_await_ms\": ";
-  const auto at = text.find(key);  // the first repetition of files/sequential
+  const auto at = text.find(key);  // the first repetition of files-sequential
   ASSERT_NE(at, std::string::npos);
   const auto end = text.find(',', at);
   text.replace(at + key.size(), end - at - key.size(), "NaN");
   testing::WriteText(dir / "nan.json", text);
   const ResultsFile r = ReadResultsFile(dir / "nan.json");
-  const WorkloadResults& w = *r.Find("files/sequential");
+  const WorkloadResults& w = *r.Find("files-sequential");
   EXPECT_FALSE(w.repetitions[0].counters.contains("r_await_ms"));
   EXPECT_TRUE(w.repetitions[0].counters.contains("samples_per_second"));
   EXPECT_EQ(w.Values("r_await_ms").size(), 4u);
@@ -193,7 +196,7 @@ TEST(RecordRuns, RefusesContaminatedOrFailedRepetitionsNamingTheFile) {
   const std::string e =
       ErrorOf([] { RecordRuns(std::nullopt, {Results("current.json")}, std::nullopt); });
   EXPECT_THAT(e, HasSubstr("current.json"));
-  EXPECT_THAT(e, HasSubstr("lmdb/sequential #2: cache_contaminated"));
+  EXPECT_THAT(e, HasSubstr("lmdb-sequential #2: cache_contaminated"));
 
   nlohmann::json j = ReadJson(GateFixture("rerun.json"));
   for (auto& entry : j["benchmarks"]) {
@@ -244,8 +247,8 @@ TEST(BaselineFile, RoundTripsThroughJson) {
   EXPECT_EQ(BaselineToJson(back), BaselineToJson(b));
   EXPECT_EQ(back.keep, 5u);
   EXPECT_EQ(back.source, "b.json");
-  EXPECT_THAT(back.RunMedians("files/random", "samples_per_second"), ElementsAre(800, 806, 795));
-  EXPECT_EQ(back.Latest().Values("files/random", "nothing"), nullptr);
+  EXPECT_THAT(back.RunMedians("files-random", "samples_per_second"), ElementsAre(800, 806, 795));
+  EXPECT_EQ(back.Latest().Values("files-random", "nothing"), nullptr);
 }
 
 TEST(BaselineFile, RejectsWhatIsNotABaseline) {
@@ -262,8 +265,8 @@ TEST(BaselineFile, RejectsWhatIsNotABaseline) {
   EXPECT_THAT(error([](auto& j) { j.erase("suite"); }), HasSubstr("missing key suite"));
   EXPECT_THAT(error([](auto& j) { j["runs"] = nlohmann::json::array(); }),
               HasSubstr("runs is empty"));
-  EXPECT_THAT(error([](auto& j) { j["runs"][1]["workloads"]["files/random"]["r_await_ms"] = "x"; }),
-              HasSubstr("runs[1].workloads.files/random.r_await_ms is not an array of numbers"));
+  EXPECT_THAT(error([](auto& j) { j["runs"][1]["workloads"]["files-random"]["r_await_ms"] = "x"; }),
+              HasSubstr("runs[1].workloads.files-random.r_await_ms is not an array of numbers"));
   EXPECT_THAT(error([](auto& j) { j["keep"] = 0; }), HasSubstr("keep is 0"));
 }
 
@@ -275,9 +278,9 @@ TEST(BaselineHistory, ShowsMediansAndSpreadsPerRun) {
   EXPECT_THAT(text, HasSubstr("suite gate, dataset hash 9f3c2a7e51b04d18, 3 run(s)"));
   EXPECT_THAT(text, HasSubstr("device.model = QEMU HARDDISK"));
   EXPECT_THAT(text, HasSubstr("2026-11-22T02:00:00+00:00"));
-  EXPECT_THAT(text, HasSubstr("files/random: median (within-run robust spread) per run"));
+  EXPECT_THAT(text, HasSubstr("files-random: median (within-run robust spread) per run"));
   EXPECT_THAT(text, HasSubstr("806.0 samples/s ±0.9%"));
-  // files/shuffled's run medians 1000, 1300, 800: 1.4826 · 200 / 1000.
+  // files-shuffled's run medians 1000, 1300, 800: 1.4826 · 200 / 1000.
   EXPECT_THAT(text, HasSubstr("±29.7%"));
 }
 
@@ -305,7 +308,7 @@ TEST_F(BaselineCli, RecordCreatesExtendsAndShows) {
   EXPECT_EQ(ReadJson(to), ReadJson(GateFixture("baseline.json")));
   r = RunFeedbench("baseline show " + Quote(to.string()));
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("files/shuffled: median"));
+  EXPECT_THAT(r.output, HasSubstr("files-shuffled: median"));
   r = RunFeedbench(Record({"rerun.json"}, to, "--keep 2"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("dropped the 2 oldest"));

@@ -284,22 +284,22 @@ TEST_F(CompareFixtures, EachWorkloadGetsItsVerdict) {
   EXPECT_EQ(r.Count(Verdict::kNew), 4u);
   EXPECT_EQ(r.Count(Verdict::kSkipped), 0u);
   for (const char* m : {"samples_per_second", "bytes_per_second", "r_await_ms", "lat_p99_us"}) {
-    EXPECT_EQ(Row(r, "files/sequential", m)->verdict, Verdict::kUnchanged) << m;
-    EXPECT_EQ(Row(r, "files/random", m)->verdict, Verdict::kRegressed) << m;
-    EXPECT_EQ(Row(r, "lmdb/random", m)->verdict, Verdict::kImproved) << m;
-    EXPECT_EQ(Row(r, "files/shuffled", m)->verdict, Verdict::kNoisy) << m;
-    EXPECT_EQ(Row(r, "lmdb/sequential", m)->verdict, Verdict::kInvalid) << m;
-    EXPECT_EQ(Row(r, "files/large", m)->verdict, Verdict::kMissing) << m;
-    EXPECT_EQ(Row(r, "files/tiny", m)->verdict, Verdict::kNew) << m;
+    EXPECT_EQ(Row(r, "files-sequential", m)->verdict, Verdict::kUnchanged) << m;
+    EXPECT_EQ(Row(r, "files-random", m)->verdict, Verdict::kRegressed) << m;
+    EXPECT_EQ(Row(r, "lmdb-random", m)->verdict, Verdict::kImproved) << m;
+    EXPECT_EQ(Row(r, "files-shuffled", m)->verdict, Verdict::kNoisy) << m;
+    EXPECT_EQ(Row(r, "lmdb-sequential", m)->verdict, Verdict::kInvalid) << m;
+    EXPECT_EQ(Row(r, "files-large", m)->verdict, Verdict::kMissing) << m;
+    EXPECT_EQ(Row(r, "files-tiny", m)->verdict, Verdict::kNew) << m;
   }
-  EXPECT_EQ(Row(r, "tmpfs/random", "samples_per_second")->verdict, Verdict::kUncertain);
-  EXPECT_EQ(Row(r, "tmpfs/random", "lat_p99_us")->verdict, Verdict::kUnchanged);
-  EXPECT_EQ(Row(r, "tmpfs/random", "r_await_ms"), nullptr);  // no device: not applicable
-  EXPECT_THAT(Row(r, "lmdb/sequential", "r_await_ms")->message, HasSubstr("cache_contaminated"));
-  EXPECT_EQ(r.RegressedWorkloads(), std::vector<std::string>{"files/random"});
+  EXPECT_EQ(Row(r, "tmpfs-random", "samples_per_second")->verdict, Verdict::kUncertain);
+  EXPECT_EQ(Row(r, "tmpfs-random", "lat_p99_us")->verdict, Verdict::kUnchanged);
+  EXPECT_EQ(Row(r, "tmpfs-random", "r_await_ms"), nullptr);  // no device: not applicable
+  EXPECT_THAT(Row(r, "lmdb-sequential", "r_await_ms")->message, HasSubstr("cache_contaminated"));
+  EXPECT_EQ(r.RegressedWorkloads(), std::vector<std::string>{"files-random"});
   EXPECT_EQ(r.ExitCode(), kExitFailed);
   // The regressed throughput: baseline's latest run median 795, current 560.
-  const MetricComparison& s = *Row(r, "files/random", "samples_per_second");
+  const MetricComparison& s = *Row(r, "files-random", "samples_per_second");
   EXPECT_DOUBLE_EQ(*s.baseline_median, 795);
   EXPECT_DOUBLE_EQ(*s.current_median, 560);
   EXPECT_DOUBLE_EQ(s.ratio, 795.0 / 560.0);
@@ -311,7 +311,7 @@ TEST_F(CompareFixtures, UnchangedRerunPasses) {
       CompareResults(baseline, ReadResultsFile(GateFixture("rerun.json")), CompareOptions{});
   EXPECT_EQ(r.Count(Verdict::kRegressed), 0u);
   EXPECT_EQ(r.Count(Verdict::kInvalid), 0u);
-  EXPECT_EQ(r.Count(Verdict::kNoisy), 4u);  // files/shuffled stays too noisy to gate
+  EXPECT_EQ(r.Count(Verdict::kNoisy), 4u);  // files-shuffled stays too noisy to gate
   EXPECT_EQ(r.ExitCode(), kExitOk);
   EXPECT_TRUE(r.RegressedWorkloads().empty());
 }
@@ -319,29 +319,29 @@ TEST_F(CompareFixtures, UnchangedRerunPasses) {
 TEST_F(CompareFixtures, ConfirmationRerunThatDoesNotReproduceClearsTheRegression) {
   const ResultsFile first = ParseResults(current, "current.json");
   const CompareReport r = CompareResults(baseline, first, CompareOptions{});
-  ASSERT_EQ(r.RegressedWorkloads(), std::vector<std::string>{"files/random"});
-  // The rerun of files/random is back to normal (rerun.json has the workload at its usual level).
+  ASSERT_EQ(r.RegressedWorkloads(), std::vector<std::string>{"files-random"});
+  // The rerun of files-random is back to normal (rerun.json has the workload at its usual level).
   ResultsFile rerun = ReadResultsFile(GateFixture("rerun.json"));
-  std::erase_if(rerun.workloads, [](const auto& w) { return w.name != "files/random"; });
+  std::erase_if(rerun.workloads, [](const auto& w) { return w.name != "files-random"; });
   const ResultsFile merged = WithWorkloadsReplaced(first, rerun);
   EXPECT_EQ(merged.workloads.size(), first.workloads.size());
   const CompareReport confirmed = CompareResults(baseline, merged, CompareOptions{});
   EXPECT_TRUE(confirmed.RegressedWorkloads().empty());
-  EXPECT_EQ(Row(confirmed, "files/random", "samples_per_second")->verdict, Verdict::kUnchanged);
+  EXPECT_EQ(Row(confirmed, "files-random", "samples_per_second")->verdict, Verdict::kUnchanged);
   // The rest is judged as before.
   EXPECT_EQ(confirmed.Count(Verdict::kImproved), 4u);
   EXPECT_EQ(confirmed.Count(Verdict::kInvalid), 4u);
 }
 
 TEST_F(CompareFixtures, AnotherKernelSkipsEverythingAndListsTheDifference) {
-  current["context"]["feedbench"]["machine"]["kernel"] = "6.5.0-1-amd64";
+  current["context"]["feedbench"]["machine"]["kernel_release"] = "6.5.0-1-amd64";
   current["context"]["feedbench"]["device"]["scheduler"] = "none";
   const CompareReport r = CompareFiles(baseline, current, "current.json", CompareOptions{});
   EXPECT_EQ(r.Count(Verdict::kSkipped), r.rows.size());
   EXPECT_EQ(r.ExitCode(), kExitEnvironment);
   ASSERT_EQ(r.fingerprint_differences.size(), 2u);
   EXPECT_THAT(r.fingerprint_differences[0],
-              HasSubstr("machine.kernel: 6.1.0-13-amd64 → 6.5.0-1-amd64"));
+              HasSubstr("machine.kernel_release: 6.1.0-13-amd64 → 6.5.0-1-amd64"));
   EXPECT_THAT(r.fingerprint_differences[1], HasSubstr("device.scheduler: mq-deadline → none"));
   EXPECT_TRUE(r.RegressedWorkloads().empty());
 
@@ -378,7 +378,7 @@ TEST_F(CompareFixtures, MetricsOptionChoosesTheRows) {
   o.metrics = {"r_await_ms", "iops"};
   const CompareReport r = CompareFiles(baseline, current, "current.json", o);
   for (const auto& row : r.rows) EXPECT_EQ(row.metric, "r_await_ms");
-  EXPECT_EQ(r.rows.size(), 7u);  // every workload but tmpfs/random, which has no device
+  EXPECT_EQ(r.rows.size(), 7u);  // every workload but tmpfs-random, which has no device
   o.metrics = {"iops"};          // no fio workload in this suite: nothing to gate is bad input
   EXPECT_THROW(CompareFiles(baseline, current, "current.json", o), UsageError);
 }
@@ -390,9 +390,9 @@ TEST_F(CompareFixtures, JsonReportCarriesEveryRowAndTheExitCode) {
   EXPECT_EQ(j["exit_code"], 1);
   EXPECT_EQ(j["comparisons"].size(), 31u);
   EXPECT_EQ(j["counts"]["REGRESSED"], 4);
-  EXPECT_EQ(j["regressed_workloads"], nlohmann::json::array({"files/random"}));
+  EXPECT_EQ(j["regressed_workloads"], nlohmann::json::array({"files-random"}));
   const auto& first_regressed = j["comparisons"][4];
-  EXPECT_EQ(first_regressed["workload"], "files/random");
+  EXPECT_EQ(first_regressed["workload"], "files-random");
   EXPECT_EQ(first_regressed["verdict"], "REGRESSED");
   EXPECT_EQ(first_regressed["orientation"], "higher is better");
   EXPECT_DOUBLE_EQ(first_regressed["baseline_median"].get<double>(), 795);
@@ -407,7 +407,7 @@ TEST_F(CompareFixtures, TerminalTableHasTheColumnsAndTheSummary) {
   EXPECT_THAT(t, HasSubstr("threshold"));
   EXPECT_THAT(t, HasSubstr("verdict"));
   EXPECT_THAT(t, HasSubstr("-29.6%"));
-  EXPECT_THAT(t, HasSubstr("REGRESSED files/random samples_per_second"));
+  EXPECT_THAT(t, HasSubstr("REGRESSED files-random samples_per_second"));
   EXPECT_THAT(t, HasSubstr("FAIL: 4 REGRESSED, 4 INVALID"));
   EXPECT_THAT(t, HasSubstr("(exit 1)"));
 }
@@ -417,9 +417,9 @@ TEST_F(CompareFixtures, MarkdownSummaryHasHeadlineTableAndDetails) {
       RenderCompareMarkdown(CompareFiles(baseline, current, "current.json", CompareOptions{}));
   EXPECT_THAT(md, HasSubstr("### feedbench compare, suite `gate`: FAIL"));
   EXPECT_THAT(md, HasSubstr("| workload | metric | baseline | current | change | threshold | p |"));
-  EXPECT_THAT(md, HasSubstr("| `files/random` | samples_per_second | 795.0 samples/s | "
+  EXPECT_THAT(md, HasSubstr("| `files-random` | samples_per_second | 795.0 samples/s | "
                             "560.0 samples/s | -29.6% | 5.0% | 0.004 | **REGRESSED** |"));
-  EXPECT_THAT(md, HasSubstr("- **UNCERTAIN** `tmpfs/random` samples_per_second"));
+  EXPECT_THAT(md, HasSubstr("- **UNCERTAIN** `tmpfs-random` samples_per_second"));
   // 2 header lines + 31 rows.
   std::size_t table_lines = 0;
   for (std::size_t pos = 0; (pos = md.find("\n|", pos)) != std::string::npos; ++pos) ++table_lines;
@@ -450,7 +450,7 @@ TEST_F(CompareFixtures, JunitIsValidXmlWithOneTestcasePerWorkloadAndMetric) {
                        "@skipped=12]"),
             "1");
   EXPECT_EQ(XPathCount(file,
-                       "//testcase[@classname='feedbench.gate.files/random' and "
+                       "//testcase[@classname='feedbench.gate.files-random' and "
                        "@name='samples_per_second']/failure[@type='REGRESSED']"),
             "1");
   const std::string xml = ReadText(file);
@@ -525,23 +525,23 @@ TEST_F(CompareCli, UnchangedRerunExitsZero) {
 
 TEST_F(CompareCli, FingerprintMismatchExitsThreeUnlessIgnored) {
   auto rerun = ReadJson(GateFixture("rerun.json"));
-  rerun["context"]["feedbench"]["machine"]["kernel"] = "6.5.0-1-amd64";
+  rerun["context"]["feedbench"]["machine"]["kernel_release"] = "6.5.0-1-amd64";
   const auto file = dir / "other-kernel.json";
   WriteJson(file, rerun);
   auto r = RunFeedbench(Args(fixture_baseline, file.string()));
   EXPECT_EQ(r.exit_code, 3) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("machine.kernel: 6.1.0-13-amd64 → 6.5.0-1-amd64"));
+  EXPECT_THAT(r.output, HasSubstr("machine.kernel_release: 6.1.0-13-amd64 → 6.5.0-1-amd64"));
   r = RunFeedbench(Args(fixture_baseline, file.string(), "--ignore-fingerprint"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
 }
 
 TEST_F(CompareCli, TolerancesAndAlphaChangeTheVerdict) {
-  // tmpfs/random dropped 20% with 3 repetitions: at alpha 0.05 the 1/56 is significant.
+  // tmpfs-random dropped 20% with 3 repetitions: at alpha 0.05 the 1/56 is significant.
   auto r = RunFeedbench(Args(fixture_baseline, GateFixture("current.json").string(),
                              "--alpha 0.05 --metrics samples_per_second"));
-  EXPECT_THAT(r.output, HasSubstr("tmpfs/random      samples_per_second"));
-  EXPECT_THAT(r.output, HasSubstr("REGRESSED tmpfs/random samples_per_second"));
-  // A 50% tolerance lets the 30% drop of files/random pass; "%" may be written.
+  EXPECT_THAT(r.output, HasSubstr("tmpfs-random      samples_per_second"));
+  EXPECT_THAT(r.output, HasSubstr("REGRESSED tmpfs-random samples_per_second"));
+  // A 50% tolerance lets the 30% drop of files-random pass; "%" may be written.
   r = RunFeedbench(Args(fixture_baseline, GateFixture("current.json").string(),
                         "--tolerance-throughput 50% --tolerance-await 60 --json " +
                             Quote((dir / "j.json").string())));
