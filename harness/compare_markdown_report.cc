@@ -22,7 +22,12 @@ std::string Cell(std::string_view text) {
   return out;
 }
 
-std::string Code(std::string_view text) { return "`" + Cell(text) + "`"; }
+std::string Code(std::string_view text) {
+  std::string out(1, '`');
+  out += Cell(text);
+  out += '`';
+  return out;
+}
 
 }  // namespace
 
