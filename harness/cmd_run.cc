@@ -11,6 +11,7 @@
 #include "harness/data_dir.h"
 #include "harness/errors.h"
 #include "harness/results.h"
+#include "harness/results_reader.h"
 #include "harness/suite_run.h"
 #include "harness/time_format.h"
 
@@ -65,7 +66,7 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
   const SuiteRunOutput output = RunSuite(suite, request);
   const fs::path timeline = WriteRunFiles(output, out);
   if (!flags.quiet) {
-    fmt::print("\n{}", RenderRunTable(SummarizeResults(output.results)));
+    fmt::print("\n{}", RenderRunTable(SummarizeResults(ParseResults(output.results, out.string()))));
     fmt::print("\nsuite {} in {:.1f} s; results: {} (timeline: {})\n", suite.name, output.wall_sec,
                out.string(), timeline.string());
   } else {

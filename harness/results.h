@@ -1,49 +1,35 @@
-// The results model: a Google Benchmark JSON document plus feedbench's context, and the per-workload
-// summary every reporter renders.
+// What a run's terminal table shows, and where a run's files go.
 //
-// A results file is Google Benchmark JSON ({"context", "benchmarks"}) whose context carries a
-// versioned "feedbench" object (suite, dataset spec and hash, cache mode and methods, machine and
-// device fingerprints, version). Summaries are computed here, once, from the per-repetition entries
-// (errored repetitions excluded); reporters only render them. Pure functions; thread-safe.
+// WorkloadSummary is computed here, once, from a parsed results file (harness/results_reader.h):
+// medians and coefficients of variation over the valid repetitions (errored ones excluded, listed
+// separately). Reporters only render it. Pure functions; thread-safe.
 #pragma once
-
-#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
-namespace feedbench {
+#include "harness/results_reader.h"
 
-inline constexpr int kResultsSchemaVersion = 1;
+namespace feedbench {
 
 struct WorkloadSummary {
   std::string name;
-  std::string kind;  // "reader" | "fio"
-  int repetitions = 0;          // entries of run_type "iteration"
-  int valid_repetitions = 0;    // without error_occurred
+  int repetitions = 0;              // all repetitions in the file
+  int valid_repetitions = 0;        // without an error
   std::vector<std::string> errors;  // error_message of each errored repetition
   std::map<std::string, double> median;  // counter → median over valid repetitions
-  std::map<std::string, double> cv;      // counter → coefficient of variation (stddev/mean)
-  double median_wall_sec = 0;
+  std::map<std::string, double> cv;      // counter → sample stddev / mean over valid repetitions
 };
 
-// Summaries in the order workloads first appear in `results["benchmarks"]`.
-std::vector<WorkloadSummary> SummarizeResults(const nlohmann::json& results);
+// Summaries in the order workloads first appear in the results.
+std::vector<WorkloadSummary> SummarizeResults(const ResultsFile& results);
 
-// Median of a non-empty list (mean of the middle two for even sizes).
-double Median(std::vector<double> values);
+// Sample standard deviation over mean; 0 for fewer than two values or a zero mean.
+double CoefficientOfVariation(const std::vector<double>& values);
 
-// Throws UsageError naming `source` when `results` is not a feedbench results document of the
-// supported schema version (Google Benchmark JSON with context.feedbench).
-void ValidateResults(const nlohmann::json& results, const std::string& source);
-
-// Loads and validates a results file.
-nlohmann::json LoadResults(const std::filesystem::path& path);
-
-// "results/<suite>-<host>-<UTC timestamp>.json" under `dir`.
+// "<dir>/<suite>-<host>-<UTC timestamp>.json".
 std::filesystem::path DefaultResultsPath(const std::filesystem::path& dir, const std::string& suite,
                                          const std::string& host, const std::string& utc_compact);
 

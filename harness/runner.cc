@@ -5,10 +5,10 @@
 
 #include <exception>
 #include <mutex>
-#include <regex>
 #include <sstream>
 
 #include "harness/errors.h"
+#include "harness/results_reader.h"
 
 namespace feedbench {
 namespace {
@@ -44,16 +44,8 @@ void InitializeOnce() {
 
 }  // namespace
 
-std::string FiniteJson(const std::string& text) {
-  // Google Benchmark prints non-finite numbers bare (e.g. the cv aggregate of a counter that is 0
-  // in every repetition is 0/0), which is not JSON. Its writer puts values only after ": ".
-  static const std::regex kNonFinite(R"((:\s*)-?(nan|NaN|inf|Inf|infinity|Infinity)(\s*[,\n}]))");
-  return std::regex_replace(text, kNonFinite, "$1null$3");
-}
-
 std::string WorkloadNameOf(const nlohmann::json& entry) {
-  const std::string run_name = entry.value("run_name", entry.value("name", std::string()));
-  return run_name.substr(0, run_name.find('/'));
+  return WorkloadNameFromRunName(entry.value("run_name", entry.value("name", std::string())));
 }
 
 RunnerOutput RunWithGoogleBenchmark(const std::vector<PlannedWorkload>& plan,
@@ -105,7 +97,7 @@ RunnerOutput RunWithGoogleBenchmark(const std::vector<PlannedWorkload>& plan,
   benchmark::ClearRegisteredBenchmarks();
   if (environment_failure) std::rethrow_exception(environment_failure);
   try {
-    output.results = nlohmann::json::parse(FiniteJson(reporter.Text()));
+    output.results = nlohmann::json::parse(NonFiniteToNull(reporter.Text()));
   } catch (const nlohmann::json::parse_error& e) {
     throw RunError(fmt::format("the benchmark runner produced unreadable JSON: {}", e.what()));
   }

@@ -13,6 +13,7 @@
 #include "harness/errors.h"
 #include "harness/fingerprint.h"
 #include "harness/results.h"
+#include "harness/results_reader.h"
 #include "harness/runner.h"
 #include "harness/sampler.h"
 #include "harness/time_format.h"
@@ -283,21 +284,6 @@ fs::path WriteRunFiles(const SuiteRunOutput& output, const fs::path& results_pat
   WriteFileAtomic(timeline_path, output.timeline.dump() + "\n");
   WriteFileAtomic(results_path, results.dump(2) + "\n");
   return timeline_path;
-}
-
-json ReplaceWorkloads(const json& base, const json& rerun) {
-  std::set<std::string> replaced;
-  for (const auto& entry : rerun.at("benchmarks")) replaced.insert(WorkloadNameOf(entry));
-  json merged = base;
-  json benchmarks = json::array();
-  for (const auto& entry : base.at("benchmarks")) {
-    if (!replaced.contains(WorkloadNameOf(entry))) benchmarks.push_back(entry);
-  }
-  for (const auto& entry : rerun.at("benchmarks")) benchmarks.push_back(entry);
-  merged["benchmarks"] = std::move(benchmarks);
-  merged["context"]["feedbench"]["confirmed_workloads"] =
-      json(std::vector<std::string>(replaced.begin(), replaced.end()));
-  return merged;
 }
 
 }  // namespace feedbench

@@ -51,8 +51,4 @@ SuiteRunOutput RunSuite(const Suite& suite, const RunRequest& request);
 std::filesystem::path WriteRunFiles(const SuiteRunOutput& output,
                                     const std::filesystem::path& results_path);
 
-// Merges the repetitions of `rerun` into `base` for the workloads rerun (used by --confirm): the
-// rerun's entries replace the base's entries of the same workload.
-nlohmann::json ReplaceWorkloads(const nlohmann::json& base, const nlohmann::json& rerun);
-
 }  // namespace feedbench

@@ -5,9 +5,11 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "harness/results.h"
+#include "harness/results_reader.h"
 #include "harness/runner.h"
 #include "tests/support/subprocess.h"
 
@@ -18,6 +20,16 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using testing::RunCommand;
 using testing::ShellQuote;
+
+// The raw results document (Google Benchmark JSON), checked to be a feedbench results file.
+json LoadResults(const fs::path& path) {
+  const ResultsFile parsed = ReadResultsFile(path);
+  EXPECT_EQ(parsed.schema_version, kResultsSchemaVersion);
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return json::parse(NonFiniteToNull(text.str()));
+}
 
 class RunCommandTest : public ::testing::Test {
  protected:
@@ -100,7 +112,7 @@ TEST_F(RunCommandTest, TinySuiteWritesGoogleBenchmarkJsonWhoseCountersAgreeWithT
   EXPECT_EQ(iterations, 9);
 
   // Aggregates match a recomputation from the per-repetition entries.
-  for (const auto& s : SummarizeResults(results)) {
+  for (const auto& s : SummarizeResults(ParseResults(results, out.string()))) {
     for (const auto& b : results["benchmarks"]) {
       if (b["run_type"] != "aggregate" || WorkloadNameOf(b) != s.name) continue;
       if (b["aggregate_name"] == "median") {

@@ -146,8 +146,6 @@ TEST(Runner, NonFiniteAggregatesBecomeNull) {
     if (b.value("aggregate_name", "") == "cv") saw_null = b.at("au_pct").is_null();
   }
   EXPECT_TRUE(saw_null);
-  EXPECT_EQ(FiniteJson("{\"a\": nan,\n\"b\": -inf}"), "{\"a\": null,\n\"b\": null}");
-  EXPECT_EQ(FiniteJson("{\"name\": \"nan\"}"), "{\"name\": \"nan\"}");
 }
 
 TEST(Runner, WorkloadNameIsTheRunNameBeforeTheFirstSlash) {
