@@ -4,8 +4,12 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 
 #include "harness/atomic_file.h"
+#include "harness/baseline.h"
+#include "harness/compare.h"
+#include "harness/compare_report.h"
 #include "harness/commands.h"
 #include "harness/console_table.h"
 #include "harness/data_dir.h"
@@ -31,6 +35,8 @@ struct RunFlags {
   bool keep_data = false;
   bool quiet = false;
   std::string tmpfs_dir = "/dev/shm";
+  std::string compare;  // baseline file
+  bool confirm = false;
 };
 
 std::string ShortHostname() {
@@ -63,16 +69,47 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
   }
   CheckWritableDestination(out, "--out");
 
+  // A bad baseline is bad input: say so before the run, not after it.
+  std::optional<Baseline> baseline;
+  if (!flags.compare.empty()) baseline = ReadBaselineFile(flags.compare);
+  if (flags.confirm && !baseline) throw UsageError("--confirm: needs --compare BASELINE");
+
   const SuiteRunOutput output = RunSuite(suite, request);
   const fs::path timeline = WriteRunFiles(output, out);
+  const ResultsFile results = ParseResults(output.results, out.string());
   if (!flags.quiet) {
-    fmt::print("\n{}", RenderRunTable(SummarizeResults(ParseResults(output.results, out.string()))));
+    fmt::print("\n{}", RenderRunTable(SummarizeResults(results)));
     fmt::print("\nsuite {} in {:.1f} s; results: {} (timeline: {})\n", suite.name, output.wall_sec,
                out.string(), timeline.string());
   } else {
     fmt::print("{}\n", out.string());
   }
-  return output.any_failed ? kExitFailed : kExitOk;
+  if (!baseline) return output.any_failed ? kExitFailed : kExitOk;
+
+  const CompareOptions options;
+  CompareReport report = CompareResults(*baseline, results, options);
+  report.baseline_source = flags.compare;
+  const std::vector<std::string> regressed = report.RegressedWorkloads();
+  if (flags.confirm && !regressed.empty()) {
+    // Rerun only what regressed; the build fails only when the regression reproduces.
+    std::string names;
+    for (const auto& n : regressed) names += (names.empty() ? "" : ", ") + n;
+    fmt::print(stderr, "feedbench: confirming the regression of {} with a second run\n", names);
+    RunRequest rerun_request = request;
+    rerun_request.only = regressed;
+    rerun_request.filter.reset();
+    const SuiteRunOutput rerun = RunSuite(suite, rerun_request);
+    fs::path confirm_path = out;
+    confirm_path.replace_extension(".confirm.json");
+    WriteRunFiles(rerun, confirm_path);
+    const ResultsFile rerun_results = ParseResults(rerun.results, confirm_path.string());
+    report = CompareResults(*baseline, WithWorkloadsReplaced(results, rerun_results), options);
+    report.baseline_source = flags.compare;
+    fmt::print("confirmation run: {}\n", confirm_path.string());
+  }
+  fmt::print("\n{}", RenderCompareTable(report));
+  if (output.any_failed) return kExitFailed;
+  return report.ExitCode();
 }
 
 }  // namespace
@@ -101,6 +138,12 @@ void AddRunCommand(CLI::App& app, CommandAction& action) {
   sub->add_flag("--keep-data", flags->keep_data,
                 "Keep generated datasets for the next run (default: remove them afterwards)");
   sub->add_flag("--quiet", flags->quiet, "No progress or table; print only the results path");
+  sub->add_option("--compare", flags->compare,
+                  "After the run, compare with this baseline (as `feedbench compare` does) and "
+                  "exit with its verdict: 0 pass, 1 regression, 3 fingerprint mismatch");
+  sub->add_flag("--confirm", flags->confirm,
+                "With --compare: rerun the workloads judged REGRESSED once more and fail only if "
+                "the regression reproduces");
   sub->callback([&action, flags, sub] { action = [flags, sub] { return Run(*flags, *sub); }; });
 }
 
