@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   AddMonitorCommand(app, action);
   AddDevicesCommand(app, action);
   AddDatasetCommand(app, action);
+  AddCompareCommand(app, action);
+  AddBaselineCommand(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
