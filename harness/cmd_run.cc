@@ -9,6 +9,7 @@
 #include "harness/atomic_file.h"
 #include "harness/baseline.h"
 #include "harness/compare.h"
+#include "harness/compare_flags.h"
 #include "harness/compare_report.h"
 #include "harness/commands.h"
 #include "harness/console_table.h"
@@ -37,6 +38,7 @@ struct RunFlags {
   std::string tmpfs_dir = "/dev/shm";
   std::string compare;  // baseline file
   bool confirm = false;
+  CompareFlags compare_flags;
 };
 
 std::string ShortHostname() {
@@ -71,7 +73,11 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
 
   // A bad baseline is bad input: say so before the run, not after it.
   std::optional<Baseline> baseline;
-  if (!flags.compare.empty()) baseline = ReadBaselineFile(flags.compare);
+  CompareOptions options;
+  if (!flags.compare.empty()) {
+    options = ToCompareOptions(flags.compare_flags);
+    baseline = ReadBaselineFile(flags.compare);
+  }
   if (flags.confirm && !baseline) throw UsageError("--confirm: needs --compare BASELINE");
 
   const SuiteRunOutput output = RunSuite(suite, request);
@@ -86,7 +92,6 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
   }
   if (!baseline) return output.any_failed ? kExitFailed : kExitOk;
 
-  const CompareOptions options;
   CompareReport report = CompareResults(*baseline, results, options);
   report.baseline_source = flags.compare;
   const std::vector<std::string> regressed = report.RegressedWorkloads();
@@ -108,6 +113,7 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
     fmt::print("confirmation run: {}\n", confirm_path.string());
   }
   fmt::print("\n{}", RenderCompareTable(report));
+  WriteCompareReports(flags.compare_flags, report);
   if (output.any_failed) return kExitFailed;
   return report.ExitCode();
 }
@@ -144,6 +150,7 @@ void AddRunCommand(CLI::App& app, CommandAction& action) {
   sub->add_flag("--confirm", flags->confirm,
                 "With --compare: rerun the workloads judged REGRESSED once more and fail only if "
                 "the regression reproduces");
+  AddCompareFlags(*sub, flags->compare_flags);
   sub->callback([&action, flags, sub] { action = [flags, sub] { return Run(*flags, *sub); }; });
 }
 
