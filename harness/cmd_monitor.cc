@@ -323,6 +323,10 @@ void Validate(const MonitorOptions& options) {
   if (!options.json_path.empty()) CheckWritableDestination(options.json_path, "--json");
 }
 
+// The main thread sleeps in sigtimedwait: SIGCHLD, SIGINT and SIGTERM wake it. The timeout is
+// only a safety net (and the --duration deadline); a short one would cost wake-ups.
+constexpr std::chrono::milliseconds kSafetyPoll{10'000};
+
 int RunMonitor(const MonitorOptions& options) {
   Validate(options);
   const std::vector<std::string> devices = ResolveDevices(options);
@@ -362,7 +366,7 @@ int RunMonitor(const MonitorOptions& options) {
     }
     std::optional<int> status;
     while (!(status = child.Poll())) {
-      const int sig = signals.Wait(1000ms, info);
+      const int sig = signals.Wait(kSafetyPoll, info);
       // Forward a signal sent to feedbench (kill, a job scheduler). One typed at the terminal
       // (SI_KERNEL) already reached the command, which is in the same foreground process group.
       if ((sig == SIGINT || sig == SIGTERM) && info.si_code != SI_KERNEL) {
@@ -379,7 +383,7 @@ int RunMonitor(const MonitorOptions& options) {
                                         std::chrono::duration<double>(*options.duration_sec)))
             : std::nullopt;
     for (;;) {
-      auto wait = std::chrono::milliseconds(1000);
+      std::chrono::milliseconds wait = kSafetyPoll;
       if (deadline) {
         const auto left = std::chrono::ceil<std::chrono::milliseconds>(
             *deadline - std::chrono::steady_clock::now());
