@@ -60,7 +60,7 @@ void BM_ParseProcDiskstatsAllocating(benchmark::State& state) {
 BENCHMARK(BM_ParseProcDiskstatsAllocating);
 
 // A storage server's worth of lines: 256 devices of 20 fields with large counters.
-void BM_ParseLargeDiskstats(benchmark::State& state) {
+std::string LargeDiskstats() {
   std::string text;
   for (int i = 0; i < 256; ++i) {
     text += fmt::format(
@@ -68,6 +68,11 @@ void BM_ParseLargeDiskstats(benchmark::State& state) {
         "4294967000 12 3456789012 3456789012 345678 0 123456789 4567 1234567 89012\n",
         i, i);
   }
+  return text;
+}
+
+void BM_ParseLargeDiskstats(benchmark::State& state) {
+  const std::string text = LargeDiskstats();
   std::vector<DiskCounters> snapshot;
   for (auto _ : state) {
     auto error = ParseDiskstatsInto(text, snapshot);
@@ -76,6 +81,18 @@ void BM_ParseLargeDiskstats(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
 }
 BENCHMARK(BM_ParseLargeDiskstats);
+
+// The sampler's parse on that server: only the one device it samples (the last line).
+void BM_ParseOneDeviceOfLargeDiskstats(benchmark::State& state) {
+  const std::string text = LargeDiskstats();
+  const std::vector<std::string> devices{"nvme255n1"};
+  std::vector<DiskCounters> current;
+  for (auto _ : state) {
+    auto error = ParseDiskstatsDevices(text, devices, current);
+    benchmark::DoNotOptimize(error);
+  }
+}
+BENCHMARK(BM_ParseOneDeviceOfLargeDiskstats);
 
 // The read alone: one pread of /proc/diskstats into the reused buffer.
 void BM_ReadProcDiskstats(benchmark::State& state) {
@@ -87,8 +104,33 @@ void BM_ReadProcDiskstats(benchmark::State& state) {
 }
 BENCHMARK(BM_ReadProcDiskstats);
 
-// One sample step as the sampler thread does it for one device: read, parse, find, compute.
+// One sample step as the sampler thread does it for one device: read, parse that device's line,
+// compute the figures against the previous sample.
 void BM_SampleStep(benchmark::State& state) {
+  DiskstatsReader reader("/proc/diskstats");
+  std::vector<DiskCounters> snapshot;
+  if (ParseDiskstatsInto(reader.Read(), snapshot)) {
+    state.SkipWithError("cannot parse /proc/diskstats");
+    return;
+  }
+  const std::vector<std::string> devices{StepDevice(snapshot)};
+  std::vector<DiskCounters> current;
+  DiskCounters prev = *FindDevice(snapshot, devices[0]);
+  for (auto _ : state) {
+    if (ParseDiskstatsDevices(reader.Read(), devices, current)) {
+      state.SkipWithError("cannot parse /proc/diskstats");
+      return;
+    }
+    const IostatFigures figures = ComputeIostat(prev, current[0], 100.0);
+    benchmark::DoNotOptimize(figures);
+    prev = current[0];
+  }
+  state.SetLabel(devices[0]);
+}
+BENCHMARK(BM_SampleStep);
+
+// The same step parsing every line (ParseDiskstatsInto + FindDevice), for comparison.
+void BM_SampleStepFullParse(benchmark::State& state) {
   DiskstatsReader reader("/proc/diskstats");
   std::vector<DiskCounters> snapshot;
   if (ParseDiskstatsInto(reader.Read(), snapshot)) {
@@ -109,7 +151,7 @@ void BM_SampleStep(benchmark::State& state) {
   }
   state.SetLabel(device);
 }
-BENCHMARK(BM_SampleStep);
+BENCHMARK(BM_SampleStepFullParse);
 
 void BM_ComputeIostat(benchmark::State& state) {
   DiskCounters prev, curr;

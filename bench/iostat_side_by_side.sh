@@ -84,6 +84,6 @@ for c, k in cols:
     b = sum(float(r[k]) for r in io[:n]) / n
     means.append((a, b))
 print(f"{'mean':>5}" + " " * 25 + "".join(f"{a:>11.2f}{b:>11.2f}" for a, b in means))
-print(f"{'diff':>5}" + " " * 25 + "".join(
-    f"{(100 * (a - b) / b if b else 0.0):>21.2f}%" for a, b in means))
+# Absolute, not relative: both sides print two decimals, so a mean of 0.03 vs 0.031 is rounding.
+print(f"{'diff':>5}" + " " * 25 + "".join(f"{a - b:>22.2f}" for a, b in means))
 PY

@@ -14,8 +14,6 @@
 #include <fmt/ranges.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,16 +23,14 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "harness/atomic_file.h"
 #include "harness/commands.h"
+#include "harness/device.h"
 #include "harness/diskstats.h"
 #include "harness/errors.h"
 #include "harness/monitor_report.h"
@@ -45,7 +41,6 @@ extern char** environ;
 namespace feedbench {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 struct MonitorOptions {
@@ -58,77 +53,35 @@ struct MonitorOptions {
   std::vector<std::string> command;
 };
 
-// The filesystem type mounted with this st_dev, from /proc/self/mountinfo ("tmpfs"), or "".
-std::string FsTypeOf(dev_t dev) {
-  std::ifstream in("/proc/self/mountinfo");
-  const std::string want = fmt::format("{}:{}", major(dev), minor(dev));
-  std::string line;
-  while (std::getline(in, line)) {
-    // id parent MAJ:MIN root mount-point options [optional...] - fstype source super-options
-    std::istringstream fields(line);
-    std::string id, parent, majmin;
-    fields >> id >> parent >> majmin;
-    if (majmin != want) continue;
-    const size_t dash = line.find(" - ");
-    if (dash == std::string::npos) continue;
-    std::istringstream tail(line.substr(dash + 3));
-    std::string type;
-    tail >> type;
-    return type;
-  }
-  return "";
-}
-
-// The /proc/diskstats name of block device MAJ:MIN via /sys/dev/block, or nullopt.
-std::optional<std::string> DiskstatsNameOf(dev_t dev) {
-  std::error_code ec;
-  const fs::path link = fmt::format("/sys/dev/block/{}:{}", major(dev), minor(dev));
-  const fs::path target = fs::canonical(link, ec);
-  if (ec) return std::nullopt;
-  std::string name = target.filename().string();
-  std::replace(name.begin(), name.end(), '!', '/');  // sysfs spells "cciss/c0d0" "cciss!c0d0"
-  return name;
-}
-
-// TODO(device): switch to ResolvePath() from harness/device.h once it lands; this is the minimal
-// stat() st_dev -> /sys/dev/block/MAJ:MIN -> name resolution monitor needs meanwhile.
+// The /proc/diskstats name of the device holding `path`'s filesystem.
 std::string DeviceBehindPath(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    throw UsageError(
-        fmt::format("--path {}: cannot stat: {} (expected an existing file or "
-                    "directory)",
-                    path, std::strerror(errno)));
+  PathDevice path_device;
+  try {
+    path_device = ResolvePath(path);
+  } catch (const UsageError& e) {
+    throw UsageError(fmt::format("--path {}: {}", path, e.what()));
   }
-  const std::optional<std::string> name =
-      major(st.st_dev) == 0 ? std::nullopt : DiskstatsNameOf(st.st_dev);
+  const std::optional<std::string> name = DiskstatsNameFor(path_device);
   if (!name) {
-    const std::string type = FsTypeOf(st.st_dev);
+    const std::string& fs_type = path_device.mount.fs_type;
     throw UsageError(fmt::format("--path {}: no block device behind {} ({}); give --device", path,
-                                 path, type.empty() ? "no such device in sysfs" : type));
+                                 path, fs_type.empty() ? path_device.no_device_reason : fs_type));
   }
   return *name;
 }
 
-// --device accepts a diskstats name ("vda") or a device node ("/dev/vda", "/dev/mapper/x").
+// --device accepts a diskstats name ("vda"), checked against /proc/diskstats later, or a device
+// node ("/dev/vda", "/dev/mapper/vg-data").
 std::string DeviceFromFlag(const std::string& device) {
   if (device.empty() || device.front() != '/') return device;
-  struct stat st {};
-  if (::stat(device.c_str(), &st) != 0) {
-    throw UsageError(fmt::format("--device {}: {}", device, std::strerror(errno)));
-  }
-  if (!S_ISBLK(st.st_mode)) {
+  const std::optional<BlockDevice> block_device = FindBlockDevice(device);
+  if (!block_device) {
     throw UsageError(
         fmt::format("--device {}: not a block device (give a name such as vda, or "
                     "use --path for a file or directory)",
                     device));
   }
-  const std::optional<std::string> name = DiskstatsNameOf(st.st_rdev);
-  if (!name) {
-    throw UsageError(fmt::format("--device {}: block device {}:{} is not in /sys/dev/block", device,
-                                 major(st.st_rdev), minor(st.st_rdev)));
-  }
-  return *name;
+  return block_device->name;
 }
 
 std::vector<DiskCounters> ReadProcDiskstats() {
@@ -141,16 +94,16 @@ std::vector<DiskCounters> ReadProcDiskstats() {
   return snapshot;
 }
 
-// No --device or --path: every whole disk that has done I/O since boot, as `iostat -x` lists
-// by default (partitions are not in /sys/block).
+// No --device or --path: every whole device (not a partition) that has done I/O since boot, as
+// `iostat -x` lists by default.
 std::vector<std::string> DefaultDevices(const std::vector<DiskCounters>& snapshot) {
   std::vector<std::string> names;
-  for (const DiskCounters& c : snapshot) {
-    std::string sysfs_name = c.name;
-    std::replace(sysfs_name.begin(), sysfs_name.end(), '/', '!');
-    const bool whole_disk = fs::exists(fs::path("/sys/block") / sysfs_name);
-    const bool active = c.read_ios + c.write_ios + c.discard_ios + c.flush_ios > 0;
-    if (whole_disk && active) names.push_back(c.name);
+  for (const BlockDevice& device : ListBlockDevices()) {
+    if (device.is_partition) continue;
+    const DiskCounters* c = FindDevice(snapshot, device.name);
+    if (c != nullptr && c->read_ios + c->write_ios + c->discard_ios + c->flush_ios > 0) {
+      names.push_back(device.name);
+    }
   }
   if (names.empty()) {
     throw UsageError("no --device or --path given and no disk in /proc/diskstats has done I/O");
@@ -323,6 +276,10 @@ void Validate(const MonitorOptions& options) {
   if (!options.json_path.empty()) CheckWritableDestination(options.json_path, "--json");
 }
 
+// The main thread sleeps in sigtimedwait: SIGCHLD, SIGINT and SIGTERM wake it. The timeout is
+// only a safety net (and the --duration deadline); a short one would cost wake-ups.
+constexpr std::chrono::milliseconds kSafetyPoll{10'000};
+
 int RunMonitor(const MonitorOptions& options) {
   Validate(options);
   const std::vector<std::string> devices = ResolveDevices(options);
@@ -362,7 +319,7 @@ int RunMonitor(const MonitorOptions& options) {
     }
     std::optional<int> status;
     while (!(status = child.Poll())) {
-      const int sig = signals.Wait(1000ms, info);
+      const int sig = signals.Wait(kSafetyPoll, info);
       // Forward a signal sent to feedbench (kill, a job scheduler). One typed at the terminal
       // (SI_KERNEL) already reached the command, which is in the same foreground process group.
       if ((sig == SIGINT || sig == SIGTERM) && info.si_code != SI_KERNEL) {
@@ -379,7 +336,7 @@ int RunMonitor(const MonitorOptions& options) {
                                         std::chrono::duration<double>(*options.duration_sec)))
             : std::nullopt;
     for (;;) {
-      auto wait = std::chrono::milliseconds(1000);
+      std::chrono::milliseconds wait = kSafetyPoll;
       if (deadline) {
         const auto left = std::chrono::ceil<std::chrono::milliseconds>(
             *deadline - std::chrono::steady_clock::now());

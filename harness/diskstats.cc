@@ -178,6 +178,39 @@ std::optional<ParseError> ParseDiskstatsInto(std::string_view text,
   return std::nullopt;
 }
 
+std::optional<ParseError> ParseDiskstatsDevices(std::string_view text,
+                                                const std::vector<std::string>& names,
+                                                std::vector<DiskCounters>& out) {
+  out.resize(names.size());
+  for (DiskCounters& counters : out) counters.name.clear();
+  int line_number = 0;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    size_t end = text.find('\n', pos);
+    const bool unterminated = end == std::string_view::npos;
+    if (unterminated) end = text.size();
+    const std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    ++line_number;
+    // The third token is the name: skip major and minor.
+    size_t i = 0;
+    std::string_view name;
+    for (int token = 0; token < 3; ++token) {
+      while (i < line.size() && IsSpace(line[i])) ++i;
+      const size_t start = i;
+      while (i < line.size() && !IsSpace(line[i])) ++i;
+      name = line.substr(start, i - start);
+    }
+    for (size_t n = 0; n < names.size(); ++n) {
+      if (name == names[n]) {
+        if (auto error = ParseLineInto(line, line_number, unterminated, out[n])) return error;
+        break;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 std::variant<std::vector<DiskCounters>, ParseError> ParseDiskstats(std::string_view text) {
   std::vector<DiskCounters> snapshot;
   if (auto error = ParseDiskstatsInto(text, snapshot)) return *error;

@@ -56,6 +56,14 @@ std::variant<std::vector<DiskCounters>, ParseError> ParseDiskstats(std::string_v
 // sampler parsing every interval does not allocate. On error `out` holds the lines before it.
 std::optional<ParseError> ParseDiskstatsInto(std::string_view text, std::vector<DiskCounters>& out);
 
+// Parses only the lines of the devices in `names`, as a sampler does every interval: out[i] gets
+// the counters of names[i], or keeps an empty name when no line has that device. Other lines are
+// only split far enough to read their name (so their errors go unnoticed). A malformed line of a
+// named device is a ParseError. Reuses `out`'s capacity.
+std::optional<ParseError> ParseDiskstatsDevices(std::string_view text,
+                                                const std::vector<std::string>& names,
+                                                std::vector<DiskCounters>& out);
+
 // Parses one line (line_number only labels the error).
 std::variant<DiskCounters, ParseError> ParseDiskstatsLine(std::string_view line, int line_number);
 

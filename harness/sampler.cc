@@ -5,10 +5,10 @@
 #include <fmt/ranges.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
-#include <ctime>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
@@ -41,15 +41,24 @@ double MillisecondsBetween(SteadyClock::time_point from, SteadyClock::time_point
 }  // namespace
 
 std::string FormatUtcIso8601Ms(WallClock::time_point time) {
-  const auto since_epoch_ms =
-      std::chrono::floor<std::chrono::milliseconds>(time.time_since_epoch()).count();
-  const std::time_t seconds = static_cast<std::time_t>(
-      since_epoch_ms >= 0 ? since_epoch_ms / 1000 : (since_epoch_ms - 999) / 1000);
-  const int millis = static_cast<int>(since_epoch_ms - static_cast<int64_t>(seconds) * 1000);
-  std::tm utc{};
-  ::gmtime_r(&seconds, &utc);
-  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}.{:03d}Z", utc.tm_year + 1900,
-                     utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
+  // Calendar arithmetic (no gmtime_r, no time-zone lock): called for every sample.
+  using namespace std::chrono;
+  const auto since_epoch = floor<milliseconds>(time);
+  const auto day = floor<days>(since_epoch);
+  const year_month_day date{day};
+  const hh_mm_ss<milliseconds> clock{since_epoch - day};
+  char text[] = "0000-00-00T00:00:00.000Z";
+  auto put = [&text](int position, int64_t value, int digits) {
+    for (int d = digits - 1; d >= 0; --d, value /= 10) text[position + d] = char('0' + value % 10);
+  };
+  put(0, int(date.year()), 4);
+  put(5, unsigned(date.month()), 2);
+  put(8, unsigned(date.day()), 2);
+  put(11, clock.hours().count(), 2);
+  put(14, clock.minutes().count(), 2);
+  put(17, clock.seconds().count(), 2);
+  put(20, clock.subseconds().count(), 3);
+  return std::string(text, sizeof text - 1);
 }
 
 DiskstatsReader::DiskstatsReader(std::string path) : path_(std::move(path)) {
@@ -89,17 +98,16 @@ struct DeviceTrack {
   DiskCounters last;
   SteadyClock::time_point last_time;
   WallClock::time_point last_wall;
-  size_t index_hint = 0;  // where it was in the previous snapshot: lines rarely move
 };
 
 struct Sampler::State {
   explicit State(SamplerOptions opts) : options(std::move(opts)), reader(options.diskstats_path) {}
 
   SamplerOptions options;
-  DiskstatsReader
-      reader;  // used by one thread at a time: Start, then the sampler thread, then Stop
-  std::vector<DiskCounters> snapshot;  // reused from sample to sample
-  std::vector<DeviceTrack> tracks;
+  DiskstatsReader reader;  // one thread at a time: Start, then the sampler thread, then Stop
+  std::vector<DiskCounters> snapshot;  // every line: only to check the devices at construction
+  std::vector<DiskCounters> current;   // the sampled devices' lines, reused from sample to sample
+  std::vector<DeviceTrack> tracks;     // in the order of options.devices
   SteadyClock::time_point start_time;
   WallClock::time_point start_wall;
   bool started = false;
@@ -114,32 +122,36 @@ struct Sampler::State {
   bool stopping = false;  // guarded by wait_mutex
   std::jthread thread;
 
-  // Reads and parses diskstats into `snapshot`. Throws EnvironmentError on failure.
-  void ReadSnapshot() {
-    const std::string_view text = reader.Read();
-    if (auto error = ParseDiskstatsInto(text, snapshot)) {
-      throw EnvironmentError(
-          fmt::format("{}: line {}: {}", reader.path(), error->line, error->message));
-    }
+  [[noreturn]] void Fail(const ParseError& error) const {
+    throw EnvironmentError(
+        fmt::format("{}: line {}: {}", reader.path(), error.line, error.message));
   }
 
-  const DiskCounters* Find(DeviceTrack& track) {
-    if (track.index_hint < snapshot.size() && snapshot[track.index_hint].name == track.name) {
-      return &snapshot[track.index_hint];
-    }
-    const DiskCounters* found = FindDevice(snapshot, track.name);
-    if (found != nullptr) track.index_hint = static_cast<size_t>(found - snapshot.data());
-    return found;
+  // Reads and parses every line into `snapshot`. Throws EnvironmentError on failure.
+  void ReadSnapshot() {
+    if (auto error = ParseDiskstatsInto(reader.Read(), snapshot)) Fail(*error);
+  }
+
+  // Reads diskstats and parses the sampled devices' lines into `current` (the others are skipped:
+  // a server may have hundreds). Throws EnvironmentError on failure.
+  void ReadSampledDevices() {
+    if (auto error = ParseDiskstatsDevices(reader.Read(), options.devices, current)) Fail(*error);
+  }
+
+  // The counters of tracks[i] in `current`, or null when its line was missing.
+  const DiskCounters* Current(size_t i) const {
+    return current[i].name.empty() ? nullptr : &current[i];
   }
 
   void TakeSample() {
-    ReadSnapshot();
+    ReadSampledDevices();
     const auto now = SteadyClock::now();
     const auto wall = WallClock::now();
     std::string timestamp = FormatUtcIso8601Ms(wall);
     const double offset_sec = std::chrono::duration<double>(now - start_time).count();
-    for (DeviceTrack& track : tracks) {
-      const DiskCounters* curr = Find(track);
+    for (size_t i = 0; i < tracks.size(); ++i) {
+      DeviceTrack& track = tracks[i];
+      const DiskCounters* curr = Current(i);
       if (curr == nullptr) continue;  // the device went away; it may come back (then: a reset)
       SampleRow row;
       row.timestamp_utc = timestamp;
@@ -192,6 +204,11 @@ Sampler::Sampler(SamplerOptions options) {
                     options.interval.count()));
   }
   if (options.devices.empty()) throw UsageError("no device to sample: give --device or --path");
+  std::vector<std::string> unique;
+  for (std::string& name : options.devices) {
+    if (std::find(unique.begin(), unique.end(), name) == unique.end()) unique.push_back(name);
+  }
+  options.devices = std::move(unique);
   state_ = std::make_unique<State>(std::move(options));
   State& s = *state_;
   s.ReadSnapshot();
@@ -222,11 +239,12 @@ Sampler::~Sampler() = default;  // the jthread requests stop and joins
 void Sampler::Start() {
   State& s = *state_;
   if (s.started) throw std::logic_error("Sampler::Start called twice");
-  s.ReadSnapshot();
+  s.ReadSampledDevices();
   s.start_time = SteadyClock::now();
   s.start_wall = WallClock::now();
-  for (DeviceTrack& track : s.tracks) {
-    const DiskCounters* counters = s.Find(track);
+  for (size_t i = 0; i < s.tracks.size(); ++i) {
+    DeviceTrack& track = s.tracks[i];
+    const DiskCounters* counters = s.Current(i);
     if (counters == nullptr) {
       throw EnvironmentError(
           fmt::format("device '{}' vanished from {}", track.name, s.reader.path()));
@@ -248,13 +266,14 @@ std::vector<WindowSummary> Sampler::Stop() {
   s.stopped = true;
   if (s.thread_error) throw EnvironmentError(*s.thread_error);
 
-  s.ReadSnapshot();
+  s.ReadSampledDevices();
   const auto now = SteadyClock::now();
   const auto wall = WallClock::now();
   std::vector<WindowSummary> summaries;
   const std::string start_utc = FormatUtcIso8601Ms(s.start_wall);
-  for (DeviceTrack& track : s.tracks) {
-    if (const DiskCounters* curr = s.Find(track)) {
+  for (size_t i = 0; i < s.tracks.size(); ++i) {
+    DeviceTrack& track = s.tracks[i];
+    if (const DiskCounters* curr = s.Current(i)) {
       track.last = *curr;
       track.last_time = now;
       track.last_wall = wall;

@@ -375,6 +375,36 @@ TEST(ParseDiskstats, NegativeNumberIsAnError) {
   EXPECT_NE(std::get<ParseError>(parsed).message.find("read_ios"), std::string::npos);
 }
 
+TEST(ParseDiskstatsDevices, ParsesOnlyTheNamedDevicesInTheirOrder) {
+  std::vector<DiskCounters> out;
+  ASSERT_FALSE(ParseDiskstatsDevices(Fixture("kernel_6_18_b.txt"), {"vda", "sdz", "loop3"}, out));
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].name, "vda");
+  EXPECT_EQ(out[0].read_ios, 332759u);
+  EXPECT_EQ(out[0].flush_ticks_ms, 57u);
+  EXPECT_TRUE(out[1].name.empty());  // not there
+  EXPECT_EQ(out[2].name, "loop3");
+  EXPECT_EQ(out[2].minor, 3u);
+  // Reused: a device that is gone the next time is reported missing, not left over.
+  ASSERT_FALSE(ParseDiskstatsDevices(Fixture("kernel_4_14_a.txt"), {"vda", "sda"}, out));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(out[0].name.empty());
+  EXPECT_EQ(out[1].name, "sda");
+}
+
+TEST(ParseDiskstatsDevices, MalformedLineOfANamedDeviceIsAnError) {
+  std::vector<DiskCounters> out;
+  const auto error = ParseDiskstatsDevices(Fixture("non_numeric.txt"), {"vda"}, out);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->line, 3);
+  const auto truncated = ParseDiskstatsDevices(Fixture("truncated.txt"), {"vda"}, out);
+  ASSERT_TRUE(truncated.has_value());
+  EXPECT_EQ(truncated->line, 2);
+  // The malformed line is vda's; loop0's line is fine.
+  EXPECT_FALSE(ParseDiskstatsDevices(Fixture("non_numeric.txt"), {"loop1"}, out).has_value());
+  EXPECT_EQ(out[0].name, "loop1");
+}
+
 TEST(FindDevice, ReturnsNullForAnUnknownName) {
   const auto snapshot = Snapshot("kernel_6_18_a.txt");
   EXPECT_EQ(FindDevice(snapshot, "sdz"), nullptr);

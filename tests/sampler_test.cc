@@ -136,6 +136,17 @@ TEST_F(FakeDiskstatsTest, RejectsDeviceNotInDiskstatsNamingItAndTheFile) {
   EXPECT_NE(message.find("sdb"), std::string::npos) << message;  // lists what is there
 }
 
+TEST_F(FakeDiskstatsTest, ADeviceNamedTwiceIsSampledOnce) {
+  SamplerOptions options = Options(60000ms);
+  options.devices = {"sdb", "sda", "sdb"};
+  Sampler sampler(options);
+  sampler.Start();
+  const auto summaries = sampler.Stop();
+  ASSERT_EQ(summaries.size(), 2u);
+  EXPECT_EQ(summaries[0].device, "sdb");
+  EXPECT_EQ(summaries[1].device, "sda");
+}
+
 TEST_F(FakeDiskstatsTest, RejectsAnEmptyDeviceList) {
   SamplerOptions options = Options(1000ms);
   options.devices.clear();
@@ -302,6 +313,13 @@ TEST(FormatUtcIso8601Ms, WritesUtcWithMilliseconds) {
   EXPECT_EQ(FormatUtcIso8601Ms(time), "2023-11-14T22:13:20.123Z");
   EXPECT_EQ(FormatUtcIso8601Ms(std::chrono::system_clock::time_point(0ms)),
             "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatUtcIso8601Ms(std::chrono::system_clock::time_point(1709251199999ms)),
+            "2024-02-29T23:59:59.999Z");
+  // Truncated, not rounded, also before the epoch.
+  EXPECT_EQ(FormatUtcIso8601Ms(std::chrono::system_clock::time_point(-1ms)),
+            "1969-12-31T23:59:59.999Z");
+  EXPECT_EQ(FormatUtcIso8601Ms(std::chrono::system_clock::time_point(1999999us)),
+            "1970-01-01T00:00:01.999Z");
 }
 
 TEST(DiskstatsReader, ReadsATextLongerThanOneProcfsRead) {
