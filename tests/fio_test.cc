@@ -9,14 +9,17 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <optional>
 #include <random>
 #include <string>
+#include <thread>
 
 #include "harness/atomic_file.h"
 #include "harness/child_process.h"
@@ -549,14 +552,22 @@ TEST_F(FakeFio, HangingFioIsKilledAtTheLimitWithAClearError) {
   EXPECT_THAT(message, HasSubstr("fio: starting"));  // its stderr
   EXPECT_THAT(message, HasSubstr("fake.fio"));
   EXPECT_THROW(RunFio(Job(), Options(std::chrono::seconds(1))), RunError);
-  // The grandchild is gone (or a zombie waiting for init), not left sleeping.
-  const std::string pid_text = ReadWholeFile(pid_file);
-  const pid_t pid = std::stoi(pid_text);
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (std::getline(stat, line)) {
-    EXPECT_THAT(line.substr(line.rfind(')') + 2, 1), ::testing::AnyOf("Z", "X")) << line;
+  // The grandchild was signalled too: it dies (gone, or a zombie waiting for init) instead of
+  // sleeping on. Dying takes a moment after the signal, so wait for it (bounded).
+  const pid_t pid = std::stoi(ReadWholeFile(pid_file));
+  std::string state;
+  for (int i = 0; i < 200; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) {
+      state = "gone";
+      break;
+    }
+    state = line.substr(line.rfind(')') + 2, 1);
+    if (state == "Z" || state == "X") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  EXPECT_THAT(state, ::testing::AnyOf("gone", "Z", "X"));
 }
 
 TEST_F(FakeFio, FioThatExitsNonZeroShowsItsStderr) {
@@ -745,6 +756,61 @@ TEST_F(RealFio, EachProfileRunsEndToEnd) {
   o.time_limit = std::chrono::seconds(120);
   const FioRun run = RunFio(MakeFioProfile("rand-read-4k-qd1", s), o);
   EXPECT_GT(SummarizeReads(run.report).io_bytes, 0u);
+}
+
+// Processes whose command line mentions `needle`.
+std::vector<pid_t> ProcessesMentioning(const std::string& needle) {
+  std::vector<pid_t> found;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
+    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const bool zombie =
+        line.rfind(')') != std::string::npos && line.substr(line.rfind(')') + 2, 1) == "Z";
+    if (!zombie && cmdline.find(needle) != std::string::npos) {
+      found.push_back(std::stoi(name));
+    }
+  }
+  return found;
+}
+
+TEST_F(RealFio, NoFioProcessOutlivesARunThatOverran) {
+  // fio 3.33 spins forever after ramp_time in a time-based job picking files at random (the reason
+  // smallfile ramps in a separate run); its job process has left fio's session with setsid. Either
+  // fio finishes or feedbench stops it at the limit; no fio process may be left running.
+  TempDir dir;
+  const fs::path dataset = dir.path() / "data" / "000000";
+  fs::create_directories(dataset);
+  for (int i = 0; i < 20; ++i) {
+    WriteFileAtomic(dataset / (std::to_string(i) + ".sample"), std::string(8192, 'x'));
+  }
+  FioProfileSettings s;
+  s.smallfile_dir = dir.path() / "data";
+  s.smallfile_block_bytes = 4096;
+  s.runtime_sec = 1;
+  FioJobFile job = MakeFioProfile("smallfile", s);
+  job.sections.front().options.emplace_back("ramp_time", "200ms");
+  FioRunOptions o;
+  o.work_dir = dir.path();
+  o.name = "overrun";
+  o.time_limit = std::chrono::seconds(2);
+  try {
+    RunFio(job, o);
+  } catch (const RunError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("fio exceeded its time limit of 2 s"));
+  }
+  const std::string job_path = (dir.path() / "overrun.fio").string();
+  std::vector<pid_t> left;
+  for (int i = 0; i < 200; ++i) {
+    left = ProcessesMentioning(job_path);
+    if (left.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_THAT(left, ::testing::IsEmpty());
 }
 
 TEST_F(RealFio, FioRefusesToWriteEvenIfAJobAsks) {
