@@ -179,7 +179,7 @@ TEST(FioParser, KeepsTheLineFioPrintsBeforeTheJson) {
   ASSERT_NE(text.front(), '{');
   const FioReport r = ParseFioOutput(text, "smallfile.json");
   EXPECT_EQ(r.preamble, "fio: opendir added 600 files");
-  EXPECT_EQ(r.jobs.at(0).read.io_bytes, 316620800u);
+  EXPECT_EQ(r.jobs.at(0).read.io_bytes, 368721920u);
 }
 
 TEST(FioParser, SkipsErrorLinesBeforeTheJson) {
@@ -359,7 +359,7 @@ TEST(FioProfiles, SmallfileReadsOneFileAtATimeInRandomOrder) {
   EXPECT_EQ(FioOption(job, "smallfile", "rw"), "read");
   EXPECT_EQ(FioOption(job, "smallfile", "bs"), "65536");
   EXPECT_EQ(FioOption(job, "smallfile", "openfiles"), "1");
-  EXPECT_EQ(FioOption(job, "smallfile", "file_service_type"), "random");
+  EXPECT_EQ(FioOption(job, "smallfile", "file_service_type"), "random:1048576");
   EXPECT_EQ(FioOption(job, "smallfile", "filename"), "");
   // fio's ramp_time hangs this job; the ramp is a separate warm-up run.
   EXPECT_EQ(FioOption(job, "smallfile", "ramp_time"), "");

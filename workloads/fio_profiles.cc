@@ -190,11 +190,15 @@ FioJobFile MakeFioProfile(std::string_view name, const FioProfileSettings& s) {
     // One file open at a time, picked at random, read front to back: open + read + close per
     // file, as a loader of one-file-per-sample datasets pays. fio reads whole blocks only, so a
     // file's tail shorter than bs is not read and a file shorter than bs is skipped.
+    // random:N keeps a file for up to N I/Os, i.e. until it is read through. With plain "random"
+    // fio picks a new file for every I/O and, as only one may be open, retries random picks until
+    // it draws the open one: fio 3.33 then burns a CPU (58% usr, 1.5k IOPS on 8192 files, against
+    // 2.5% usr and 16.8k IOPS with random:N on the same files) and measures itself, not the disk.
     o = {{"ioengine", "psync"},
          {"rw", "read"},
          {"bs", std::to_string(s.smallfile_block_bytes)},
          {"openfiles", "1"},
-         {"file_service_type", "random"}};
+         {"file_service_type", "random:1048576"}};
   }
   job.sections = {std::move(global), std::move(section)};
   return job;

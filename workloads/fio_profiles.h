@@ -7,8 +7,10 @@
 //   rand-read-4k-qd32  libaio, direct, rw=randread, bs=4 KiB, iodepth=32   on the test file
 //   rand-read-4k-qd1   psync,  direct, rw=randread, bs=4 KiB               on the test file
 //   smallfile          psync,  direct, rw=read over every file below a directory (opendir),
-//                      one file open at a time (openfiles=1), next file chosen at random: each
-//                      file is opened, read front to back in whole blocks, and closed.
+//                      one file open at a time (openfiles=1), next file chosen at random
+//                      (file_service_type=random:1048576, i.e. a new file only once the open one
+//                      is read through): each file is opened, read front to back in whole
+//                      blocks, and closed.
 //                      Its ramp is a separate warm-up run (MakeFioWarmup), not fio's ramp_time:
 //                      fio 3.33 spins forever when ramp_time ends in a time-based job that picks
 //                      files at random (the ramp resets the count of finished files but not their
