@@ -355,10 +355,16 @@ FioMeasurement MeasureFioProfile(const FioWorkloadOptions& options) {
   run_options.work_dir = work_dir;
   run_options.name = job.profile;
   run_options.fio_program = options.fio_program;
-  run_options.time_limit = options.time_limit.count() > 0
-                               ? options.time_limit
-                               : std::chrono::milliseconds(static_cast<int64_t>(
-                                     (options.ramp_sec + options.runtime_sec + 120.0) * 1000));
+  // Default limit: what the job asks for, plus two minutes for fio's setup (an opendir over a
+  // large dataset stats every file) and teardown.
+  const double job_sec =
+      IsBuiltinFioProfile(options.profile)
+          ? options.ramp_sec + options.runtime_sec
+          : FioJobFileSeconds(job).value_or(options.ramp_sec + options.runtime_sec);
+  run_options.time_limit =
+      options.time_limit.count() > 0
+          ? options.time_limit
+          : std::chrono::milliseconds(static_cast<int64_t>((job_sec + 120.0) * 1000));
 
   if (warmup) {
     FioRunOptions warmup_options = run_options;

@@ -35,7 +35,8 @@ struct FioWorkloadOptions {
   uint64_t smallfile_block_bytes = 0;  // 0: largest power of two <= smallest file, 4 KiB..1 MiB
   double ramp_sec = 2;
   double runtime_sec = 10;
-  std::chrono::milliseconds time_limit{0};  // 0: ramp + runtime + 120 s
+  std::chrono::milliseconds time_limit{0};  // 0: ramp + runtime (a .fio file's own, when it
+                                            // sets them) + 120 s
   std::vector<std::string> devices;  // diskstats names to sample ("vda"); empty: no sampling.
                                      // The first is the one the device counters describe.
   std::chrono::milliseconds sample_interval{1000};

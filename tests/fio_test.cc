@@ -434,6 +434,16 @@ TEST(FioProfiles, CapturedJobFilesAreWhatTheGeneratorWrites) {
   }
 }
 
+TEST(FioProfiles, JobFileSecondsAddsRampAndRuntimeOfEachJob) {
+  const FioJobFile built = MakeFioProfile("seq-read", TestSettings());
+  EXPECT_DOUBLE_EQ(*FioJobFileSeconds(built), 12);
+  const FioJobFile two =
+      ParseFioJobFile("[global]\nruntime=1m\n[a]\nramp_time=500ms\n[b]\nruntime=30\n", "two.fio");
+  EXPECT_DOUBLE_EQ(*FioJobFileSeconds(two), 60.5 + 30);
+  EXPECT_FALSE(FioJobFileSeconds(ParseFioJobFile("[a]\nrw=read\n", "a.fio")).has_value());
+  EXPECT_FALSE(FioJobFileSeconds(ParseFioJobFile("[a]\nruntime=5x\n", "a.fio")).has_value());
+}
+
 // ---------------------------------------------------------------------------------------------
 // User-supplied job files: never a raw device.
 

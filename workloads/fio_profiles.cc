@@ -7,6 +7,7 @@
 #include <array>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 
 #include "harness/atomic_file.h"
 #include "harness/errors.h"
@@ -345,6 +346,49 @@ FioJobFile LoadFioJobFile(const fs::path& path, const fs::path& base_dir) {
   CheckFioJobTargets(job, path.string(), base_dir);
   job.profile = path.stem().string();
   return job;
+}
+
+std::optional<double> FioJobFileSeconds(const FioJobFile& job) {
+  auto seconds = [](std::string_view text) -> std::optional<double> {
+    text = Trim(text);
+    size_t digits = 0;
+    while (digits < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[digits])) || text[digits] == '.')) {
+      ++digits;
+    }
+    if (digits == 0) return std::nullopt;
+    char* end = nullptr;
+    const std::string number(text.substr(0, digits));
+    const double value = std::strtod(number.c_str(), &end);
+    if (end != number.c_str() + number.size()) return std::nullopt;
+    const std::string unit = Lower(text.substr(digits));
+    if (unit.empty() || unit == "s") return value;
+    if (unit == "us") return value / 1e6;
+    if (unit == "ms") return value / 1e3;
+    if (unit == "m") return value * 60;
+    if (unit == "h") return value * 3600;
+    if (unit == "d") return value * 86400;
+    return std::nullopt;
+  };
+  double total = 0;
+  bool any_job = false;
+  for (const auto& section : job.sections) {
+    if (section.name == "global") continue;
+    any_job = true;
+    const std::string runtime = FioOption(job, section.name, "runtime");
+    if (runtime.empty()) return std::nullopt;
+    const auto run = seconds(runtime);
+    if (!run) return std::nullopt;
+    total += *run;
+    const std::string ramp = FioOption(job, section.name, "ramp_time");
+    if (!ramp.empty()) {
+      const auto r = seconds(ramp);
+      if (!r) return std::nullopt;
+      total += *r;
+    }
+  }
+  if (!any_job) return std::nullopt;
+  return total;
 }
 
 std::string FioOption(const FioJobFile& job, std::string_view section_name, std::string_view key) {

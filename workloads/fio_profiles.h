@@ -96,6 +96,11 @@ void CheckFioJobTargets(const FioJobFile& job, std::string_view source,
 // profile = the file's stem.
 FioJobFile LoadFioJobFile(const std::filesystem::path& path, const std::filesystem::path& base_dir);
 
+// How long a job file asks fio to run: per job section, ramp_time + runtime (seconds when no unit;
+// us, ms, s, m, h, d suffixes), summed over the job sections (an upper bound when they run in
+// parallel). nullopt when a job has no runtime or a value does not parse.
+std::optional<double> FioJobFileSeconds(const FioJobFile& job);
+
 // A value of an option in a section, falling back to [global]; "" when absent.
 std::string FioOption(const FioJobFile& job, std::string_view section, std::string_view key);
 
