@@ -392,9 +392,9 @@ FioMeasurement MeasureFioProfile(const FioWorkloadOptions& options) {
       if (d.name == options.devices.front()) m.fio_disk = d;
     }
     m.notes.push_back(
-        "device figures cover the fio process's whole life (startup, ramp and runtime), as "
-        "fio's own disk_util does; fio's bytes/s, IOPS and latencies cover the runtime after "
-        "ramp_time only");
+        "device figures cover the fio process's whole life (startup, ramp and runtime) and "
+        "every process's I/O on the device, as fio's own disk_util does; fio's bytes/s, IOPS "
+        "and latencies cover its own I/O after ramp_time only");
   }
   m.reads = SummarizeReads(m.run.report);
   if (!m.run.report.preamble.empty()) {
