@@ -13,5 +13,8 @@ using CommandAction = std::function<int()>;
 void AddRunCommand(CLI::App& app, CommandAction& action);
 void AddMonitorCommand(CLI::App& app, CommandAction& action);
 void AddDevicesCommand(CLI::App& app, CommandAction& action);
+void AddDatasetCommand(CLI::App& app, CommandAction& action);
+void AddCompareCommand(CLI::App& app, CommandAction& action);
+void AddBaselineCommand(CLI::App& app, CommandAction& action);
 
 }  // namespace feedbench

@@ -1,10 +1,10 @@
 // /proc/diskstats snapshots and iostat's extended statistics between two of them.
 //
-// A snapshot is one parse of /proc/diskstats: one DiskCounters per line. Lines of 14 fields (kernels
-// before 4.18), 18 fields (4.18+: discards) and 20 fields (5.5+: flushes) are accepted. Counts are
-// 64-bit. The *_ticks_ms fields are 32-bit in the kernel (unsigned int in diskstats_show) and wrap;
-// ComputeIostat takes wrap-correct deltas. Figures follow sysstat's `iostat -x` definitions exactly
-// (see ComputeIostat). All functions are pure and thread-safe.
+// A snapshot is one parse of /proc/diskstats: one DiskCounters per line. Lines of 14 fields
+// (kernels before 4.18), 18 fields (4.18+: discards) and 20 fields (5.5+: flushes) are accepted.
+// Counts are 64-bit. The *_ticks_ms fields are 32-bit in the kernel (unsigned int in
+// diskstats_show) and wrap; ComputeIostat takes wrap-correct deltas. Figures follow sysstat's
+// `iostat -x` definitions exactly (see ComputeIostat). All functions are pure and thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -21,25 +21,25 @@ struct DiskCounters {
   uint32_t major = 0;
   uint32_t minor = 0;
   std::string name;
-  uint64_t read_ios = 0;         // field 1
-  uint64_t read_merges = 0;      // field 2
-  uint64_t read_sectors = 0;     // field 3, 512-byte sectors
-  uint64_t read_ticks_ms = 0;    // field 4 (32-bit in the kernel)
-  uint64_t write_ios = 0;        // field 5
-  uint64_t write_merges = 0;     // field 6
-  uint64_t write_sectors = 0;    // field 7
-  uint64_t write_ticks_ms = 0;   // field 8 (32-bit)
-  uint64_t in_flight = 0;        // field 9, instantaneous
-  uint64_t io_ticks_ms = 0;      // field 10 (32-bit)
-  uint64_t time_in_queue_ms = 0; // field 11, weighted (32-bit)
-  bool has_discards = false;     // fields 12-15 present (4.18+)
+  uint64_t read_ios = 0;          // field 1
+  uint64_t read_merges = 0;       // field 2
+  uint64_t read_sectors = 0;      // field 3, 512-byte sectors
+  uint64_t read_ticks_ms = 0;     // field 4 (32-bit in the kernel)
+  uint64_t write_ios = 0;         // field 5
+  uint64_t write_merges = 0;      // field 6
+  uint64_t write_sectors = 0;     // field 7
+  uint64_t write_ticks_ms = 0;    // field 8 (32-bit)
+  uint64_t in_flight = 0;         // field 9, instantaneous
+  uint64_t io_ticks_ms = 0;       // field 10 (32-bit)
+  uint64_t time_in_queue_ms = 0;  // field 11, weighted (32-bit)
+  bool has_discards = false;      // fields 12-15 present (4.18+)
   uint64_t discard_ios = 0;
   uint64_t discard_merges = 0;
   uint64_t discard_sectors = 0;
-  uint64_t discard_ticks_ms = 0; // (32-bit)
-  bool has_flushes = false;      // fields 16-17 present (5.5+)
+  uint64_t discard_ticks_ms = 0;  // (32-bit)
+  bool has_flushes = false;       // fields 16-17 present (5.5+)
   uint64_t flush_ios = 0;
-  uint64_t flush_ticks_ms = 0;   // (32-bit)
+  uint64_t flush_ticks_ms = 0;  // (32-bit)
 };
 
 // A parse failure: which line (1-based) and why.
@@ -51,6 +51,10 @@ struct ParseError {
 // Parses the whole text of /proc/diskstats. An empty text, a truncated line, a non-numeric field or
 // an unknown field count gives a ParseError naming the line; nothing throws.
 std::variant<std::vector<DiskCounters>, ParseError> ParseDiskstats(std::string_view text);
+
+// Same as ParseDiskstats, but parses into `out`, reusing its capacity (and that of the names) so a
+// sampler parsing every interval does not allocate. On error `out` holds the lines before it.
+std::optional<ParseError> ParseDiskstatsInto(std::string_view text, std::vector<DiskCounters>& out);
 
 // Parses one line (line_number only labels the error).
 std::variant<DiskCounters, ParseError> ParseDiskstatsLine(std::string_view line, int line_number);

@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
   AddRunCommand(app, action);
   AddMonitorCommand(app, action);
   AddDevicesCommand(app, action);
+  AddDatasetCommand(app, action);
+  AddCompareCommand(app, action);
+  AddBaselineCommand(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

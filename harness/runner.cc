@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "harness/errors.h"
+#include "harness/results_reader.h"
 
 namespace feedbench {
 namespace {
@@ -44,8 +45,7 @@ void InitializeOnce() {
 }  // namespace
 
 std::string WorkloadNameOf(const nlohmann::json& entry) {
-  const std::string run_name = entry.value("run_name", entry.value("name", std::string()));
-  return run_name.substr(0, run_name.find('/'));
+  return WorkloadNameFromRunName(entry.value("run_name", entry.value("name", std::string())));
 }
 
 RunnerOutput RunWithGoogleBenchmark(const std::vector<PlannedWorkload>& plan,
@@ -97,7 +97,7 @@ RunnerOutput RunWithGoogleBenchmark(const std::vector<PlannedWorkload>& plan,
   benchmark::ClearRegisteredBenchmarks();
   if (environment_failure) std::rethrow_exception(environment_failure);
   try {
-    output.results = nlohmann::json::parse(reporter.Text());
+    output.results = nlohmann::json::parse(NonFiniteToNull(reporter.Text()));
   } catch (const nlohmann::json::parse_error& e) {
     throw RunError(fmt::format("the benchmark runner produced unreadable JSON: {}", e.what()));
   }

@@ -53,8 +53,9 @@ using ProgressFn = std::function<void(const std::string&, size_t, size_t, int, i
 RunnerOutput RunWithGoogleBenchmark(const std::vector<PlannedWorkload>& plan,
                                     const ProgressFn& progress = {});
 
-// The workload a Google Benchmark entry belongs to: its run_name up to the first '/'
-// ("files-random/iterations:1/repeats:5/manual_time" → "files-random").
+// The workload a Google Benchmark entry belongs to: its run_name without Google Benchmark's
+// suffixes ("files-random/iterations:1/repeats:5/manual_time" → "files-random"); see
+// WorkloadNameFromRunName in results_reader.h.
 std::string WorkloadNameOf(const nlohmann::json& benchmark_entry);
 
 }  // namespace feedbench

@@ -131,6 +131,23 @@ TEST(Runner, CanRunTwiceInOneProcess) {
   EXPECT_EQ(EntriesOf(second.results, "theta", "iteration").size(), 1u);
 }
 
+TEST(Runner, NonFiniteAggregatesBecomeNull) {
+  // A counter that is 0 in every repetition has cv = 0/0.
+  PlannedWorkload w = Fixed("iota", {10, 20});
+  auto inner = w.run;
+  w.run = [inner](int rep) {
+    RepetitionOutcome o = inner(rep);
+    o.counters["au_pct"] = 0;
+    return o;
+  };
+  const RunnerOutput out = RunWithGoogleBenchmark({w});
+  bool saw_null = false;
+  for (const auto& b : out.results["benchmarks"]) {
+    if (b.value("aggregate_name", "") == "cv") saw_null = b.at("au_pct").is_null();
+  }
+  EXPECT_TRUE(saw_null);
+}
+
 TEST(Runner, WorkloadNameIsTheRunNameBeforeTheFirstSlash) {
   EXPECT_EQ(WorkloadNameOf(json{{"run_name", "files-random/iterations:1/repeats:5/manual_time"}}),
             "files-random");

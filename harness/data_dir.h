@@ -1,0 +1,41 @@
+// The data directory of a run: where datasets are generated and kept, marked as feedbench's own.
+//
+// A data directory carries a marker file `.feedbench-data-dir`. feedbench creates a missing
+// directory, adopts an empty one, and refuses a non-empty directory without the marker (somebody
+// else's data: never written to or deleted). While a DataDir is alive it holds an exclusive,
+// non-waiting flock on the marker: one run per data directory at a time. Not copyable.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace feedbench {
+
+inline constexpr const char* kDataDirMarker = ".feedbench-data-dir";
+
+// $TMPDIR/feedbench-data, or /tmp/feedbench-data when TMPDIR is unset or empty.
+std::filesystem::path DefaultDataDir();
+
+class DataDir {
+ public:
+  // `flag` names the option in messages ("--data-dir"). Throws UsageError for a foreign non-empty
+  // directory or a path that is not a directory; EnvironmentError when it cannot be created or is
+  // locked by another feedbench process.
+  DataDir(const std::filesystem::path& path, std::string_view flag);
+  ~DataDir();
+  DataDir(const DataDir&) = delete;
+  DataDir& operator=(const DataDir&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  bool created() const { return created_; }  // made by this run (a fresh directory)
+
+  // Removes the directory when it holds nothing but the marker and this run created it.
+  void RemoveIfEmptyAndOurs();
+
+ private:
+  std::filesystem::path path_;
+  bool created_ = false;
+  int lock_fd_ = -1;
+};
+
+}  // namespace feedbench

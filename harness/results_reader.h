@@ -1,0 +1,96 @@
+// Reading a feedbench results file back: the plain model the regression gate and the baseline
+// recorder consume.
+//
+// A results file is Google Benchmark JSON (as `feedbench run` writes it): `context` carries a
+// versioned `feedbench` object (schema_version, suite, dataset_hash, machine and device
+// fingerprints, feedbench_version) — accepted as a JSON object or, as Google Benchmark's
+// AddCustomContext stores it, as a string holding that object — and `benchmarks` has one entry per
+// repetition (`run_type` "iteration") plus aggregates (skipped here). Every numeric top-level key
+// of a repetition that is not one of Google Benchmark's own fields is a counter
+// (samples_per_second, r_await_ms, …). The workload name is the entry's `run_name` without the
+// suffixes Google Benchmark appends (/iterations:N, /repeats:N, /threads:N, /min_time:…,
+// /manual_time, /real_time, /process_time), so a workload keeps its name when its repetition count
+// changes.
+//
+// Google Benchmark writes a non-finite counter as a bare NaN, Infinity or -Infinity, which is not
+// JSON; ReadResultsFile reads those as null, and a null counter is "not measured" (absent).
+//
+// Pure parsing plus one reading function; thread-safe. Errors are UsageError naming the file and
+// the key, and what was expected.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace feedbench {
+
+// The results schema this reader understands (context.feedbench.schema_version).
+inline constexpr int kResultsSchemaVersion = 1;
+
+// Why a repetition cannot be compared.
+enum class RepetitionProblem {
+  kNone,
+  kCacheContaminated,   // error_message (or label) starts with "cache_contaminated"
+  kVerificationFailed,  // error_message starts with "verify"
+  kFailed,              // any other error_occurred
+};
+
+struct Repetition {
+  int repetition_index = 0;
+  RepetitionProblem problem = RepetitionProblem::kNone;
+  std::string error_message;               // as written by the runner; empty when none
+  std::string label;                       // Google Benchmark's label
+  std::map<std::string, double> counters;  // counter name → value, in the counter's own unit
+};
+
+struct WorkloadResults {
+  std::string name;  // run_name without Google Benchmark's suffixes, e.g. "files/random"
+  std::vector<Repetition> repetitions;  // in file order
+
+  bool AllValid() const;
+  // The values of one counter over the valid repetitions that carry it, in file order.
+  std::vector<double> Values(std::string_view counter) const;
+};
+
+struct ResultsFile {
+  std::string source;  // file name the results were read from (for messages and baselines)
+  int schema_version = 0;
+  std::string suite;
+  std::string dataset_hash;
+  nlohmann::json machine;  // fingerprint objects, null when the file has none
+  nlohmann::json device;
+  std::string feedbench_version;           // "unknown" when absent
+  std::string date;                        // context.date (ISO 8601) as Google Benchmark wrote it
+  std::vector<WorkloadResults> workloads;  // in order of first appearance
+
+  const WorkloadResults* Find(std::string_view workload) const;
+  // One line per repetition that is not valid: "workload #index: message".
+  std::vector<std::string> Problems() const;
+};
+
+// "files/random/iterations:1/repeats:5/manual_time" → "files/random".
+std::string WorkloadNameFromRunName(std::string_view run_name);
+
+// Replaces the bare tokens NaN, -NaN, Infinity and -Infinity outside JSON strings by null, so
+// that Google Benchmark's output parses as JSON.
+std::string NonFiniteToNull(std::string_view text);
+
+// Parses a results document; `source` names it in errors. Throws UsageError when the document is
+// not Google Benchmark JSON with a feedbench context of kResultsSchemaVersion, or has no
+// repetitions.
+ResultsFile ParseResults(const nlohmann::json& document, std::string_view source);
+
+// For `feedbench run --compare --confirm`: `original` with the repetitions of every workload that
+// `rerun` has replaced by the rerun's (the confirmation is judged on the rerun alone); other
+// workloads and the context are kept. REQUIRES: same suite and dataset (not checked here; compare
+// checks them).
+ResultsFile WithWorkloadsReplaced(ResultsFile original, const ResultsFile& rerun);
+
+// Reads and parses `path`. Throws UsageError when it cannot be read or is not JSON (naming it).
+ResultsFile ReadResultsFile(const std::filesystem::path& path);
+
+}  // namespace feedbench

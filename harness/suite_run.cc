@@ -1,0 +1,289 @@
+#include "harness/suite_run.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "harness/atomic_file.h"
+#include "harness/data_dir.h"
+#include "harness/errors.h"
+#include "harness/fingerprint.h"
+#include "harness/results.h"
+#include "harness/results_reader.h"
+#include "harness/runner.h"
+#include "harness/sampler.h"
+#include "harness/time_format.h"
+#include "workloads/dataset.h"
+#include "workloads/dataset_dir.h"
+#include "workloads/workload.h"
+
+namespace feedbench {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+json RowToJson(const SampleRow& row) {
+  const IostatFigures& f = row.figures;
+  return json{{"timestamp", row.timestamp_utc}, {"offset_sec", row.offset_sec},
+              {"device", row.device},           {"r_per_second", f.r_per_sec},
+              {"rkb_per_second", f.rkb_per_sec}, {"r_await_ms", f.r_await_ms},
+              {"rareq_kb", f.rareq_kb},          {"w_per_second", f.w_per_sec},
+              {"wkb_per_second", f.wkb_per_sec}, {"w_await_ms", f.w_await_ms},
+              {"aqu_sz", f.aqu_sz},              {"util_pct", f.util_pct}};
+}
+
+// The figures of one repetition as Google Benchmark counters (names carry units).
+RepetitionOutcome ToOutcome(const WorkloadResult& r) {
+  RepetitionOutcome o;
+  const ReaderResult& rd = r.reader;
+  o.wall_sec = rd.wall_sec;
+  o.counters = {{"samples_per_second", rd.samples_per_sec},
+                {"bytes_per_second", rd.bytes_per_sec},
+                {"samples", static_cast<double>(rd.samples)},
+                {"bytes", static_cast<double>(rd.bytes)},
+                {"lat_p50_us", rd.lat_p50_us},
+                {"lat_p95_us", rd.lat_p95_us},
+                {"lat_p99_us", rd.lat_p99_us},
+                {"lat_max_us", rd.lat_max_us},
+                {"consumer_wait_sec", rd.consumer_wait_sec},
+                {"au_pct", rd.au_pct}};
+  if (r.device_summary) {
+    const WindowSummary& s = *r.device_summary;
+    o.counters["device_read_bytes"] = static_cast<double>(s.read_bytes);
+    o.counters["r_await_ms"] = s.figures.r_await_ms;
+    o.counters["r_per_second"] = s.figures.r_per_sec;
+    o.counters["rareq_kb"] = s.figures.rareq_kb;
+    o.counters["aqu_sz"] = s.figures.aqu_sz;
+    o.counters["util_pct"] = s.figures.util_pct;
+  }
+  if (r.device_read_ratio) o.counters["device_read_ratio"] = *r.device_read_ratio;
+  o.label = r.cache_method + (r.device ? " " + *r.device : std::string(" no-device"));
+  if (rd.verify_error) {
+    o.error = "verify: " + *rd.verify_error;
+    o.failed = true;
+  } else if (r.cache_contaminated) {
+    o.error = fmt::format(
+        "cache_contaminated: device read ratio {:.3f} < {} after {} (the device delivered {} of "
+        "{} bytes read)",
+        r.device_read_ratio.value_or(0), kContaminatedBelowRatio, r.cache_method,
+        r.device_summary ? r.device_summary->read_bytes : 0, rd.bytes);
+  }
+  for (const auto& row : r.timeline) o.timeline.push_back(RowToJson(row));
+  return o;
+}
+
+Layout DatasetLayoutFor(const SuiteWorkload& w) {
+  return w.layout == "lmdb" ? Layout::kLmdb : Layout::kFiles;  // tmpfs stages the files layout
+}
+
+std::string Hostname() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown-host";
+  return buf;
+}
+
+}  // namespace
+
+std::vector<SuiteWorkload> SelectWorkloads(const Suite& suite, const RunRequest& request) {
+  std::optional<std::regex> re;
+  if (request.filter) {
+    try {
+      re.emplace(*request.filter, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      throw UsageError(
+          fmt::format("--filter '{}': not a valid regular expression: {}", *request.filter, e.what()));
+    }
+  }
+  std::vector<SuiteWorkload> out;
+  std::string names;
+  for (const auto& w : suite.workloads) {
+    names += (names.empty() ? "" : ", ") + w.name;
+    if (re && !std::regex_search(w.name, *re)) continue;
+    if (!request.only.empty() &&
+        std::find(request.only.begin(), request.only.end(), w.name) == request.only.end()) {
+      continue;
+    }
+    out.push_back(w);
+  }
+  if (out.empty()) {
+    throw UsageError(fmt::format("--filter '{}': matches no workload of suite {}; workloads: {}",
+                                 request.filter.value_or(""), suite.name, names));
+  }
+  return out;
+}
+
+void ValidateRequest(const Suite& suite, const RunRequest& request) {
+  if (request.repetitions && (*request.repetitions < 1 || *request.repetitions > 1000)) {
+    throw UsageError(fmt::format("--repetitions {}: expected an integer in [1, 1000]",
+                                 *request.repetitions));
+  }
+  if (request.cache && *request.cache != "cold" && *request.cache != "warm") {
+    throw UsageError(fmt::format("--cache {}: expected cold or warm", *request.cache));
+  }
+  if (request.interval_ms < 1 || request.interval_ms > 60000) {
+    throw UsageError(fmt::format("--interval-ms {}: expected 1 to 60000 milliseconds",
+                                 request.interval_ms));
+  }
+  DatasetSpecFromJson(suite.dataset, suite.source + ": dataset");
+  SelectWorkloads(suite, request);
+}
+
+SuiteRunOutput RunSuite(const Suite& suite, const RunRequest& request) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string started_utc = UtcIsoMillis(std::chrono::system_clock::now());
+  ValidateRequest(suite, request);
+  const DatasetSpec spec = DatasetSpecFromJson(suite.dataset, suite.source + ": dataset");
+  const std::vector<SuiteWorkload> selected = SelectWorkloads(suite, request);
+  DataDir data_dir(request.data_dir, "--data-dir");
+
+  // Datasets: one directory per layout on disk; generated once, reused when the spec matches.
+  std::map<Layout, fs::path> dataset_dirs;
+  for (const auto& w : selected) dataset_dirs[DatasetLayoutFor(w)] = fs::path();
+  json datasets_json = json::array();
+  for (auto& [layout, dir] : dataset_dirs) {
+    dir = DefaultDatasetDir(data_dir.path(), spec, layout);
+    if (!request.quiet) {
+      fmt::print(stderr, "feedbench: dataset {} ({} samples, {}) in {}\n", LayoutName(layout),
+                 spec.samples, DescribeSizes(spec.sizes), dir.string());
+    }
+    EnsureOptions ensure_options;
+    ensure_options.progress = !request.quiet;
+    const EnsureResult ensured = EnsureDataset(dir, spec, layout, ensure_options);
+    datasets_json.push_back({{"layout", LayoutName(layout)},
+                             {"dir", dir.string()},
+                             {"reused", ensured.reused},
+                             {"generate_sec", ensured.generate_sec},
+                             {"total_bytes", ensured.manifest.total_bytes}});
+  }
+  // Remove generated datasets at the end, also when the run fails, unless asked to keep them.
+  struct Cleanup {
+    const RunRequest& request;
+    const std::map<Layout, fs::path>& dirs;
+    DataDir& data_dir;
+    std::map<Layout, std::unique_ptr<PreparedDataset>> prepared;
+    ~Cleanup() {
+      prepared.clear();
+      if (request.keep_data) return;
+      for (const auto& [layout, dir] : dirs) {
+        try {
+          RemoveDataset(dir);
+        } catch (const std::exception& e) {
+          fmt::print(stderr, "feedbench: warning: could not remove {}: {}\n", dir.string(), e.what());
+        }
+      }
+      data_dir.RemoveIfEmptyAndOurs();
+    }
+  } cleanup{request, dataset_dirs, data_dir, {}};
+
+  std::vector<PlannedWorkload> plan;
+  json workloads_json = json::array();
+  const CacheMode forced_cache =
+      request.cache ? ParseCacheMode(*request.cache, "--cache") : CacheMode::kCold;
+  for (size_t i = 0; i < selected.size(); ++i) {
+    const SuiteWorkload& w = selected[i];
+    const Layout layout = ParseLayout(w.layout, "layout");
+    if (!cleanup.prepared.contains(layout)) {
+      StagingOptions staging;
+      staging.tmpfs_dir = request.tmpfs_dir;
+      cleanup.prepared[layout] =
+          std::make_unique<PreparedDataset>(dataset_dirs.at(DatasetLayoutFor(w)), layout, staging);
+    }
+    PreparedDataset* dataset = cleanup.prepared[layout].get();
+    WorkloadOptions options;
+    options.reader.order = ParseOrder(w.order, "order");
+    options.reader.workers = w.settings.workers;
+    options.reader.batch_size = w.settings.batch_size;
+    options.reader.prefetch = w.settings.prefetch;
+    options.reader.compute_ms_per_batch = w.settings.compute_ms_per_batch;
+    options.reader.epochs = w.settings.epochs;
+    options.reader.verify = w.settings.verify;
+    options.cache = request.cache ? forced_cache : ParseCacheMode(w.settings.cache, "cache");
+    options.sample_interval = std::chrono::milliseconds(request.interval_ms);
+    const int repetitions = request.repetitions.value_or(w.settings.repetitions);
+    workloads_json.push_back({{"name", w.name},
+                              {"kind", w.kind},
+                              {"layout", w.layout},
+                              {"order", w.order},
+                              {"cache", CacheModeName(options.cache)},
+                              {"repetitions", repetitions},
+                              {"workers", w.settings.workers},
+                              {"batch_size", w.settings.batch_size},
+                              {"prefetch", w.settings.prefetch},
+                              {"compute_ms_per_batch", w.settings.compute_ms_per_batch},
+                              {"epochs", w.settings.epochs},
+                              {"verify", w.settings.verify},
+                              {"device", dataset->device().value_or("")}});
+    plan.push_back(PlannedWorkload{
+        .name = w.name,
+        .repetitions = repetitions,
+        .run = [dataset, options, seed = spec.seed](int repetition) {
+          WorkloadOptions o = options;
+          // A new, reproducible shuffle per repetition.
+          o.reader.shuffle_seed = seed * 1000003ULL + static_cast<uint64_t>(repetition);
+          return ToOutcome(dataset->RunOnce(o));
+        }});
+  }
+
+  ProgressFn progress;
+  if (!request.quiet) {
+    progress = [](const std::string& name, size_t index, size_t count, int rep, int reps) {
+      fmt::print(stderr, "feedbench: [{}/{}] {} repetition {}/{}\n", index + 1, count, name, rep + 1,
+                 reps);
+    };
+  }
+  RunnerOutput ran = RunWithGoogleBenchmark(plan, progress);
+
+  SuiteRunOutput out;
+  out.results = std::move(ran.results);
+  json timelines = json::object();
+  for (const auto& w : ran.workloads) {
+    json reps = json::array();
+    for (const auto& rep : w.repetitions) {
+      reps.push_back(rep.timeline);
+      out.any_failed = out.any_failed || rep.failed;
+    }
+    timelines[w.name] = std::move(reps);
+  }
+  out.timeline = json{{"schema_version", kResultsSchemaVersion},
+                      {"interval_ms", request.interval_ms},
+                      {"workloads", std::move(timelines)}};
+
+  const Fingerprint fingerprint = TakeFingerprint(data_dir.path());
+  out.results["context"]["feedbench"] = json{
+      {"schema_version", kResultsSchemaVersion},
+      {"feedbench_version", FEEDBENCH_VERSION},
+      {"suite", suite.name},
+      {"suite_definition", SuiteToJson(suite)},
+      {"dataset", ToJson(spec)},
+      {"dataset_hash", SpecHash(spec)},
+      {"dataset_total_bytes", TotalBytes(spec)},
+      {"datasets", datasets_json},
+      {"data_dir", data_dir.path().string()},
+      {"cache_mode", request.cache.value_or(suite.defaults.cache)},
+      {"interval_ms", request.interval_ms},
+      {"workloads", workloads_json},
+      {"machine", fingerprint.machine},
+      {"device", fingerprint.device},
+      {"host", Hostname()},
+      {"started_utc", started_utc},
+      {"finished_utc", UtcIsoMillis(std::chrono::system_clock::now())}};
+  out.wall_sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  out.results["context"]["feedbench"]["wall_sec"] = out.wall_sec;
+  return out;
+}
+
+fs::path WriteRunFiles(const SuiteRunOutput& output, const fs::path& results_path) {
+  const fs::path timeline_path = TimelinePathFor(results_path);
+  json results = output.results;
+  results["context"]["feedbench"]["timeline_file"] = timeline_path.filename().string();
+  WriteFileAtomic(timeline_path, output.timeline.dump() + "\n");
+  WriteFileAtomic(results_path, results.dump(2) + "\n");
+  return timeline_path;
+}
+
+}  // namespace feedbench

@@ -1,0 +1,109 @@
+// ci/storage-node.sh: runs, compares, writes the reports and exits with the right code. The run
+// step is replaced by a stand-in that copies a fixture results file to --out (and exits with a
+// chosen code), so the script's own logic is tested without a storage run; compare is the real
+// binary.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "tests/support/gate_helpers.h"
+
+namespace feedbench {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::GateFixture;
+using ::testing::HasSubstr;
+using testing::Quote;
+using testing::ReadText;
+using testing::RunShell;
+using testing::ScratchDir;
+
+class StorageNodeScript : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    stand_in_ = dir_ / "feedbench";
+    testing::WriteText(stand_in_,
+                       "#!/bin/sh\n"
+                       "if [ \"$1\" = run ]; then\n"
+                       "  while [ $# -gt 0 ]; do\n"
+                       "    if [ \"$1\" = --out ]; then out=$2; fi\n"
+                       "    shift\n"
+                       "  done\n"
+                       "  if [ -n \"$FAKE_RESULTS\" ]; then cp \"$FAKE_RESULTS\" \"$out\"; fi\n"
+                       "  exit ${FAKE_RUN_CODE:-0}\n"
+                       "fi\n"
+                       "exec " +
+                           Quote(FEEDBENCH_BINARY) + " \"$@\"\n");
+    fs::permissions(stand_in_, fs::perms::owner_all);
+    fs::create_directory(dir_ / "results");
+  }
+
+  testing::CommandResult Run(const std::string& fixture, int run_code = 0,
+                             const std::string& baseline = GateFixture("baseline.json").string()) {
+    const std::string script = fs::path(FEEDBENCH_SOURCE_DIR) / "ci" / "storage-node.sh";
+    std::string env = "FEEDBENCH=" + Quote(stand_in_.string()) +
+                      " RESULTS_DIR=" + Quote((dir_ / "results").string()) +
+                      " GITHUB_STEP_SUMMARY=" + Quote((dir_ / "summary.md").string()) +
+                      " FAKE_RUN_CODE=" + std::to_string(run_code);
+    env += " FAKE_RESULTS=" +
+           (fixture.empty() ? std::string("''") : Quote(GateFixture(fixture).string()));
+    return RunShell(env + " " + Quote(script) + " gate " + Quote((dir_ / "data").string()) + " " +
+                    Quote(baseline));
+  }
+
+  fs::path Results(const std::string& name) { return dir_ / "results" / name; }
+
+  ScratchDir dir_;
+  fs::path stand_in_;
+};
+
+TEST_F(StorageNodeScript, RegressionExitsOneWithJunitMarkdownAndStepSummary) {
+  const auto r = Run("current.json");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  ASSERT_TRUE(fs::exists(Results("latest.junit.xml"))) << r.output;
+  EXPECT_EQ(RunShell("xmllint --noout " + Quote(Results("latest.junit.xml").string())).exit_code,
+            0);
+  EXPECT_THAT(ReadText(Results("latest.md")), HasSubstr("FAIL"));
+  EXPECT_THAT(ReadText(dir_ / "summary.md"), HasSubstr("### feedbench compare"));
+  // Results and reports share one stem: <suite>-<host>-<stamp>.{json,junit.xml,md,compare.json}.
+  std::size_t junit = 0, results = 0;
+  for (const auto& e : fs::directory_iterator(dir_ / "results")) {
+    const std::string name = e.path().filename().string();
+    if (name.starts_with("gate-") && name.ends_with(".junit.xml")) ++junit;
+    if (name.starts_with("gate-") && name.ends_with(".json") && !name.ends_with(".compare.json"))
+      ++results;
+  }
+  EXPECT_EQ(junit, 1u);
+  EXPECT_EQ(results, 1u);
+}
+
+TEST_F(StorageNodeScript, UnchangedRunExitsZero) {
+  const auto r = Run("rerun.json");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(ReadText(Results("latest.md")), HasSubstr("PASS"));
+}
+
+TEST_F(StorageNodeScript, FailedRunWithoutResultsExitsWithTheRunsCodeAndNoStaleReport) {
+  testing::WriteText(Results("latest.junit.xml"), "stale");
+  const auto r = Run("", 3);
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("wrote no results"));
+  EXPECT_FALSE(fs::exists(Results("latest.junit.xml")));
+}
+
+TEST_F(StorageNodeScript, FailedRunWithResultsStillComparesButExitsWithTheRunsCode) {
+  const auto r = Run("rerun.json", 1);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_TRUE(fs::exists(Results("latest.junit.xml")));
+}
+
+TEST_F(StorageNodeScript, MissingBaselineIsBadInput) {
+  const auto r = Run("rerun.json", 0, (dir_ / "none.json").string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("baseline record"));
+}
+
+}  // namespace
+}  // namespace feedbench
