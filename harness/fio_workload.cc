@@ -267,6 +267,11 @@ void ApplyFioSuiteOptions(const nlohmann::json& options, std::string_view where,
     } else if (key == "size") {
       out.test_file_bytes = bytes(key);
       if (out.test_file_bytes < (1u << 20)) fail(key, "at least 1MiB");
+    } else if (key == "jobs") {
+      if (!value.is_number_integer() || value.get<int64_t>() < 1 || value.get<int64_t>() > 256) {
+        fail(key, "an integer from 1 to 256");
+      }
+      out.smallfile_jobs = value.get<int>();
     } else if (key == "block_size") {
       out.smallfile_block_bytes = bytes(key);
       if (out.smallfile_block_bytes == 0 || out.smallfile_block_bytes % 4096 != 0) {
@@ -274,7 +279,7 @@ void ApplyFioSuiteOptions(const nlohmann::json& options, std::string_view where,
       }
     } else {
       throw UsageError(fmt::format(
-          "{}: unknown fio option '{}'; expected runtime_s, ramp_s, size, block_size or "
+          "{}: unknown fio option '{}'; expected runtime_s, ramp_s, size, block_size, jobs or "
           "time_limit_s",
           where, key));
     }
@@ -317,25 +322,30 @@ FioMeasurement MeasureFioProfile(const FioWorkloadOptions& options) {
       }
       const FilesLayoutScan scan = ScanFilesLayout(options.dataset_dir);
       settings.smallfile_dir = fs::absolute(options.dataset_dir);
+      settings.smallfile_jobs = options.smallfile_jobs;
       settings.smallfile_block_bytes = options.smallfile_block_bytes != 0
                                            ? options.smallfile_block_bytes
                                            : AutoSmallfileBlockBytes(scan);
       const double coverage = SmallfileCoverage(scan, settings.smallfile_block_bytes);
       m.notes.push_back(fmt::format(
-          "smallfile reads {} files ({} to {}) in whole {} blocks, one file open at a time; fio "
-          "reads whole blocks only, so it covers {:.1f}% of the dataset's {}",
+          "smallfile reads {} files ({} to {}) with {} jobs, each one file at a time in whole {} "
+          "blocks, buffered with each file's cache dropped at open; fio counts whole blocks only, "
+          "{:.1f}% of the dataset's {}",
           scan.files, FormatBytesIec(static_cast<double>(scan.min_file_bytes)),
-          FormatBytesIec(static_cast<double>(scan.max_file_bytes)),
+          FormatBytesIec(static_cast<double>(scan.max_file_bytes)), settings.smallfile_jobs,
           FormatBytesExact(settings.smallfile_block_bytes), coverage * 100.0,
           FormatBytesIec(static_cast<double>(scan.total_bytes))));
-      probe_file = scan.first_file;
     }
-    settings.direct = SupportsDirectIo(probe_file);
-    if (!settings.direct) {
-      m.notes.push_back(fmt::format(
-          "the filesystem holding {} does not support O_DIRECT; fio ran buffered (direct=0) with "
-          "invalidate=1, dropping each file's cached pages when it opens it",
-          probe_file.string()));
+    if (FioProfileUsesTestFile(options.profile)) {
+      settings.direct = SupportsDirectIo(probe_file);
+      if (!settings.direct) {
+        m.notes.push_back(fmt::format(
+            "the filesystem holding {} does not support O_DIRECT; fio ran buffered (direct=0) "
+            "with invalidate=1, dropping the file's cached pages when it opens it",
+            probe_file.string()));
+      }
+    } else {
+      settings.direct = false;  // smallfile reads through the page cache, as a loader does
     }
     m.direct = settings.direct;
     job = MakeFioProfile(options.profile, settings);

@@ -2,11 +2,12 @@
 //
 // MeasureFioProfile prepares what the profile reads (the test file in the data directory, laid out
 // once and reused; or the files-layout dataset for smallfile), checks that the filesystem takes
-// O_DIRECT (falling back to buffered reads with invalidation, and saying so), runs fio (fio.h)
-// while a Sampler (sampler.h) samples /proc/diskstats for the given devices, and returns fio's
-// figures next to the sampled ones under the counter names the runner uses. Files it writes: only
-// under <data_dir>/fio/ (the test file, and each run's job file, JSON output and stderr). Blocking;
-// not for concurrent use on one data directory (the runner holds the data directory's lock).
+// O_DIRECT for the device profiles (falling back to buffered reads with invalidation, and saying
+// so; smallfile always reads buffered, as a loader does), runs fio (fio.h) while a Sampler
+// (sampler.h) samples /proc/diskstats for the given devices, and returns fio's figures next to the
+// sampled ones under the counter names the runner uses. Files it writes: only under <data_dir>/fio/
+// (the test file, and each run's job file, JSON output and stderr). Blocking; not for concurrent
+// use on one data directory (the runner holds the data directory's lock).
 #pragma once
 
 #include <chrono>
@@ -33,6 +34,7 @@ struct FioWorkloadOptions {
   std::filesystem::path dataset_dir;  // smallfile: the files layout's data directory (<ds>/data)
   uint64_t test_file_bytes = 1ULL << 30;
   uint64_t smallfile_block_bytes = 0;  // 0: largest power of two <= smallest file, 4 KiB..1 MiB
+  int smallfile_jobs = 16;             // smallfile: parallel readers (enough to keep a disk busy)
   double ramp_sec = 2;
   double runtime_sec = 10;
   std::chrono::milliseconds time_limit{0};  // 0: ramp + runtime (a .fio file's own, when it
@@ -68,7 +70,8 @@ struct FioMeasurement {
 // Applies a suite workload's "options" object for a fio workload to `out`. Keys (all optional):
 // "runtime_s" (number, 1..86400), "ramp_s" (number, 0..86400), "size" (the test file: a size with
 // a unit such as "1GiB", or an integer of bytes; at least 1 MiB), "block_size" (smallfile's bs:
-// same forms, a multiple of 4 KiB), "time_limit_s" (number, 1..172800). An unknown key, a wrong
+// same forms, a multiple of 4 KiB), "jobs" (smallfile's parallel readers: integer, 1..256),
+// "time_limit_s" (number, 1..172800). An unknown key, a wrong
 // type or an out-of-range value throws UsageError naming `where` and the key.
 void ApplyFioSuiteOptions(const nlohmann::json& options, std::string_view where,
                           FioWorkloadOptions& out);

@@ -179,7 +179,7 @@ TEST(FioParser, KeepsTheLineFioPrintsBeforeTheJson) {
   ASSERT_NE(text.front(), '{');
   const FioReport r = ParseFioOutput(text, "smallfile.json");
   EXPECT_EQ(r.preamble, "fio: opendir added 600 files");
-  EXPECT_EQ(r.jobs.at(0).read.io_bytes, 368721920u);
+  EXPECT_EQ(r.jobs.at(0).read.io_bytes, 1839202304u);
 }
 
 TEST(FioParser, SkipsErrorLinesBeforeTheJson) {
@@ -361,6 +361,11 @@ TEST(FioProfiles, SmallfileReadsOneFileAtATimeInRandomOrder) {
   EXPECT_EQ(FioOption(job, "smallfile", "openfiles"), "1");
   EXPECT_EQ(FioOption(job, "smallfile", "file_service_type"), "random:1048576");
   EXPECT_EQ(FioOption(job, "smallfile", "filename"), "");
+  // Buffered like a loader, each file's cache dropped when opened; the loader's workers as jobs.
+  EXPECT_EQ(FioOption(job, "smallfile", "direct"), "0");
+  EXPECT_EQ(FioOption(job, "smallfile", "invalidate"), "1");
+  EXPECT_EQ(FioOption(job, "smallfile", "numjobs"), "16");
+  EXPECT_EQ(FioOption(job, "smallfile", "group_reporting"), "1");
   // fio's ramp_time hangs this job; the ramp is a separate warm-up run.
   EXPECT_EQ(FioOption(job, "smallfile", "ramp_time"), "");
   const auto warmup = MakeFioWarmup("smallfile", s);
@@ -402,6 +407,9 @@ TEST(FioProfiles, RejectsSettingsOutOfRange) {
   s = TestSettings();
   s.smallfile_dir.clear();
   EXPECT_THROW(MakeFioProfile("smallfile", s), UsageError);
+  s = TestSettings();
+  s.smallfile_jobs = 0;
+  EXPECT_THAT(ErrorOf([&] { MakeFioProfile("smallfile", s); }), HasSubstr("1 to 256"));
 }
 
 TEST(FioProfiles, EscapesColonsInTheTestFilePath) {
@@ -430,7 +438,7 @@ TEST(FioProfiles, CapturedJobFilesAreWhatTheGeneratorWrites) {
     const FioJobFile job =
         ParseFioJobFile(Fixture("fio-3.33-" + profile + ".fio"), profile + ".fio");
     EXPECT_NO_THROW(CheckFioJobTargets(job, profile, "/var/tmp")) << profile;
-    EXPECT_EQ(FioOption(job, profile, "direct"), "1");
+    EXPECT_EQ(FioOption(job, profile, "direct"), profile == "smallfile" ? "0" : "1");
   }
 }
 

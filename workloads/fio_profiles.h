@@ -6,11 +6,16 @@
 //   seq-read           libaio, direct, rw=read,     bs=1 MiB, iodepth=16   on the test file
 //   rand-read-4k-qd32  libaio, direct, rw=randread, bs=4 KiB, iodepth=32   on the test file
 //   rand-read-4k-qd1   psync,  direct, rw=randread, bs=4 KiB               on the test file
-//   smallfile          psync,  direct, rw=read over every file below a directory (opendir),
-//                      one file open at a time (openfiles=1), next file chosen at random
-//                      (file_service_type=random:1048576, i.e. a new file only once the open one
-//                      is read through): each file is opened, read front to back in whole
-//                      blocks, and closed.
+//   smallfile          psync, buffered, rw=read over every file below a directory (opendir),
+//                      numjobs jobs (parallel readers, enough to keep the device busy), each
+//                      with one file open at a time
+//                      (openfiles=1), the next file chosen at random once the open one is read
+//                      through (file_service_type=random:1048576): per file open, read front to
+//                      back, close — what a loader of one-file-per-sample datasets does. Reads go
+//                      through the page cache as the loader's do (so readahead shapes the device
+//                      requests alike), and each file's cached pages are dropped when it is opened
+//                      (invalidate=1), so every file comes from the device: the cold ceiling a
+//                      files-layout loader can reach on these very files.
 //                      Its ramp is a separate warm-up run (MakeFioWarmup), not fio's ramp_time:
 //                      fio 3.33 spins forever when ramp_time ends in a time-based job that picks
 //                      files at random (the ramp resets the count of finished files but not their
@@ -51,10 +56,11 @@ struct FioProfileSettings {
   uint64_t test_file_bytes = 1ULL << 30;
   std::filesystem::path smallfile_dir;         // smallfile: a files-layout data directory
   uint64_t smallfile_block_bytes = 64 * 1024;  // smallfile: bs; a multiple of 4 KiB
+  int smallfile_jobs = 16;                     // smallfile: numjobs (parallel readers), 1..256
   double ramp_sec = 2;
   double runtime_sec = 10;
-  bool direct = true;  // false: buffered (direct=0) with invalidate=1, for filesystems without
-                       // O_DIRECT
+  bool direct = true;  // device profiles; false: buffered (direct=0) with invalidate=1, for
+                       // filesystems without O_DIRECT. smallfile is always buffered.
 };
 
 // "seq-read", "rand-read-4k-qd32", "rand-read-4k-qd1", "smallfile".
@@ -65,8 +71,8 @@ bool FioProfileUsesTestFile(std::string_view name);
 
 // The job file of a built-in profile. Throws UsageError for an unknown name (listing the built-in
 // ones), a ramp below 0 or runtime below 1 s, an empty test_file or smallfile_dir where the profile
-// needs it, a test file below 1 MiB, or a smallfile block size that is not a positive multiple of
-// 4 KiB.
+// needs it, a test file below 1 MiB, a smallfile block size that is not a positive multiple of
+// 4 KiB, or smallfile jobs outside 1..256.
 FioJobFile MakeFioProfile(std::string_view name, const FioProfileSettings& settings);
 
 // The warm-up run a profile needs before its measured run, or nullopt: smallfile with a ramp above
