@@ -189,7 +189,14 @@ class BlockedSignals {
     sigaddset(&set_, SIGCHLD);
     ::pthread_sigmask(SIG_BLOCK, &set_, &previous_);
   }
-  ~BlockedSignals() { ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr); }
+  ~BlockedSignals() {
+    // Take any still pending (a second Ctrl-C, the last SIGCHLD) so that unblocking does not kill
+    // the process on its way out with the command's status.
+    const timespec zero{0, 0};
+    while (::sigtimedwait(&set_, nullptr, &zero) > 0) {
+    }
+    ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
   BlockedSignals(const BlockedSignals&) = delete;
   BlockedSignals& operator=(const BlockedSignals&) = delete;
 
@@ -211,7 +218,7 @@ class BlockedSignals {
 };
 
 // A started command. The destructor terminates and reaps it if it is still running (only on an
-// error path: normally Wait() has reaped it).
+// error path: normally Poll() has reaped it): SIGTERM, then SIGKILL after 5 s.
 class Child {
  public:
   Child(const std::vector<std::string>& command, const sigset_t& child_mask) {
@@ -231,11 +238,17 @@ class Child {
     if (error_ != 0) pid_ = -1;
   }
   ~Child() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int status = 0;
-      while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    int status = 0;
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status, 0);
+        break;
       }
+      ::usleep(10'000);
     }
   }
   Child(const Child&) = delete;

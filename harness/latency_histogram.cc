@@ -61,6 +61,7 @@ uint64_t LatencyHistogram::PercentileNs(double percentile) const {
   // Rank of the value (1-based): the smallest value with at least p% of values at or below it.
   const uint64_t rank = std::max<uint64_t>(
       1, static_cast<uint64_t>(std::ceil(p / 100.0 * static_cast<double>(count_))));
+  if (rank >= count_) return max_ns_;  // the largest value is known exactly
   uint64_t seen = 0;
   for (int i = 0; i < kBuckets; ++i) {
     seen += counts_[i];

@@ -25,7 +25,8 @@ class LatencyHistogram {
   uint64_t min_ns() const { return count_ == 0 ? 0 : min_ns_; }
   double mean_ns() const { return count_ == 0 ? 0.0 : static_cast<double>(sum_ns_) / count_; }
   // The value at or below which `percentile` percent of values lie (0 <= percentile <= 100):
-  // the midpoint of the bucket holding that rank, capped at max_ns(). 0 when empty.
+  // the midpoint of the bucket holding that rank, kept within [min_ns(), max_ns()]; the exact
+  // max_ns() for the last rank. 0 when empty.
   uint64_t PercentileNs(double percentile) const;
 
   // Exposed for tests: the bucket of a value and the [low, high] range a bucket covers.

@@ -44,7 +44,10 @@ ProgressMeter::ProgressMeter(std::string label, uint64_t items_total, uint64_t b
     std::mutex mutex;
     std::condition_variable_any cv;
     std::unique_lock lock(mutex);
-    while (!cv.wait_for(lock, stop, std::chrono::milliseconds(200), [] { return false; })) {
+    while (true) {
+      // Wakes early when a stop is requested (the predicate is only there to take the token).
+      cv.wait_for(lock, stop, std::chrono::milliseconds(200), [] { return false; });
+      if (stop.stop_requested()) return;
       if (on_tick_) on_tick_(Snapshot());
       if (draw_) Draw(false);
     }

@@ -458,11 +458,10 @@ EnsureResult EnsureDataset(const fs::path& dir, const DatasetSpec& spec, Layout 
   const uint64_t reclaimable = existing ? OwnEntriesBytes(dir) : 0;
   if (need > space.free_bytes + reclaimable) {
     throw UsageError(fmt::format(
-        "--dir {}: not enough free space: the dataset needs {} ({} bytes; {} of samples plus "
+        "--dir {}: not enough free space: the dataset needs {} ({} bytes: {} bytes of samples plus "
         "filesystem overhead), the filesystem at {} has {} ({} bytes) free{}",
-        dir.string(), FormatBytesIec(static_cast<double>(need)), need,
-        FormatBytesIec(static_cast<double>(total_bytes)), ancestor.string(),
-        FormatBytesIec(static_cast<double>(space.free_bytes)), space.free_bytes,
+        dir.string(), FormatBytesIec(static_cast<double>(need)), need, total_bytes,
+        ancestor.string(), FormatBytesIec(static_cast<double>(space.free_bytes)), space.free_bytes,
         reclaimable ? fmt::format(" (+{} from the old dataset)",
                                   FormatBytesIec(static_cast<double>(reclaimable)))
                     : std::string()));

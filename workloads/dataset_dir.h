@@ -74,7 +74,7 @@ struct EnsureOptions {
   int threads = 0;  // generation threads; 0 = hardware concurrency (at least 2: I/O overlaps)
   // Progress meter on stderr: shown only when stderr is a terminal and this is true.
   bool progress = true;
-  // Called about every 200 ms during generation and once at the end, on the meter's thread.
+  // Called about every 200 ms during generation (on the meter's thread) and once at the end.
   std::function<void(const ProgressSnapshot&)> on_progress;
 };
 

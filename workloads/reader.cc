@@ -7,6 +7,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -71,6 +73,36 @@ class BatchQueue {
   bool closed_ = false;
 };
 
+// Epoch orders made on first use and dropped two epochs later, so memory stays at about two
+// permutations however many epochs run. Like a loader's sampler, the shuffle of a new epoch is
+// done by the first worker that reaches it. Thread-safe.
+class EpochOrders {
+ public:
+  EpochOrders(uint64_t samples, Order order, uint64_t seed)
+      : samples_(samples), order_(order), seed_(seed) {}
+
+  std::shared_ptr<const std::vector<uint64_t>> Get(int epoch) {
+    std::lock_guard lock(mutex_);
+    auto it = orders_.find(epoch);
+    if (it == orders_.end()) {
+      it = orders_
+               .emplace(epoch, std::make_shared<const std::vector<uint64_t>>(
+                                   EpochOrder(samples_, order_, seed_, epoch)))
+               .first;
+      // A worker still in an older epoch holds its own reference.
+      while (!orders_.empty() && orders_.begin()->first < epoch - 1) orders_.erase(orders_.begin());
+    }
+    return it->second;
+  }
+
+ private:
+  const uint64_t samples_;
+  const Order order_;
+  const uint64_t seed_;
+  std::mutex mutex_;
+  std::map<int, std::shared_ptr<const std::vector<uint64_t>>> orders_;
+};
+
 }  // namespace
 
 std::string_view OrderName(Order order) {
@@ -121,9 +153,8 @@ ReaderResult RunReader(SampleStore& store, const DatasetSpec& spec, const Reader
   const uint64_t batches_per_epoch = (n + batch_size - 1) / batch_size;
   const uint64_t total_batches = batches_per_epoch * static_cast<uint64_t>(o.epochs);
 
-  std::vector<std::vector<uint64_t>> orders;
-  orders.reserve(o.epochs);
-  for (int e = 0; e < o.epochs; ++e) orders.push_back(EpochOrder(n, o.order, o.shuffle_seed, e));
+  EpochOrders orders(n, o.order, o.shuffle_seed);
+  orders.Get(0);  // the first epoch's order before the clock starts
   // Sizes up front: computing them is not the storage's time.
   std::vector<uint64_t> expected_bytes(n);
   for (uint64_t i = 0; i < n; ++i) expected_bytes[i] = SampleBytes(spec, i);
@@ -174,9 +205,10 @@ ReaderResult RunReader(SampleStore& store, const DatasetSpec& spec, const Reader
             const int epoch = static_cast<int>(b / batches_per_epoch);
             const uint64_t begin = (b % batches_per_epoch) * batch_size;
             const uint64_t end = std::min(n, begin + batch_size);
+            const std::shared_ptr<const std::vector<uint64_t>> order = orders.Get(epoch);
             Batch batch;
             for (uint64_t pos = begin; pos < end; ++pos) {
-              const uint64_t index = orders[epoch][pos];
+              const uint64_t index = (*order)[pos];
               const auto t0 = Clock::now();
               cursor.Read(index, expected_bytes[index], buffer);
               const auto t1 = Clock::now();

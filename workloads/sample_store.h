@@ -43,7 +43,8 @@ std::unique_ptr<SampleStore> OpenFilesStore(const std::filesystem::path& root,
                                             const DatasetSpec& spec);
 
 // How an LMDB store will be read. kRandom opens the environment with MDB_NORDAHEAD (the kernel's
-// readahead would fetch neighbouring records nobody asked for), kSequential keeps readahead.
+// readahead would fetch neighbouring records nobody asked for); kSequential advises the map
+// MADV_SEQUENTIAL, so page faults in file order trigger asynchronous readahead.
 enum class LmdbAccess { kRandom, kSequential };
 
 // The LMDB environment of an lmdb dataset directory, opened read-only (MDB_RDONLY, MDB_NOTLS so a

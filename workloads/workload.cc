@@ -1,35 +1,13 @@
 #include "workloads/workload.h"
 
 #include <fmt/format.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-
-#include <fstream>
 
 #include "harness/cache_control.h"
+#include "harness/device.h"
 #include "harness/errors.h"
 
 namespace feedbench {
 namespace fs = std::filesystem;
-namespace {
-
-// The /proc/diskstats name of the block device holding `path`'s filesystem, or nullopt for a
-// device-less filesystem (tmpfs, overlay).
-// TODO: use harness/device.h (ResolvePath + DiskstatsNameFor) once it is in main.
-std::optional<std::string> ResolveDiskstatsName(const fs::path& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
-  const fs::path uevent =
-      fmt::format("/sys/dev/block/{}:{}/uevent", major(st.st_dev), minor(st.st_dev));
-  std::ifstream in(uevent);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("DEVNAME=", 0) == 0) return line.substr(8);
-  }
-  return std::nullopt;
-}
-
-}  // namespace
 
 std::string_view CacheModeName(CacheMode mode) {
   return mode == CacheMode::kCold ? "cold" : "warm";
@@ -39,6 +17,11 @@ CacheMode ParseCacheMode(std::string_view text, std::string_view what) {
   if (text == "cold") return CacheMode::kCold;
   if (text == "warm") return CacheMode::kWarm;
   throw UsageError(fmt::format("{}: unknown cache mode '{}'; expected cold or warm", what, text));
+}
+
+bool IsCacheContaminated(CacheMode cache, Layout layout, std::optional<double> device_read_ratio) {
+  return cache == CacheMode::kCold && layout != Layout::kTmpfs && device_read_ratio &&
+         *device_read_ratio < kContaminatedBelowRatio;
 }
 
 struct PreparedDataset::State {
@@ -82,7 +65,7 @@ PreparedDataset::PreparedDataset(fs::path dir, Layout layout, StagingOptions sta
     s.read_root = s.staging->root();
   } else {
     s.read_root = s.dir;
-    s.device = ResolveDiskstatsName(s.dir);
+    s.device = DiskstatsNameFor(ResolvePath(s.dir));
   }
 }
 
@@ -103,7 +86,7 @@ WorkloadResult PreparedDataset::RunOnce(const WorkloadOptions& options) {
     result.cache_method = "tmpfs";
   } else if (options.cache == CacheMode::kCold) {
     // No mapping of the dataset may be alive across the drop: stores are opened after it.
-    if (const auto why_not = DropPageCache(); !why_not) {
+    if (!options.evict_only && !DropPageCache()) {
       result.cache_method = "drop_caches";
     } else {
       EvictFiles(s.BackingFiles());

@@ -39,9 +39,16 @@ CacheMode ParseCacheMode(std::string_view text, std::string_view what = "--cache
 // A cold run whose device read ratio is below this is cache-contaminated.
 inline constexpr double kContaminatedBelowRatio = 0.5;
 
+// The rule: a cold run on a device whose device read ratio is below kContaminatedBelowRatio read
+// from the page cache. A warm or tmpfs run, or one without a ratio (no device), is never marked.
+bool IsCacheContaminated(CacheMode cache, Layout layout, std::optional<double> device_read_ratio);
+
 struct WorkloadOptions {
   ReaderOptions reader;
   CacheMode cache = CacheMode::kCold;
+  // Cold: evict only the dataset's files (posix_fadvise) even when dropping the whole page cache
+  // is permitted; kinder to other users of a shared node.
+  bool evict_only = false;
   std::chrono::milliseconds sample_interval{1000};
   // Watch this /proc/diskstats device instead of the one resolved from the dataset directory.
   std::optional<std::string> device_override;
