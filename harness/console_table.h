@@ -13,4 +13,9 @@ namespace feedbench {
 // Figures a workload does not have (no device behind tmpfs) print as "n/a".
 std::string RenderRunTable(const std::vector<WorkloadSummary>& summaries);
 
+// fio's raw ceiling, one row per fio workload: MiB/s, IOPS, clat p50 and p99 µs (fio's), then
+// feedbench's sampled r/s, r_await ms and %util beside fio's own disk_util r/s and %util,
+// cv(MiB/s), valid repetitions.
+std::string RenderFioTable(const std::vector<WorkloadSummary>& summaries);
+
 }  // namespace feedbench

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   AddDatasetCommand(app, action);
   AddCompareCommand(app, action);
   AddBaselineCommand(app, action);
+  AddFioCommand(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -10,8 +11,10 @@
 
 #include "harness/atomic_file.h"
 #include "harness/data_dir.h"
+#include "harness/device.h"
 #include "harness/errors.h"
 #include "harness/fingerprint.h"
+#include "harness/fio_workload.h"
 #include "harness/results.h"
 #include "harness/results_reader.h"
 #include "harness/runner.h"
@@ -19,6 +22,7 @@
 #include "harness/time_format.h"
 #include "workloads/dataset.h"
 #include "workloads/dataset_dir.h"
+#include "workloads/fio_profiles.h"
 #include "workloads/workload.h"
 
 namespace feedbench {
@@ -77,8 +81,28 @@ RepetitionOutcome ToOutcome(const WorkloadResult& r) {
   return o;
 }
 
-Layout DatasetLayoutFor(const SuiteWorkload& w) {
+// A fio repetition: fio's figures, the sampled device and fio's own disk_util, as counters.
+RepetitionOutcome ToOutcome(const FioMeasurement& m, const std::optional<std::string>& device) {
+  RepetitionOutcome o;
+  o.wall_sec = m.run.wall_sec;
+  for (const auto& [name, value] : m.Counters()) o.counters[name] = value;
+  o.label = std::string("fio ") + (m.direct ? "direct" : "buffered") +
+            (device ? " " + *device : std::string(" no-device"));
+  for (const auto& row : m.timeline) o.timeline.push_back(RowToJson(row));
+  return o;
+}
+
+// The dataset a workload reads, if any: fio's smallfile reads the suite's files layout; the other
+// fio profiles read a test file of their own.
+std::optional<Layout> DatasetLayoutFor(const SuiteWorkload& w) {
+  if (w.kind == "fio") {
+    return w.profile == "smallfile" ? std::optional<Layout>(Layout::kFiles) : std::nullopt;
+  }
   return w.layout == "lmdb" ? Layout::kLmdb : Layout::kFiles;  // tmpfs stages the files layout
+}
+
+std::string FioOptionsWhere(const Suite& suite, const SuiteWorkload& w) {
+  return fmt::format("{}: workload {} options", suite.source, w.name);
 }
 
 std::string Hostname() {
@@ -130,7 +154,19 @@ void ValidateRequest(const Suite& suite, const RunRequest& request) {
                                  request.interval_ms));
   }
   DatasetSpecFromJson(suite.dataset, suite.source + ": dataset");
-  SelectWorkloads(suite, request);
+  for (const auto& w : SelectWorkloads(suite, request)) {
+    if (w.kind != "fio") continue;
+    FioWorkloadOptions scratch;
+    ApplyFioSuiteOptions(w.fio_options, FioOptionsWhere(suite, w), scratch);
+    // A profile that is not built in is a .fio file: it must exist and pass the raw-device and
+    // read-only checks before anything runs (fio runs in <data dir>/fio, so relative paths in
+    // it are taken from there).
+    if (!IsBuiltinFioProfile(w.profile)) {
+      const fs::path path(w.profile);
+      if (path.extension() != ".fio" && !fs::exists(path)) MakeFioProfile(w.profile, {});
+      LoadFioJobFile(path, fs::absolute(request.data_dir) / kFioSubdir);
+    }
+  }
 }
 
 SuiteRunOutput RunSuite(const Suite& suite, const RunRequest& request) {
@@ -143,7 +179,11 @@ SuiteRunOutput RunSuite(const Suite& suite, const RunRequest& request) {
 
   // Datasets: one directory per layout on disk; generated once, reused when the spec matches.
   std::map<Layout, fs::path> dataset_dirs;
-  for (const auto& w : selected) dataset_dirs[DatasetLayoutFor(w)] = fs::path();
+  for (const auto& w : selected) {
+    if (const auto layout = DatasetLayoutFor(w)) dataset_dirs[*layout] = fs::path();
+  }
+  const bool runs_fio =
+      std::any_of(selected.begin(), selected.end(), [](const auto& w) { return w.kind == "fio"; });
   json datasets_json = json::array();
   for (auto& [layout, dir] : dataset_dirs) {
     dir = DefaultDatasetDir(data_dir.path(), spec, layout);
@@ -166,9 +206,15 @@ SuiteRunOutput RunSuite(const Suite& suite, const RunRequest& request) {
     const std::map<Layout, fs::path>& dirs;
     DataDir& data_dir;
     std::map<Layout, std::unique_ptr<PreparedDataset>> prepared;
+    bool runs_fio = false;
     ~Cleanup() {
       prepared.clear();
       if (request.keep_data) return;
+      if (runs_fio) {
+        // fio's test file and each run's job file and output: all under <data dir>/fio.
+        std::error_code ec;
+        fs::remove_all(data_dir.path() / kFioSubdir, ec);
+      }
       for (const auto& [layout, dir] : dirs) {
         try {
           RemoveDataset(dir);
@@ -178,20 +224,58 @@ SuiteRunOutput RunSuite(const Suite& suite, const RunRequest& request) {
       }
       data_dir.RemoveIfEmptyAndOurs();
     }
-  } cleanup{request, dataset_dirs, data_dir, {}};
+  } cleanup{request, dataset_dirs, data_dir, {}, runs_fio};
 
   std::vector<PlannedWorkload> plan;
   json workloads_json = json::array();
   const CacheMode forced_cache =
       request.cache ? ParseCacheMode(*request.cache, "--cache") : CacheMode::kCold;
+  // What each fio workload's last repetition said (direct or buffered, notes, files), for context.
+  auto fio_info = std::make_shared<std::map<std::string, json>>();
   for (size_t i = 0; i < selected.size(); ++i) {
     const SuiteWorkload& w = selected[i];
+    if (w.kind == "fio") {
+      FioWorkloadOptions fio;
+      fio.profile = w.profile;
+      fio.data_dir = data_dir.path();
+      // A ceiling needs enough parallel readers to keep the device busy, and never fewer than
+      // the loader it bounds has workers.
+      fio.smallfile_jobs = std::max(fio.smallfile_jobs, w.settings.workers);
+      ApplyFioSuiteOptions(w.fio_options, FioOptionsWhere(suite, w), fio);
+      if (w.profile == "smallfile") fio.dataset_dir = dataset_dirs.at(Layout::kFiles) / "data";
+      const PathDevice where = ResolvePath(data_dir.path());
+      std::optional<std::string> device;
+      if (where.device) {
+        device = where.device->name;
+        fio.devices = {*device};
+      }
+      fio.sample_interval = std::chrono::milliseconds(request.interval_ms);
+      const int repetitions = request.repetitions.value_or(w.settings.repetitions);
+      workloads_json.push_back({{"name", w.name},
+                                {"kind", w.kind},
+                                {"profile", w.profile},
+                                {"options", w.fio_options},
+                                {"repetitions", repetitions},
+                                {"device", device.value_or("")}});
+      plan.push_back(PlannedWorkload{.name = w.name,
+                                     .repetitions = repetitions,
+                                     .run = [fio, device, fio_info, name = w.name](int) {
+                                       const FioMeasurement m = MeasureFioProfile(fio);
+                                       (*fio_info)[name] =
+                                           json{{"direct", m.direct},
+                                                {"notes", m.notes},
+                                                {"job_file", m.run.job_path.string()},
+                                                {"fio_output", m.run.output_path.string()}};
+                                       return ToOutcome(m, device);
+                                     }});
+      continue;
+    }
     const Layout layout = ParseLayout(w.layout, "layout");
     if (!cleanup.prepared.contains(layout)) {
       StagingOptions staging;
       staging.tmpfs_dir = request.tmpfs_dir;
       cleanup.prepared[layout] =
-          std::make_unique<PreparedDataset>(dataset_dirs.at(DatasetLayoutFor(w)), layout, staging);
+          std::make_unique<PreparedDataset>(dataset_dirs.at(*DatasetLayoutFor(w)), layout, staging);
     }
     PreparedDataset* dataset = cleanup.prepared[layout].get();
     WorkloadOptions options;
@@ -253,6 +337,10 @@ SuiteRunOutput RunSuite(const Suite& suite, const RunRequest& request) {
                       {"interval_ms", request.interval_ms},
                       {"workloads", std::move(timelines)}};
 
+  for (auto& w : workloads_json) {
+    const auto it = fio_info->find(w["name"].get<std::string>());
+    if (it != fio_info->end()) w["fio"] = it->second;
+  }
   const Fingerprint fingerprint = TakeFingerprint(data_dir.path());
   out.results["context"]["feedbench"] = json{
       {"schema_version", kResultsSchemaVersion},

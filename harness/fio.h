@@ -1,0 +1,116 @@
+// fio, the raw-ceiling tool: invoking it and reading what it reports.
+//
+// RunFio writes a job file, runs `fio --output-format=json --output=FILE --readonly JOBFILE` as a
+// child process (harness/child_process.h) under a time limit, keeps its stderr in a file of its
+// own, and parses the JSON. ParseFioOutput is pure and defensive: it skips text fio prints before
+// the JSON (warnings, error lines), reads fio's non-JSON `nan`/`inf` tokens as "not reported", and
+// accepts both fio 3.x names (clat_ns, percentile keys "99.000000") and the older µs ones (clat).
+// Figures carry their units in their names: bytes, bytes/s, µs, ms, percent.
+// All functions are thread-safe; RunFio blocks for the length of the fio run.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace feedbench {
+
+struct FioJobFile;  // workloads/fio_profiles.h
+
+// Completion latency of one direction, in µs. A percentile fio did not report (no I/O, a custom
+// percentile_list, a non-finite value) is nullopt.
+struct FioLatencyUs {
+  std::optional<double> mean, p50, p95, p99, p99_9, max;
+  uint64_t samples = 0;
+};
+
+// One direction (read or write) of one job, over fio's measured runtime (after ramp_time).
+struct FioDirection {
+  uint64_t io_bytes = 0;
+  double bytes_per_sec = 0;  // fio's bw_bytes
+  double iops = 0;
+  uint64_t total_ios = 0;
+  uint64_t short_ios = 0;
+  double runtime_ms = 0;
+  FioLatencyUs clat;
+};
+
+struct FioJob {
+  std::string name;
+  int error = 0;  // errno-style code fio stored for the job; 0 = ran fine
+  FioDirection read, write;
+  std::optional<double> usr_cpu_pct, sys_cpu_pct;
+  double job_runtime_ms = 0;
+};
+
+// fio's own view of a disk over its whole run (its `disk_util` array). Ticks are milliseconds.
+struct FioDiskUtil {
+  std::string name;
+  uint64_t read_ios = 0, write_ios = 0, read_merges = 0, write_merges = 0;
+  uint64_t read_ticks_ms = 0, write_ticks_ms = 0, in_queue_ms = 0;
+  std::optional<uint64_t> read_sectors, write_sectors;  // newer fio only
+  double util_pct = 0;
+};
+
+struct FioReport {
+  std::string fio_version;  // "fio-3.33"
+  std::vector<FioJob> jobs;
+  std::vector<FioDiskUtil> disk_util;
+  std::string preamble;  // text fio wrote before the JSON document, trimmed ("" when none)
+  std::vector<std::string> non_finite_keys;  // JSON paths fio wrote as nan/inf
+};
+
+// Parses fio's JSON output. `source` names the file in messages. Throws RunError for an empty
+// text, text without a complete JSON document (truncated output), a document without a "jobs"
+// array, or a job whose required figures (bw_bytes, iops, io_bytes, runtime) are missing.
+FioReport ParseFioOutput(std::string_view text, std::string_view source);
+
+// A job fio marked failed, as a sentence ("job 'seq-read': error 5 (Input/output error)"), or
+// nullopt when every job ran.
+std::optional<std::string> FioJobFailure(const FioReport& report);
+
+// Read figures summed over a report's jobs: throughput and IOPS add up; latency percentiles are
+// the maximum over jobs (an upper bound of the pooled percentile) and the mean is weighted by
+// I/O count. With one job these are that job's figures.
+struct FioReadSummary {
+  uint64_t io_bytes = 0;
+  double bytes_per_sec = 0;
+  double iops = 0;
+  uint64_t total_ios = 0;
+  double runtime_ms = 0;  // the longest job's
+  FioLatencyUs clat;
+  std::optional<double> usr_cpu_pct, sys_cpu_pct;  // mean over jobs
+};
+FioReadSummary SummarizeReads(const FioReport& report);
+
+inline constexpr std::string_view kFioInstallHint =
+    "fio not found on PATH; install it with `apt-get install fio`";
+
+struct FioRunOptions {
+  std::filesystem::path work_dir;     // job file, JSON output and stderr go here; must exist
+  std::string name;                   // file stem for them: <name>.fio, <name>.json, <name>.stderr
+  std::filesystem::path working_dir;  // fio's cwd (relative paths in a job file); empty: work_dir
+  std::chrono::milliseconds time_limit{0};  // REQUIRES > 0
+  std::string fio_program = "fio";          // looked up on PATH
+};
+
+struct FioRun {
+  FioReport report;
+  std::filesystem::path job_path, output_path, stderr_path;
+  double wall_sec = 0;  // the fio process's life, start to exit
+};
+
+// Runs one job file. Throws EnvironmentError when fio is not on PATH (kFioInstallHint) or cannot
+// start; RunError when fio overruns its limit ("fio exceeded its time limit of N s"), exits
+// non-zero, reports a failed job, or writes unusable output — each message carries the tail of
+// fio's stderr and the paths of the kept files.
+FioRun RunFio(const FioJobFile& job, const FioRunOptions& options);
+
+// `fio --version` ("fio-3.33"). Throws EnvironmentError when fio is not on PATH.
+std::string FioVersion(const std::string& fio_program = "fio");
+
+}  // namespace feedbench
