@@ -11,14 +11,20 @@
 # each run inside that cgroup and judged with `feedbench compare BASELINE RESULTS` (defaults: all
 # four gated metrics, 5%/10% tolerances, alpha 0.01). Trials go round-robin over the levels, so a
 # change in the machine's load spreads over all of them. A trial is caught when compare exits 1
-# with samples_per_second or bytes_per_second REGRESSED. Throttling is not exact (bursts, metadata
-# reads, runs already slower than the limit), so each trial also gives the achieved drop: 1 - the
-# run's median bytes/s / the baseline's (compare's change). Baseline runs are made inside the same
+# with samples_per_second or bytes_per_second REGRESSED. Throttling is not exact (runs already
+# slower than the limit, metadata reads, and blk-throttle granting its budget up to one slice,
+# 100 ms, in advance), so each trial also gives the achieved drop: 1 - the run's median bytes/s /
+# the baseline latest run's (compare's change), and / U. Baseline runs are made inside the same
 # cgroup, unthrottled.
+#
+# SAMPLES defaults to 6000 (750 MiB, repetitions of 1 to 2 s here), not 2000: with 2000 (0.3 to
+# 0.8 s repetitions) the early budget let the runs exceed the limit by 10-20%, so a throttle at 75%
+# of U gave drops of only 5-15%, and the figure measured the throttle rather than the gate. At 6000
+# a 75% throttle gives a 24-26% drop when the machine is quiet.
 #
 #   sudo bench/gate_detection.sh
 # Environment: LEVELS ("100 95 90 85 80 75 70 60 50"), TRIALS (5), TRIALS_75 (5),
-#   BASELINE_RUNS (5), SAMPLES (2000), REPETITIONS (5), IMAGE_MIB (1024),
+#   BASELINE_RUNS (5), SAMPLES (6000), REPETITIONS (5), IMAGE_MIB (2048),
 #   FEEDBENCH_BINARY (build/feedbench), KEEP_DIR (when set, results, baseline and compare reports
 #   are copied there at the end).
 #
@@ -32,9 +38,9 @@ levels=${LEVELS:-100 95 90 85 80 75 70 60 50}
 trials=${TRIALS:-5}
 trials_75=${TRIALS_75:-5}
 baseline_runs=${BASELINE_RUNS:-5}
-samples=${SAMPLES:-2000}
+samples=${SAMPLES:-6000}
 repetitions=${REPETITIONS:-5}
-image_mib=${IMAGE_MIB:-1024}
+image_mib=${IMAGE_MIB:-2048}
 binary=$(realpath "${FEEDBENCH_BINARY:-build/feedbench}")
 keep_dir=${KEEP_DIR:-}
 blkio=/sys/fs/cgroup/blkio

@@ -13,7 +13,9 @@
 # REGRESSED rows), then "false alarms: X/N (default settings), Y/N after --confirm".
 #
 #   sudo bench/gate_false_alarms.sh [DATA_DIR]
-# Environment: SUITE (smoke), REPETITIONS (5), BASELINE_RUNS (5), RERUNS (10),
+# Environment: SUITE (smoke; a suite name or file, or `gate` for the quick gate suite of
+#   bench/gate_detection.sh: files-random, cold, SAMPLES (6000) x 128 KiB, 2 workers),
+#   REPETITIONS (5), BASELINE_RUNS (5), RERUNS (10),
 #   FEEDBENCH_BINARY (build/feedbench), KEEP_DIR (when set, the results, baseline and compare
 #   reports are copied there before the clean-up).
 #
@@ -86,6 +88,21 @@ mkdir -p "$data_dir"
 made_data_dir=1
 work=$(mktemp -d /var/tmp/feedbench-gatefig-work.XXXXXX)
 baseline=$work/baseline.json
+if [[ $suite == gate ]]; then
+  suite=$work/gate.json
+  cat >"$suite" <<EOF
+{
+  "schema_version": 1,
+  "name": "gate-quick",
+  "description": "Quick gate suite: files read at random, cold.",
+  "dataset": {"samples": ${SAMPLES:-6000}, "sizes": {"distribution": "fixed", "bytes": "128KiB"},
+              "seed": 9},
+  "defaults": {"repetitions": $repetitions, "cache": "cold", "workers": 2, "batch_size": 32,
+               "prefetch": 2},
+  "workloads": [{"name": "files-random", "layout": "files", "order": "random"}]
+}
+EOF
+fi
 run_args=(run --suite "$suite" --repetitions "$repetitions" --keep-data --data-dir "$data_dir"
   --quiet)
 
