@@ -84,7 +84,7 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
   const fs::path timeline = WriteRunFiles(output, out);
   const ResultsFile results = ParseResults(output.results, out.string());
   if (!flags.quiet) {
-    fmt::print("\n{}", RenderRunTable(SummarizeResults(results)));
+    fmt::print("\n{}", RenderRunTables(SummarizeResults(results), output.efficiencies));
     fmt::print("\nsuite {} in {:.1f} s; results: {} (timeline: {})\n", suite.name, output.wall_sec,
                out.string(), timeline.string());
   } else {

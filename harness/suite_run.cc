@@ -360,6 +360,9 @@ SuiteRunOutput RunSuite(const Suite& suite, const RunRequest& request) {
       {"host", Hostname()},
       {"started_utc", started_utc},
       {"finished_utc", UtcIsoMillis(std::chrono::system_clock::now())}};
+  out.efficiencies = ComputeEfficiencies(
+      workloads_json, SummarizeResults(ParseResults(out.results, suite.name + " results")));
+  out.results["context"]["feedbench"]["efficiency"] = ToJson(out.efficiencies);
   out.wall_sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   out.results["context"]["feedbench"]["wall_sec"] = out.wall_sec;
   return out;
