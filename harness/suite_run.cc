@@ -105,12 +105,6 @@ std::string FioOptionsWhere(const Suite& suite, const SuiteWorkload& w) {
   return fmt::format("{}: workload {} options", suite.source, w.name);
 }
 
-std::string Hostname() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown-host";
-  return buf;
-}
-
 }  // namespace
 
 std::vector<SuiteWorkload> SelectWorkloads(const Suite& suite, const RunRequest& request) {
@@ -357,7 +351,6 @@ SuiteRunOutput RunSuite(const Suite& suite, const RunRequest& request) {
       {"workloads", workloads_json},
       {"machine", fingerprint.machine},
       {"device", fingerprint.device},
-      {"host", Hostname()},
       {"started_utc", started_utc},
       {"finished_utc", UtcIsoMillis(std::chrono::system_clock::now())}};
   out.efficiencies = ComputeEfficiencies(
