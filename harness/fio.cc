@@ -15,6 +15,7 @@
 #include "harness/atomic_file.h"
 #include "harness/child_process.h"
 #include "harness/errors.h"
+#include "harness/text.h"
 #include "workloads/fio_profiles.h"
 
 namespace feedbench {
@@ -202,16 +203,6 @@ FioDirection ParseDirection(const json& job, std::string_view ddir, std::string_
   return d;
 }
 
-std::string Trimmed(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return std::string(text);
-}
-
 std::string FormatSeconds(std::chrono::milliseconds ms) {
   return fmt::format("{:g}", static_cast<double>(ms.count()) / 1000.0);
 }
@@ -225,7 +216,7 @@ std::string StderrNote(const fs::path& stderr_path) {
 }  // namespace
 
 FioReport ParseFioOutput(std::string_view text, std::string_view source) {
-  if (Trimmed(text).empty()) BadOutput(source, "empty; fio wrote no results");
+  if (Trim(text).empty()) BadOutput(source, "empty; fio wrote no results");
   // The document starts at the first '{' from which a whole JSON object parses; fio prints
   // warnings and error lines before it.
   std::optional<json> doc;
@@ -254,7 +245,7 @@ FioReport ParseFioOutput(std::string_view text, std::string_view source) {
                           text.size(), first_error.empty() ? "" : "; parser: " + first_error));
   }
   FioReport report;
-  report.preamble = Trimmed(text.substr(0, start));
+  report.preamble = std::string(Trim(text.substr(0, start)));
   CollectNonFinite(*doc, "", report.non_finite_keys);
   if (doc->contains("fio version") && (*doc)["fio version"].is_string()) {
     report.fio_version = (*doc)["fio version"].get<std::string>();
@@ -421,7 +412,7 @@ std::string FioVersion(const std::string& fio_program) {
   child.stdout_path = tmpl;
   child.time_limit = std::chrono::seconds(30);
   const ChildResult result = RunChild(child);
-  std::string version = Trimmed(TailOfFile(tmpl, 200));
+  std::string version(Trim(TailOfFile(tmpl, 200)));
   ::unlink(tmpl.c_str());
   if (!result.Succeeded() || version.empty()) {
     throw EnvironmentError(fmt::format("`{} --version` {}", fio_program, result.Describe()));
