@@ -10,6 +10,7 @@
 
 #include "harness/baseline_report.h"
 #include "harness/errors.h"
+#include "harness/json_non_finite.h"
 #include "harness/metric_orientation.h"
 #include "harness/results_reader.h"
 #include "tests/support/gate_helpers.h"
@@ -131,6 +132,13 @@ TEST(ResultsReader, NonFiniteCountersAsGoogleBenchmarkWritesThemReadAsAbsent) {
   EXPECT_FALSE(w.repetitions[0].counters.contains("r_await_ms"));
   EXPECT_TRUE(w.repetitions[0].counters.contains("samples_per_second"));
   EXPECT_EQ(w.Values("r_await_ms").size(), 4u);
+}
+
+TEST(ResultsReader, NonFiniteToNullAlsoTakesPrintfSpellingsButNotWordsContainingThem) {
+  EXPECT_EQ(
+      NonFiniteToNull(R"({"a": nan, "b": -inf, "c": +Inf, "d": -nan(0x8000), "e": infinity})"),
+      R"({"a": null, "b": null, "c": null, "d": null, "e": null})");
+  EXPECT_EQ(NonFiniteToNull("[NaNa, xinf, inf_]"), "[NaNa, xinf, inf_]");
 }
 
 TEST(ResultsReader, AcceptsTheFeedbenchContextAsAJsonString) {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "harness/atomic_file.h"
+#include "harness/json_non_finite.h"
 #include "harness/results_reader.h"
 #include "harness/runner.h"
 #include "tests/support/subprocess.h"

@@ -5,9 +5,10 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
+#include "harness/json_non_finite.h"
 #include "harness/results.h"
 #include "harness/results_reader.h"
 #include "harness/runner.h"
@@ -142,8 +143,9 @@ TEST_F(RunCommandTest, TinySuiteWritesGoogleBenchmarkJsonWhoseCountersAgreeWithT
 
 TEST_F(RunCommandTest, NoArgumentsRunsTheSmokeSuiteToAResultsFile) {
   fs::create_directory(dir_ / "results");
-  const auto r = RunCommand("cd " + ShellQuote(dir_.string()) + " && TMPDIR=" +
-                            ShellQuote(dir_.string()) + " " + FEEDBENCH_BINARY + " run");
+  const auto r =
+      RunCommand("cd " + ShellQuote(dir_.string()) + " && TMPDIR=" + ShellQuote(dir_.string()) +
+                 " " + FEEDBENCH_BINARY + " run");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   int files = 0;
   for (const auto& e : fs::directory_iterator(dir_ / "results")) {
