@@ -8,6 +8,7 @@
 #include "harness/qualify_report.h"
 #include "harness/results_reader.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace feedbench {
 namespace {
@@ -63,9 +64,8 @@ TEST(QualifyReport, AllMeetingIsQualifiedAndInvalidIsNot) {
 
 // Real runs: a small qualification suite with a fio ceiling and a data-loading workload.
 TEST(QualifyCommand, ReferenceMetAndAReferenceOutOfReachIsBelow) {
-  char tmpl[] = "/var/tmp/feedbench-qualify-test-XXXXXX";
-  ASSERT_NE(::mkdtemp(tmpl), nullptr);
-  const fs::path dir = tmpl;
+  const testing::TempDir tmp;  // under /var/tmp, removed with its contents even on failure
+  const fs::path dir = tmp.path();
   const fs::path suite = dir / "q.json";
   std::ofstream(suite) << R"({
     "schema_version": 1, "name": "q",
@@ -90,7 +90,8 @@ TEST(QualifyCommand, ReferenceMetAndAReferenceOutOfReachIsBelow) {
   const auto again = RunCommand(bin + args + " --out " + (dir / "cand.json").string() +
                                 " --reference " + (dir / "reference.json").string());
   EXPECT_EQ(again.exit_code, 0) << again.output;
-  EXPECT_NE(again.output.find("QUALIFIED: every workload meets"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("QUALIFIED: every workload meets"), std::string::npos)
+      << again.output;
   EXPECT_NE(again.output.find("fio-qd1"), std::string::npos) << again.output;
 
   // A reference ten times faster: with alpha 0.1 (3 vs 3 reaches p = 0.05) the gate calls it.
@@ -101,16 +102,15 @@ TEST(QualifyCommand, ReferenceMetAndAReferenceOutOfReachIsBelow) {
     }
   }
   std::ofstream(dir / "fast-reference.json") << ref.dump(2);
-  const auto below = RunCommand(bin + args + " --out " + (dir / "cand2.json").string() +
-                                " --alpha 0.1 --reference " + (dir / "fast-reference.json").string());
+  const auto below =
+      RunCommand(bin + args + " --out " + (dir / "cand2.json").string() +
+                 " --alpha 0.1 --reference " + (dir / "fast-reference.json").string());
   EXPECT_EQ(below.exit_code, 1) << below.output;
   EXPECT_NE(below.output.find("below reference"), std::string::npos) << below.output;
   EXPECT_NE(below.output.find("NOT QUALIFIED"), std::string::npos) << below.output;
 
   const auto bad = RunCommand(bin + args + " --reference " + (dir / "missing.json").string());
   EXPECT_EQ(bad.exit_code, 2) << bad.output;
-  std::error_code ec;
-  fs::remove_all(dir, ec);
 }
 
 }  // namespace
