@@ -311,6 +311,9 @@ FioRun RunFio(const FioJobFile& job, const FioRunOptions& options) {
   ChildOptions child;
   child.argv = {options.fio_program, "--output-format=json", "--output=" + run.output_path.string(),
                 "--readonly", run.job_path.string()};
+  if (options.alloc_size_kib > 0) {
+    child.argv.insert(child.argv.end() - 1, fmt::format("--alloc-size={}", options.alloc_size_kib));
+  }
   child.working_dir = options.working_dir.empty() ? work_dir : options.working_dir;
   child.stdout_path = work_dir / (options.name + ".stdout");
   child.stderr_path = run.stderr_path;
@@ -368,6 +371,11 @@ std::string FioVersion(const std::string& fio_program) {
     throw EnvironmentError(fmt::format("`{} --version` {}", fio_program, result.Describe()));
   }
   return version;
+}
+
+uint64_t FioAllocSizeKib(uint64_t files, uint64_t jobs) {
+  constexpr uint64_t kDefaultKib = 16 * 1024;
+  return std::max(kDefaultKib, (files * jobs * 512 + 1023) / 1024);
 }
 
 }  // namespace feedbench

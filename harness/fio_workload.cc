@@ -287,6 +287,7 @@ FioMeasurement MeasureFioProfile(const FioWorkloadOptions& options) {
   FioMeasurement m;
   FioJobFile job;
   std::optional<FioJobFile> warmup;
+  uint64_t alloc_size_kib = 0;
   if (IsBuiltinFioProfile(options.profile)) {
     FioProfileSettings settings;
     settings.ramp_sec = options.ramp_sec;
@@ -307,6 +308,7 @@ FioMeasurement MeasureFioProfile(const FioWorkloadOptions& options) {
         throw UsageError("fio profile smallfile needs a files-layout dataset directory");
       }
       const FilesLayoutScan scan = ScanFilesLayout(options.dataset_dir);
+      alloc_size_kib = FioAllocSizeKib(scan.files, static_cast<uint64_t>(options.smallfile_jobs));
       settings.smallfile_dir = fs::absolute(options.dataset_dir);
       settings.smallfile_jobs = options.smallfile_jobs;
       settings.smallfile_block_bytes = options.smallfile_block_bytes != 0
@@ -351,6 +353,7 @@ FioMeasurement MeasureFioProfile(const FioWorkloadOptions& options) {
   run_options.work_dir = work_dir;
   run_options.name = job.profile;
   run_options.fio_program = options.fio_program;
+  run_options.alloc_size_kib = alloc_size_kib;
   // Default limit: what the job asks for, plus two minutes for fio's setup (an opendir over a
   // large dataset stats every file) and teardown.
   const double job_sec =

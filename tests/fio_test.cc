@@ -827,3 +827,15 @@ TEST_F(RealFio, FioRefusesToWriteEvenIfAJobAsks) {
 
 }  // namespace
 }  // namespace feedbench
+
+namespace feedbench {
+namespace {
+
+TEST(FioAllocSize, DefaultPoolForSmallSetsAndHalfAKibPerFileEntryBeyond) {
+  EXPECT_EQ(FioAllocSizeKib(1000, 4), 16384u);  // 2000 KiB needed: fio's default suffices
+  // 40,000 files x 16 jobs x 512 B = 320,000 KiB (the layouts suite; 16 MiB pools ran out).
+  EXPECT_EQ(FioAllocSizeKib(40000, 16), 320000u);
+}
+
+}  // namespace
+}  // namespace feedbench
