@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
-# The project's test command: set up, build, run the whole suite. ctest's summary is the last line.
-set -euo pipefail
+# The project's test command: set up, build, run the whole suite with ctest. ctest's summary line
+# ("N% tests passed, N tests failed out of N") is repeated as the last line printed, after the list
+# of skipped tests ctest prints below it.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-ci/setup.sh
-cmake --build build -j"$(nproc)"  >/dev/null
-cd build
-exec ctest --output-on-failure --timeout 1200
+ci/setup.sh || exit 1
+cmake --build build -j"$(nproc)" >/dev/null || exit 1
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+(cd build && ctest --output-on-failure --timeout 1200) 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+summary=$(grep -E '^[0-9]+% tests passed' "$log" | tail -n 1)
+echo
+echo "${summary:-ctest printed no summary}"
+exit "$status"

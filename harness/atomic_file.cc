@@ -12,27 +12,12 @@
 #include <utility>
 
 #include "harness/errors.h"
+#include "harness/unique_fd.h"
 
 namespace feedbench {
 namespace fs = std::filesystem;
 
 namespace {
-
-// Closes a descriptor on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 [[noreturn]] void Fail(const fs::path& path, std::string_view step, int err) {
   throw EnvironmentError(
@@ -44,7 +29,7 @@ class Fd {
 void WriteFileAtomic(const fs::path& destination, std::string_view content) {
   const fs::path dir = destination.has_parent_path() ? destination.parent_path() : fs::path(".");
   std::string tmpl = (dir / ("." + destination.filename().string() + ".tmp.XXXXXX")).string();
-  Fd fd(::mkstemp(tmpl.data()));
+  UniqueFd fd(::mkstemp(tmpl.data()));
   if (fd.get() < 0) Fail(destination, "creating a temporary file", errno);
   const fs::path tmp_path = tmpl;
   auto cleanup = [&](std::string_view step, int err) {
@@ -66,7 +51,7 @@ void WriteFileAtomic(const fs::path& destination, std::string_view content) {
   if (::fsync(fd.get()) != 0) cleanup("fsync", errno);
   if (::close(fd.release()) != 0) cleanup("close", errno);
   if (::rename(tmp_path.c_str(), destination.c_str()) != 0) cleanup("rename", errno);
-  Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir_fd.get() >= 0) ::fsync(dir_fd.get());
 }
 
@@ -84,12 +69,12 @@ void CheckWritableDestination(const fs::path& path, std::string_view flag) {
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    throw UsageError(fmt::format("{} {}: directory {} does not exist", flag, path.string(),
-                                 dir.string()));
+    throw UsageError(
+        fmt::format("{} {}: directory {} does not exist", flag, path.string(), dir.string()));
   }
   if (fs::is_directory(path, ec)) {
-    throw UsageError(fmt::format("{} {}: is a directory; expected a file path", flag,
-                                 path.string()));
+    throw UsageError(
+        fmt::format("{} {}: is a directory; expected a file path", flag, path.string()));
   }
   if (::access(dir.c_str(), W_OK) != 0) {
     throw UsageError(fmt::format("{} {}: directory {} is not writable: {}", flag, path.string(),

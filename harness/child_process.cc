@@ -19,6 +19,7 @@
 #include <utility>
 
 #include "harness/errors.h"
+#include "harness/unique_fd.h"
 
 extern char** environ;
 
@@ -28,37 +29,14 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { Reset(); }
-  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  Fd& operator=(Fd&& other) noexcept {
-    if (this != &other) {
-      Reset();
-      fd_ = std::exchange(other.fd_, -1);
-    }
-    return *this;
-  }
-  int get() const { return fd_; }
-  void Reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
-
 bool IsExecutableFile(const fs::path& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
 }
 
-Fd OpenOutput(const fs::path& path, std::string_view program) {
+UniqueFd OpenOutput(const fs::path& path, std::string_view program) {
   const char* target = path.empty() ? "/dev/null" : path.c_str();
-  Fd fd(::open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  UniqueFd fd(::open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (fd.get() < 0) {
     throw EnvironmentError(
         fmt::format("cannot run {}: cannot create {}: {}", program, target, std::strerror(errno)));
@@ -245,15 +223,15 @@ ChildResult RunChild(const ChildOptions& options) {
   for (const auto& a : options.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   const std::string workdir = options.working_dir.string();
-  Fd out = OpenOutput(options.stdout_path, program);
-  Fd err = OpenOutput(options.stderr_path, program);
-  Fd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  UniqueFd out = OpenOutput(options.stdout_path, program);
+  UniqueFd err = OpenOutput(options.stderr_path, program);
+  UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
     throw EnvironmentError(fmt::format("cannot run {}: pipe: {}", program, std::strerror(errno)));
   }
-  Fd report_read(pipe_fds[0]);
-  Fd report_write(pipe_fds[1]);
+  UniqueFd report_read(pipe_fds[0]);
+  UniqueFd report_write(pipe_fds[1]);
   const pid_t parent = ::getpid();
 
   const auto start = Clock::now();
@@ -292,9 +270,9 @@ ChildResult RunChild(const ChildOptions& options) {
   }
   ChildGuard guard(pid);
   ::setpgid(pid, pid);  // also from the parent, so the group exists before any kill below
-  report_write.Reset();
-  out.Reset();
-  err.Reset();
+  report_write.reset();
+  out.reset();
+  err.reset();
 
   int report[2] = {0, 0};
   ssize_t got = 0;
@@ -312,7 +290,7 @@ ChildResult RunChild(const ChildOptions& options) {
                                        std::strerror(report[1])));
   }
 
-  Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
   Descendants descendants(pid);
   ChildResult result;
   int status = 0;

@@ -47,13 +47,6 @@ struct FioFlags {
   bool quiet = false;
 };
 
-std::string ShortHostname() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "host";
-  std::string host = buf;
-  return host.substr(0, host.find('.'));
-}
-
 // A workload name for a profile: built-in names as they are, a .fio file by its stem with any
 // character a workload name may not hold replaced.
 std::string WorkloadName(const std::string& profile) {
@@ -115,15 +108,7 @@ int Run(const FioFlags& flags, const CLI::App& sub) {
   request.quiet = flags.quiet;
   ValidateRequest(suite, request);
 
-  fs::path out = flags.out;
-  if (out.empty()) {
-    const fs::path dir = "results";
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    out = DefaultResultsPath(dir, suite.name, ShortHostname(),
-                             UtcCompact(std::chrono::system_clock::now()));
-  }
-  CheckWritableDestination(out, "--out");
+  const fs::path out = ResolveResultsPath(flags.out, suite.name);
 
   const SuiteRunOutput output = RunSuite(suite, request);
   const fs::path timeline = WriteRunFiles(output, out);

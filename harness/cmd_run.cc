@@ -41,13 +41,6 @@ struct RunFlags {
   CompareFlags compare_flags;
 };
 
-std::string ShortHostname() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "host";
-  std::string host = buf;
-  return host.substr(0, host.find('.'));
-}
-
 int Run(const RunFlags& flags, const CLI::App& sub) {
   const Suite suite = LoadSuite(flags.suite);
   RunRequest request;
@@ -61,15 +54,7 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
   request.tmpfs_dir = flags.tmpfs_dir;
   ValidateRequest(suite, request);
 
-  fs::path out = flags.out;
-  if (out.empty()) {
-    const fs::path dir = "results";
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    out = DefaultResultsPath(dir, suite.name, ShortHostname(),
-                             UtcCompact(std::chrono::system_clock::now()));
-  }
-  CheckWritableDestination(out, "--out");
+  const fs::path out = ResolveResultsPath(flags.out, suite.name);
 
   // A bad baseline is bad input: say so before the run, not after it.
   std::optional<Baseline> baseline;
@@ -84,7 +69,7 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
   const fs::path timeline = WriteRunFiles(output, out);
   const ResultsFile results = ParseResults(output.results, out.string());
   if (!flags.quiet) {
-    fmt::print("\n{}", RenderRunTable(SummarizeResults(results)));
+    fmt::print("\n{}", RenderRunTables(SummarizeResults(results), output.efficiencies));
     fmt::print("\nsuite {} in {:.1f} s; results: {} (timeline: {})\n", suite.name, output.wall_sec,
                out.string(), timeline.string());
   } else {

@@ -16,6 +16,7 @@ void AddDevicesCommand(CLI::App& app, CommandAction& action);
 void AddDatasetCommand(CLI::App& app, CommandAction& action);
 void AddCompareCommand(CLI::App& app, CommandAction& action);
 void AddBaselineCommand(CLI::App& app, CommandAction& action);
+void AddQualifyCommand(CLI::App& app, CommandAction& action);
 void AddFioCommand(CLI::App& app, CommandAction& action);
 
 }  // namespace feedbench

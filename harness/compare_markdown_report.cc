@@ -33,14 +33,7 @@ std::string Code(std::string_view text) {
 
 std::string RenderCompareMarkdown(const CompareReport& report) {
   const int code = report.ExitCode();
-  std::string counts;
-  for (Verdict v : {Verdict::kRegressed, Verdict::kInvalid, Verdict::kUncertain, Verdict::kNoisy,
-                    Verdict::kImproved, Verdict::kUnchanged, Verdict::kMissing, Verdict::kNew,
-                    Verdict::kSkipped}) {
-    if (const std::size_t n = report.Count(v); n > 0) {
-      counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, VerdictName(v));
-    }
-  }
+  const std::string counts = VerdictCounts(report);
   const std::string_view headline =
       code == 0 ? "PASS" : (code == 1 ? "FAIL" : "NOT COMPARED (fingerprint mismatch)");
   std::string out =

@@ -29,6 +29,10 @@ struct CompareCells {
 };
 CompareCells FormatCells(const MetricComparison& row);
 
+// The non-zero verdict counts, most severe first: "1 REGRESSED, 1 NOISY, 7 UNCHANGED". Empty when
+// the report has no rows. The summary line of the text reporters.
+std::string VerdictCounts(const CompareReport& report);
+
 // Terminal table: workload, metric, baseline, current, change %, threshold, p, verdict; then a
 // line of explanation for every row that is not UNCHANGED, the fingerprint differences, and a
 // summary line with the exit code.

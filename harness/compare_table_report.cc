@@ -38,6 +38,18 @@ CompareCells FormatCells(const MetricComparison& row) {
   return cells;
 }
 
+std::string VerdictCounts(const CompareReport& report) {
+  std::string counts;
+  for (Verdict v : {Verdict::kRegressed, Verdict::kInvalid, Verdict::kUncertain, Verdict::kNoisy,
+                    Verdict::kImproved, Verdict::kUnchanged, Verdict::kMissing, Verdict::kNew,
+                    Verdict::kSkipped}) {
+    if (const std::size_t n = report.Count(v); n > 0) {
+      counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, VerdictName(v));
+    }
+  }
+  return counts;
+}
+
 std::string RenderCompareTable(const CompareReport& report) {
   std::vector<std::array<std::string, 8>> lines;
   lines.push_back(
@@ -81,14 +93,7 @@ std::string RenderCompareTable(const CompareReport& report) {
     out += fmt::format("{} {} {}: {}\n", VerdictName(row.verdict), row.workload, row.metric,
                        row.message);
   }
-  std::string counts;
-  for (Verdict v : {Verdict::kRegressed, Verdict::kInvalid, Verdict::kUncertain, Verdict::kNoisy,
-                    Verdict::kImproved, Verdict::kUnchanged, Verdict::kMissing, Verdict::kNew,
-                    Verdict::kSkipped}) {
-    if (const std::size_t n = report.Count(v); n > 0) {
-      counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, VerdictName(v));
-    }
-  }
+  const std::string counts = VerdictCounts(report);
   const int code = report.ExitCode();
   out += fmt::format("\n{}: {} (exit {})\n",
                      code == 0 ? "PASS" : (code == 1 ? "FAIL" : "NOT COMPARED"), counts, code);

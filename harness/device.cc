@@ -13,27 +13,13 @@
 #include <iterator>
 
 #include "harness/errors.h"
+#include "harness/sysfs.h"
+#include "harness/text.h"
 
 namespace feedbench {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string Trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
-}
-
-// A small sysfs attribute, trimmed; nullopt when it cannot be read.
-std::optional<std::string> ReadAttribute(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) return std::nullopt;
-  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) return std::nullopt;
-  return Trim(text);
-}
 
 bool ParseUint32(std::string_view text, uint32_t& value) {
   if (text.empty()) return false;
@@ -63,7 +49,7 @@ std::optional<BlockDevice> BlockDeviceFromSysfsDir(const fs::path& dir) {
   std::error_code ec;
   const fs::path canonical = fs::canonical(dir, ec);
   if (ec) return std::nullopt;
-  const auto dev = ReadAttribute(canonical / "dev");
+  const auto dev = ReadSysfsAttribute(canonical / "dev");
   BlockDevice device;
   if (!dev || !ParseMajorMinor(*dev, device.major, device.minor)) return std::nullopt;
   device.sysfs_dir = canonical;
@@ -81,13 +67,13 @@ std::optional<BlockDevice> BlockDeviceFromSysfsDir(const fs::path& dir) {
   // A partition of a loop device (loop0p1) maps a part of its disk's backing file.
   const fs::path loop_dir = (device.is_partition ? canonical.parent_path() : canonical) / "loop";
   if (fs::is_directory(loop_dir, ec)) {
-    device.loop_backing_file = ReadAttribute(loop_dir / "backing_file").value_or("");
+    device.loop_backing_file = ReadSysfsAttribute(loop_dir / "backing_file").value_or("");
   }
   if (fs::is_directory(canonical / "dm", ec)) {
-    device.dm_name = ReadAttribute(canonical / "dm" / "name").value_or("");
+    device.dm_name = ReadSysfsAttribute(canonical / "dm" / "name").value_or("");
   }
   if (fs::is_directory(canonical / "md", ec)) {
-    device.md_level = ReadAttribute(canonical / "md" / "level").value_or("");
+    device.md_level = ReadSysfsAttribute(canonical / "md" / "level").value_or("");
   }
   constexpr uint32_t kLoopMajor = 7;  // fixed in the kernel (include/uapi/linux/major.h)
   if (device.is_partition) {
@@ -163,7 +149,7 @@ std::vector<MountInfo> ParseMountinfo(std::string_view text, std::string_view so
     const std::string_view line = text.substr(start, end - start);
     start = end + 1;
     ++line_number;
-    if (Trim(line).empty()) continue;
+    if (Trim(line, kLineWhitespace).empty()) continue;
     std::vector<std::string_view> fields;
     size_t pos = 0;
     while (pos < line.size()) {
@@ -228,7 +214,7 @@ std::optional<BlockDevice> BlockDeviceByNumber(uint32_t major_number, uint32_t m
 
 std::optional<BlockDevice> FindBlockDevice(std::string_view name_or_dev_path,
                                            const SystemPaths& system) {
-  std::string name(Trim(name_or_dev_path));
+  std::string name(Trim(name_or_dev_path, kLineWhitespace));
   uint32_t major_number = 0, minor_number = 0;
   if (ParseMajorMinor(name, major_number, minor_number)) {
     return BlockDeviceByNumber(major_number, minor_number, system);

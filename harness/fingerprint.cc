@@ -17,6 +17,8 @@
 #include <optional>
 
 #include "harness/errors.h"
+#include "harness/sysfs.h"
+#include "harness/text.h"
 
 namespace feedbench {
 namespace fs = std::filesystem;
@@ -26,24 +28,9 @@ namespace {
 // Loop over loop over a file on dm over… stops here; real stacks are two or three deep.
 constexpr int kMaxDepth = 6;
 
-std::string Trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
-}
-
-std::optional<std::string> ReadAttribute(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) return std::nullopt;
-  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) return std::nullopt;
-  return Trim(text);
-}
-
 template <typename Number>
 Number ReadNumber(const fs::path& file) {
-  const auto text = ReadAttribute(file);
+  const auto text = ReadSysfsAttribute(file);
   Number value = 0;
   if (!text) return 0;
   const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
@@ -73,8 +60,8 @@ DeviceFingerprint DeviceFingerprintAt(const BlockDevice& device, const SystemPat
   fp.md_level = device.md_level;
   // A partition has no queue/ and no device/ of its own: they are its disk's.
   const fs::path disk_dir = device.is_partition ? device.sysfs_dir.parent_path() : device.sysfs_dir;
-  fp.model = ReadAttribute(disk_dir / "device" / "model").value_or("");
-  fp.vendor = ReadAttribute(disk_dir / "device" / "vendor").value_or("");
+  fp.model = ReadSysfsAttribute(disk_dir / "device" / "model").value_or("");
+  fp.vendor = ReadSysfsAttribute(disk_dir / "device" / "vendor").value_or("");
   std::error_code ec;
   const bool on_loop = device.kind == "loop" || fs::is_directory(disk_dir / "loop", ec);
   if (fp.model.empty() && on_loop) fp.model = "loop";
@@ -84,7 +71,7 @@ DeviceFingerprint DeviceFingerprintAt(const BlockDevice& device, const SystemPat
   fp.rotational = ReadNumber<uint32_t>(queue / "rotational") != 0;
   fp.logical_block_size_bytes = ReadNumber<uint32_t>(queue / "logical_block_size");
   fp.physical_block_size_bytes = ReadNumber<uint32_t>(queue / "physical_block_size");
-  fp.scheduler = ActiveScheduler(ReadAttribute(queue / "scheduler").value_or(""));
+  fp.scheduler = ActiveScheduler(ReadSysfsAttribute(queue / "scheduler").value_or(""));
   fp.nr_requests = ReadNumber<uint32_t>(queue / "nr_requests");
   fp.read_ahead_kb = ReadNumber<uint32_t>(queue / "read_ahead_kb");
 
@@ -142,7 +129,7 @@ std::string FioVersion() {
   size_t n = 0;
   while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), n);
   if (::pclose(pipe) != 0) return {};
-  return Trim(out);
+  return std::string(Trim(out, kLineWhitespace));
 }
 
 // ---- JSON ----
@@ -308,9 +295,10 @@ std::string ActiveScheduler(std::string_view text) {
   const auto open = text.find('[');
   if (open != std::string_view::npos) {
     const auto close = text.find(']', open);
-    if (close != std::string_view::npos) return Trim(text.substr(open + 1, close - open - 1));
+    if (close != std::string_view::npos)
+      return std::string(Trim(text.substr(open + 1, close - open - 1), kLineWhitespace));
   }
-  const std::string trimmed = Trim(text);
+  const std::string trimmed(Trim(text, kLineWhitespace));
   // Without brackets, only a single word is unambiguous.
   if (trimmed.find_first_of(" \t") != std::string::npos) return {};
   return trimmed;
@@ -331,8 +319,8 @@ CpuInfo ParseCpuinfo(std::string_view text) {
     start = end + 1;
     const auto colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    const std::string key = Trim(line.substr(0, colon));
-    const std::string value = Trim(line.substr(colon + 1));
+    const std::string key(Trim(line.substr(0, colon), kLineWhitespace));
+    const std::string value(Trim(line.substr(colon + 1), kLineWhitespace));
     if (key == "processor") ++info.count;
     for (size_t i = 0; i < kModelKeys.size(); ++i) {
       if (key == kModelKeys[i] && found[i].empty()) found[i] = value;

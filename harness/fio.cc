@@ -15,6 +15,8 @@
 #include "harness/atomic_file.h"
 #include "harness/child_process.h"
 #include "harness/errors.h"
+#include "harness/json_non_finite.h"
+#include "harness/text.h"
 #include "workloads/fio_profiles.h"
 
 namespace feedbench {
@@ -28,60 +30,9 @@ namespace {
 // document parses and the places can be named.
 constexpr std::string_view kNonFiniteMarker = "(fio non-finite)";
 
-bool IsWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
-
 std::string QuoteNonFinite(std::string_view text) {
-  static constexpr std::array<std::string_view, 8> kTokens = {
-      "-infinity", "infinity", "-nan", "nan", "-inf", "inf", "+nan", "+inf"};
-  std::string out;
-  out.reserve(text.size() + 64);
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      out += c;
-      if (c == '\\' && i + 1 < text.size()) {
-        out += text[++i];
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-      out += c;
-      continue;
-    }
-    if ((c == '-' || c == '+' || std::isalpha(static_cast<unsigned char>(c))) &&
-        (i == 0 || !IsWordChar(text[i - 1]))) {
-      bool replaced = false;
-      for (std::string_view token : kTokens) {
-        if (text.size() - i < token.size()) continue;
-        bool match = true;
-        for (size_t k = 0; k < token.size() && match; ++k) {
-          match = std::tolower(static_cast<unsigned char>(text[i + k])) == token[k];
-        }
-        const size_t after = i + token.size();
-        // glibc may add a payload: "nan(0x8000)".
-        size_t end = after;
-        if (match && end < text.size() && text[end] == '(') {
-          const size_t close = text.find(')', end);
-          if (close != std::string_view::npos) end = close + 1;
-        }
-        if (match && (end >= text.size() || !IsWordChar(text[end]))) {
-          out += '"';
-          out += kNonFiniteMarker;
-          out += '"';
-          i = end - 1;
-          replaced = true;
-          break;
-        }
-      }
-      if (replaced) continue;
-    }
-    out += c;
-  }
-  return out;
+  static const std::string quoted_marker = "\"" + std::string(kNonFiniteMarker) + "\"";
+  return ReplaceNonFinite(text, quoted_marker);
 }
 
 void CollectNonFinite(const json& node, const std::string& path, std::vector<std::string>& out) {
@@ -202,16 +153,6 @@ FioDirection ParseDirection(const json& job, std::string_view ddir, std::string_
   return d;
 }
 
-std::string Trimmed(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return std::string(text);
-}
-
 std::string FormatSeconds(std::chrono::milliseconds ms) {
   return fmt::format("{:g}", static_cast<double>(ms.count()) / 1000.0);
 }
@@ -225,7 +166,7 @@ std::string StderrNote(const fs::path& stderr_path) {
 }  // namespace
 
 FioReport ParseFioOutput(std::string_view text, std::string_view source) {
-  if (Trimmed(text).empty()) BadOutput(source, "empty; fio wrote no results");
+  if (Trim(text).empty()) BadOutput(source, "empty; fio wrote no results");
   // The document starts at the first '{' from which a whole JSON object parses; fio prints
   // warnings and error lines before it.
   std::optional<json> doc;
@@ -254,7 +195,7 @@ FioReport ParseFioOutput(std::string_view text, std::string_view source) {
                           text.size(), first_error.empty() ? "" : "; parser: " + first_error));
   }
   FioReport report;
-  report.preamble = Trimmed(text.substr(0, start));
+  report.preamble = std::string(Trim(text.substr(0, start)));
   CollectNonFinite(*doc, "", report.non_finite_keys);
   if (doc->contains("fio version") && (*doc)["fio version"].is_string()) {
     report.fio_version = (*doc)["fio version"].get<std::string>();
@@ -370,6 +311,9 @@ FioRun RunFio(const FioJobFile& job, const FioRunOptions& options) {
   ChildOptions child;
   child.argv = {options.fio_program, "--output-format=json", "--output=" + run.output_path.string(),
                 "--readonly", run.job_path.string()};
+  if (options.alloc_size_kib > 0) {
+    child.argv.insert(child.argv.end() - 1, fmt::format("--alloc-size={}", options.alloc_size_kib));
+  }
   child.working_dir = options.working_dir.empty() ? work_dir : options.working_dir;
   child.stdout_path = work_dir / (options.name + ".stdout");
   child.stderr_path = run.stderr_path;
@@ -421,12 +365,17 @@ std::string FioVersion(const std::string& fio_program) {
   child.stdout_path = tmpl;
   child.time_limit = std::chrono::seconds(30);
   const ChildResult result = RunChild(child);
-  std::string version = Trimmed(TailOfFile(tmpl, 200));
+  std::string version(Trim(TailOfFile(tmpl, 200)));
   ::unlink(tmpl.c_str());
   if (!result.Succeeded() || version.empty()) {
     throw EnvironmentError(fmt::format("`{} --version` {}", fio_program, result.Describe()));
   }
   return version;
+}
+
+uint64_t FioAllocSizeKib(uint64_t files, uint64_t jobs) {
+  constexpr uint64_t kDefaultKib = 16 * 1024;
+  return std::max(kDefaultKib, (files * jobs * 512 + 1023) / 1024);
 }
 
 }  // namespace feedbench

@@ -96,7 +96,15 @@ struct FioRunOptions {
   std::filesystem::path working_dir;  // fio's cwd (relative paths in a job file); empty: work_dir
   std::chrono::milliseconds time_limit{0};  // REQUIRES > 0
   std::string fio_program = "fio";          // looked up on PATH
+  // fio's --alloc-size (KiB of its shared-memory pool); 0 leaves fio's default. Jobs over large
+  // file sets need more: every job keeps a file entry per file it may open.
+  uint64_t alloc_size_kib = 0;
 };
+
+// The --alloc-size (KiB) for `jobs` jobs over `files` files: fio's default pool (16 MiB) or
+// 512 bytes per file entry, whichever is larger (fio 3.33 aborts with "smalloc: OOM" when its
+// pools run out; each entry takes about 200 bytes with its name).
+uint64_t FioAllocSizeKib(uint64_t files, uint64_t jobs);
 
 struct FioRun {
   FioReport report;

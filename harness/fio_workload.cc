@@ -15,6 +15,7 @@
 #include <memory>
 
 #include "harness/errors.h"
+#include "harness/unique_fd.h"
 #include "harness/units.h"
 #include "workloads/fio_profiles.h"
 
@@ -22,21 +23,6 @@ namespace feedbench {
 namespace fs = std::filesystem;
 
 namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 struct FreeDeleter {
   void operator()(void* p) const { std::free(p); }
@@ -89,7 +75,7 @@ bool PrepareFioTestFile(const fs::path& path, uint64_t bytes) {
         FormatBytesIec(static_cast<double>(free_bytes))));
   }
   std::string tmpl = (dir / fmt::format(".{}.tmp.XXXXXX", path.filename().string())).string();
-  Fd fd(::mkstemp(tmpl.data()));
+  UniqueFd fd(::mkstemp(tmpl.data()));
   if (fd.get() < 0) WriteFailed(path, "creating a temporary file", errno);
   const fs::path tmp_path = tmpl;
   auto fail = [&](std::string_view step, int err) {
@@ -119,13 +105,13 @@ bool PrepareFioTestFile(const fs::path& path, uint64_t bytes) {
   if (::fsync(fd.get()) != 0) fail("fsync", errno);
   if (::close(fd.release()) != 0) fail("close", errno);
   if (::rename(tmp_path.c_str(), path.c_str()) != 0) fail("rename", errno);
-  Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dir_fd.get() >= 0) ::fsync(dir_fd.get());
   return true;
 }
 
 bool SupportsDirectIo(const fs::path& file) {
-  Fd fd(::open(file.c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC));
+  UniqueFd fd(::open(file.c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC));
   if (fd.get() < 0) {
     if (errno == EINVAL) return false;
     throw EnvironmentError(fmt::format("cannot open {} to check O_DIRECT support: {}",
@@ -301,6 +287,7 @@ FioMeasurement MeasureFioProfile(const FioWorkloadOptions& options) {
   FioMeasurement m;
   FioJobFile job;
   std::optional<FioJobFile> warmup;
+  uint64_t alloc_size_kib = 0;
   if (IsBuiltinFioProfile(options.profile)) {
     FioProfileSettings settings;
     settings.ramp_sec = options.ramp_sec;
@@ -321,6 +308,7 @@ FioMeasurement MeasureFioProfile(const FioWorkloadOptions& options) {
         throw UsageError("fio profile smallfile needs a files-layout dataset directory");
       }
       const FilesLayoutScan scan = ScanFilesLayout(options.dataset_dir);
+      alloc_size_kib = FioAllocSizeKib(scan.files, static_cast<uint64_t>(options.smallfile_jobs));
       settings.smallfile_dir = fs::absolute(options.dataset_dir);
       settings.smallfile_jobs = options.smallfile_jobs;
       settings.smallfile_block_bytes = options.smallfile_block_bytes != 0
@@ -365,6 +353,7 @@ FioMeasurement MeasureFioProfile(const FioWorkloadOptions& options) {
   run_options.work_dir = work_dir;
   run_options.name = job.profile;
   run_options.fio_program = options.fio_program;
+  run_options.alloc_size_kib = alloc_size_kib;
   // Default limit: what the job asks for, plus two minutes for fio's setup (an opendir over a
   // large dataset stats every file) and teardown.
   const double job_sec =

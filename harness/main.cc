@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   AddDatasetCommand(app, action);
   AddCompareCommand(app, action);
   AddBaselineCommand(app, action);
+  AddQualifyCommand(app, action);
   AddFioCommand(app, action);
   try {
     app.parse(argc, argv);

@@ -2,11 +2,16 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cmath>
 #include <numeric>
 #include <set>
 
+#include "harness/atomic_file.h"
 #include "harness/statistics.h"
+#include "harness/time_format.h"
 
 namespace feedbench {
 namespace fs = std::filesystem;
@@ -49,6 +54,25 @@ std::vector<WorkloadSummary> SummarizeResults(const ResultsFile& results) {
 fs::path DefaultResultsPath(const fs::path& dir, const std::string& suite, const std::string& host,
                             const std::string& utc_compact) {
   return dir / fmt::format("{}-{}-{}.json", suite, host, utc_compact);
+}
+
+std::string ShortHostname() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "host";
+  const std::string host = buf;
+  return host.substr(0, host.find('.'));
+}
+
+fs::path ResolveResultsPath(const std::string& out_flag, const std::string& suite) {
+  fs::path out = out_flag;
+  if (out.empty()) {
+    const fs::path dir = "results";
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    out = DefaultResultsPath(dir, suite, ShortHostname(), UtcCompact(std::chrono::system_clock::now()));
+  }
+  CheckWritableDestination(out, "--out");
+  return out;
 }
 
 fs::path TimelinePathFor(const fs::path& results_path) {

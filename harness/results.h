@@ -33,6 +33,13 @@ double CoefficientOfVariation(const std::vector<double>& values);
 std::filesystem::path DefaultResultsPath(const std::filesystem::path& dir, const std::string& suite,
                                          const std::string& host, const std::string& utc_compact);
 
+// This host's name up to the first dot ("node17"), for file names.
+std::string ShortHostname();
+
+// Where a run writes its results: `out_flag` when given, else results/<suite>-<host>-<UTC now>.json
+// (creating results/). Throws UsageError naming --out when the destination is not writable.
+std::filesystem::path ResolveResultsPath(const std::string& out_flag, const std::string& suite);
+
 // Sidecar file holding the sampled timelines: "<results stem>.timeline.json" beside it.
 std::filesystem::path TimelinePathFor(const std::filesystem::path& results_path);
 

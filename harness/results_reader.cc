@@ -8,6 +8,7 @@
 
 #include "harness/atomic_file.h"
 #include "harness/errors.h"
+#include "harness/json_non_finite.h"
 
 namespace feedbench {
 namespace {
@@ -75,40 +76,6 @@ std::string RequireString(const json& parent, std::string_view key, std::string_
 }
 
 }  // namespace
-
-std::string NonFiniteToNull(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  bool in_string = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      out += c;
-      if (c == '\\' && i + 1 < text.size()) {
-        out += text[++i];
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-      out += c;
-      continue;
-    }
-    bool replaced = false;
-    for (std::string_view token : {"-Infinity", "Infinity", "-NaN", "NaN"}) {
-      if (text.substr(i, token.size()) == token) {
-        out += "null";
-        i += token.size() - 1;
-        replaced = true;
-        break;
-      }
-    }
-    if (!replaced) out += c;
-  }
-  return out;
-}
 
 bool WorkloadResults::AllValid() const {
   return std::all_of(repetitions.begin(), repetitions.end(),

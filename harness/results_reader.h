@@ -75,10 +75,6 @@ struct ResultsFile {
 // "files/random/iterations:1/repeats:5/manual_time" → "files/random".
 std::string WorkloadNameFromRunName(std::string_view run_name);
 
-// Replaces the bare tokens NaN, -NaN, Infinity and -Infinity outside JSON strings by null, so
-// that Google Benchmark's output parses as JSON.
-std::string NonFiniteToNull(std::string_view text);
-
 // Parses a results document; `source` names it in errors. Throws UsageError when the document is
 // not Google Benchmark JSON with a feedbench context of kResultsSchemaVersion, or has no
 // repetitions.

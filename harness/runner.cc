@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "harness/errors.h"
+#include "harness/json_non_finite.h"
 #include "harness/results_reader.h"
 
 namespace feedbench {

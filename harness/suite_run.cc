@@ -105,12 +105,6 @@ std::string FioOptionsWhere(const Suite& suite, const SuiteWorkload& w) {
   return fmt::format("{}: workload {} options", suite.source, w.name);
 }
 
-std::string Hostname() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown-host";
-  return buf;
-}
-
 }  // namespace
 
 std::vector<SuiteWorkload> SelectWorkloads(const Suite& suite, const RunRequest& request) {
@@ -357,9 +351,11 @@ SuiteRunOutput RunSuite(const Suite& suite, const RunRequest& request) {
       {"workloads", workloads_json},
       {"machine", fingerprint.machine},
       {"device", fingerprint.device},
-      {"host", Hostname()},
       {"started_utc", started_utc},
       {"finished_utc", UtcIsoMillis(std::chrono::system_clock::now())}};
+  out.efficiencies = ComputeEfficiencies(
+      workloads_json, SummarizeResults(ParseResults(out.results, suite.name + " results")));
+  out.results["context"]["feedbench"]["efficiency"] = ToJson(out.efficiencies);
   out.wall_sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   out.results["context"]["feedbench"]["wall_sec"] = out.wall_sec;
   return out;

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/efficiency.h"
 #include "workloads/suite.h"
 
 namespace feedbench {
@@ -36,6 +37,7 @@ struct SuiteRunOutput {
   nlohmann::json timeline;  // {"schema_version", "interval_ms", "workloads": {name: [[rows]...]}}
   bool any_failed = false;  // a repetition failed verification or hit an I/O error
   double wall_sec = 0;      // whole run including dataset preparation
+  std::vector<Efficiency> efficiencies;  // also in context.feedbench.efficiency
 };
 
 // The workloads of `suite` that `request` selects, in suite order. Throws UsageError for an

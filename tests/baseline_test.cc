@@ -10,8 +10,10 @@
 
 #include "harness/baseline_report.h"
 #include "harness/errors.h"
+#include "harness/json_non_finite.h"
 #include "harness/metric_orientation.h"
 #include "harness/results_reader.h"
+#include "tests/support/error_message.h"
 #include "tests/support/gate_helpers.h"
 
 namespace feedbench {
@@ -19,14 +21,15 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::ElementsAre;
+using testing::ErrorMessage;
 using testing::GateFixture;
 using ::testing::HasSubstr;
-using testing::Quote;
 using testing::ReadJson;
 using testing::ReadText;
 using testing::RunFeedbench;
 using testing::RunShell;
 using testing::ScratchDir;
+using testing::ShellQuote;
 using testing::WriteJson;
 
 ResultsFile Results(const std::string& fixture) { return ReadResultsFile(GateFixture(fixture)); }
@@ -34,15 +37,6 @@ ResultsFile Results(const std::string& fixture) { return ReadResultsFile(GateFix
 std::vector<ResultsFile> BaselineRuns() {
   return {Results("baseline_run1.json"), Results("baseline_run2.json"),
           Results("baseline_run3.json")};
-}
-
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const UsageError& e) {
-    return e.what();
-  }
-  return "(no UsageError)";
 }
 
 // ---- results_reader ----
@@ -133,6 +127,13 @@ TEST(ResultsReader, NonFiniteCountersAsGoogleBenchmarkWritesThemReadAsAbsent) {
   EXPECT_EQ(w.Values("r_await_ms").size(), 4u);
 }
 
+TEST(ResultsReader, NonFiniteToNullAlsoTakesPrintfSpellingsButNotWordsContainingThem) {
+  EXPECT_EQ(
+      NonFiniteToNull(R"({"a": nan, "b": -inf, "c": +Inf, "d": -nan(0x8000), "e": infinity})"),
+      R"({"a": null, "b": null, "c": null, "d": null, "e": null})");
+  EXPECT_EQ(NonFiniteToNull("[NaNa, xinf, inf_]"), "[NaNa, xinf, inf_]");
+}
+
 TEST(ResultsReader, AcceptsTheFeedbenchContextAsAJsonString) {
   // Google Benchmark's AddCustomContext stores strings.
   nlohmann::json j = ReadJson(GateFixture("rerun.json"));
@@ -145,7 +146,7 @@ TEST(ResultsReader, RejectsWhatIsNotAFeedbenchResultsFile) {
   auto without = [&](auto change) {
     nlohmann::json copy = j;
     change(copy);
-    return ErrorOf([&] { ParseResults(copy, "r.json"); });
+    return ErrorMessage<UsageError>([&] { ParseResults(copy, "r.json"); });
   };
   EXPECT_THAT(without([](auto& c) { c["context"].erase("feedbench"); }),
               HasSubstr("results r.json: missing key context.feedbench"));
@@ -158,7 +159,7 @@ TEST(ResultsReader, RejectsWhatIsNotAFeedbenchResultsFile) {
   EXPECT_THAT(without([](auto& c) { c["benchmarks"] = nlohmann::json::array(); }),
               HasSubstr("no repetitions"));
   EXPECT_THAT(without([](auto& c) { c.erase("benchmarks"); }), HasSubstr("missing key benchmarks"));
-  EXPECT_THAT(ErrorOf([] { ReadResultsFile(GateFixture("make_fixtures.py")); }),
+  EXPECT_THAT(ErrorMessage<UsageError>([] { ReadResultsFile(GateFixture("make_fixtures.py")); }),
               HasSubstr("not JSON"));
 }
 
@@ -193,8 +194,8 @@ TEST(RecordRuns, KeepsTheLastNRunsAndRemembersN) {
 }
 
 TEST(RecordRuns, RefusesContaminatedOrFailedRepetitionsNamingTheFile) {
-  const std::string e =
-      ErrorOf([] { RecordRuns(std::nullopt, {Results("current.json")}, std::nullopt); });
+  const std::string e = ErrorMessage<UsageError>(
+      [] { RecordRuns(std::nullopt, {Results("current.json")}, std::nullopt); });
   EXPECT_THAT(e, HasSubstr("current.json"));
   EXPECT_THAT(e, HasSubstr("lmdb-sequential #2: cache_contaminated"));
 
@@ -207,7 +208,7 @@ TEST(RecordRuns, RefusesContaminatedOrFailedRepetitionsNamingTheFile) {
     }
   }
   const ResultsFile bad = ParseResults(j, "verify-failed.json");
-  EXPECT_THAT(ErrorOf([&] { RecordRuns(std::nullopt, {bad}, std::nullopt); }),
+  EXPECT_THAT(ErrorMessage<UsageError>([&] { RecordRuns(std::nullopt, {bad}, std::nullopt); }),
               HasSubstr("verify-failed.json: not recorded"));
 }
 
@@ -218,12 +219,13 @@ TEST(RecordRuns, RefusesAnotherSuiteDatasetOrMachine) {
     change(j["context"]["feedbench"]);
     return ParseResults(j, "other.json");
   };
-  EXPECT_THAT(ErrorOf([&] { RecordRuns(b, {changed([](auto& f) { f["suite"] = "smoke"; })}, {}); }),
+  EXPECT_THAT(ErrorMessage<UsageError>(
+                  [&] { RecordRuns(b, {changed([](auto& f) { f["suite"] = "smoke"; })}, {}); }),
               HasSubstr("other.json: suite smoke but the baseline is for suite gate"));
-  EXPECT_THAT(
-      ErrorOf([&] { RecordRuns(b, {changed([](auto& f) { f["dataset_hash"] = "ab"; })}, {}); }),
-      HasSubstr("other.json: dataset hash ab but the baseline's is 9f3c2a7e51b04d18"));
-  EXPECT_THAT(ErrorOf([&] {
+  EXPECT_THAT(ErrorMessage<UsageError>(
+                  [&] { RecordRuns(b, {changed([](auto& f) { f["dataset_hash"] = "ab"; })}, {}); }),
+              HasSubstr("other.json: dataset hash ab but the baseline's is 9f3c2a7e51b04d18"));
+  EXPECT_THAT(ErrorMessage<UsageError>([&] {
                 RecordRuns(b, {changed([](auto& f) { f["device"]["model"] = "NVMe X"; })}, {});
               }),
               HasSubstr("device.model: QEMU HARDDISK → NVMe X"));
@@ -231,9 +233,9 @@ TEST(RecordRuns, RefusesAnotherSuiteDatasetOrMachine) {
 
 TEST(RecordRuns, RefusesTheSameResultsTwice) {
   const Baseline b = RecordRuns(std::nullopt, BaselineRuns(), std::nullopt);
-  EXPECT_THAT(ErrorOf([&] { RecordRuns(b, {Results("baseline_run2.json")}, {}); }),
+  EXPECT_THAT(ErrorMessage<UsageError>([&] { RecordRuns(b, {Results("baseline_run2.json")}, {}); }),
               HasSubstr("already recorded"));
-  EXPECT_THAT(ErrorOf([&] {
+  EXPECT_THAT(ErrorMessage<UsageError>([&] {
                 RecordRuns(std::nullopt, {Results("rerun.json"), Results("rerun.json")}, {});
               }),
               HasSubstr("already recorded"));
@@ -256,9 +258,10 @@ TEST(BaselineFile, RejectsWhatIsNotABaseline) {
   auto error = [&](auto change) {
     nlohmann::json j = good;
     change(j);
-    return ErrorOf([&] { ParseBaseline(j, "b.json"); });
+    return ErrorMessage<UsageError>([&] { ParseBaseline(j, "b.json"); });
   };
-  EXPECT_THAT(ErrorOf([] { ParseBaseline(ReadJson(GateFixture("rerun.json")), "r.json"); }),
+  EXPECT_THAT(ErrorMessage<UsageError>(
+                  [] { ParseBaseline(ReadJson(GateFixture("rerun.json")), "r.json"); }),
               HasSubstr("not a feedbench baseline"));
   EXPECT_THAT(error([](auto& j) { j["schema_version"] = 9; }),
               HasSubstr("baseline b.json: schema_version is 9; this feedbench reads 1"));
@@ -291,8 +294,8 @@ class BaselineCli : public ::testing::Test {
   std::string Record(const std::vector<std::string>& fixtures, const fs::path& to,
                      const std::string& extra = "") {
     std::string args = "baseline record";
-    for (const auto& f : fixtures) args += " " + Quote(GateFixture(f).string());
-    return args + " --to " + Quote(to.string()) + " " + extra;
+    for (const auto& f : fixtures) args += " " + ShellQuote(GateFixture(f).string());
+    return args + " --to " + ShellQuote(to.string()) + " " + extra;
   }
   ScratchDir dir;
 };
@@ -306,7 +309,7 @@ TEST_F(BaselineCli, RecordCreatesExtendsAndShows) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("now holds 3 run(s)"));
   EXPECT_EQ(ReadJson(to), ReadJson(GateFixture("baseline.json")));
-  r = RunFeedbench("baseline show " + Quote(to.string()));
+  r = RunFeedbench("baseline show " + ShellQuote(to.string()));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("files-shuffled: median"));
   r = RunFeedbench(Record({"rerun.json"}, to, "--keep 2"));
@@ -328,8 +331,8 @@ TEST_F(BaselineCli, RefusedRecordExitsTwoAndLeavesTheBaselineAsItWas) {
   nlohmann::json other = ReadJson(GateFixture("rerun.json"));
   other["context"]["feedbench"]["dataset_hash"] = "feed";
   WriteJson(dir / "other.json", other);
-  r = RunFeedbench("baseline record " + Quote((dir / "other.json").string()) + " --to " +
-                   Quote(to.string()));
+  r = RunFeedbench("baseline record " + ShellQuote((dir / "other.json").string()) + " --to " +
+                   ShellQuote(to.string()));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_THAT(r.output, HasSubstr("dataset hash feed"));
   EXPECT_EQ(ReadText(to), before);
@@ -358,7 +361,7 @@ TEST_F(BaselineCli, InterruptedWriteLeavesTheOldFileIntact) {
   const fs::path to = dir / "gate.json";
   fs::copy_file(GateFixture("baseline.json"), to);
   const std::string before = ReadText(to);
-  const auto r = RunShell("trap '' XFSZ; ulimit -f 4; " + Quote(FEEDBENCH_BINARY) + " " +
+  const auto r = RunShell("trap '' XFSZ; ulimit -f 4; " + ShellQuote(FEEDBENCH_BINARY) + " " +
                           Record({"rerun.json"}, to));
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_THAT(r.output, HasSubstr("cannot write"));
@@ -369,7 +372,7 @@ TEST_F(BaselineCli, InterruptedWriteLeavesTheOldFileIntact) {
 }
 
 TEST_F(BaselineCli, ShowRejectsANonBaseline) {
-  const auto r = RunFeedbench("baseline show " + Quote(GateFixture("rerun.json").string()));
+  const auto r = RunFeedbench("baseline show " + ShellQuote(GateFixture("rerun.json").string()));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_THAT(r.output, HasSubstr("not a feedbench baseline"));
 }

@@ -20,12 +20,12 @@ namespace {
 using ::testing::ElementsAre;
 using testing::GateFixture;
 using ::testing::HasSubstr;
-using testing::Quote;
 using testing::ReadJson;
 using testing::ReadText;
 using testing::RunFeedbench;
 using testing::RunShell;
 using testing::ScratchDir;
+using testing::ShellQuote;
 using testing::WriteJson;
 using V = std::vector<double>;
 
@@ -428,8 +428,8 @@ TEST_F(CompareFixtures, MarkdownSummaryHasHeadlineTableAndDetails) {
 
 // Counts with xmllint's XPath so the numbers come from a real XML parser.
 std::string XPathCount(const std::filesystem::path& file, const std::string& expr) {
-  const auto r =
-      RunShell("xmllint --xpath " + Quote("count(" + expr + ")") + " " + Quote(file.string()));
+  const auto r = RunShell("xmllint --xpath " + ShellQuote("count(" + expr + ")") + " " +
+                          ShellQuote(file.string()));
   std::string out = r.output;
   while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
   return out;
@@ -440,7 +440,7 @@ TEST_F(CompareFixtures, JunitIsValidXmlWithOneTestcasePerWorkloadAndMetric) {
   const auto file = dir / "junit.xml";
   testing::WriteText(
       file, RenderCompareJunit(CompareFiles(baseline, current, "current.json", CompareOptions{})));
-  ASSERT_EQ(RunShell("xmllint --noout " + Quote(file.string())).exit_code, 0);
+  ASSERT_EQ(RunShell("xmllint --noout " + ShellQuote(file.string())).exit_code, 0);
   EXPECT_EQ(XPathCount(file, "//testcase"), "31");
   EXPECT_EQ(XPathCount(file, "//testcase/failure"), "4");
   EXPECT_EQ(XPathCount(file, "//testcase/error"), "4");
@@ -464,7 +464,7 @@ TEST_F(CompareFixtures, JunitForAFingerprintMismatchSkipsEveryTestcase) {
   const auto file = dir / "junit.xml";
   testing::WriteText(
       file, RenderCompareJunit(CompareFiles(baseline, current, "current.json", CompareOptions{})));
-  ASSERT_EQ(RunShell("xmllint --noout " + Quote(file.string())).exit_code, 0);
+  ASSERT_EQ(RunShell("xmllint --noout " + ShellQuote(file.string())).exit_code, 0);
   EXPECT_EQ(XPathCount(file, "//testcase"), XPathCount(file, "//testcase/skipped"));
   EXPECT_EQ(XPathCount(file, "//testcase/failure"), "0");
   EXPECT_EQ(XPathCount(file, "//property[@name='fingerprint_difference_1']"), "1");
@@ -484,7 +484,7 @@ TEST(Junit, EscapesMarkupAndControlCharactersInNamesAndMessages) {
   ScratchDir dir;
   const auto file = dir / "junit.xml";
   testing::WriteText(file, RenderCompareJunit(r));
-  EXPECT_EQ(RunShell("xmllint --noout " + Quote(file.string())).exit_code, 0);
+  EXPECT_EQ(RunShell("xmllint --noout " + ShellQuote(file.string())).exit_code, 0);
   EXPECT_EQ(XPathCount(file, "//failure"), "1");
   EXPECT_EQ(XmlEscape("a<b>&\"c\"'d'\x02\n"), "a&lt;b&gt;&amp;&quot;c&quot;&apos;d&apos;?\n");
   EXPECT_EQ(XmlEscapeAttribute("x\ny\tz"), "x&#10;y&#9;z");
@@ -496,7 +496,7 @@ class CompareCli : public ::testing::Test {
  protected:
   std::string Args(const std::string& baseline, const std::string& results,
                    const std::string& extra = "") {
-    return "compare " + Quote(baseline) + " " + Quote(results) + " " + extra;
+    return "compare " + ShellQuote(baseline) + " " + ShellQuote(results) + " " + extra;
   }
   std::string fixture_baseline = GateFixture("baseline.json").string();
   ScratchDir dir;
@@ -506,14 +506,15 @@ TEST_F(CompareCli, RegressionExitsOneAndWritesEveryReport) {
   const auto json = dir / "r.json";
   const auto md = dir / "r.md";
   const auto junit = dir / "r.xml";
-  const auto r = RunFeedbench(Args(fixture_baseline, GateFixture("current.json").string(),
-                                   "--json " + Quote(json.string()) + " --markdown " +
-                                       Quote(md.string()) + " --junit " + Quote(junit.string())));
+  const auto r =
+      RunFeedbench(Args(fixture_baseline, GateFixture("current.json").string(),
+                        "--json " + ShellQuote(json.string()) + " --markdown " +
+                            ShellQuote(md.string()) + " --junit " + ShellQuote(junit.string())));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_THAT(r.output, HasSubstr("REGRESSED"));
   EXPECT_EQ(ReadJson(json)["feedbench_compare"]["exit_code"], 1);
   EXPECT_THAT(ReadText(md), HasSubstr("FAIL"));
-  EXPECT_EQ(RunShell("xmllint --noout " + Quote(junit.string())).exit_code, 0);
+  EXPECT_EQ(RunShell("xmllint --noout " + ShellQuote(junit.string())).exit_code, 0);
   EXPECT_EQ(XPathCount(junit, "//testcase/failure"), "4");
 }
 
@@ -544,7 +545,7 @@ TEST_F(CompareCli, TolerancesAndAlphaChangeTheVerdict) {
   // A 50% tolerance lets the 30% drop of files-random pass; "%" may be written.
   r = RunFeedbench(Args(fixture_baseline, GateFixture("current.json").string(),
                         "--tolerance-throughput 50% --tolerance-await 60 --json " +
-                            Quote((dir / "j.json").string())));
+                            ShellQuote((dir / "j.json").string())));
   const auto j = ReadJson(dir / "j.json")["feedbench_compare"];
   EXPECT_EQ(j["counts"]["REGRESSED"], 0);
   EXPECT_EQ(j["options"]["tolerance_throughput_percent"], 50.0);
@@ -571,8 +572,8 @@ TEST_P(CompareBadInput, ExitsTwoNamingTheProblemAndWritesNothing) {
   std::string extra;
   GetParam().make(dir, baseline, results, extra);
   const std::string before = ReadText(baseline);
-  const auto r = RunFeedbench("compare " + Quote(baseline) + " " + Quote(results) + " --junit " +
-                              Quote(junit.string()) + " " + extra);
+  const auto r = RunFeedbench("compare " + ShellQuote(baseline) + " " + ShellQuote(results) +
+                              " --junit " + ShellQuote(junit.string()) + " " + extra);
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_THAT(r.output, HasSubstr(GetParam().expected_message));
   EXPECT_FALSE(std::filesystem::exists(junit));
@@ -683,7 +684,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "unknown metric 'throughput'"},
         BadInput{"ReportInMissingDirectory",
                  [](const ScratchDir& d, std::string&, std::string&, std::string& e) {
-                   e = "--json " + Quote((d / "no" / "r.json").string());
+                   e = "--json " + ShellQuote((d / "no" / "r.json").string());
                  },
                  "does not exist"}),
     [](const auto& info) { return info.param.name; });

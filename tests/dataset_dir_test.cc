@@ -10,6 +10,7 @@
 
 #include "harness/atomic_file.h"
 #include "harness/errors.h"
+#include "tests/support/error_message.h"
 #include "tests/support/temp_dir.h"
 #include "workloads/profile.h"
 #include "workloads/sample_store.h"
@@ -18,6 +19,7 @@ namespace feedbench {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::ErrorMessage;
 using ::testing::HasSubstr;
 using testing::TempDir;
 
@@ -55,16 +57,6 @@ void FlipByte(const fs::path& path, uint64_t offset) {
   f.get(c);
   f.seekp(static_cast<std::streamoff>(offset));
   f.put(static_cast<char>(c ^ 0x10));
-}
-
-template <typename E>
-std::string ErrorMessage(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  return "(no error of the expected type)";
 }
 
 TEST(EnsureDataset, SameSeedAndSpecGiveByteIdenticalDatasets) {

@@ -11,12 +11,14 @@
 #include <numeric>
 
 #include "harness/errors.h"
+#include "tests/support/error_message.h"
 #include "tests/support/temp_dir.h"
 #include "workloads/profile.h"
 
 namespace feedbench {
 namespace {
 
+using testing::ErrorMessage;
 using ::testing::HasSubstr;
 
 DatasetSpec Spec(uint64_t samples, std::string_view size, uint64_t seed = 1) {
@@ -25,15 +27,6 @@ DatasetSpec Spec(uint64_t samples, std::string_view size, uint64_t seed = 1) {
   spec.sizes = ParseSizeSpec(size);
   spec.seed = seed;
   return spec;
-}
-
-std::string UsageMessage(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const UsageError& e) {
-    return e.what();
-  }
-  return "(no UsageError)";
 }
 
 TEST(SizeSpec, ParsesFixedSize) {
@@ -63,36 +56,43 @@ TEST(SizeSpec, ParsesLognormalWithDefaultAndExplicitClip) {
 }
 
 TEST(SizeSpec, RejectsUnknownDistribution) {
-  EXPECT_THAT(UsageMessage([] { ParseSizeSpec("pareto:1KiB:2"); }),
+  EXPECT_THAT(ErrorMessage<UsageError>([] { ParseSizeSpec("pareto:1KiB:2"); }),
               HasSubstr("unknown size distribution 'pareto'"));
 }
 
 TEST(SizeSpec, RejectsSizeWithoutUnitOrWithUnknownUnit) {
-  EXPECT_THAT(UsageMessage([] { ParseSizeSpec("65536"); }), HasSubstr("no unit"));
-  EXPECT_THAT(UsageMessage([] { ParseSizeSpec("64K"); }), HasSubstr("unknown unit"));
-  EXPECT_THAT(UsageMessage([] { ParseSizeSpec("uniform:16KiB:1024"); }), HasSubstr("no unit"));
+  EXPECT_THAT(ErrorMessage<UsageError>([] { ParseSizeSpec("65536"); }), HasSubstr("no unit"));
+  EXPECT_THAT(ErrorMessage<UsageError>([] { ParseSizeSpec("64K"); }), HasSubstr("unknown unit"));
+  EXPECT_THAT(ErrorMessage<UsageError>([] { ParseSizeSpec("uniform:16KiB:1024"); }),
+              HasSubstr("no unit"));
 }
 
 TEST(SizeSpec, RejectsMinGreaterThanMax) {
-  EXPECT_THAT(UsageMessage([] { ParseSizeSpec("uniform:1MiB:16KiB"); }),
+  EXPECT_THAT(ErrorMessage<UsageError>([] { ParseSizeSpec("uniform:1MiB:16KiB"); }),
               HasSubstr("min 1MiB is greater than max 16KiB"));
-  EXPECT_THAT(UsageMessage([] { ParseSizeSpec("lognormal:96KiB:0.6:1MiB:4KiB"); }),
+  EXPECT_THAT(ErrorMessage<UsageError>([] { ParseSizeSpec("lognormal:96KiB:0.6:1MiB:4KiB"); }),
               HasSubstr("greater than max"));
 }
 
 TEST(SizeSpec, RejectsSizesBelowTheHeaderOrBadSigma) {
-  EXPECT_THAT(UsageMessage([] { ParseSizeSpec("16B"); }), HasSubstr("32-byte sample header"));
-  EXPECT_THAT(UsageMessage([] { ParseSizeSpec("lognormal:96KiB:0"); }), HasSubstr("sigma"));
-  EXPECT_THAT(UsageMessage([] { ParseSizeSpec("lognormal:96KiB:x"); }), HasSubstr("not a number"));
-  EXPECT_THAT(UsageMessage([] { ParseSizeSpec("uniform:16KiB"); }), HasSubstr("uniform:MIN:MAX"));
+  EXPECT_THAT(ErrorMessage<UsageError>([] { ParseSizeSpec("16B"); }),
+              HasSubstr("32-byte sample header"));
+  EXPECT_THAT(ErrorMessage<UsageError>([] { ParseSizeSpec("lognormal:96KiB:0"); }),
+              HasSubstr("sigma"));
+  EXPECT_THAT(ErrorMessage<UsageError>([] { ParseSizeSpec("lognormal:96KiB:x"); }),
+              HasSubstr("not a number"));
+  EXPECT_THAT(ErrorMessage<UsageError>([] { ParseSizeSpec("uniform:16KiB"); }),
+              HasSubstr("uniform:MIN:MAX"));
 }
 
 TEST(SizeSpec, HistogramFileMustExistAndHoldAHistogram) {
   testing::TempDir dir;
-  EXPECT_THAT(UsageMessage([&] { ParseSizeSpec("histogram:" + (dir / "none.json").string()); }),
-              HasSubstr("none.json"));
+  EXPECT_THAT(
+      ErrorMessage<UsageError>([&] { ParseSizeSpec("histogram:" + (dir / "none.json").string()); }),
+      HasSubstr("none.json"));
   std::ofstream(dir / "fixed.json") << ToJson(Spec(10, "64KiB")).dump();
-  EXPECT_THAT(UsageMessage([&] { ParseSizeSpec("histogram:" + (dir / "fixed.json").string()); }),
+  EXPECT_THAT(ErrorMessage<UsageError>(
+                  [&] { ParseSizeSpec("histogram:" + (dir / "fixed.json").string()); }),
               HasSubstr("expected \"histogram\""));
 }
 
@@ -128,7 +128,8 @@ TEST(SpecJson, AcceptsSizesWithUnitsAndDefaults) {
 
 TEST(SpecJson, RejectsUnknownKeysWrongTypesAndBadValuesNamingWhereAndKey) {
   auto parse = [](const char* text) {
-    return UsageMessage([&] { DatasetSpecFromJson(nlohmann::json::parse(text), "suite.json"); });
+    return ErrorMessage<UsageError>(
+        [&] { DatasetSpecFromJson(nlohmann::json::parse(text), "suite.json"); });
   };
   EXPECT_THAT(parse(R"({"samples":1,"sizes":{"distribution":"fixed","bytes":4096},"color":1})"),
               HasSubstr("suite.json: key 'color': unknown key"));

@@ -11,9 +11,11 @@
 #include <string>
 
 #include "harness/atomic_file.h"
+#include "harness/json_non_finite.h"
 #include "harness/results_reader.h"
 #include "harness/runner.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace feedbench {
 namespace {
@@ -26,16 +28,6 @@ using testing::ShellQuote;
 
 class FioCommandTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/var/tmp/feedbench-fio-cmd-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
   // A tiny suite: a small files dataset, one reader workload and the fio workloads given.
   fs::path WriteSuite(const json& fio_workloads) {
     json suite = json::parse(R"({
@@ -59,10 +51,7 @@ class FioCommandTest : public ::testing::Test {
   }
 
   static json Load(const fs::path& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return json::parse(NonFiniteToNull(text.str()));
+    return json::parse(NonFiniteToNull(ReadWholeFile(path)));
   }
 
   static const json* Entry(const json& results, const std::string& workload) {
@@ -79,7 +68,8 @@ class FioCommandTest : public ::testing::Test {
     return nullptr;
   }
 
-  fs::path dir_;
+  testing::TempDir tmp_;  // under /var/tmp, removed with its contents
+  const fs::path dir_ = tmp_.path();
 };
 
 TEST_F(FioCommandTest, EveryProfileLandsInGoogleBenchmarkJson) {

@@ -24,38 +24,22 @@
 #include "harness/atomic_file.h"
 #include "harness/child_process.h"
 #include "harness/errors.h"
+#include "tests/support/error_message.h"
+#include "tests/support/temp_dir.h"
 #include "workloads/fio_profiles.h"
 
 namespace feedbench {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::ErrorMessage;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using testing::TempDir;
 
 const fs::path kFixtures = fs::path(FEEDBENCH_FIXTURES) / "fio";
 
 std::string Fixture(const std::string& name) { return ReadWholeFile(kFixtures / name); }
-
-// A temporary directory under /var/tmp (a real disk, unlike a tmpfs /tmp), removed at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/var/tmp/feedbench-fio-test-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // Puts `dir` first on PATH for the duration of a test (the child inherits it).
 class PathPrepend {
@@ -83,15 +67,6 @@ class PathPrepend {
 void WriteExecutable(const fs::path& path, const std::string& text) {
   WriteFileAtomic(path, text);
   fs::permissions(path, fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
-}
-
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
 }
 
 bool RealFioAvailable() { return FindProgram("fio").has_value(); }
@@ -209,7 +184,8 @@ TEST(FioParser, RejectsTruncatedOutput) {
   const std::string text = Fixture("fio-3.33-seq-read.json");
   for (const size_t keep : {text.size() / 2, text.size() - 3, size_t{1}}) {
     SCOPED_TRACE(keep);
-    const std::string message = ErrorOf([&] { ParseFioOutput(text.substr(0, keep), "cut.json"); });
+    const std::string message =
+        ErrorMessage([&] { ParseFioOutput(text.substr(0, keep), "cut.json"); });
     EXPECT_THAT(message, HasSubstr("cut.json"));
     EXPECT_THAT(message, HasSubstr("no complete fio JSON document"));
   }
@@ -218,14 +194,15 @@ TEST(FioParser, RejectsTruncatedOutput) {
 
 TEST(FioParser, RejectsAnEmptyFile) {
   EXPECT_THROW(ParseFioOutput("", "empty.json"), RunError);
-  EXPECT_THAT(ErrorOf([] { ParseFioOutput(" \n\n", "empty.json"); }), HasSubstr("empty"));
+  EXPECT_THAT(ErrorMessage([] { ParseFioOutput(" \n\n", "empty.json"); }), HasSubstr("empty"));
 }
 
 TEST(FioParser, RejectsJsonThatIsNotFioOutput) {
-  EXPECT_THAT(ErrorOf([] { ParseFioOutput("{\"a\": 1}", "other.json"); }),
+  EXPECT_THAT(ErrorMessage([] { ParseFioOutput("{\"a\": 1}", "other.json"); }),
               HasSubstr("no complete fio JSON document"));
-  EXPECT_THAT(ErrorOf([] { ParseFioOutput(R"({"jobs": [{"jobname": "x", "read": {}}]})", "x"); }),
-              HasSubstr("has no \"bw_bytes\""));
+  EXPECT_THAT(
+      ErrorMessage([] { ParseFioOutput(R"({"jobs": [{"jobname": "x", "read": {}}]})", "x"); }),
+      HasSubstr("has no \"bw_bytes\""));
 }
 
 TEST(FioParser, ReadsNanAndInfinityAsNotReported) {
@@ -385,7 +362,7 @@ TEST(FioProfiles, BufferedFallbackInvalidatesTheCache) {
 }
 
 TEST(FioProfiles, UnknownProfileListsTheBuiltInOnes) {
-  const std::string message = ErrorOf([] { MakeFioProfile("seqread", TestSettings()); });
+  const std::string message = ErrorMessage([] { MakeFioProfile("seqread", TestSettings()); });
   EXPECT_THAT(message, HasSubstr("unknown fio profile 'seqread'"));
   for (auto name : BuiltinFioProfiles()) EXPECT_THAT(message, HasSubstr(std::string(name)));
   EXPECT_THROW(MakeFioProfile("seqread", TestSettings()), UsageError);
@@ -400,7 +377,7 @@ TEST(FioProfiles, RejectsSettingsOutOfRange) {
   EXPECT_THROW(MakeFioProfile("seq-read", s), UsageError);
   s = TestSettings();
   s.smallfile_block_bytes = 1000;
-  EXPECT_THAT(ErrorOf([&] { MakeFioProfile("smallfile", s); }), HasSubstr("multiple of 4KiB"));
+  EXPECT_THAT(ErrorMessage([&] { MakeFioProfile("smallfile", s); }), HasSubstr("multiple of 4KiB"));
   s = TestSettings();
   s.test_file.clear();
   EXPECT_THROW(MakeFioProfile("seq-read", s), UsageError);
@@ -409,7 +386,7 @@ TEST(FioProfiles, RejectsSettingsOutOfRange) {
   EXPECT_THROW(MakeFioProfile("smallfile", s), UsageError);
   s = TestSettings();
   s.smallfile_jobs = 0;
-  EXPECT_THAT(ErrorOf([&] { MakeFioProfile("smallfile", s); }), HasSubstr("1 to 256"));
+  EXPECT_THAT(ErrorMessage([&] { MakeFioProfile("smallfile", s); }), HasSubstr("1 to 256"));
 }
 
 TEST(FioProfiles, EscapesColonsInTheTestFilePath) {
@@ -458,8 +435,8 @@ TEST(FioProfiles, JobFileSecondsAddsRampAndRuntimeOfEachJob) {
 void ExpectRefused(const std::string& text, const std::string& needle,
                    const fs::path& base = "/var/tmp") {
   SCOPED_TRACE(text);
-  const std::string message =
-      ErrorOf([&] { CheckFioJobTargets(ParseFioJobFile(text, "user.fio"), "user.fio", base); });
+  const std::string message = ErrorMessage(
+      [&] { CheckFioJobTargets(ParseFioJobFile(text, "user.fio"), "user.fio", base); });
   EXPECT_THAT(message, HasSubstr("user.fio"));
   EXPECT_THAT(message, HasSubstr(needle));
   EXPECT_THROW(CheckFioJobTargets(ParseFioJobFile(text, "user.fio"), "user.fio", base), UsageError);
@@ -524,16 +501,16 @@ TEST(FioJobChecks, LoadRefusesAUserFileNamingARawDevice) {
   TempDir dir;
   const fs::path file = dir.path() / "raw.fio";
   WriteFileAtomic(file, "[raw]\nioengine=libaio\ndirect=1\nfilename=/dev/vda\nrw=randread\n");
-  const std::string message = ErrorOf([&] { LoadFioJobFile(file, dir.path()); });
+  const std::string message = ErrorMessage([&] { LoadFioJobFile(file, dir.path()); });
   EXPECT_THAT(message, HasSubstr(file.string()));
   EXPECT_THAT(message, HasSubstr("never on a raw device"));
   EXPECT_THROW(LoadFioJobFile(file, dir.path()), UsageError);
 }
 
 TEST(FioJobChecks, RefusesIncludesAndMalformedFiles) {
-  EXPECT_THAT(ErrorOf([] { ParseFioJobFile("[j]\ninclude other.fio\n", "u.fio"); }),
+  EXPECT_THAT(ErrorMessage([] { ParseFioJobFile("[j]\ninclude other.fio\n", "u.fio"); }),
               HasSubstr("u.fio:2: include"));
-  EXPECT_THAT(ErrorOf([] { ParseFioJobFile("rw=read\n[j]\n", "u.fio"); }),
+  EXPECT_THAT(ErrorMessage([] { ParseFioJobFile("rw=read\n[j]\n", "u.fio"); }),
               HasSubstr("u.fio:1: option 'rw=read' before any [section]"));
   EXPECT_THROW(ParseFioJobFile("[j\n", "u.fio"), UsageError);
   EXPECT_THROW(ParseFioJobFile("; only a comment\n", "u.fio"), UsageError);
@@ -565,7 +542,8 @@ TEST_F(FakeFio, HangingFioIsKilledAtTheLimitWithAClearError) {
   Install("echo 'fio: starting' >&2\nsetsid sleep 1000 &\necho $! > " + pid_file.string() +
           "\nwait\n");
   PathPrepend path(bin_.path());
-  const std::string message = ErrorOf([&] { RunFio(Job(), Options(std::chrono::seconds(2))); });
+  const std::string message =
+      ErrorMessage([&] { RunFio(Job(), Options(std::chrono::seconds(2))); });
   EXPECT_THAT(message, HasSubstr("fio exceeded its time limit of 2 s"));
   EXPECT_THAT(message, HasSubstr("fio: starting"));  // its stderr
   EXPECT_THAT(message, HasSubstr("fake.fio"));
@@ -591,7 +569,7 @@ TEST_F(FakeFio, HangingFioIsKilledAtTheLimitWithAClearError) {
 TEST_F(FakeFio, FioThatExitsNonZeroShowsItsStderr) {
   Install("echo 'fio: failed to open file /nowhere: No such file or directory' >&2\nexit 1\n");
   PathPrepend path(bin_.path());
-  const std::string message = ErrorOf([&] { RunFio(Job(), Options()); });
+  const std::string message = ErrorMessage([&] { RunFio(Job(), Options()); });
   EXPECT_THAT(message, HasSubstr("exited with status 1"));
   EXPECT_THAT(message, HasSubstr("failed to open file /nowhere"));
   EXPECT_THROW(RunFio(Job(), Options()), RunError);
@@ -607,7 +585,7 @@ TEST_F(FakeFio, FioThatWritesAJobErrorReportsIt) {
       "cat " +
       (kFixtures / "fio-3.33-job-error.stderr").string() + " >&2\nexit 1\n");
   PathPrepend path(bin_.path());
-  const std::string message = ErrorOf([&] { RunFio(Job(), Options()); });
+  const std::string message = ErrorMessage([&] { RunFio(Job(), Options()); });
   EXPECT_THAT(message, HasSubstr("job 'unaligned-direct' failed with error 22"));
   EXPECT_THAT(message, HasSubstr("io_u error on file"));
 }
@@ -618,7 +596,7 @@ TEST_F(FakeFio, FioThatWritesGarbageIsAnError) {
       "printf '{\"fio version\" : \"fio-3.33\", \"jobs\" : [' > \"$out\"\n"
       "echo 'fio: killed mid-write' >&2\nexit 0\n");
   PathPrepend path(bin_.path());
-  const std::string message = ErrorOf([&] { RunFio(Job(), Options()); });
+  const std::string message = ErrorMessage([&] { RunFio(Job(), Options()); });
   EXPECT_THAT(message, HasSubstr("no complete fio JSON document"));
   EXPECT_THAT(message, HasSubstr("killed mid-write"));
 }
@@ -638,7 +616,7 @@ TEST_F(FakeFio, FioReceivesTheJobFileAndJsonOutputOptions) {
 
 TEST_F(FakeFio, MissingFioSaysHowToInstallIt) {
   PathPrepend path(bin_.path(), /*replace=*/true);  // an empty directory only
-  const std::string message = ErrorOf([&] { RunFio(Job(), Options()); });
+  const std::string message = ErrorMessage([&] { RunFio(Job(), Options()); });
   EXPECT_EQ(message, "fio not found on PATH; install it with `apt-get install fio`");
   EXPECT_THROW(RunFio(Job(), Options()), EnvironmentError);
   EXPECT_THROW(FioVersion(), EnvironmentError);
@@ -687,12 +665,12 @@ TEST(ChildProcess, RunsInTheWorkingDirectory) {
 TEST(ChildProcess, MissingProgramIsAnEnvironmentError) {
   ChildOptions o;
   o.argv = {"feedbench-no-such-program"};
-  EXPECT_THAT(ErrorOf([&] { RunChild(o); }), HasSubstr("not found on PATH"));
+  EXPECT_THAT(ErrorMessage([&] { RunChild(o); }), HasSubstr("not found on PATH"));
   EXPECT_THROW(RunChild(o), EnvironmentError);
   TempDir dir;
   o.argv = {"true"};
   o.working_dir = dir.path() / "missing";
-  EXPECT_THAT(ErrorOf([&] { RunChild(o); }), HasSubstr("chdir"));
+  EXPECT_THAT(ErrorMessage([&] { RunChild(o); }), HasSubstr("chdir"));
 }
 
 TEST(ChildProcess, TailOfFileKeepsTheLastLines) {
@@ -845,6 +823,18 @@ TEST_F(RealFio, FioRefusesToWriteEvenIfAJobAsks) {
   o.time_limit = std::chrono::seconds(60);
   EXPECT_THROW(RunFio(job, o), RunError);
   EXPECT_FALSE(fs::exists(dir.path() / "w"));
+}
+
+}  // namespace
+}  // namespace feedbench
+
+namespace feedbench {
+namespace {
+
+TEST(FioAllocSize, DefaultPoolForSmallSetsAndHalfAKibPerFileEntryBeyond) {
+  EXPECT_EQ(FioAllocSizeKib(1000, 4), 16384u);  // 2000 KiB needed: fio's default suffices
+  // 40,000 files x 16 jobs x 512 B = 320,000 KiB (the layouts suite; 16 MiB pools ran out).
+  EXPECT_EQ(FioAllocSizeKib(40000, 16), 320000u);
 }
 
 }  // namespace

@@ -20,7 +20,9 @@
 #include "harness/child_process.h"
 #include "harness/device.h"
 #include "harness/errors.h"
+#include "tests/support/error_message.h"
 #include "tests/support/loop_ext4.h"
+#include "tests/support/temp_dir.h"
 #include "workloads/fio_profiles.h"
 
 namespace feedbench {
@@ -28,27 +30,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::Contains;
+using testing::ErrorMessage;
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/var/tmp/feedbench-fio-workload-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testing::TempDir;
 
 // A ramfs mounted on a temporary directory: a filesystem that refuses O_DIRECT (EINVAL) even on
 // kernels where tmpfs accepts it. Unmounted and removed at scope exit.
@@ -79,15 +64,6 @@ class Ramfs {
  private:
   fs::path path_;
 };
-
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
 
 void MakeDataset(const fs::path& data, int files, uint64_t first_bytes, uint64_t step_bytes) {
   for (int i = 0; i < files; ++i) {
@@ -123,7 +99,7 @@ TEST(FioSuiteOptions, RejectsUnknownKeysWrongTypesAndRanges) {
   const std::string where = "suite.json: workloads[2].options";
   auto error = [&](const char* text) {
     FioWorkloadOptions o;
-    return ErrorOf([&] { ApplyFioSuiteOptions(nlohmann::json::parse(text), where, o); });
+    return ErrorMessage([&] { ApplyFioSuiteOptions(nlohmann::json::parse(text), where, o); });
   };
   EXPECT_THAT(error(R"({"runtime": 10})"), HasSubstr("unknown fio option 'runtime'"));
   EXPECT_THAT(error(R"({"runtime_s": "10"})"), HasSubstr(where + ".runtime_s"));
@@ -164,7 +140,7 @@ TEST(FioTestFile, RefusesAPathThatIsNotARegularFile) {
   fs::create_directory(dir.path() / "fio-testfile");
   EXPECT_THROW(PrepareFioTestFile(dir.path() / "fio-testfile", 1u << 20), UsageError);
   fs::create_symlink("/dev/null", dir.path() / "link");
-  EXPECT_THAT(ErrorOf([&] { PrepareFioTestFile(dir.path() / "link", 1u << 20); }),
+  EXPECT_THAT(ErrorMessage([&] { PrepareFioTestFile(dir.path() / "link", 1u << 20); }),
               HasSubstr("not a regular file"));
 }
 
@@ -172,7 +148,7 @@ TEST(FioTestFile, NoSpaceIsAnEnvironmentErrorAndLeavesNothing) {
   if (auto why = testing::LoopExt4::Unavailable()) GTEST_SKIP() << *why;
   testing::LoopExt4 fs64(64);
   const fs::path file = fs64.mount_point() / "fio-testfile";
-  const std::string message = ErrorOf([&] { PrepareFioTestFile(file, 128u << 20); });
+  const std::string message = ErrorMessage([&] { PrepareFioTestFile(file, 128u << 20); });
   EXPECT_THAT(message, HasSubstr("no space for the fio test file"));
   EXPECT_THROW(PrepareFioTestFile(file, 128u << 20), EnvironmentError);
   EXPECT_FALSE(fs::exists(file));
@@ -219,8 +195,9 @@ TEST(SmallfileScan, ClampsTheBlockSize) {
 
 TEST(SmallfileScan, RejectsAMissingOrEmptyDirectory) {
   TempDir dir;
-  EXPECT_THAT(ErrorOf([&] { ScanFilesLayout(dir.path() / "none"); }), HasSubstr("does not exist"));
-  EXPECT_THAT(ErrorOf([&] { ScanFilesLayout(dir.path()); }), HasSubstr("holds no files"));
+  EXPECT_THAT(ErrorMessage([&] { ScanFilesLayout(dir.path() / "none"); }),
+              HasSubstr("does not exist"));
+  EXPECT_THAT(ErrorMessage([&] { ScanFilesLayout(dir.path()); }), HasSubstr("holds no files"));
   EXPECT_THROW(ScanFilesLayout(dir.path()), UsageError);
 }
 
@@ -232,7 +209,7 @@ TEST(MeasureFio, RejectsAnUnknownProfile) {
   FioWorkloadOptions o;
   o.profile = "seq-reed";
   o.data_dir = dir.path();
-  const std::string message = ErrorOf([&] { MeasureFioProfile(o); });
+  const std::string message = ErrorMessage([&] { MeasureFioProfile(o); });
   EXPECT_THAT(message, HasSubstr("unknown fio profile 'seq-reed'"));
   EXPECT_THAT(message, HasSubstr("rand-read-4k-qd32"));
   EXPECT_THROW(MeasureFioProfile(o), UsageError);
@@ -245,7 +222,7 @@ TEST(MeasureFio, RejectsAUserProfileOnARawDeviceWithoutRunningFio) {
   FioWorkloadOptions o;
   o.profile = profile.string();
   o.data_dir = dir.path();
-  EXPECT_THAT(ErrorOf([&] { MeasureFioProfile(o); }), HasSubstr("never on a raw device"));
+  EXPECT_THAT(ErrorMessage([&] { MeasureFioProfile(o); }), HasSubstr("never on a raw device"));
   EXPECT_THROW(MeasureFioProfile(o), UsageError);
   EXPECT_FALSE(fs::exists(dir.path() / "fio" / "raw.json"));
 }
@@ -257,7 +234,7 @@ TEST(MeasureFio, SmallfileNeedsADataset) {
   o.data_dir = dir.path();
   EXPECT_THROW(MeasureFioProfile(o), UsageError);
   o.dataset_dir = dir.path() / "missing";
-  EXPECT_THAT(ErrorOf([&] { MeasureFioProfile(o); }), HasSubstr("does not exist"));
+  EXPECT_THAT(ErrorMessage([&] { MeasureFioProfile(o); }), HasSubstr("does not exist"));
 }
 
 TEST(MeasureFio, RejectsAMissingDataDirectory) {
@@ -386,7 +363,7 @@ TEST(RealFioFailure, SmallfileWhoseFilesAreAllShorterThanABlockReadsNothingAndSa
   o.smallfile_block_bytes = 8192;
   o.ramp_sec = 0;
   o.runtime_sec = 1;
-  const std::string message = ErrorOf([&] { MeasureFioProfile(o); });
+  const std::string message = ErrorMessage([&] { MeasureFioProfile(o); });
   EXPECT_THAT(message, HasSubstr("read no data"));
   EXPECT_THAT(message, HasSubstr("shorter than the block size"));
 }

@@ -18,6 +18,7 @@
 
 #include "harness/monitor_report.h"
 #include "tests/support/loop_ext4.h"
+#include "tests/support/temp_dir.h"
 
 extern char** environ;
 
@@ -25,24 +26,10 @@ namespace feedbench {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::TempDir;
+// These tests have always kept their scratch files on /tmp.
+const fs::path kScratchParent = "/tmp";
 using namespace std::chrono_literals;
-
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/feedbench-monitor-test-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -111,7 +98,7 @@ class Feedbench {
   std::string err() const { return ReadFile(err_path_); }
 
  private:
-  TempDir dir_;
+  TempDir dir_{kScratchParent};
   fs::path out_path_, err_path_;
   pid_t pid_ = -1;
 };
@@ -156,7 +143,7 @@ TEST(Monitor, CommandKilledBySignalExitsWith128PlusTheSignal) {
 }
 
 TEST(Monitor, CommandNotFoundExits127WithAMessage) {
-  TempDir dir;
+  TempDir dir(kScratchParent);
   const fs::path csv = dir.path() / "out.csv";
   const RunResult run = RunFeedbench({"monitor", "--device", AnyDevice(), "--csv", csv.string(),
                                       "--", "feedbench-no-such-command-xyz"});
@@ -184,7 +171,7 @@ TEST(Monitor, ForwardsSigtermToTheCommand) {
 }
 
 TEST(Monitor, SigintWithoutACommandEndsTheWindowCleanly) {
-  TempDir dir;
+  TempDir dir(kScratchParent);
   const fs::path csv = dir.path() / "io.csv";
   const fs::path json = dir.path() / "io.json";
   const std::string device = AnyDevice();
@@ -207,7 +194,7 @@ TEST(Monitor, SigintWithoutACommandEndsTheWindowCleanly) {
 }
 
 TEST(Monitor, DurationEndsTheWindowWithoutACommand) {
-  TempDir dir;
+  TempDir dir(kScratchParent);
   const fs::path json = dir.path() / "io.json";
   const RunResult run = RunFeedbench({"monitor", "--device", AnyDevice(), "--interval-ms", "50",
                                       "--duration", "0.3", "--json", json.string()});
@@ -221,7 +208,7 @@ TEST(Monitor, DurationEndsTheWindowWithoutACommand) {
 
 // Each bad input: exit 2, a message naming the flag or path, nothing started.
 void ExpectBadInput(const std::vector<std::string>& args, const std::string& expected_text) {
-  TempDir dir;
+  TempDir dir(kScratchParent);
   const fs::path marker = dir.path() / "command-ran";
   std::vector<std::string> full{"monitor"};
   full.insert(full.end(), args.begin(), args.end());
@@ -277,7 +264,7 @@ TEST(MonitorOnLoopDevice, WatchesAReaderAndExitsWithItsStatus) {
   constexpr uint64_t kFileBytes = 16 * 1024 * 1024;
   testing::RunShell("dd if=/dev/urandom of=" + file.string() +
                     " bs=1M count=16 status=none && sync");
-  TempDir dir;
+  TempDir dir(kScratchParent);
   const fs::path csv = dir.path() / "io.csv";
   const fs::path json = dir.path() / "io.json";
   const RunResult run =
@@ -307,7 +294,7 @@ TEST(MonitorOnLoopDevice, WatchesAReaderAndExitsWithItsStatus) {
 TEST(MonitorOnLoopDevice, PathResolvesToTheLoopDevice) {
   if (auto why = testing::LoopExt4::Unavailable()) GTEST_SKIP() << *why;
   testing::LoopExt4 loop(64);
-  TempDir dir;
+  TempDir dir(kScratchParent);
   const fs::path json = dir.path() / "io.json";
   const RunResult run = RunFeedbench({"monitor", "--path", loop.mount_point().string(),
                                       "--duration", "0.1", "--json", json.string()});

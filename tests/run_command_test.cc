@@ -5,13 +5,16 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
+#include "harness/atomic_file.h"
+#include "harness/json_non_finite.h"
 #include "harness/results.h"
 #include "harness/results_reader.h"
 #include "harness/runner.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace feedbench {
 namespace {
@@ -25,24 +28,11 @@ using testing::ShellQuote;
 json LoadResults(const fs::path& path) {
   const ResultsFile parsed = ReadResultsFile(path);
   EXPECT_EQ(parsed.schema_version, kResultsSchemaVersion);
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return json::parse(NonFiniteToNull(text.str()));
+  return json::parse(NonFiniteToNull(ReadWholeFile(path)));
 }
 
 class RunCommandTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/var/tmp/feedbench-run-test-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
   fs::path WriteSuite(const std::string& name, const json& suite) {
     const fs::path p = dir_ / (name + ".json");
     std::ofstream(p) << suite.dump(2);
@@ -68,7 +58,8 @@ class RunCommandTest : public ::testing::Test {
     return RunCommand("cd " + ShellQuote(dir_.string()) + " && " + FEEDBENCH_BINARY + " " + args);
   }
 
-  fs::path dir_;
+  testing::TempDir tmp_;  // under /var/tmp, removed with its contents
+  const fs::path dir_ = tmp_.path();
 };
 
 TEST_F(RunCommandTest, TinySuiteWritesGoogleBenchmarkJsonWhoseCountersAgreeWithTheEngine) {
@@ -142,8 +133,9 @@ TEST_F(RunCommandTest, TinySuiteWritesGoogleBenchmarkJsonWhoseCountersAgreeWithT
 
 TEST_F(RunCommandTest, NoArgumentsRunsTheSmokeSuiteToAResultsFile) {
   fs::create_directory(dir_ / "results");
-  const auto r = RunCommand("cd " + ShellQuote(dir_.string()) + " && TMPDIR=" +
-                            ShellQuote(dir_.string()) + " " + FEEDBENCH_BINARY + " run");
+  const auto r =
+      RunCommand("cd " + ShellQuote(dir_.string()) + " && TMPDIR=" + ShellQuote(dir_.string()) +
+                 " " + FEEDBENCH_BINARY + " run");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   int files = 0;
   for (const auto& e : fs::directory_iterator(dir_ / "results")) {

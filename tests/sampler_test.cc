@@ -19,30 +19,16 @@
 
 #include "harness/errors.h"
 #include "tests/support/loop_ext4.h"
+#include "tests/support/temp_dir.h"
 
 namespace feedbench {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::TempDir;
+// These tests have always kept their scratch files on /tmp.
+const fs::path kScratchParent = "/tmp";
 using namespace std::chrono_literals;
-
-// A temporary directory, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/feedbench-sampler-test-XXXXXX";
-    if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 // One fake diskstats line (20 fields). Every number has a fixed width, so rewriting the file in
 // place never changes its length or layout.
@@ -103,7 +89,7 @@ class FakeDiskstatsTest : public ::testing::Test {
     return options;
   }
 
-  TempDir dir_;
+  TempDir dir_{kScratchParent};
   std::vector<FakeDisk> a_, b_;
 };
 
@@ -323,7 +309,7 @@ TEST(FormatUtcIso8601Ms, WritesUtcWithMilliseconds) {
 }
 
 TEST(DiskstatsReader, ReadsATextLongerThanOneProcfsRead) {
-  TempDir dir;
+  TempDir dir(kScratchParent);
   std::vector<FakeDisk> disks;
   for (int i = 0; i < 300; ++i) disks.push_back({.name = fmt::format("d{}", i), .read_ios = 1});
   const std::string text = FakeDiskstats(disks);

@@ -15,10 +15,10 @@ namespace {
 namespace fs = std::filesystem;
 using testing::GateFixture;
 using ::testing::HasSubstr;
-using testing::Quote;
 using testing::ReadText;
 using testing::RunShell;
 using testing::ScratchDir;
+using testing::ShellQuote;
 
 class StorageNodeScript : public ::testing::Test {
  protected:
@@ -35,7 +35,7 @@ class StorageNodeScript : public ::testing::Test {
                        "  exit ${FAKE_RUN_CODE:-0}\n"
                        "fi\n"
                        "exec " +
-                           Quote(FEEDBENCH_BINARY) + " \"$@\"\n");
+                           ShellQuote(FEEDBENCH_BINARY) + " \"$@\"\n");
     fs::permissions(stand_in_, fs::perms::owner_all);
     fs::create_directory(dir_ / "results");
   }
@@ -43,14 +43,14 @@ class StorageNodeScript : public ::testing::Test {
   testing::CommandResult Run(const std::string& fixture, int run_code = 0,
                              const std::string& baseline = GateFixture("baseline.json").string()) {
     const std::string script = fs::path(FEEDBENCH_SOURCE_DIR) / "ci" / "storage-node.sh";
-    std::string env = "FEEDBENCH=" + Quote(stand_in_.string()) +
-                      " RESULTS_DIR=" + Quote((dir_ / "results").string()) +
-                      " GITHUB_STEP_SUMMARY=" + Quote((dir_ / "summary.md").string()) +
+    std::string env = "FEEDBENCH=" + ShellQuote(stand_in_.string()) +
+                      " RESULTS_DIR=" + ShellQuote((dir_ / "results").string()) +
+                      " GITHUB_STEP_SUMMARY=" + ShellQuote((dir_ / "summary.md").string()) +
                       " FAKE_RUN_CODE=" + std::to_string(run_code);
     env += " FAKE_RESULTS=" +
-           (fixture.empty() ? std::string("''") : Quote(GateFixture(fixture).string()));
-    return RunShell(env + " " + Quote(script) + " gate " + Quote((dir_ / "data").string()) + " " +
-                    Quote(baseline));
+           (fixture.empty() ? std::string("''") : ShellQuote(GateFixture(fixture).string()));
+    return RunShell(env + " " + ShellQuote(script) + " gate " +
+                    ShellQuote((dir_ / "data").string()) + " " + ShellQuote(baseline));
   }
 
   fs::path Results(const std::string& name) { return dir_ / "results" / name; }
@@ -63,8 +63,8 @@ TEST_F(StorageNodeScript, RegressionExitsOneWithJunitMarkdownAndStepSummary) {
   const auto r = Run("current.json");
   EXPECT_EQ(r.exit_code, 1) << r.output;
   ASSERT_TRUE(fs::exists(Results("latest.junit.xml"))) << r.output;
-  EXPECT_EQ(RunShell("xmllint --noout " + Quote(Results("latest.junit.xml").string())).exit_code,
-            0);
+  EXPECT_EQ(
+      RunShell("xmllint --noout " + ShellQuote(Results("latest.junit.xml").string())).exit_code, 0);
   EXPECT_THAT(ReadText(Results("latest.md")), HasSubstr("FAIL"));
   EXPECT_THAT(ReadText(dir_ / "summary.md"), HasSubstr("### feedbench compare"));
   // Results and reports share one stem: <suite>-<host>-<stamp>.{json,junit.xml,md,compare.json}.

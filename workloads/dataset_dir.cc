@@ -20,6 +20,7 @@
 
 #include "harness/atomic_file.h"
 #include "harness/errors.h"
+#include "harness/unique_fd.h"
 #include "harness/units.h"
 #include "workloads/sample_store.h"
 
@@ -49,21 +50,6 @@ int ResolveThreads(int threads) {
   if (threads > 0) return threads;
   return std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
 }
-
-// Closes an fd on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // The nearest existing ancestor of `path` (for statvfs before the directory exists).
 fs::path ExistingAncestor(fs::path path) {
@@ -187,7 +173,7 @@ void WriteAll(int fd, const std::byte* data, size_t bytes, const fs::path& path)
 }
 
 void SyncFilesystem(const fs::path& dir) {
-  const Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  const UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) ThrowIo("opening", dir, errno);
   if (::syncfs(fd.get()) != 0) ThrowIo("syncfs", dir, errno);
 }
@@ -209,7 +195,7 @@ void GenerateFiles(const fs::path& dir, const DatasetSpec& spec, int threads,
       buffer.resize(bytes);
       FillSample(spec, i, buffer);
       const fs::path path = SampleFilePath(dir, spec, i);
-      const Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+      const UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
       if (fd.get() < 0) ThrowIo("creating", path, errno);
       WriteAll(fd.get(), buffer.data(), buffer.size(), path);
       meter.Add(1, bytes);

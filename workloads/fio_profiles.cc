@@ -11,6 +11,7 @@
 
 #include "harness/atomic_file.h"
 #include "harness/errors.h"
+#include "harness/text.h"
 #include "harness/units.h"
 
 namespace feedbench {
@@ -37,16 +38,6 @@ std::string Lower(std::string_view text) {
   std::transform(out.begin(), out.end(), out.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return out;
-}
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
 }
 
 // fio separates several paths in filename= and directory= with ':'; a literal colon is "\:".

@@ -15,6 +15,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
 namespace feedbench::testing {
 
 inline std::filesystem::path GateFixture(const std::string& name) {
@@ -43,57 +46,28 @@ inline void WriteJson(const std::filesystem::path& path, const nlohmann::json& j
 }
 
 // A fresh directory under $TMPDIR (or /tmp), removed with its contents on destruction.
-class ScratchDir {
+class ScratchDir : public TempDir {
  public:
-  ScratchDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/feedbench-gate-XXXXXX";
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::permissions(path_, std::filesystem::perms::owner_all,
-                                 std::filesystem::perm_options::add, ec);
-    std::filesystem::remove_all(path_, ec);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+  ScratchDir() : TempDir(EnvTmpDir()) {}
 
  private:
-  std::filesystem::path path_;
+  static std::filesystem::path EnvTmpDir() {
+    const char* base = std::getenv("TMPDIR");
+    return base && *base ? base : "/tmp";
+  }
 };
 
-struct CommandResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr together
-};
-
-// Runs `command` with /bin/sh, capturing stdout and stderr.
+// RunCommand (stdout and stderr captured together), but a shell that cannot be started at all
+// throws instead of reporting exit code -1.
 inline CommandResult RunShell(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) throw std::runtime_error("popen failed");
-  std::array<char, 4096> buffer;
-  std::size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0)
-    result.output.append(buffer.data(), n);
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  CommandResult result = RunCommand(command);
+  if (result.exit_code == -1) throw std::runtime_error("popen failed");
   return result;
-}
-
-inline std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
 }
 
 // Runs the built feedbench binary with `args` (already quoted where needed).
 inline CommandResult RunFeedbench(const std::string& args) {
-  return RunShell(Quote(FEEDBENCH_BINARY) + " " + args);
+  return RunShell(ShellQuote(FEEDBENCH_BINARY) + " " + args);
 }
 
 }  // namespace feedbench::testing

@@ -1,4 +1,5 @@
-// Test support: a temporary directory removed with everything in it when the test ends.
+// Test support: a temporary directory removed with everything in it when the test ends (RAII, so
+// also when an assertion fails). Not copyable; one owner.
 #pragma once
 
 #include <stdlib.h>
@@ -20,6 +21,9 @@ class TempDir {
   }
   ~TempDir() {
     std::error_code ec;
+    // A test may have made the directory read-only; give it back so it can be removed.
+    std::filesystem::permissions(path_, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::add, ec);
     std::filesystem::remove_all(path_, ec);
   }
   TempDir(const TempDir&) = delete;

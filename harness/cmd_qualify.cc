@@ -1,0 +1,114 @@
+// `feedbench qualify`: run the shipped qualify suite (fio ceilings and the three layouts, cold) on
+// a candidate node and, given a reference node's baseline, report side by side whether each
+// workload meets the reference, the regression gate deciding what counts as below.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include "harness/baseline.h"
+#include "harness/commands.h"
+#include "harness/compare.h"
+#include "harness/compare_flags.h"
+#include "harness/console_table.h"
+#include "harness/data_dir.h"
+#include "harness/errors.h"
+#include "harness/qualify_report.h"
+#include "harness/results.h"
+#include "harness/results_reader.h"
+#include "harness/suite_run.h"
+#include "workloads/suite.h"
+
+namespace feedbench {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct QualifyFlags {
+  std::string reference;
+  std::string suite = "qualify";
+  std::string data_dir;
+  std::string out;
+  int repetitions = 0;
+  std::string filter;
+  int interval_ms = 1000;
+  bool keep_data = false;
+  bool quiet = false;
+  CompareFlags compare_flags;
+};
+
+int Qualify(const QualifyFlags& flags, const CLI::App& sub) {
+  const Suite suite = LoadSuite(flags.suite);
+  RunRequest request;
+  request.data_dir = flags.data_dir.empty() ? DefaultDataDir() : fs::path(flags.data_dir);
+  if (sub.count("--repetitions")) request.repetitions = flags.repetitions;
+  if (sub.count("--filter")) request.filter = flags.filter;
+  request.interval_ms = flags.interval_ms;
+  request.keep_data = flags.keep_data;
+  request.quiet = flags.quiet;
+  ValidateRequest(suite, request);
+  const fs::path out = ResolveResultsPath(flags.out, suite.name);
+
+  // The reference is another machine by definition: its fingerprint is shown, not gated on.
+  CompareFlags compare_flags = flags.compare_flags;
+  compare_flags.ignore_fingerprint = true;
+  if (compare_flags.metrics.empty()) {
+    for (const auto& m : QualifyMetrics()) {
+      compare_flags.metrics += (compare_flags.metrics.empty() ? "" : ",") + m;
+    }
+  }
+  const CompareOptions options = ToCompareOptions(compare_flags);
+  std::optional<Baseline> reference;
+  if (!flags.reference.empty()) reference = ReadBaselineFile(flags.reference);
+
+  const SuiteRunOutput output = RunSuite(suite, request);
+  WriteRunFiles(output, out);
+  const ResultsFile results = ParseResults(output.results, out.string());
+  if (!flags.quiet) fmt::print("\n{}", RenderRunTables(SummarizeResults(results), output.efficiencies));
+  fmt::print("\nresults: {}\n", out.string());
+  if (!reference) {
+    fmt::print(
+        "\nNo --reference given. To make this node the reference for others:\n"
+        "  feedbench baseline record {} --to baselines/<reference-node>/{}.json\n",
+        out.string(), suite.name);
+    return output.any_failed ? kExitFailed : kExitOk;
+  }
+  CompareReport report = CompareResults(*reference, results, options);
+  report.baseline_source = flags.reference;
+  WriteCompareReports(compare_flags, report);
+  const QualifyReport qualify = BuildQualifyReport(report);
+  fmt::print("\nagainst reference {}:\n\n{}", flags.reference, RenderQualifyReport(qualify));
+  if (output.any_failed) return kExitFailed;
+  return qualify.ExitCode();
+}
+
+}  // namespace
+
+void AddQualifyCommand(CLI::App& app, CommandAction& action) {
+  auto flags = std::make_shared<QualifyFlags>();
+  auto* sub = app.add_subcommand(
+      "qualify",
+      "Qualify a node: run the qualify suite (fio ceilings and the three layouts, cold) and, with\n"
+      "--reference, judge each workload against a reference node's baseline (meets / below).\n"
+      "Exit 0 qualified, 1 a workload below the reference or invalid, 2 bad input, 3 environment.");
+  sub->add_option("--reference", flags->reference,
+                  "Baseline recorded from the reference node's qualify results "
+                  "(feedbench baseline record RESULTS --to FILE)");
+  sub->add_option("--suite", flags->suite, "The qualification suite (name or file)")
+      ->capture_default_str();
+  sub->add_option("--data-dir", flags->data_dir,
+                  "Data directory on the storage being qualified (default $TMPDIR/feedbench-data)");
+  sub->add_option("--out", flags->out,
+                  "Results file (default results/<suite>-<host>-<UTC timestamp>.json)");
+  sub->add_option("--repetitions", flags->repetitions, "Repetitions per workload (overrides)");
+  sub->add_option("--filter", flags->filter, "Run only workloads whose name matches this regex");
+  sub->add_option("--interval-ms", flags->interval_ms, "diskstats sampling interval, 1..60000 ms")
+      ->capture_default_str();
+  sub->add_flag("--keep-data", flags->keep_data, "Keep generated datasets and the fio test file");
+  sub->add_flag("--quiet", flags->quiet, "No progress or run table");
+  AddCompareFlags(*sub, flags->compare_flags);
+  sub->callback([&action, flags, sub] { action = [flags, sub] { return Qualify(*flags, *sub); }; });
+}
+
+}  // namespace feedbench
