@@ -8,10 +8,10 @@
 
 #include "harness/atomic_file.h"
 #include "harness/baseline.h"
+#include "harness/commands.h"
 #include "harness/compare.h"
 #include "harness/compare_flags.h"
 #include "harness/compare_report.h"
-#include "harness/commands.h"
 #include "harness/console_table.h"
 #include "harness/data_dir.h"
 #include "harness/errors.h"
@@ -119,7 +119,8 @@ void AddRunCommand(CLI::App& app, CommandAction& action) {
                   "new, or feedbench's own");
   sub->add_option("--out", flags->out,
                   "Results file (default results/<suite>-<host>-<UTC timestamp>.json)");
-  sub->add_option("--repetitions", flags->repetitions, "Repetitions per workload (overrides the suite)");
+  sub->add_option("--repetitions", flags->repetitions,
+                  "Repetitions per workload (overrides the suite)");
   sub->add_option("--filter", flags->filter, "Run only workloads whose name matches this regex");
   sub->add_option("--cache", flags->cache, "cold (drop caches before each repetition) or warm");
   sub->add_option("--interval-ms", flags->interval_ms, "diskstats sampling interval, 1..60000 ms")
@@ -128,7 +129,9 @@ void AddRunCommand(CLI::App& app, CommandAction& action) {
       ->capture_default_str();
   sub->add_flag("--keep-data", flags->keep_data,
                 "Keep generated datasets for the next run (default: remove them afterwards)");
-  sub->add_flag("--quiet", flags->quiet, "No progress or table; print only the results path");
+  sub->add_flag(
+      "--quiet", flags->quiet,
+      "No progress or run table: print the results path (and, with --compare, the comparison)");
   sub->add_option("--compare", flags->compare,
                   "After the run, compare with this baseline (as `feedbench compare` does) and "
                   "exit with its verdict: 0 pass, 1 regression, 3 fingerprint mismatch");
