@@ -18,6 +18,7 @@
 #include "harness/results.h"
 #include "harness/results_reader.h"
 #include "harness/suite_run.h"
+#include "harness/suite_run_flags.h"
 #include "workloads/suite.h"
 
 namespace feedbench {
@@ -25,28 +26,18 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct QualifyFlags {
+struct QualifyFlags : SuiteRunFlags {
+  QualifyFlags() {
+    suite = "qualify";
+    interval_ms = 1000;
+  }
   std::string reference;
-  std::string suite = "qualify";
-  std::string data_dir;
-  std::string out;
-  int repetitions = 0;
-  std::string filter;
-  int interval_ms = 1000;
-  bool keep_data = false;
-  bool quiet = false;
   CompareFlags compare_flags;
 };
 
 int Qualify(const QualifyFlags& flags, const CLI::App& sub) {
   const Suite suite = LoadSuite(flags.suite);
-  RunRequest request;
-  request.data_dir = flags.data_dir.empty() ? DefaultDataDir() : fs::path(flags.data_dir);
-  if (sub.count("--repetitions")) request.repetitions = flags.repetitions;
-  if (sub.count("--filter")) request.filter = flags.filter;
-  request.interval_ms = flags.interval_ms;
-  request.keep_data = flags.keep_data;
-  request.quiet = flags.quiet;
+  const RunRequest request = ToRunRequest(flags, sub);
   ValidateRequest(suite, request);
   const fs::path out = ResolveResultsPath(flags.out, suite.name);
 
@@ -65,7 +56,8 @@ int Qualify(const QualifyFlags& flags, const CLI::App& sub) {
   const SuiteRunOutput output = RunSuite(suite, request);
   WriteRunFiles(output, out);
   const ResultsFile results = ParseResults(output.results, out.string());
-  if (!flags.quiet) fmt::print("\n{}", RenderRunTables(SummarizeResults(results), output.efficiencies));
+  if (!flags.quiet)
+    fmt::print("\n{}", RenderRunTables(SummarizeResults(results), output.efficiencies));
   fmt::print("\nresults: {}\n", out.string());
   if (!reference) {
     fmt::print(
@@ -95,17 +87,7 @@ void AddQualifyCommand(CLI::App& app, CommandAction& action) {
   sub->add_option("--reference", flags->reference,
                   "Baseline recorded from the reference node's qualify results "
                   "(feedbench baseline record RESULTS --to FILE)");
-  sub->add_option("--suite", flags->suite, "The qualification suite (name or file)")
-      ->capture_default_str();
-  sub->add_option("--data-dir", flags->data_dir,
-                  "Data directory on the storage being qualified (default $TMPDIR/feedbench-data)");
-  sub->add_option("--out", flags->out,
-                  "Results file (default results/<suite>-<host>-<UTC timestamp>.json)");
-  sub->add_option("--repetitions", flags->repetitions, "Repetitions per workload (overrides)");
-  sub->add_option("--filter", flags->filter, "Run only workloads whose name matches this regex");
-  sub->add_option("--interval-ms", flags->interval_ms, "diskstats sampling interval, 1..60000 ms")
-      ->capture_default_str();
-  sub->add_flag("--keep-data", flags->keep_data, "Keep generated datasets and the fio test file");
+  AddSuiteRunFlags(*sub, *flags);
   sub->add_flag("--quiet", flags->quiet, "No progress or run table");
   AddCompareFlags(*sub, flags->compare_flags);
   sub->callback([&action, flags, sub] { action = [flags, sub] { return Qualify(*flags, *sub); }; });

@@ -18,6 +18,7 @@
 #include "harness/results.h"
 #include "harness/results_reader.h"
 #include "harness/suite_run.h"
+#include "harness/suite_run_flags.h"
 #include "harness/time_format.h"
 
 namespace feedbench {
@@ -25,17 +26,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct RunFlags {
-  std::string suite = "smoke";
-  std::string data_dir;
-  std::string out;
-  int repetitions = 0;
-  std::string filter;
-  std::string cache;
-  int interval_ms = 100;
-  bool keep_data = false;
-  bool quiet = false;
-  std::string tmpfs_dir = "/dev/shm";
+struct RunFlags : SuiteRunFlags {
   std::string compare;  // baseline file
   bool confirm = false;
   CompareFlags compare_flags;
@@ -43,15 +34,7 @@ struct RunFlags {
 
 int Run(const RunFlags& flags, const CLI::App& sub) {
   const Suite suite = LoadSuite(flags.suite);
-  RunRequest request;
-  request.data_dir = flags.data_dir.empty() ? DefaultDataDir() : fs::path(flags.data_dir);
-  if (sub.count("--repetitions")) request.repetitions = flags.repetitions;
-  if (sub.count("--filter")) request.filter = flags.filter;
-  if (sub.count("--cache")) request.cache = flags.cache;
-  request.interval_ms = flags.interval_ms;
-  request.keep_data = flags.keep_data;
-  request.quiet = flags.quiet;
-  request.tmpfs_dir = flags.tmpfs_dir;
+  const RunRequest request = ToRunRequest(flags, sub);
   ValidateRequest(suite, request);
 
   const fs::path out = ResolveResultsPath(flags.out, suite.name);
@@ -111,24 +94,7 @@ void AddRunCommand(CLI::App& app, CommandAction& action) {
       "run",
       "Run a benchmark suite: generate (or reuse) its dataset, replay each workload cold with\n"
       "diskstats sampling, and write Google Benchmark JSON results plus a timeline sidecar.");
-  sub->add_option("--suite", flags->suite,
-                  "Shipped suite name (smoke, ci, layouts, ...) or a suite JSON file")
-      ->capture_default_str();
-  sub->add_option("--data-dir", flags->data_dir,
-                  "Where datasets are generated (default $TMPDIR/feedbench-data); must be empty, "
-                  "new, or feedbench's own");
-  sub->add_option("--out", flags->out,
-                  "Results file (default results/<suite>-<host>-<UTC timestamp>.json)");
-  sub->add_option("--repetitions", flags->repetitions,
-                  "Repetitions per workload (overrides the suite)");
-  sub->add_option("--filter", flags->filter, "Run only workloads whose name matches this regex");
-  sub->add_option("--cache", flags->cache, "cold (drop caches before each repetition) or warm");
-  sub->add_option("--interval-ms", flags->interval_ms, "diskstats sampling interval, 1..60000 ms")
-      ->capture_default_str();
-  sub->add_option("--tmpfs-dir", flags->tmpfs_dir, "Where the tmpfs layout is staged")
-      ->capture_default_str();
-  sub->add_flag("--keep-data", flags->keep_data,
-                "Keep generated datasets for the next run (default: remove them afterwards)");
+  AddSuiteRunFlags(*sub, *flags);
   sub->add_flag(
       "--quiet", flags->quiet,
       "No progress or run table: print the results path (and, with --compare, the comparison)");
