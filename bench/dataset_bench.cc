@@ -5,9 +5,9 @@
 
 #include <vector>
 
-#include "harness/latency_histogram.h"
-#include "workloads/dataset.h"
-#include "workloads/reader.h"
+#include "harness/measure/latency_histogram.h"
+#include "workloads/dataset/dataset.h"
+#include "workloads/reader/reader.h"
 
 namespace feedbench {
 namespace {

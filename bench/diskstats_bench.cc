@@ -14,8 +14,8 @@
 #include <thread>
 #include <vector>
 
-#include "harness/diskstats.h"
-#include "harness/sampler.h"
+#include "harness/measure/diskstats.h"
+#include "harness/measure/sampler.h"
 
 namespace feedbench {
 namespace {

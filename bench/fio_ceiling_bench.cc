@@ -20,12 +20,12 @@
 #include <random>
 #include <string>
 
-#include "harness/atomic_file.h"
-#include "harness/device.h"
-#include "harness/fio.h"
-#include "harness/fio_workload.h"
-#include "harness/units.h"
-#include "workloads/fio_profiles.h"
+#include "harness/base/atomic_file.h"
+#include "harness/os/device.h"
+#include "workloads/fio/fio.h"
+#include "workloads/fio/fio_workload.h"
+#include "harness/base/units.h"
+#include "workloads/fio/fio_profiles.h"
 
 namespace {
 

@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/errors.h"
-#include "workloads/workload.h"
+#include "harness/base/errors.h"
+#include "workloads/reader/workload.h"
 
 namespace {
 

@@ -14,7 +14,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "harness/device.h"
+#include "harness/os/device.h"
 
 namespace feedbench::testing {
 

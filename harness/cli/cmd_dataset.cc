@@ -1,0 +1,210 @@
+// `feedbench dataset`: profile a real tree, create, verify, describe and remove synthetic datasets.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "harness/base/atomic_file.h"
+#include "harness/cli/commands.h"
+#include "harness/base/errors.h"
+#include "harness/base/units.h"
+#include "workloads/dataset/dataset.h"
+#include "workloads/dataset/dataset_dir.h"
+#include "workloads/dataset/profile.h"
+
+namespace feedbench {
+namespace {
+
+struct DatasetArgs {
+  std::string profile_dir;
+  std::string out;
+  std::string layout = "files";
+  std::string dir;
+  std::optional<uint64_t> samples;
+  std::string size;
+  uint64_t seed = 1;
+  uint32_t files_per_dir = 1000;
+  std::string spec_file;
+  int threads = 0;
+  bool quiet = false;
+  bool json = false;
+};
+
+std::string Rate(uint64_t bytes, double sec) {
+  return sec > 0 ? FormatRateIec(static_cast<double>(bytes) / sec) : "-";
+}
+
+std::string Summary(const Manifest& m) {
+  return fmt::format("{} samples, {} ({} bytes), sizes {}, seed {}, {} files per directory",
+                     m.samples, FormatBytesIec(static_cast<double>(m.total_bytes)), m.total_bytes,
+                     DescribeSizes(m.spec.sizes), m.spec.seed, m.spec.files_per_dir);
+}
+
+int RunProfile(const DatasetArgs& a) {
+  if (!a.out.empty()) CheckWritableDestination(a.out, "--out");
+  const TreeProfile profile = ProfileTree(a.profile_dir);
+  const std::string json = ToJson(profile).dump(2) + "\n";
+  if (a.out.empty()) {
+    std::fputs(json.c_str(), stdout);
+    return kExitOk;
+  }
+  WriteFileAtomic(a.out, json);
+  std::printf(
+      "profiled %s: %llu files in %llu directories, %s; file sizes min %s, median %s, max %s; "
+      "files per directory median %llu, max %llu\nwrote %s (replay with --spec %s or --size "
+      "histogram:%s)\n",
+      profile.source.c_str(), static_cast<unsigned long long>(profile.files),
+      static_cast<unsigned long long>(profile.directories),
+      FormatBytesIec(static_cast<double>(profile.total_bytes)).c_str(),
+      FormatBytesIec(static_cast<double>(profile.min_file_bytes)).c_str(),
+      FormatBytesIec(static_cast<double>(profile.median_file_bytes)).c_str(),
+      FormatBytesIec(static_cast<double>(profile.max_file_bytes)).c_str(),
+      static_cast<unsigned long long>(profile.median_files_per_dir),
+      static_cast<unsigned long long>(profile.max_files_per_dir), a.out.c_str(), a.out.c_str(),
+      a.out.c_str());
+  return kExitOk;
+}
+
+DatasetSpec SpecFromArgs(const DatasetArgs& a) {
+  if (!a.spec_file.empty()) {
+    nlohmann::json json;
+    try {
+      json = nlohmann::json::parse(ReadWholeFile(a.spec_file));
+    } catch (const nlohmann::json::parse_error& e) {
+      throw UsageError(fmt::format("--spec {}: not valid JSON: {}", a.spec_file, e.what()));
+    }
+    return SpecFromSpecOrProfileJson(json, a.spec_file);
+  }
+  if (!a.samples) throw UsageError("dataset create: give --samples and --size, or --spec FILE");
+  if (a.size.empty()) throw UsageError("dataset create: --size is required with --samples");
+  if (*a.samples == 0) throw UsageError("--samples: expected at least 1 sample, got 0");
+  if (a.files_per_dir == 0) throw UsageError("--files-per-dir: expected at least 1, got 0");
+  DatasetSpec spec;
+  spec.samples = *a.samples;
+  spec.sizes = ParseSizeSpec(a.size, "--size");
+  spec.seed = a.seed;
+  spec.files_per_dir = a.files_per_dir;
+  ValidateSpec(spec, "command line");
+  return spec;
+}
+
+int RunCreate(const DatasetArgs& a) {
+  const Layout layout = ParseLayout(a.layout, "--layout");
+  const DatasetSpec spec = SpecFromArgs(a);
+  EnsureOptions options;
+  options.threads = a.threads;
+  options.progress = !a.quiet;
+  const EnsureResult r = EnsureDataset(a.dir, spec, layout, options);
+  if (r.reused) {
+    std::printf("reused the %s dataset in %s (spec %s): %s\n", LayoutName(layout).data(),
+                a.dir.c_str(), r.manifest.spec_hash.c_str(), Summary(r.manifest).c_str());
+  } else {
+    std::printf("created the %s dataset in %s (spec %s): %s; in %.2f s (%s, synced)\n",
+                LayoutName(layout).data(), a.dir.c_str(), r.manifest.spec_hash.c_str(),
+                Summary(r.manifest).c_str(), r.generate_sec,
+                Rate(r.generated_bytes, r.generate_sec).c_str());
+  }
+  return kExitOk;
+}
+
+int RunVerify(const DatasetArgs& a) {
+  const Manifest m = OpenDataset(a.dir);
+  const auto start = std::chrono::steady_clock::now();
+  const std::optional<std::string> problem = VerifyDataset(a.dir, a.threads);
+  const double sec =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (problem) throw RunError(fmt::format("dataset verify {}: {}", a.dir, *problem));
+  std::printf("verified %llu samples (%s) in %s: every header and checksum is good (%.2f s, %s)\n",
+              static_cast<unsigned long long>(m.samples),
+              FormatBytesIec(static_cast<double>(m.total_bytes)).c_str(), a.dir.c_str(), sec,
+              Rate(m.total_bytes, sec).c_str());
+  return kExitOk;
+}
+
+int RunInfo(const DatasetArgs& a) {
+  const std::optional<Manifest> m = ReadManifest(a.dir);
+  if (!m) {
+    throw UsageError(
+        fmt::format("--dir {}: not a feedbench dataset (no {})", a.dir, kManifestName));
+  }
+  if (a.json) {
+    std::printf("%s\n", ToJson(*m).dump(2).c_str());
+    return kExitOk;
+  }
+  std::printf(
+      "dataset    %s\nlayout     %s\nspec hash  %s\nstate      %s\nsamples    %llu\ntotal      "
+      "%s (%llu bytes)\nsizes      %s\nseed       %llu\nfiles/dir  %u\ncreated    %s by feedbench "
+      "%s\n",
+      a.dir.c_str(), LayoutName(m->layout).data(), m->spec_hash.c_str(),
+      m->complete ? fmt::format("complete (generated in {:.2f} s)", m->generate_sec).c_str()
+                  : "INCOMPLETE (generation was interrupted; create regenerates it)",
+      static_cast<unsigned long long>(m->samples),
+      FormatBytesIec(static_cast<double>(m->total_bytes)).c_str(),
+      static_cast<unsigned long long>(m->total_bytes), DescribeSizes(m->spec.sizes).c_str(),
+      static_cast<unsigned long long>(m->spec.seed), m->spec.files_per_dir, m->created_utc.c_str(),
+      m->feedbench_version.c_str());
+  return kExitOk;
+}
+
+int RunRemove(const DatasetArgs& a) {
+  const size_t left = RemoveDataset(a.dir);
+  if (left == 0) {
+    std::printf("removed %s\n", a.dir.c_str());
+  } else {
+    std::printf("removed the dataset from %s; %zu entries that are not feedbench's were left\n",
+                a.dir.c_str(), left);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddDatasetCommand(CLI::App& app, CommandAction& action) {
+  auto args = std::make_shared<DatasetArgs>();
+  auto* dataset = app.add_subcommand(
+      "dataset", "Create, verify, describe and remove synthetic datasets; profile a real one");
+  dataset->require_subcommand(1);
+
+  auto* profile = dataset->add_subcommand(
+      "profile", "Measure an existing tree (size histogram, file count, fan-out) into a spec");
+  profile->add_option("DIR", args->profile_dir, "Directory tree to profile")->required();
+  profile->add_option("--out", args->out, "Write the profile JSON here (default: stdout)");
+  profile->callback([&action, args] { action = [args] { return RunProfile(*args); }; });
+
+  auto* create = dataset->add_subcommand("create", "Create (or reuse) a dataset directory");
+  create->add_option("--layout", args->layout, "files or lmdb (default files)");
+  create->add_option("--dir", args->dir, "Dataset directory (new, empty, or a feedbench dataset)")
+      ->required();
+  auto* samples = create->add_option("--samples", args->samples, "Number of samples");
+  auto* size = create->add_option(
+      "--size", args->size,
+      "64KiB | uniform:MIN:MAX | lognormal:MEDIAN:SIGMA[:MIN:MAX] | histogram:FILE");
+  auto* seed = create->add_option("--seed", args->seed, "Content and size seed (default 1)");
+  auto* fpd = create->add_option("--files-per-dir", args->files_per_dir,
+                                 "Samples per shard directory (default 1000)");
+  auto* spec = create->add_option("--spec", args->spec_file,
+                                  "A dataset spec JSON or a `dataset profile` output");
+  for (auto* option : {samples, size, seed, fpd}) spec->excludes(option);
+  create->add_option("--threads", args->threads, "Generation threads (default: all cores)");
+  create->add_flag("--quiet", args->quiet, "No progress meter");
+  create->callback([&action, args] { action = [args] { return RunCreate(*args); }; });
+
+  auto* verify = dataset->add_subcommand("verify", "Read every sample back and check it");
+  verify->add_option("--dir", args->dir, "Dataset directory")->required();
+  verify->add_option("--threads", args->threads, "Reader threads (default: all cores)");
+  verify->callback([&action, args] { action = [args] { return RunVerify(*args); }; });
+
+  auto* info = dataset->add_subcommand("info", "Show a dataset's manifest");
+  info->add_option("--dir", args->dir, "Dataset directory")->required();
+  info->add_flag("--json", args->json, "Print the manifest JSON");
+  info->callback([&action, args] { action = [args] { return RunInfo(*args); }; });
+
+  auto* rm = dataset->add_subcommand("rm", "Remove a feedbench dataset directory (only those)");
+  rm->add_option("--dir", args->dir, "Dataset directory")->required();
+  rm->callback([&action, args] { action = [args] { return RunRemove(*args); }; });
+}
+
+}  // namespace feedbench

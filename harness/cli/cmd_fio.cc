@@ -1,0 +1,188 @@
+// `feedbench fio`: fio's raw ceiling alone — the chosen profiles as a suite of fio workloads, run
+// by the same runner into the same Google Benchmark JSON as `feedbench run`.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "harness/base/atomic_file.h"
+#include "harness/cli/commands.h"
+#include "harness/report/console_table.h"
+#include "harness/os/data_dir.h"
+#include "harness/base/errors.h"
+#include "workloads/fio/fio.h"
+#include "harness/results/results.h"
+#include "harness/results/results_reader.h"
+#include "harness/suite/suite_run.h"
+#include "harness/base/time_format.h"
+#include "workloads/fio/fio_profiles.h"
+#include "harness/suite/suite.h"
+
+namespace feedbench {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+struct FioFlags {
+  std::vector<std::string> profiles;
+  std::string suite = "smoke";
+  std::string data_dir;
+  std::string out;
+  double runtime_s = 10;
+  double ramp_s = 2;
+  std::string size = "1GiB";
+  std::string block_size;
+  double time_limit_s = 0;
+  int jobs = 0;
+  int repetitions = 1;
+  int interval_ms = 100;
+  bool keep_data = false;
+  bool quiet = false;
+};
+
+// A workload name for a profile: built-in names as they are, a .fio file by its stem with any
+// character a workload name may not hold replaced.
+std::string WorkloadName(const std::string& profile) {
+  std::string name = IsBuiltinFioProfile(profile) ? profile : fs::path(profile).stem().string();
+  for (char& c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') c = '_';
+  }
+  return name.empty() ? "fio" : name;
+}
+
+// The suite `feedbench fio` runs: the dataset of --suite (smallfile reads its files layout) and one
+// fio workload per profile.
+Suite FioSuite(const FioFlags& flags, const CLI::App& sub) {
+  Suite suite = LoadSuite(flags.suite);
+  suite.name = "fio";
+  suite.description = fmt::format("fio profiles (dataset of suite {})", flags.suite);
+  suite.workloads.clear();
+  std::vector<std::string> profiles;
+  for (const auto& p : flags.profiles.empty() ? std::vector<std::string>{"all"} : flags.profiles) {
+    if (p == "all") {
+      for (auto name : BuiltinFioProfiles()) profiles.emplace_back(name);
+    } else {
+      profiles.push_back(p);
+    }
+  }
+  json options{{"runtime_s", flags.runtime_s}, {"ramp_s", flags.ramp_s}, {"size", flags.size}};
+  if (!flags.block_size.empty()) options["block_size"] = flags.block_size;
+  if (sub.count("--time-limit-s")) options["time_limit_s"] = flags.time_limit_s;
+  if (sub.count("--jobs")) options["jobs"] = flags.jobs;
+  for (const auto& profile : profiles) {
+    SuiteWorkload w;
+    w.name = WorkloadName(profile);
+    for (const auto& existing : suite.workloads) {
+      if (existing.name == w.name) {
+        throw UsageError(fmt::format("--profile {}: given twice", profile));
+      }
+    }
+    w.kind = "fio";
+    w.profile = profile;
+    w.fio_options = options;
+    w.settings = suite.defaults;
+    w.settings.repetitions = flags.repetitions;
+    suite.workloads.push_back(std::move(w));
+  }
+  return suite;
+}
+
+int Run(const FioFlags& flags, const CLI::App& sub) {
+  if (flags.repetitions < 1 || flags.repetitions > 1000) {
+    throw UsageError(
+        fmt::format("--repetitions {}: expected an integer in [1, 1000]", flags.repetitions));
+  }
+  FioVersion();  // fio missing: say how to install it before anything else
+  const Suite suite = FioSuite(flags, sub);
+  RunRequest request;
+  request.data_dir = flags.data_dir.empty() ? DefaultDataDir() : fs::path(flags.data_dir);
+  request.interval_ms = flags.interval_ms;
+  request.keep_data = flags.keep_data;
+  request.quiet = flags.quiet;
+  ValidateRequest(suite, request);
+
+  const fs::path out = ResolveResultsPath(flags.out, suite.name);
+
+  const SuiteRunOutput output = RunSuite(suite, request);
+  const fs::path timeline = WriteRunFiles(output, out);
+  const ResultsFile results = ParseResults(output.results, out.string());
+  if (!flags.quiet) {
+    fmt::print("\n{}", RenderFioTable(SummarizeResults(results)));
+    // Notes, each once: one every workload shares is printed under "all".
+    const json& workloads = output.results["context"]["feedbench"]["workloads"];
+    std::map<std::string, int> times;
+    int fio_workloads = 0;
+    for (const auto& w : workloads) {
+      if (!w.contains("fio")) continue;
+      ++fio_workloads;
+      for (const auto& note : w["fio"]["notes"]) ++times[note.get<std::string>()];
+    }
+    for (const auto& w : workloads) {
+      if (!w.contains("fio")) continue;
+      for (const auto& note : w["fio"]["notes"]) {
+        if (fio_workloads > 1 && times[note.get<std::string>()] == fio_workloads) continue;
+        fmt::print("  {}: {}\n", w["name"].get<std::string>(), note.get<std::string>());
+      }
+    }
+    for (const auto& [note, n] : times) {
+      if (fio_workloads > 1 && n == fio_workloads) fmt::print("  all: {}\n", note);
+    }
+    fmt::print("\nfio profiles in {:.1f} s; results: {} (timeline: {})\n", output.wall_sec,
+               out.string(), timeline.string());
+  } else {
+    fmt::print("{}\n", out.string());
+  }
+  return output.any_failed ? kExitFailed : kExitOk;
+}
+
+}  // namespace
+
+void AddFioCommand(CLI::App& app, CommandAction& action) {
+  auto flags = std::make_shared<FioFlags>();
+  auto* sub = app.add_subcommand(
+      "fio",
+      "Measure the storage's raw ceiling with fio: each profile reads a test file in the data\n"
+      "directory (or, for smallfile, the suite's files dataset), never a raw device, with\n"
+      "diskstats sampled beside fio's own disk_util; results as Google Benchmark JSON.");
+  sub->add_option("--profile", flags->profiles,
+                  "seq-read, rand-read-4k-qd32, rand-read-4k-qd1, smallfile, all (default), or a "
+                  ".fio job file; repeatable");
+  sub->add_option("--suite", flags->suite,
+                  "Suite whose dataset smallfile reads (shipped name or suite JSON file)")
+      ->capture_default_str();
+  sub->add_option("--data-dir", flags->data_dir,
+                  "Where the test file and dataset go (default $TMPDIR/feedbench-data); must be "
+                  "empty, new, or feedbench's own");
+  sub->add_option("--out", flags->out,
+                  "Results file (default results/fio-<host>-<UTC timestamp>.json)");
+  sub->add_option("--runtime-s", flags->runtime_s, "Measured seconds per profile")
+      ->capture_default_str();
+  sub->add_option("--ramp-s", flags->ramp_s, "Seconds of ramp before measuring")
+      ->capture_default_str();
+  sub->add_option("--size", flags->size, "Test file size, with a unit (KiB, MiB, GiB, kB, ...)")
+      ->capture_default_str();
+  sub->add_option("--block-size", flags->block_size,
+                  "smallfile block size, a multiple of 4KiB (default: the largest power of two "
+                  "not above the smallest file)");
+  sub->add_option("--jobs", flags->jobs,
+                  "smallfile's parallel readers (default: 16, or the suite's workers if more)");
+  sub->add_option("--time-limit-s", flags->time_limit_s,
+                  "Stop fio after this many seconds (default: ramp + runtime + 120)");
+  sub->add_option("--repetitions", flags->repetitions, "Repetitions per profile")
+      ->capture_default_str();
+  sub->add_option("--interval-ms", flags->interval_ms, "diskstats sampling interval, 1..60000 ms")
+      ->capture_default_str();
+  sub->add_flag("--keep-data", flags->keep_data,
+                "Keep the test file and dataset for the next run (default: remove them)");
+  sub->add_flag("--quiet", flags->quiet, "No progress or table; print only the results path");
+  sub->callback([&action, flags, sub] { action = [flags, sub] { return Run(*flags, *sub); }; });
+}
+
+}  // namespace feedbench

@@ -1,0 +1,394 @@
+// `feedbench monitor`: sample block devices the way `iostat -x` does, optionally around a command.
+//
+//   feedbench monitor [--path P | --device D]... [--interval-ms N] [--duration S] [--csv FILE]
+//                     [--json FILE] [-- COMMAND ARGS...]
+//
+// With a command it samples from just before the command starts until it exits, forwards SIGINT and
+// SIGTERM to it, prints the window summary and exits with the command's status (128 + signal when
+// the command was killed, 127 when it was not found). Without one it runs for --duration or until
+// SIGINT/SIGTERM, then prints the summary and exits 0. Live rows go to stdout without a command and
+// to stderr with one, so that the command's own stdout stays clean. --csv and --json are written
+// atomically once the window ends; every input is checked before sampling (and the command) start.
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/base/atomic_file.h"
+#include "harness/cli/commands.h"
+#include "harness/os/device.h"
+#include "harness/measure/diskstats.h"
+#include "harness/base/errors.h"
+#include "harness/report/monitor_report.h"
+#include "harness/measure/sampler.h"
+
+extern char** environ;
+
+namespace feedbench {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct MonitorOptions {
+  std::vector<std::string> paths;
+  std::vector<std::string> devices;
+  int64_t interval_ms = 1000;
+  std::optional<double> duration_sec;
+  std::string csv_path;
+  std::string json_path;
+  std::vector<std::string> command;
+};
+
+// The /proc/diskstats name of the device holding `path`'s filesystem.
+std::string DeviceBehindPath(const std::string& path) {
+  PathDevice path_device;
+  try {
+    path_device = ResolvePath(path);
+  } catch (const UsageError& e) {
+    throw UsageError(fmt::format("--path {}: {}", path, e.what()));
+  }
+  const std::optional<std::string> name = DiskstatsNameFor(path_device);
+  if (!name) {
+    const std::string& fs_type = path_device.mount.fs_type;
+    throw UsageError(fmt::format("--path {}: no block device behind {} ({}); give --device", path,
+                                 path, fs_type.empty() ? path_device.no_device_reason : fs_type));
+  }
+  return *name;
+}
+
+// --device accepts a diskstats name ("vda"), checked against /proc/diskstats later, or a device
+// node ("/dev/vda", "/dev/mapper/vg-data").
+std::string DeviceFromFlag(const std::string& device) {
+  if (device.empty() || device.front() != '/') return device;
+  const std::optional<BlockDevice> block_device = FindBlockDevice(device);
+  if (!block_device) {
+    throw UsageError(
+        fmt::format("--device {}: not a block device (give a name such as vda, or "
+                    "use --path for a file or directory)",
+                    device));
+  }
+  return block_device->name;
+}
+
+std::vector<DiskCounters> ReadProcDiskstats() {
+  DiskstatsReader reader("/proc/diskstats");
+  std::vector<DiskCounters> snapshot;
+  if (auto error = ParseDiskstatsInto(reader.Read(), snapshot)) {
+    throw EnvironmentError(
+        fmt::format("/proc/diskstats: line {}: {}", error->line, error->message));
+  }
+  return snapshot;
+}
+
+// No --device or --path: every whole device (not a partition) that has done I/O since boot, as
+// `iostat -x` lists by default.
+std::vector<std::string> DefaultDevices(const std::vector<DiskCounters>& snapshot) {
+  std::vector<std::string> names;
+  for (const BlockDevice& device : ListBlockDevices()) {
+    if (device.is_partition) continue;
+    const DiskCounters* c = FindDevice(snapshot, device.name);
+    if (c != nullptr && c->read_ios + c->write_ios + c->discard_ios + c->flush_ios > 0) {
+      names.push_back(device.name);
+    }
+  }
+  if (names.empty()) {
+    throw UsageError("no --device or --path given and no disk in /proc/diskstats has done I/O");
+  }
+  return names;
+}
+
+std::vector<std::string> ResolveDevices(const MonitorOptions& options) {
+  std::vector<std::string> names;
+  auto add = [&names](std::string name) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  };
+  const std::vector<DiskCounters> snapshot = ReadProcDiskstats();
+  for (const std::string& path : options.paths) add(DeviceBehindPath(path));
+  for (const std::string& device : options.devices) {
+    std::string name = DeviceFromFlag(device);
+    if (FindDevice(snapshot, name) == nullptr) {
+      std::vector<std::string> known;
+      for (const DiskCounters& c : snapshot) known.push_back(c.name);
+      throw UsageError(fmt::format("--device {}: no device '{}' in /proc/diskstats (it has: {})",
+                                   device, name, fmt::join(known, ", ")));
+    }
+    add(std::move(name));
+  }
+  return names.empty() ? DefaultDevices(snapshot) : names;
+}
+
+// Blocks SIGINT, SIGTERM and SIGCHLD in this thread (and the threads it starts) so that they are
+// taken synchronously with sigtimedwait; restores the previous mask on destruction.
+class BlockedSignals {
+ public:
+  BlockedSignals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGCHLD);
+    ::pthread_sigmask(SIG_BLOCK, &set_, &previous_);
+  }
+  ~BlockedSignals() {
+    // Take any still pending (a second Ctrl-C, the last SIGCHLD) so that unblocking does not kill
+    // the process on its way out with the command's status.
+    const timespec zero{0, 0};
+    while (::sigtimedwait(&set_, nullptr, &zero) > 0) {
+    }
+    ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  BlockedSignals(const BlockedSignals&) = delete;
+  BlockedSignals& operator=(const BlockedSignals&) = delete;
+
+  const sigset_t& set() const { return set_; }
+  const sigset_t& previous() const { return previous_; }
+
+  // Waits up to `timeout` for one of the signals; 0 when none came.
+  int Wait(std::chrono::milliseconds timeout, siginfo_t& info) const {
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(timeout);
+    const timespec ts{static_cast<time_t>(secs.count()),
+                      static_cast<long>((timeout - secs).count() * 1'000'000)};
+    const int sig = ::sigtimedwait(&set_, &info, &ts);
+    return sig < 0 ? 0 : sig;
+  }
+
+ private:
+  sigset_t set_{};
+  sigset_t previous_{};
+};
+
+// A started command. The destructor terminates and reaps it if it is still running (only on an
+// error path: normally Poll() has reaped it): SIGTERM, then SIGKILL after 5 s.
+class Child {
+ public:
+  Child(const std::vector<std::string>& command, const sigset_t& child_mask) {
+    std::vector<char*> argv;
+    for (const std::string& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
+    argv.push_back(nullptr);
+    posix_spawnattr_t attr;
+    ::posix_spawnattr_init(&attr);
+    sigset_t defaults;
+    sigemptyset(&defaults);
+    for (const int sig : {SIGINT, SIGTERM, SIGCHLD, SIGPIPE}) sigaddset(&defaults, sig);
+    ::posix_spawnattr_setsigdefault(&attr, &defaults);
+    ::posix_spawnattr_setsigmask(&attr, &child_mask);
+    ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    error_ = ::posix_spawnp(&pid_, argv[0], nullptr, &attr, argv.data(), environ);
+    ::posix_spawnattr_destroy(&attr);
+    if (error_ != 0) pid_ = -1;
+  }
+  ~Child() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    int status = 0;
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &status, 0);
+        break;
+      }
+      ::usleep(10'000);
+    }
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  int spawn_error() const { return error_; }
+  pid_t pid() const { return pid_; }
+
+  // The exit code as a shell reports it, once the command has ended; nullopt while it runs.
+  std::optional<int> Poll() {
+    int status = 0;
+    const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r != pid_) return std::nullopt;
+    pid_ = -1;
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return 1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int error_ = 0;
+};
+
+// Where live rows go: a FILE* shared by the sampling thread (rows) and the main thread (messages).
+class LiveOutput {
+ public:
+  explicit LiveOutput(FILE* out) : out_(out), repeat_header_(::isatty(::fileno(out)) != 0) {}
+
+  void Row(const SampleRow& row) {
+    std::lock_guard lock(mutex_);
+    if (rows_ % kHeaderEvery == 0 && (rows_ == 0 || repeat_header_)) {
+      std::fprintf(out_, "%s\n", LiveHeader().c_str());
+    }
+    ++rows_;
+    std::fprintf(out_, "%s\n", LiveRow(row).c_str());
+    std::fflush(out_);
+  }
+  void Text(const std::string& text) {
+    std::lock_guard lock(mutex_);
+    std::fputs(text.c_str(), out_);
+    std::fflush(out_);
+  }
+
+ private:
+  static constexpr uint64_t kHeaderEvery = 40;
+  FILE* out_;
+  bool repeat_header_;
+  std::mutex mutex_;
+  uint64_t rows_ = 0;
+};
+
+void Validate(const MonitorOptions& options) {
+  if (options.interval_ms < kMinSampleInterval.count() ||
+      options.interval_ms > kMaxSampleInterval.count()) {
+    throw UsageError(
+        fmt::format("--interval-ms: {} is outside the accepted range: 1 to 60000 (milliseconds)",
+                    options.interval_ms));
+  }
+  if (options.duration_sec) {
+    if (!options.command.empty()) {
+      throw UsageError(
+          "--duration cannot be combined with a command: monitor samples until the "
+          "command exits");
+    }
+    if (!std::isfinite(*options.duration_sec) || *options.duration_sec <= 0) {
+      throw UsageError(
+          fmt::format("--duration: {} is not a positive number of seconds", *options.duration_sec));
+    }
+  }
+  if (!options.csv_path.empty()) CheckWritableDestination(options.csv_path, "--csv");
+  if (!options.json_path.empty()) CheckWritableDestination(options.json_path, "--json");
+}
+
+// The main thread sleeps in sigtimedwait: SIGCHLD, SIGINT and SIGTERM wake it. The timeout is
+// only a safety net (and the --duration deadline); a short one would cost wake-ups.
+constexpr std::chrono::milliseconds kSafetyPoll{10'000};
+
+int RunMonitor(const MonitorOptions& options) {
+  Validate(options);
+  const std::vector<std::string> devices = ResolveDevices(options);
+  const bool with_command = !options.command.empty();
+  LiveOutput live(with_command ? stderr : stdout);
+  const bool keep_rows = !options.csv_path.empty() || !options.json_path.empty();
+
+  // Blocked before the sampler starts its thread, so that no thread takes these asynchronously.
+  BlockedSignals signals;
+  SamplerOptions sampler_options;
+  sampler_options.devices = devices;
+  sampler_options.interval = std::chrono::milliseconds(options.interval_ms);
+  sampler_options.keep_rows = keep_rows;
+  sampler_options.on_row = [&live](const SampleRow& row) { live.Row(row); };
+  Sampler sampler(std::move(sampler_options));  // checks the devices are in /proc/diskstats
+
+  live.Text(fmt::format(
+      "feedbench monitor: sampling {} every {} ms{}\n", fmt::join(devices, ", "),
+      options.interval_ms,
+      with_command ? fmt::format(" while running {}", options.command[0]) : std::string()));
+  sampler.Start();
+
+  MonitorRun run;
+  run.interval = std::chrono::milliseconds(options.interval_ms);
+  run.devices = devices;
+  run.command = options.command;
+  int exit_code = kExitOk;
+  siginfo_t info{};
+  if (with_command) {
+    Child child(options.command, signals.previous());
+    if (child.spawn_error() != 0) {
+      sampler.Stop();
+      const int err = child.spawn_error();
+      std::fprintf(stderr, "feedbench: monitor: %s: %s\n", options.command[0].c_str(),
+                   err == ENOENT ? "command not found" : std::strerror(err));
+      return err == ENOENT ? 127 : 126;  // as a shell does
+    }
+    std::optional<int> status;
+    while (!(status = child.Poll())) {
+      const int sig = signals.Wait(kSafetyPoll, info);
+      // Forward a signal sent to feedbench (kill, a job scheduler). One typed at the terminal
+      // (SI_KERNEL) already reached the command, which is in the same foreground process group.
+      if ((sig == SIGINT || sig == SIGTERM) && info.si_code != SI_KERNEL) {
+        ::kill(child.pid(), sig);
+      }
+    }
+    exit_code = *status;
+    run.exit_status = exit_code;
+  } else {
+    const auto start = std::chrono::steady_clock::now();
+    const std::optional<std::chrono::steady_clock::time_point> deadline =
+        options.duration_sec
+            ? std::optional(start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                        std::chrono::duration<double>(*options.duration_sec)))
+            : std::nullopt;
+    for (;;) {
+      std::chrono::milliseconds wait = kSafetyPoll;
+      if (deadline) {
+        const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+            *deadline - std::chrono::steady_clock::now());
+        if (left <= 0ms) break;
+        wait = std::min(wait, left);
+      }
+      const int sig = signals.Wait(wait, info);
+      if (sig == SIGINT || sig == SIGTERM) break;
+    }
+  }
+
+  const std::vector<WindowSummary> summaries = sampler.Stop();
+  live.Text("feedbench monitor: window summary\n" + SummaryText(summaries));
+  if (!options.csv_path.empty()) WriteFileAtomic(options.csv_path, MonitorCsv(sampler.Rows()));
+  if (!options.json_path.empty()) {
+    WriteFileAtomic(options.json_path, MonitorJson(run, sampler.Rows(), summaries).dump(2) + "\n");
+  }
+  return exit_code;
+}
+
+}  // namespace
+
+void AddMonitorCommand(CLI::App& app, CommandAction& action) {
+  auto options = std::make_shared<MonitorOptions>();
+  auto* sub = app.add_subcommand(
+      "monitor",
+      "Sample block devices like `iostat -x`, optionally while a command runs.\n"
+      "  feedbench monitor --path /data --interval-ms 1000 --csv io.csv -- python train.py\n"
+      "Without --device or --path: every whole disk that has done I/O (as iostat lists).\n"
+      "Without a command: runs for --duration, or until Ctrl-C (SIGINT) or SIGTERM; exit 0.\n"
+      "With a command (after --): samples until it exits, forwards SIGINT/SIGTERM to it and\n"
+      "exits with its status (128+N if killed by signal N, 127 if not found).\n"
+      "Live rows go to stdout, or to stderr when a command runs (its stdout stays its own);\n"
+      "the window summary (exact totals from the first and last sample) follows them.");
+  sub->add_option("--path", options->paths,
+                  "Sample the block device holding this file or directory (repeatable)")
+      ->allow_extra_args(false);
+  sub->add_option("--device", options->devices,
+                  "Sample this device: a /proc/diskstats name (vda, nvme0n1p2, loop3) or a "
+                  "device node (/dev/vda) (repeatable)")
+      ->allow_extra_args(false);
+  sub->add_option("--interval-ms", options->interval_ms,
+                  "Sampling interval in milliseconds, 1 to 60000")
+      ->capture_default_str();
+  sub->add_option("--duration", options->duration_sec,
+                  "Stop after this many seconds (only without a command)");
+  sub->add_option("--csv", options->csv_path,
+                  "Write one row per device per interval to this CSV file (iostat -x columns)");
+  sub->add_option("--json", options->json_path,
+                  "Write the rows and the window summary to this JSON file (units in the keys)");
+  sub->add_option("command", options->command, "The command to run and watch, after --");
+  sub->callback([options, &action] { action = [options] { return RunMonitor(*options); }; });
+}
+
+}  // namespace feedbench

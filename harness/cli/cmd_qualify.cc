@@ -1,0 +1,96 @@
+// `feedbench qualify`: run the shipped qualify suite (fio ceilings and the three layouts, cold) on
+// a candidate node and, given a reference node's baseline, report side by side whether each
+// workload meets the reference, the regression gate deciding what counts as below.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include "harness/gate/baseline.h"
+#include "harness/cli/commands.h"
+#include "harness/gate/compare.h"
+#include "harness/cli/compare_flags.h"
+#include "harness/report/console_table.h"
+#include "harness/os/data_dir.h"
+#include "harness/base/errors.h"
+#include "harness/report/qualify_report.h"
+#include "harness/results/results.h"
+#include "harness/results/results_reader.h"
+#include "harness/suite/suite_run.h"
+#include "harness/cli/suite_run_flags.h"
+#include "harness/suite/suite.h"
+
+namespace feedbench {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct QualifyFlags : SuiteRunFlags {
+  QualifyFlags() {
+    suite = "qualify";
+    interval_ms = 1000;
+  }
+  std::string reference;
+  CompareFlags compare_flags;
+};
+
+int Qualify(const QualifyFlags& flags, const CLI::App& sub) {
+  const Suite suite = LoadSuite(flags.suite);
+  const RunRequest request = ToRunRequest(flags, sub);
+  ValidateRequest(suite, request);
+  const fs::path out = ResolveResultsPath(flags.out, suite.name);
+
+  // The reference is another machine by definition: its fingerprint is shown, not gated on.
+  CompareFlags compare_flags = flags.compare_flags;
+  compare_flags.ignore_fingerprint = true;
+  if (compare_flags.metrics.empty()) {
+    for (const auto& m : QualifyMetrics()) {
+      compare_flags.metrics += (compare_flags.metrics.empty() ? "" : ",") + m;
+    }
+  }
+  const CompareOptions options = ToCompareOptions(compare_flags);
+  std::optional<Baseline> reference;
+  if (!flags.reference.empty()) reference = ReadBaselineFile(flags.reference);
+
+  const SuiteRunOutput output = RunSuite(suite, request);
+  WriteRunFiles(output, out);
+  const ResultsFile results = ParseResults(output.results, out.string());
+  if (!flags.quiet)
+    fmt::print("\n{}", RenderRunTables(SummarizeResults(results), output.efficiencies));
+  fmt::print("\nresults: {}\n", out.string());
+  if (!reference) {
+    fmt::print(
+        "\nNo --reference given. To make this node the reference for others:\n"
+        "  feedbench baseline record {} --to baselines/<reference-node>/{}.json\n",
+        out.string(), suite.name);
+    return output.any_failed ? kExitFailed : kExitOk;
+  }
+  CompareReport report = CompareResults(*reference, results, options);
+  report.baseline_source = flags.reference;
+  WriteCompareReports(compare_flags, report);
+  const QualifyReport qualify = BuildQualifyReport(report);
+  fmt::print("\nagainst reference {}:\n\n{}", flags.reference, RenderQualifyReport(qualify));
+  if (output.any_failed) return kExitFailed;
+  return qualify.ExitCode();
+}
+
+}  // namespace
+
+void AddQualifyCommand(CLI::App& app, CommandAction& action) {
+  auto flags = std::make_shared<QualifyFlags>();
+  auto* sub = app.add_subcommand(
+      "qualify",
+      "Qualify a node: run the qualify suite (fio ceilings and the three layouts, cold) and, with\n"
+      "--reference, judge each workload against a reference node's baseline (meets / below).\n"
+      "Exit 0 qualified, 1 a workload below the reference or invalid, 2 bad input, 3 environment.");
+  sub->add_option("--reference", flags->reference,
+                  "Baseline recorded from the reference node's qualify results "
+                  "(feedbench baseline record RESULTS --to FILE)");
+  AddSuiteRunFlags(*sub, *flags);
+  sub->add_flag("--quiet", flags->quiet, "No progress or run table");
+  AddCompareFlags(*sub, flags->compare_flags);
+  sub->callback([&action, flags, sub] { action = [flags, sub] { return Qualify(*flags, *sub); }; });
+}
+
+}  // namespace feedbench

@@ -1,0 +1,111 @@
+// `feedbench run`: run a suite, write Google Benchmark JSON results, print the table.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+
+#include "harness/base/atomic_file.h"
+#include "harness/gate/baseline.h"
+#include "harness/cli/commands.h"
+#include "harness/gate/compare.h"
+#include "harness/cli/compare_flags.h"
+#include "harness/report/compare_report.h"
+#include "harness/report/console_table.h"
+#include "harness/os/data_dir.h"
+#include "harness/base/errors.h"
+#include "harness/results/results.h"
+#include "harness/results/results_reader.h"
+#include "harness/suite/suite_run.h"
+#include "harness/cli/suite_run_flags.h"
+#include "harness/base/time_format.h"
+
+namespace feedbench {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct RunFlags : SuiteRunFlags {
+  std::string compare;  // baseline file
+  bool confirm = false;
+  CompareFlags compare_flags;
+};
+
+int Run(const RunFlags& flags, const CLI::App& sub) {
+  const Suite suite = LoadSuite(flags.suite);
+  const RunRequest request = ToRunRequest(flags, sub);
+  ValidateRequest(suite, request);
+
+  const fs::path out = ResolveResultsPath(flags.out, suite.name);
+
+  // A bad baseline is bad input: say so before the run, not after it.
+  std::optional<Baseline> baseline;
+  CompareOptions options;
+  if (!flags.compare.empty()) {
+    options = ToCompareOptions(flags.compare_flags);
+    baseline = ReadBaselineFile(flags.compare);
+  }
+  if (flags.confirm && !baseline) throw UsageError("--confirm: needs --compare BASELINE");
+
+  const SuiteRunOutput output = RunSuite(suite, request);
+  const fs::path timeline = WriteRunFiles(output, out);
+  const ResultsFile results = ParseResults(output.results, out.string());
+  if (!flags.quiet) {
+    fmt::print("\n{}", RenderRunTables(SummarizeResults(results), output.efficiencies));
+    fmt::print("\nsuite {} in {:.1f} s; results: {} (timeline: {})\n", suite.name, output.wall_sec,
+               out.string(), timeline.string());
+  } else {
+    fmt::print("{}\n", out.string());
+  }
+  if (!baseline) return output.any_failed ? kExitFailed : kExitOk;
+
+  CompareReport report = CompareResults(*baseline, results, options);
+  report.baseline_source = flags.compare;
+  const std::vector<std::string> regressed = report.RegressedWorkloads();
+  if (flags.confirm && !regressed.empty()) {
+    // Rerun only what regressed; the build fails only when the regression reproduces.
+    std::string names;
+    for (const auto& n : regressed) names += (names.empty() ? "" : ", ") + n;
+    fmt::print(stderr, "feedbench: confirming the regression of {} with a second run\n", names);
+    RunRequest rerun_request = request;
+    rerun_request.only = regressed;
+    rerun_request.filter.reset();
+    const SuiteRunOutput rerun = RunSuite(suite, rerun_request);
+    fs::path confirm_path = out;
+    confirm_path.replace_extension(".confirm.json");
+    WriteRunFiles(rerun, confirm_path);
+    const ResultsFile rerun_results = ParseResults(rerun.results, confirm_path.string());
+    report = CompareResults(*baseline, WithWorkloadsReplaced(results, rerun_results), options);
+    report.baseline_source = flags.compare;
+    fmt::print("confirmation run: {}\n", confirm_path.string());
+  }
+  fmt::print("\n{}", RenderCompareTable(report));
+  WriteCompareReports(flags.compare_flags, report);
+  if (output.any_failed) return kExitFailed;
+  return report.ExitCode();
+}
+
+}  // namespace
+
+void AddRunCommand(CLI::App& app, CommandAction& action) {
+  auto flags = std::make_shared<RunFlags>();
+  auto* sub = app.add_subcommand(
+      "run",
+      "Run a benchmark suite: generate (or reuse) its dataset, replay each workload cold with\n"
+      "diskstats sampling, and write Google Benchmark JSON results plus a timeline sidecar.");
+  AddSuiteRunFlags(*sub, *flags);
+  sub->add_flag(
+      "--quiet", flags->quiet,
+      "No progress or run table: print the results path (and, with --compare, the comparison)");
+  sub->add_option("--compare", flags->compare,
+                  "After the run, compare with this baseline (as `feedbench compare` does) and "
+                  "exit with its verdict: 0 pass, 1 regression, 3 fingerprint mismatch");
+  sub->add_flag("--confirm", flags->confirm,
+                "With --compare: rerun the workloads judged REGRESSED once more and fail only if "
+                "the regression reproduces");
+  AddCompareFlags(*sub, flags->compare_flags);
+  sub->callback([&action, flags, sub] { action = [flags, sub] { return Run(*flags, *sub); }; });
+}
+
+}  // namespace feedbench

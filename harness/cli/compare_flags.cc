@@ -1,0 +1,93 @@
+#include "harness/cli/compare_flags.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <sstream>
+#include <utility>
+
+#include "harness/base/atomic_file.h"
+#include "harness/report/compare_report.h"
+#include "harness/base/errors.h"
+
+namespace feedbench {
+namespace {
+
+double ParseNumber(std::string_view text, std::string_view flag, std::string_view expected) {
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
+    throw UsageError(fmt::format("{} '{}': expected {}", flag, text, expected));
+  }
+  return value;
+}
+
+// "5" or "5%" → 0.05.
+double ParsePercent(std::string_view text, std::string_view flag) {
+  std::string_view t = text;
+  if (!t.empty() && t.back() == '%') t.remove_suffix(1);
+  return ParseNumber(t, flag, "a percentage strictly between 0 and 100, e.g. 5 or 5%") / 100;
+}
+
+std::vector<std::string> SplitList(std::string_view text) {
+  std::vector<std::string> out;
+  std::stringstream ss{std::string(text)};
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    const auto first = item.find_first_not_of(" \t");
+    const auto last = item.find_last_not_of(" \t");
+    if (first == std::string::npos) continue;
+    out.push_back(item.substr(first, last - first + 1));
+  }
+  return out;
+}
+
+}  // namespace
+
+void AddCompareFlags(CLI::App& sub, CompareFlags& flags) {
+  sub.add_option("--tolerance-throughput", flags.tolerance_throughput,
+                 "Tolerance for throughput metrics, percent (default 5)");
+  sub.add_option("--tolerance-await", flags.tolerance_await,
+                 "Tolerance for await and latency metrics, percent (default 10)");
+  sub.add_option("--alpha", flags.alpha,
+                 "Significance level of the one-sided Mann-Whitney test (default 0.01)");
+  sub.add_option("--metrics", flags.metrics,
+                 "Comma-separated metrics to gate (default samples_per_second,bytes_per_second,"
+                 "r_await_ms,lat_p99_us)");
+  sub.add_option("--json", flags.json_out, "Also write the comparison as JSON to this file");
+  sub.add_option("--markdown", flags.markdown_out,
+                 "Also write a Markdown summary (for a CI step summary) to this file");
+  sub.add_option("--junit", flags.junit_out, "Also write JUnit XML to this file");
+  sub.add_flag("--ignore-fingerprint", flags.ignore_fingerprint,
+               "Compare even when the machine or device fingerprint differs from the baseline's");
+}
+
+CompareOptions ToCompareOptions(const CompareFlags& flags) {
+  CompareOptions options;
+  options.tolerance_throughput = ParsePercent(flags.tolerance_throughput, "--tolerance-throughput");
+  options.tolerance_await = ParsePercent(flags.tolerance_await, "--tolerance-await");
+  options.alpha =
+      ParseNumber(flags.alpha, "--alpha", "a probability strictly between 0 and 1, e.g. 0.01");
+  if (!flags.metrics.empty()) {
+    options.metrics = SplitList(flags.metrics);
+    if (options.metrics.empty()) throw UsageError("--metrics: expected a comma-separated list");
+  }
+  options.ignore_fingerprint = flags.ignore_fingerprint;
+  ValidateOptions(options);
+  for (const auto& [path, flag] :
+       {std::pair{flags.json_out, "--json"}, std::pair{flags.markdown_out, "--markdown"},
+        std::pair{flags.junit_out, "--junit"}}) {
+    if (!path.empty()) CheckWritableDestination(path, flag);
+  }
+  return options;
+}
+
+void WriteCompareReports(const CompareFlags& flags, const CompareReport& report) {
+  if (!flags.json_out.empty()) {
+    WriteFileAtomic(flags.json_out, CompareReportToJson(report).dump(2) + "\n");
+  }
+  if (!flags.markdown_out.empty()) WriteFileAtomic(flags.markdown_out, RenderCompareMarkdown(report));
+  if (!flags.junit_out.empty()) WriteFileAtomic(flags.junit_out, RenderCompareJunit(report));
+}
+
+}  // namespace feedbench

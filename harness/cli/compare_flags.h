@@ -1,0 +1,33 @@
+// The regression gate's command-line flags, shared by `compare`, `run --compare` and `qualify`.
+//
+// AddCompareFlags registers --tolerance-throughput, --tolerance-await, --alpha, --metrics, --json,
+// --markdown, --junit and --ignore-fingerprint on a subcommand; ToCompareOptions parses and
+// validates them (UsageError naming the flag) and checks the report destinations before any work;
+// WriteCompareReports writes the requested reports atomically.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "harness/gate/compare.h"
+
+namespace feedbench {
+
+struct CompareFlags {
+  std::string tolerance_throughput = "5";
+  std::string tolerance_await = "10";
+  std::string alpha = "0.01";
+  std::string metrics;
+  std::string json_out;
+  std::string markdown_out;
+  std::string junit_out;
+  bool ignore_fingerprint = false;
+};
+
+void AddCompareFlags(CLI::App& sub, CompareFlags& flags);
+
+CompareOptions ToCompareOptions(const CompareFlags& flags);
+
+void WriteCompareReports(const CompareFlags& flags, const CompareReport& report);
+
+}  // namespace feedbench

@@ -1,0 +1,49 @@
+// feedbench: the CLI. Parses, dispatches to a subcommand, and maps typed errors to exit codes.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "harness/cli/commands.h"
+#include "harness/base/errors.h"
+
+int main(int argc, char** argv) {
+  using namespace feedbench;
+  CLI::App app{
+      "feedbench: benchmark and regression-test the storage that feeds deep-learning training.\n"
+      "Replays data-loading workloads while sampling /proc/diskstats the way `iostat -x` does,\n"
+      "measures fio's raw ceiling, and gates CI on stored baselines."};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("feedbench ") + FEEDBENCH_VERSION);
+  CommandAction action;
+  AddRunCommand(app, action);
+  AddMonitorCommand(app, action);
+  AddDevicesCommand(app, action);
+  AddDatasetCommand(app, action);
+  AddCompareCommand(app, action);
+  AddBaselineCommand(app, action);
+  AddQualifyCommand(app, action);
+  AddFioCommand(app, action);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitBadInput;
+  }
+  try {
+    return action ? action() : kExitBadInput;
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "feedbench: error: %s\n", e.what());
+    return kExitBadInput;
+  } catch (const EnvironmentError& e) {
+    std::fprintf(stderr, "feedbench: environment: %s\n", e.what());
+    return kExitEnvironment;
+  } catch (const RunError& e) {
+    std::fprintf(stderr, "feedbench: failed: %s\n", e.what());
+    return kExitFailed;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "feedbench: internal error: %s\n", e.what());
+    return kExitFailed;
+  }
+}

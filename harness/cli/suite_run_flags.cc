@@ -1,0 +1,43 @@
+#include "harness/cli/suite_run_flags.h"
+
+#include "harness/os/data_dir.h"
+
+namespace feedbench {
+
+void AddSuiteRunFlags(CLI::App& sub, SuiteRunFlags& flags) {
+  sub.add_option("--suite", flags.suite,
+                 "Shipped suite name (smoke, ci, layouts, qualify) or a suite JSON file")
+      ->capture_default_str();
+  sub.add_option("--data-dir", flags.data_dir,
+                 "Where datasets are generated (default $TMPDIR/feedbench-data); must be empty, "
+                 "new, or feedbench's own");
+  sub.add_option("--out", flags.out,
+                 "Results file (default results/<suite>-<host>-<UTC timestamp>.json)");
+  sub.add_option("--repetitions", flags.repetitions,
+                 "Repetitions per workload (overrides the suite)");
+  sub.add_option("--filter", flags.filter, "Run only workloads whose name matches this regex");
+  sub.add_option("--cache", flags.cache, "cold (drop caches before each repetition) or warm");
+  sub.add_option("--interval-ms", flags.interval_ms, "diskstats sampling interval, 1..60000 ms")
+      ->capture_default_str();
+  sub.add_option("--tmpfs-dir", flags.tmpfs_dir, "Where the tmpfs layout is staged")
+      ->capture_default_str();
+  sub.add_flag("--keep-data", flags.keep_data,
+               "Keep generated datasets and the fio test file for the next run (default: remove "
+               "them afterwards)");
+}
+
+RunRequest ToRunRequest(const SuiteRunFlags& flags, const CLI::App& sub) {
+  RunRequest request;
+  request.data_dir =
+      flags.data_dir.empty() ? DefaultDataDir() : std::filesystem::path(flags.data_dir);
+  if (sub.count("--repetitions")) request.repetitions = flags.repetitions;
+  if (sub.count("--filter")) request.filter = flags.filter;
+  if (sub.count("--cache")) request.cache = flags.cache;
+  request.interval_ms = flags.interval_ms;
+  request.keep_data = flags.keep_data;
+  request.quiet = flags.quiet;
+  request.tmpfs_dir = flags.tmpfs_dir;
+  return request;
+}
+
+}  // namespace feedbench

@@ -1,0 +1,103 @@
+// Background sampling of /proc/diskstats for a set of devices, the way `iostat -x INTERVAL` does.
+//
+// A Sampler owns one std::jthread. Start() takes the first snapshot before returning, so a window
+// begins exactly when Start returns; Stop() takes the last snapshot, joins the thread and returns
+// the window. Rows (one per device per interval) are kept in memory and, optionally, handed to a
+// callback on the sampling thread as they are produced. Summary figures come from the first and
+// last snapshot only (exact totals), never from averaging per-interval rates. Not copyable;
+// Start/Stop from one thread; Rows()/Summary() after Stop().
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "harness/measure/diskstats.h"
+
+namespace feedbench {
+
+struct SampleRow {
+  std::string timestamp_utc;  // ISO 8601 with milliseconds, UTC: 2026-11-26T01:02:03.456Z
+  double offset_sec = 0;      // monotonic seconds since Start()
+  std::string device;
+  IostatFigures figures;
+};
+
+struct WindowSummary {
+  std::string device;
+  std::string start_utc, end_utc;
+  double duration_sec = 0;
+  uint64_t read_bytes = 0, write_bytes = 0, discard_bytes = 0;
+  uint64_t read_ios = 0, write_ios = 0, discard_ios = 0, flush_ios = 0;
+  IostatFigures figures;  // over the whole window (util_pct is the window's mean utilisation)
+};
+
+struct SamplerOptions {
+  std::vector<std::string> devices;          // /proc/diskstats names: "vda", "loop3"
+  std::chrono::milliseconds interval{1000};  // 1 ms .. 60 s
+  std::string diskstats_path = "/proc/diskstats";
+  std::function<void(const SampleRow&)> on_row;  // called on the sampling thread
+  bool keep_rows = true;  // false: rows only go to on_row (long runs at short intervals)
+};
+
+// The shortest and longest sampling interval.
+inline constexpr std::chrono::milliseconds kMinSampleInterval{1};
+inline constexpr std::chrono::milliseconds kMaxSampleInterval{60'000};
+
+// "2026-11-26T01:02:03.456Z": ISO 8601, UTC, milliseconds (truncated, not rounded).
+std::string FormatUtcIso8601Ms(std::chrono::system_clock::time_point time);
+
+// Reads /proc/diskstats (or a stand-in file) through one descriptor kept open, into a buffer reused
+// from read to read: a sample costs one pread() when the text fits in one procfs read (under ~3.5
+// KiB, about 30 devices), a few more otherwise. Not thread-safe: one reader per sampling thread.
+class DiskstatsReader {
+ public:
+  // Throws EnvironmentError naming the path when it cannot be opened.
+  explicit DiskstatsReader(std::string path);
+  ~DiskstatsReader();
+  DiskstatsReader(const DiskstatsReader&) = delete;
+  DiskstatsReader& operator=(const DiskstatsReader&) = delete;
+
+  // The whole current text, valid until the next Read(). Throws EnvironmentError on a read error.
+  std::string_view Read();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+class Sampler {
+ public:
+  // Throws UsageError for an interval outside 1 ms..60 s (naming --interval-ms), no device, or a
+  // device not in diskstats (naming it and the file); EnvironmentError when the diskstats file
+  // cannot be read or parsed. Reads the file once to check the devices.
+  explicit Sampler(SamplerOptions options);
+  ~Sampler();  // stops the thread if still running
+  Sampler(const Sampler&) = delete;
+  Sampler& operator=(const Sampler&) = delete;
+
+  // Takes the first snapshot, then starts the thread, which samples at Start + k * interval
+  // (k = 1, 2, ...; a sample that is late skips the ticks it missed, so the schedule never drifts).
+  // Each row's rates are over the measured time since the device's previous sample.
+  // REQUIRES: not started before.
+  void Start();
+  // Stops the thread, takes the last snapshot and returns one summary per device, in the order of
+  // SamplerOptions::devices: first snapshot to last (for a device that vanished, to the last
+  // snapshot that had it). Throws EnvironmentError if the sampling thread failed to read or parse
+  // diskstats. REQUIRES: Start() was called, Stop() was not.
+  std::vector<WindowSummary> Stop();
+
+  const std::vector<SampleRow>& Rows() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace feedbench

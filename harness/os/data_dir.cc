@@ -1,0 +1,72 @@
+#include "harness/os/data_dir.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "harness/base/errors.h"
+
+namespace feedbench {
+namespace fs = std::filesystem;
+
+fs::path DefaultDataDir() {
+  const char* tmp = std::getenv("TMPDIR");
+  const fs::path base = (tmp != nullptr && *tmp != '\0') ? fs::path(tmp) : fs::path("/tmp");
+  return base / "feedbench-data";
+}
+
+DataDir::DataDir(const fs::path& path, std::string_view flag) : path_(fs::absolute(path)) {
+  std::error_code ec;
+  const fs::path marker = path_ / kDataDirMarker;
+  if (!fs::exists(path_, ec)) {
+    if (!fs::create_directories(path_, ec)) {
+      throw EnvironmentError(
+          fmt::format("{} {}: cannot create the directory: {}", flag, path_.string(), ec.message()));
+    }
+    created_ = true;
+  } else if (!fs::is_directory(path_, ec)) {
+    throw UsageError(fmt::format("{} {}: not a directory", flag, path_.string()));
+  } else if (!fs::exists(marker, ec) && !fs::is_empty(path_, ec)) {
+    throw UsageError(fmt::format(
+        "{} {}: a non-empty directory that feedbench did not create (no {} marker); "
+        "refusing to write into or delete somebody else's data — pass an empty or new directory",
+        flag, path_.string(), kDataDirMarker));
+  }
+  lock_fd_ = ::open(marker.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) {
+    throw EnvironmentError(fmt::format("{} {}: cannot create {}: {}", flag, path_.string(),
+                                       kDataDirMarker, std::strerror(errno)));
+  }
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    ::close(lock_fd_);
+    lock_fd_ = -1;
+    throw EnvironmentError(fmt::format(
+        "{} {}: another feedbench run is using this data directory (locked)", flag, path_.string()));
+  }
+  static constexpr std::string_view kNote =
+      "This directory holds feedbench datasets. feedbench may delete what it generated here.\n";
+  if (::ftruncate(lock_fd_, 0) == 0) {
+    [[maybe_unused]] const ssize_t n = ::write(lock_fd_, kNote.data(), kNote.size());
+  }
+}
+
+DataDir::~DataDir() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+void DataDir::RemoveIfEmptyAndOurs() {
+  if (!created_) return;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(path_, ec)) {
+    if (entry.path().filename() != kDataDirMarker) return;
+  }
+  fs::remove(path_ / kDataDirMarker, ec);
+  fs::remove(path_, ec);
+}
+
+}  // namespace feedbench

@@ -1,0 +1,90 @@
+// JSON rendering of a CompareReport. Schema (schema_version 1):
+// {"feedbench_compare": {"schema_version", "baseline", "results", "suite", "dataset_hash",
+//   "options": {"tolerance_throughput_percent", "tolerance_await_percent", "alpha", "metrics",
+//               "ignore_fingerprint"},
+//   "fingerprint": {"differences": [..], "ignored": bool},
+//   "exit_code", "counts": {"REGRESSED": n, ...}, "regressed_workloads": [..],
+//   "comparisons": [{"workload", "metric", "orientation", "verdict", "message",
+//     "baseline_median", "current_median" (metric's unit, null when absent),
+//     "baseline_repetitions", "current_repetitions", "baseline_runs",
+//     "ratio" (oriented r, > 1 is worse), "change_percent" (current ÷ baseline − 1),
+//     "tolerance_percent", "threshold_percent", "noise_percent", "within_run_spread_percent",
+//     "run_to_run_spread_percent", "baseline_noise_percent", "p_worse", "p_better",
+//     "repetitions_to_settle"}]}}
+// Fields that do not apply to a verdict (MISSING has no current median) are null; so are
+// infinities, which JSON cannot carry.
+#include <cmath>
+
+#include "harness/report/compare_report.h"
+
+namespace feedbench {
+namespace {
+
+using nlohmann::json;
+
+json Number(double v) { return std::isfinite(v) ? json(v) : json(); }
+json Number(const std::optional<double>& v) { return v ? Number(*v) : json(); }
+json Percent(double fraction) { return Number(fraction * 100); }
+
+}  // namespace
+
+json CompareReportToJson(const CompareReport& report) {
+  json rows = json::array();
+  for (const MetricComparison& r : report.rows) {
+    const MetricInfo* metric = FindMetric(r.metric);
+    const bool judged = IsJudged(r.verdict);
+    json row = {
+        {"workload", r.workload},
+        {"metric", r.metric},
+        {"orientation", metric ? json(OrientationName(metric->orientation)) : json()},
+        {"verdict", VerdictName(r.verdict)},
+        {"message", r.message},
+        {"baseline_median", Number(r.baseline_median)},
+        {"current_median", Number(r.current_median)},
+        {"baseline_repetitions", r.baseline_repetitions},
+        {"current_repetitions", r.current_repetitions},
+        {"baseline_runs", r.baseline_runs},
+        {"ratio", judged ? Number(r.ratio) : json()},
+        {"change_percent", judged ? Percent(r.change) : json()},
+        {"tolerance_percent", Percent(r.tolerance)},
+        {"threshold_percent", Percent(r.threshold)},
+        {"noise_percent", judged ? Percent(r.noise) : json()},
+        {"within_run_spread_percent", judged ? Percent(r.within_run_spread) : json()},
+        {"run_to_run_spread_percent", judged ? Percent(r.run_to_run_spread) : json()},
+        {"baseline_noise_percent", judged ? Percent(r.baseline_noise) : json()},
+        {"p_worse", Number(r.p_worse)},
+        {"p_better", Number(r.p_better)},
+        {"repetitions_to_settle",
+         r.repetitions_to_settle ? json(*r.repetitions_to_settle) : json()},
+    };
+    rows.push_back(std::move(row));
+  }
+  json counts = json::object();
+  for (Verdict v :
+       {Verdict::kRegressed, Verdict::kImproved, Verdict::kUnchanged, Verdict::kUncertain,
+        Verdict::kNoisy, Verdict::kInvalid, Verdict::kMissing, Verdict::kNew, Verdict::kSkipped}) {
+    counts[std::string(VerdictName(v))] = report.Count(v);
+  }
+  const CompareOptions& o = report.options;
+  return json{{"feedbench_compare",
+               {{"schema_version", 1},
+                {"baseline", report.baseline_source},
+                {"results", report.results_source},
+                {"suite", report.suite},
+                {"dataset_hash", report.dataset_hash},
+                {"options",
+                 {{"tolerance_throughput_percent", o.tolerance_throughput * 100},
+                  {"tolerance_await_percent", o.tolerance_await * 100},
+                  {"alpha", o.alpha},
+                  {"metrics", o.metrics},
+                  {"ignore_fingerprint", o.ignore_fingerprint}}},
+                {"fingerprint",
+                 {{"differences", report.fingerprint_differences},
+                  {"ignored", report.fingerprint_ignored}}},
+                {"exit_code", report.ExitCode()},
+                {"counts", counts},
+                {"regressed_workloads", report.RegressedWorkloads()},
+                {"comparisons", rows}}}};
+}
+
+}  // namespace feedbench

@@ -1,0 +1,78 @@
+// Markdown rendering of a CompareReport, for a CI step summary ($GITHUB_STEP_SUMMARY) or a merge
+// request comment.
+#include <fmt/format.h>
+
+#include "harness/report/compare_report.h"
+
+namespace feedbench {
+namespace {
+
+// A table cell: pipes would end the cell, line breaks the row.
+std::string Cell(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (c == '|') {
+      out += "\\|";
+    } else if (c == '\n' || c == '\r') {
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string Code(std::string_view text) {
+  std::string out(1, '`');
+  out += Cell(text);
+  out += '`';
+  return out;
+}
+
+}  // namespace
+
+std::string RenderCompareMarkdown(const CompareReport& report) {
+  const int code = report.ExitCode();
+  const std::string counts = VerdictCounts(report);
+  const std::string_view headline =
+      code == 0 ? "PASS" : (code == 1 ? "FAIL" : "NOT COMPARED (fingerprint mismatch)");
+  std::string out =
+      fmt::format("### feedbench compare, suite {}: {}\n\n", Code(report.suite), headline);
+  out += fmt::format("{} (exit {})\n\n", counts, code);
+  const CompareOptions& o = report.options;
+  out += fmt::format(
+      "Baseline {} · results {} · tolerance {:g}% throughput, {:g}% await · alpha {:g}\n\n",
+      Code(report.baseline_source), Code(report.results_source), o.tolerance_throughput * 100,
+      o.tolerance_await * 100, o.alpha);
+  if (!report.fingerprint_differences.empty()) {
+    out += report.fingerprint_ignored
+               ? "**Fingerprint differs from the baseline's** (ignored with "
+                 "`--ignore-fingerprint`):\n\n"
+               : "**Fingerprint differs from the baseline's; nothing was compared:**\n\n";
+    for (const std::string& d : report.fingerprint_differences) out += "- " + Cell(d) + "\n";
+    out += "\n";
+  }
+  out += "| workload | metric | baseline | current | change | threshold | p | verdict |\n";
+  out += "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |\n";
+  for (const MetricComparison& row : report.rows) {
+    const CompareCells c = FormatCells(row);
+    const std::string verdict(VerdictName(row.verdict));
+    const bool bold = row.verdict == Verdict::kRegressed || row.verdict == Verdict::kInvalid;
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", Code(row.workload),
+                       Cell(row.metric), Cell(c.baseline), Cell(c.current), Cell(c.change),
+                       Cell(c.threshold), Cell(c.p), bold ? "**" + verdict + "**" : verdict);
+  }
+  bool header = false;
+  for (const MetricComparison& row : report.rows) {
+    if (row.verdict == Verdict::kUnchanged || row.verdict == Verdict::kSkipped) continue;
+    if (!header) {
+      out += "\n";
+      header = true;
+    }
+    out += fmt::format("- **{}** {} {}: {}\n", VerdictName(row.verdict), Code(row.workload),
+                       Cell(row.metric), Cell(row.message));
+  }
+  return out;
+}
+
+}  // namespace feedbench

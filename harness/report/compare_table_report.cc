@@ -1,0 +1,103 @@
+// Terminal rendering of a CompareReport, and the cell formatting the text reporters share.
+#include <fmt/format.h>
+
+#include <array>
+#include <cmath>
+#include <vector>
+
+#include "harness/report/compare_report.h"
+
+namespace feedbench {
+namespace {
+
+std::string Percent(double fraction, bool sign) {
+  if (std::isnan(fraction)) return "-";
+  if (std::isinf(fraction)) return fraction > 0 ? "+inf%" : "-inf%";
+  return sign ? fmt::format("{:+.1f}%", fraction * 100) : fmt::format("{:.1f}%", fraction * 100);
+}
+
+}  // namespace
+
+CompareCells FormatCells(const MetricComparison& row) {
+  CompareCells cells{"-", "-", "-", "-", "-"};
+  const MetricInfo* metric = FindMetric(row.metric);
+  auto value = [&](const std::optional<double>& v) {
+    if (!v) return std::string("-");
+    return metric ? FormatMetricValue(*metric, *v) : fmt::format("{}", *v);
+  };
+  cells.baseline = value(row.baseline_median);
+  cells.current = value(row.current_median);
+  if (IsJudged(row.verdict)) {
+    cells.change = Percent(row.change, true);
+    cells.threshold = Percent(row.threshold, false);
+    if (row.p_value) {
+      cells.p = *row.p_value < 0.001 ? fmt::format("{:.1e}", *row.p_value)
+                                     : fmt::format("{:.3f}", *row.p_value);
+    }
+  }
+  return cells;
+}
+
+std::string VerdictCounts(const CompareReport& report) {
+  std::string counts;
+  for (Verdict v : {Verdict::kRegressed, Verdict::kInvalid, Verdict::kUncertain, Verdict::kNoisy,
+                    Verdict::kImproved, Verdict::kUnchanged, Verdict::kMissing, Verdict::kNew,
+                    Verdict::kSkipped}) {
+    if (const std::size_t n = report.Count(v); n > 0) {
+      counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, VerdictName(v));
+    }
+  }
+  return counts;
+}
+
+std::string RenderCompareTable(const CompareReport& report) {
+  std::vector<std::array<std::string, 8>> lines;
+  lines.push_back(
+      {"workload", "metric", "baseline", "current", "change", "threshold", "p", "verdict"});
+  for (const MetricComparison& row : report.rows) {
+    const CompareCells c = FormatCells(row);
+    lines.push_back({row.workload, row.metric, c.baseline, c.current, c.change, c.threshold, c.p,
+                     std::string(VerdictName(row.verdict))});
+  }
+  std::array<std::size_t, 8> width{};
+  for (const auto& line : lines) {
+    for (std::size_t i = 0; i < line.size(); ++i) width[i] = std::max(width[i], line[i].size());
+  }
+  std::string out = fmt::format("compare {} (baseline) with {} (suite {})\n",
+                                report.baseline_source, report.results_source, report.suite);
+  for (const auto& line : lines) {
+    std::string text;
+    for (std::size_t i = 0; i < line.size(); ++i) {
+      // Text columns left-aligned, figures right-aligned.
+      const bool left = i < 2 || i == 7;
+      text += left ? fmt::format("{:<{}}", line[i], width[i])
+                   : fmt::format("{:>{}}", line[i], width[i]);
+      if (i + 1 < line.size()) text += "  ";
+    }
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    out += text + "\n";
+  }
+  if (!report.fingerprint_differences.empty()) {
+    out += report.fingerprint_ignored
+               ? "\nfingerprint differs from the baseline's (ignored with --ignore-fingerprint):\n"
+               : "\nfingerprint differs from the baseline's; nothing was compared:\n";
+    for (const std::string& d : report.fingerprint_differences) out += "  " + d + "\n";
+  }
+  bool header = false;
+  for (const MetricComparison& row : report.rows) {
+    if (row.verdict == Verdict::kUnchanged || row.verdict == Verdict::kSkipped) continue;
+    if (!header) {
+      out += "\n";
+      header = true;
+    }
+    out += fmt::format("{} {} {}: {}\n", VerdictName(row.verdict), row.workload, row.metric,
+                       row.message);
+  }
+  const std::string counts = VerdictCounts(report);
+  const int code = report.ExitCode();
+  out += fmt::format("\n{}: {} (exit {})\n",
+                     code == 0 ? "PASS" : (code == 1 ? "FAIL" : "NOT COMPARED"), counts, code);
+  return out;
+}
+
+}  // namespace feedbench

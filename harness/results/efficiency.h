@@ -1,0 +1,39 @@
+// Efficiency: how much of the device's raw ceiling a data-loading workload gets.
+//
+// Each data-loading workload is set against the fio profile that measures the ceiling of the same
+// access pattern: `files` random against `smallfile` (fio reading the very same files, one at a
+// time), `lmdb` sequential against `seq-read` (large sequential reads). efficiency = median
+// bytes/s of the workload ÷ median bytes/s of the ceiling workload in the same results. Near 1:
+// the device is the limit; far below: the layout or the loader is. Pure; thread-safe.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "harness/results/results.h"
+
+namespace feedbench {
+
+struct Efficiency {
+  std::string workload;  // the data-loading workload
+  std::string ceiling;   // the fio workload it is measured against
+  std::string profile;   // that workload's fio profile ("smallfile", "seq-read")
+  double workload_bytes_per_sec = 0;
+  double ceiling_bytes_per_sec = 0;
+  double ratio = 0;  // workload ÷ ceiling
+};
+
+// The fio profile whose ceiling a data-loading workload is compared with, or "" when none applies
+// (tmpfs has no device; files sequential and lmdb random have no matching profile).
+std::string CeilingProfileFor(const std::string& layout, const std::string& order);
+
+// `workloads` is context.feedbench.workloads (name, kind, layout, order, profile per workload).
+// Workloads without a ceiling in the results, or without bytes/s, are left out.
+std::vector<Efficiency> ComputeEfficiencies(const nlohmann::json& workloads,
+                                            const std::vector<WorkloadSummary>& summaries);
+
+nlohmann::json ToJson(const std::vector<Efficiency>& efficiencies);
+
+}  // namespace feedbench

@@ -1,0 +1,84 @@
+#include "harness/results/results.h"
+
+#include <fmt/format.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <numeric>
+#include <set>
+
+#include "harness/base/atomic_file.h"
+#include "harness/base/statistics.h"
+#include "harness/base/time_format.h"
+
+namespace feedbench {
+namespace fs = std::filesystem;
+
+double CoefficientOfVariation(const std::vector<double>& values) {
+  if (values.size() < 2) return 0;
+  const double mean = std::accumulate(values.begin(), values.end(), 0.0) / values.size();
+  double ss = 0;
+  for (double v : values) ss += (v - mean) * (v - mean);
+  const double stddev = std::sqrt(ss / (values.size() - 1));
+  return mean == 0 ? 0 : stddev / mean;
+}
+
+std::vector<WorkloadSummary> SummarizeResults(const ResultsFile& results) {
+  std::vector<WorkloadSummary> out;
+  for (const WorkloadResults& w : results.workloads) {
+    WorkloadSummary s;
+    s.name = w.name;
+    std::set<std::string> counters;
+    for (const Repetition& rep : w.repetitions) {
+      ++s.repetitions;
+      if (rep.problem != RepetitionProblem::kNone) {
+        s.errors.push_back(rep.error_message);
+        continue;
+      }
+      ++s.valid_repetitions;
+      for (const auto& [name, value] : rep.counters) counters.insert(name);
+    }
+    for (const std::string& counter : counters) {
+      const std::vector<double> values = w.Values(counter);
+      if (values.empty()) continue;
+      s.median[counter] = stats::Median(values);
+      s.cv[counter] = CoefficientOfVariation(values);
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+fs::path DefaultResultsPath(const fs::path& dir, const std::string& suite, const std::string& host,
+                            const std::string& utc_compact) {
+  return dir / fmt::format("{}-{}-{}.json", suite, host, utc_compact);
+}
+
+std::string ShortHostname() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "host";
+  const std::string host = buf;
+  return host.substr(0, host.find('.'));
+}
+
+fs::path ResolveResultsPath(const std::string& out_flag, const std::string& suite) {
+  fs::path out = out_flag;
+  if (out.empty()) {
+    const fs::path dir = "results";
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    out = DefaultResultsPath(dir, suite, ShortHostname(), UtcCompact(std::chrono::system_clock::now()));
+  }
+  CheckWritableDestination(out, "--out");
+  return out;
+}
+
+fs::path TimelinePathFor(const fs::path& results_path) {
+  fs::path p = results_path;
+  p.replace_extension(".timeline.json");
+  return p;
+}
+
+}  // namespace feedbench

@@ -1,0 +1,230 @@
+#include "harness/results/results_reader.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "harness/base/atomic_file.h"
+#include "harness/base/errors.h"
+#include "harness/base/json_non_finite.h"
+
+namespace feedbench {
+namespace {
+
+using nlohmann::json;
+
+// Google Benchmark's own numeric fields of a run (json_reporter.cc); everything else numeric is a
+// user counter.
+constexpr std::array<std::string_view, 8> kBenchmarkFields = {
+    "family_index", "per_family_instance_index",
+    "repetitions",  "repetition_index",
+    "threads",      "iterations",
+    "real_time",    "cpu_time"};
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+bool IsDigits(std::string_view s) {
+  return !s.empty() &&
+         std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
+bool IsBenchmarkSuffix(std::string_view part) {
+  if (part == "manual_time" || part == "real_time" || part == "process_time") return true;
+  for (std::string_view key : {"iterations:", "repeats:", "threads:"}) {
+    if (StartsWith(part, key)) return IsDigits(part.substr(key.size()));
+  }
+  return StartsWith(part, "min_time:") || StartsWith(part, "min_warmup_time:");
+}
+
+RepetitionProblem Classify(bool error_occurred, std::string_view message, std::string_view label) {
+  if (StartsWith(message, "cache_contaminated") || StartsWith(label, "cache_contaminated")) {
+    return RepetitionProblem::kCacheContaminated;
+  }
+  if (!error_occurred) return RepetitionProblem::kNone;
+  if (StartsWith(message, "verify")) return RepetitionProblem::kVerificationFailed;
+  return RepetitionProblem::kFailed;
+}
+
+[[noreturn]] void Bad(std::string_view source, std::string_view what) {
+  throw UsageError(fmt::format("results {}: {}", source, what));
+}
+
+std::string TypeName(const json& j) { return j.type_name(); }
+
+const json& RequireObject(const json& parent, std::string_view key, std::string_view where,
+                          std::string_view source) {
+  const auto it = parent.find(key);
+  if (it == parent.end()) Bad(source, fmt::format("missing key {}.{}", where, key));
+  if (!it->is_object()) {
+    Bad(source, fmt::format("{}.{} is {}; expected an object", where, key, TypeName(*it)));
+  }
+  return *it;
+}
+
+std::string RequireString(const json& parent, std::string_view key, std::string_view where,
+                          std::string_view source) {
+  const auto it = parent.find(key);
+  if (it == parent.end()) Bad(source, fmt::format("missing key {}.{}", where, key));
+  if (!it->is_string()) {
+    Bad(source, fmt::format("{}.{} is {}; expected a string", where, key, TypeName(*it)));
+  }
+  return it->get<std::string>();
+}
+
+}  // namespace
+
+bool WorkloadResults::AllValid() const {
+  return std::all_of(repetitions.begin(), repetitions.end(),
+                     [](const Repetition& r) { return r.problem == RepetitionProblem::kNone; });
+}
+
+std::vector<double> WorkloadResults::Values(std::string_view counter) const {
+  std::vector<double> values;
+  for (const Repetition& r : repetitions) {
+    if (r.problem != RepetitionProblem::kNone) continue;
+    const auto it = r.counters.find(std::string(counter));
+    if (it != r.counters.end()) values.push_back(it->second);
+  }
+  return values;
+}
+
+const WorkloadResults* ResultsFile::Find(std::string_view workload) const {
+  for (const WorkloadResults& w : workloads) {
+    if (w.name == workload) return &w;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> ResultsFile::Problems() const {
+  std::vector<std::string> problems;
+  for (const WorkloadResults& w : workloads) {
+    for (const Repetition& r : w.repetitions) {
+      if (r.problem == RepetitionProblem::kNone) continue;
+      problems.push_back(fmt::format("{} #{}: {}", w.name, r.repetition_index,
+                                     r.error_message.empty() ? r.label : r.error_message));
+    }
+  }
+  return problems;
+}
+
+std::string WorkloadNameFromRunName(std::string_view run_name) {
+  std::string_view name = run_name;
+  while (true) {
+    const auto slash = name.rfind('/');
+    if (slash == std::string_view::npos || !IsBenchmarkSuffix(name.substr(slash + 1))) break;
+    name = name.substr(0, slash);
+  }
+  return std::string(name);
+}
+
+ResultsFile ParseResults(const json& document, std::string_view source) {
+  if (!document.is_object()) Bad(source, "expected a Google Benchmark JSON object");
+  const json& context = RequireObject(document, "context", "(top level)", source);
+  const auto feedbench_it = context.find("feedbench");
+  if (feedbench_it == context.end()) {
+    Bad(source, "missing key context.feedbench: not a feedbench results file");
+  }
+  json block = *feedbench_it;
+  if (block.is_string()) {
+    // Google Benchmark's AddCustomContext stores strings: the object may arrive serialised.
+    block = json::parse(block.get<std::string>(), nullptr, /*allow_exceptions=*/false);
+  }
+  if (!block.is_object()) Bad(source, "context.feedbench is not an object");
+
+  ResultsFile results;
+  results.source = std::string(source);
+  const auto version = block.find("schema_version");
+  if (version == block.end() || !version->is_number_integer()) {
+    Bad(source, "context.feedbench.schema_version is missing or not an integer");
+  }
+  results.schema_version = version->get<int>();
+  if (results.schema_version != kResultsSchemaVersion) {
+    Bad(source, fmt::format("context.feedbench.schema_version is {}; this feedbench reads {}",
+                            results.schema_version, kResultsSchemaVersion));
+  }
+  results.suite = RequireString(block, "suite", "context.feedbench", source);
+  results.dataset_hash = RequireString(block, "dataset_hash", "context.feedbench", source);
+  results.machine = block.value("machine", json());
+  results.device = block.value("device", json());
+  const auto fv = block.find("feedbench_version");
+  results.feedbench_version =
+      fv != block.end() && fv->is_string() ? fv->get<std::string>() : "unknown";
+  const auto date = context.find("date");
+  if (date != context.end() && date->is_string()) results.date = date->get<std::string>();
+
+  const auto benchmarks = document.find("benchmarks");
+  if (benchmarks == document.end() || !benchmarks->is_array()) {
+    Bad(source, "missing key benchmarks (an array of runs)");
+  }
+  std::size_t index = 0;
+  for (const json& entry : *benchmarks) {
+    const std::string where = fmt::format("benchmarks[{}]", index++);
+    if (!entry.is_object()) Bad(source, where + " is not an object");
+    if (entry.value("run_type", std::string("iteration")) != "iteration") continue;
+    std::string run_name;
+    if (entry.contains("run_name") && entry["run_name"].is_string()) {
+      run_name = entry["run_name"].get<std::string>();
+    } else {
+      run_name = RequireString(entry, "name", where, source);
+    }
+    const std::string workload = WorkloadNameFromRunName(run_name);
+    Repetition rep;
+    const bool error_occurred = entry.value("error_occurred", false);
+    rep.error_message = entry.value("error_message", std::string());
+    rep.label = entry.value("label", std::string());
+    rep.problem = Classify(error_occurred, rep.error_message, rep.label);
+    for (const auto& [key, value] : entry.items()) {
+      if (!value.is_number()) continue;
+      if (std::find(kBenchmarkFields.begin(), kBenchmarkFields.end(), key) !=
+          kBenchmarkFields.end()) {
+        continue;
+      }
+      rep.counters[key] = value.get<double>();
+    }
+    auto it = std::find_if(results.workloads.begin(), results.workloads.end(),
+                           [&](const WorkloadResults& w) { return w.name == workload; });
+    if (it == results.workloads.end()) {
+      results.workloads.push_back(WorkloadResults{workload, {}});
+      it = results.workloads.end() - 1;
+    }
+    rep.repetition_index =
+        entry.contains("repetition_index") && entry["repetition_index"].is_number_integer()
+            ? entry["repetition_index"].get<int>()
+            : static_cast<int>(it->repetitions.size());
+    it->repetitions.push_back(std::move(rep));
+  }
+  if (results.workloads.empty()) {
+    Bad(source,
+        "benchmarks has no repetitions (entries with run_type \"iteration\"); "
+        "was it written with aggregates only?");
+  }
+  return results;
+}
+
+ResultsFile WithWorkloadsReplaced(ResultsFile original, const ResultsFile& rerun) {
+  for (const WorkloadResults& w : rerun.workloads) {
+    auto it = std::find_if(original.workloads.begin(), original.workloads.end(),
+                           [&](const WorkloadResults& o) { return o.name == w.name; });
+    if (it == original.workloads.end()) {
+      original.workloads.push_back(w);
+    } else {
+      it->repetitions = w.repetitions;
+    }
+  }
+  return original;
+}
+
+ResultsFile ReadResultsFile(const std::filesystem::path& path) {
+  const std::string text = NonFiniteToNull(ReadWholeFile(path));
+  json document = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (document.is_discarded()) {
+    throw UsageError(fmt::format("results {}: not JSON", path.string()));
+  }
+  return ParseResults(document, path.string());
+}
+
+}  // namespace feedbench

@@ -1,0 +1,263 @@
+#include "harness/suite/suite.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <regex>
+#include <set>
+
+#include "harness/base/atomic_file.h"
+#include "harness/base/errors.h"
+
+namespace feedbench {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// Reads typed values out of a JSON object, naming the file and key path in every complaint, and
+// rejecting keys nobody asked for.
+class ObjectReader {
+ public:
+  ObjectReader(const json& object, std::string source, std::string path)
+      : object_(object), source_(std::move(source)), path_(std::move(path)) {
+    if (!object_.is_object()) Fail(path_, "an object");
+  }
+
+  [[noreturn]] void Fail(const std::string& key, std::string_view expected) const {
+    throw UsageError(fmt::format("{}: {}: expected {}", source_, key, expected));
+  }
+  std::string Key(std::string_view key) const {
+    return path_.empty() ? std::string(key) : fmt::format("{}.{}", path_, key);
+  }
+  bool Has(std::string_view key) const { return object_.contains(key); }
+  const json& Raw(std::string_view key) const {
+    seen_.insert(std::string(key));
+    return object_.at(key);
+  }
+
+  std::string String(std::string_view key, std::optional<std::string> fallback = std::nullopt) const {
+    if (!Has(key)) return Required(key, fallback, "a string");
+    const json& v = Raw(key);
+    if (!v.is_string()) Fail(Key(key), "a string");
+    return v.get<std::string>();
+  }
+  std::string OneOf(std::string_view key, std::initializer_list<std::string_view> allowed,
+                    std::optional<std::string> fallback = std::nullopt) const {
+    const std::string value = String(key, fallback);
+    for (auto a : allowed) {
+      if (value == a) return value;
+    }
+    std::string list;
+    for (auto a : allowed) list += fmt::format("{}\"{}\"", list.empty() ? "" : " or ", a);
+    Fail(Key(key), fmt::format("{} (got \"{}\")", list, value));
+  }
+  int Int(std::string_view key, int min, int max, std::optional<int> fallback) const {
+    if (!Has(key)) return Required(key, fallback, "an integer");
+    const json& v = Raw(key);
+    if (!v.is_number_integer()) Fail(Key(key), fmt::format("an integer in [{}, {}]", min, max));
+    const auto value = v.get<int64_t>();
+    if (value < min || value > max) {
+      Fail(Key(key), fmt::format("an integer in [{}, {}] (got {})", min, max, value));
+    }
+    return static_cast<int>(value);
+  }
+  double Number(std::string_view key, double min, double max, std::optional<double> fallback) const {
+    if (!Has(key)) return Required(key, fallback, "a number");
+    const json& v = Raw(key);
+    if (!v.is_number()) Fail(Key(key), fmt::format("a number in [{}, {}]", min, max));
+    const double value = v.get<double>();
+    if (!(value >= min && value <= max)) {
+      Fail(Key(key), fmt::format("a number in [{}, {}] (got {})", min, max, value));
+    }
+    return value;
+  }
+  bool Bool(std::string_view key, std::optional<bool> fallback) const {
+    if (!Has(key)) return Required(key, fallback, "true or false");
+    const json& v = Raw(key);
+    if (!v.is_boolean()) Fail(Key(key), "true or false");
+    return v.get<bool>();
+  }
+  // Call last: every key of the object must have been read.
+  void RejectUnknown(std::string_view allowed_hint) const {
+    for (const auto& [key, value] : object_.items()) {
+      if (!seen_.contains(key)) {
+        Fail(Key(key), fmt::format("no such key; allowed keys: {}", allowed_hint));
+      }
+    }
+  }
+
+ private:
+  template <typename T>
+  T Required(std::string_view key, const std::optional<T>& fallback,
+             std::string_view expected) const {
+    if (!fallback) Fail(Key(key), fmt::format("{} (the key is required)", expected));
+    return *fallback;
+  }
+
+  const json& object_;
+  std::string source_, path_;
+  mutable std::set<std::string> seen_;
+};
+
+constexpr std::string_view kSettingsKeys =
+    "repetitions, epochs, cache, workers, batch_size, prefetch, compute_ms_per_batch, verify";
+
+// Reads the settings keys present in `r` over `base`.
+RunSettings ReadSettings(const ObjectReader& r, const RunSettings& base) {
+  RunSettings s;
+  s.repetitions = r.Int("repetitions", 1, 1000, base.repetitions);
+  s.epochs = r.Int("epochs", 1, 1000, base.epochs);
+  s.cache = r.OneOf("cache", {"cold", "warm"}, base.cache);
+  s.workers = r.Int("workers", 1, 256, base.workers);
+  s.batch_size = r.Int("batch_size", 1, 65536, base.batch_size);
+  s.prefetch = r.Int("prefetch", 1, 4096, base.prefetch);
+  s.compute_ms_per_batch = r.Number("compute_ms_per_batch", 0, 60000, base.compute_ms_per_batch);
+  s.verify = r.Bool("verify", base.verify);
+  return s;
+}
+
+json SettingsToJson(const RunSettings& s) {
+  return json{{"repetitions", s.repetitions},
+              {"epochs", s.epochs},
+              {"cache", s.cache},
+              {"workers", s.workers},
+              {"batch_size", s.batch_size},
+              {"prefetch", s.prefetch},
+              {"compute_ms_per_batch", s.compute_ms_per_batch},
+              {"verify", s.verify}};
+}
+
+}  // namespace
+
+Suite ParseSuite(const json& document, const std::string& source) {
+  const ObjectReader top(document, source, "");
+  const int version = top.Int("schema_version", 1, 1000, std::nullopt);
+  if (version != kSuiteSchemaVersion) {
+    top.Fail("schema_version", fmt::format("{} (got {})", kSuiteSchemaVersion, version));
+  }
+  Suite suite;
+  suite.source = source;
+  suite.name = top.String("name");
+  if (!std::regex_match(suite.name, std::regex("[A-Za-z0-9_.-]+"))) {
+    top.Fail("name", "letters, digits, '_', '.', '-'");
+  }
+  suite.description = top.String("description", "");
+  if (!top.Has("dataset")) top.Fail("dataset", "an object (the key is required)");
+  suite.dataset = top.Raw("dataset");
+  if (!suite.dataset.is_object()) top.Fail("dataset", "an object");
+  if (top.Has("defaults")) {
+    const ObjectReader d(top.Raw("defaults"), source, "defaults");
+    suite.defaults = ReadSettings(d, RunSettings{});
+    d.RejectUnknown(kSettingsKeys);
+  }
+  if (!top.Has("workloads")) top.Fail("workloads", "a non-empty array (the key is required)");
+  const json& list = top.Raw("workloads");
+  if (!list.is_array() || list.empty()) top.Fail("workloads", "a non-empty array of workloads");
+  std::set<std::string> names;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string path = fmt::format("workloads[{}]", i);
+    const ObjectReader w(list[i], source, path);
+    SuiteWorkload wl;
+    wl.name = w.String("name");
+    if (!std::regex_match(wl.name, std::regex("[A-Za-z0-9_.-]+"))) {
+      w.Fail(w.Key("name"), "letters, digits, '_', '.', '-' (no '/')");
+    }
+    if (!names.insert(wl.name).second) w.Fail(w.Key("name"), "a name unique in the suite");
+    wl.kind = w.OneOf("kind", {"reader", "fio"}, "reader");
+    if (wl.kind == "reader") {
+      wl.layout = w.OneOf("layout", {"files", "lmdb", "tmpfs"});
+      wl.order = w.OneOf("order", {"random", "sequential"}, "random");
+      wl.settings = ReadSettings(w, suite.defaults);
+      w.RejectUnknown(fmt::format("name, kind, layout, order, {}", kSettingsKeys));
+    } else {
+      wl.profile = w.String("profile");
+      wl.settings = suite.defaults;
+      wl.settings.repetitions = w.Int("repetitions", 1, 1000, suite.defaults.repetitions);
+      if (w.Has("options")) {
+        wl.fio_options = w.Raw("options");
+        if (!wl.fio_options.is_object()) w.Fail(w.Key("options"), "an object of profile options");
+      }
+      w.RejectUnknown("name, kind, profile, repetitions, options");
+    }
+    suite.workloads.push_back(std::move(wl));
+  }
+  top.RejectUnknown("schema_version, name, description, dataset, defaults, workloads");
+  return suite;
+}
+
+json SuiteToJson(const Suite& suite) {
+  json workloads = json::array();
+  for (const auto& wl : suite.workloads) {
+    json w{{"name", wl.name}, {"kind", wl.kind}};
+    if (wl.kind == "reader") {
+      w["layout"] = wl.layout;
+      w["order"] = wl.order;
+      w.update(SettingsToJson(wl.settings));
+    } else {
+      w["profile"] = wl.profile;
+      w["repetitions"] = wl.settings.repetitions;
+      if (!wl.fio_options.empty()) w["options"] = wl.fio_options;
+    }
+    workloads.push_back(std::move(w));
+  }
+  return json{{"schema_version", kSuiteSchemaVersion},
+              {"name", suite.name},
+              {"description", suite.description},
+              {"dataset", suite.dataset},
+              {"defaults", SettingsToJson(suite.defaults)},
+              {"workloads", std::move(workloads)}};
+}
+
+fs::path ShippedSuitesDir() {
+  // Next to the build tree (build/feedbench → workloads/suites), else the configured source tree.
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (fs::path dir = exe.parent_path(); !dir.empty() && dir != dir.root_path();
+         dir = dir.parent_path()) {
+      const fs::path candidate = dir / "workloads" / "suites";
+      if (fs::is_directory(candidate, ec)) return candidate;
+    }
+  }
+  return fs::path(FEEDBENCH_SOURCE_DIR) / "workloads" / "suites";
+}
+
+std::vector<std::string> ShippedSuiteNames() {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(ShippedSuitesDir(), ec)) {
+    if (entry.path().extension() == ".json") names.push_back(entry.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+Suite LoadSuite(const std::string& name_or_path) {
+  fs::path path = name_or_path;
+  const bool looks_like_path = name_or_path.find('/') != std::string::npos ||
+                               path.extension() == ".json";
+  if (!looks_like_path) {
+    path = ShippedSuitesDir() / (name_or_path + ".json");
+    if (!fs::exists(path)) {
+      std::string names;
+      for (const auto& n : ShippedSuiteNames()) names += (names.empty() ? "" : ", ") + n;
+      throw UsageError(fmt::format(
+          "--suite {}: no such shipped suite; shipped suites: {} (or pass a suite file path)",
+          name_or_path, names));
+    }
+  } else if (!fs::exists(path)) {
+    throw UsageError(fmt::format("--suite {}: file does not exist", name_or_path));
+  }
+  const std::string text = ReadWholeFile(path);
+  json document;
+  try {
+    document = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw UsageError(fmt::format("{}: not valid JSON: {}", path.string(), e.what()));
+  }
+  return ParseSuite(document, path.string());
+}
+
+}  // namespace feedbench

@@ -1,0 +1,180 @@
+// `feedbench dataset` as a user runs it: exit codes, messages, and nothing written or deleted on
+// bad input.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "tests/support/temp_dir.h"
+#include "workloads/dataset/dataset_dir.h"
+
+namespace feedbench {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using testing::TempDir;
+
+struct CliRun {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+CliRun Feedbench(const std::string& args) {
+  CliRun run;
+  FILE* pipe = ::popen((std::string(FEEDBENCH_BINARY) + " " + args + " 2>&1").c_str(), "r");
+  char buf[4096];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) run.output.append(buf, n);
+  const int status = ::pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+size_t Entries(const fs::path& dir) {
+  size_t n = 0;
+  for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator();
+       ++it) {
+    ++n;
+  }
+  return n;
+}
+
+class DatasetCli : public ::testing::Test {
+ protected:
+  std::string Dir(const std::string& name) const { return (tmp_ / name).string(); }
+  TempDir tmp_;
+};
+
+TEST_F(DatasetCli, CreateVerifyInfoRmRoundTrip) {
+  const CliRun create =
+      Feedbench("dataset create --layout lmdb --dir " + Dir("d") + " --samples 50 --size 4KiB");
+  ASSERT_EQ(create.exit_code, 0) << create.output;
+  EXPECT_THAT(create.output, HasSubstr("created the lmdb dataset"));
+  const CliRun again =
+      Feedbench("dataset create --layout lmdb --dir " + Dir("d") + " --samples 50 --size 4KiB");
+  EXPECT_EQ(again.exit_code, 0);
+  EXPECT_THAT(again.output, HasSubstr("reused"));
+  const CliRun verify = Feedbench("dataset verify --dir " + Dir("d"));
+  EXPECT_EQ(verify.exit_code, 0) << verify.output;
+  EXPECT_THAT(verify.output, HasSubstr("verified 50 samples"));
+  const CliRun info = Feedbench("dataset info --dir " + Dir("d") + " --json");
+  EXPECT_EQ(info.exit_code, 0);
+  EXPECT_EQ(nlohmann::json::parse(info.output)["layout"], "lmdb");
+  const CliRun rm = Feedbench("dataset rm --dir " + Dir("d"));
+  EXPECT_EQ(rm.exit_code, 0) << rm.output;
+  EXPECT_FALSE(fs::exists(Dir("d")));
+}
+
+TEST_F(DatasetCli, CreateFromAProfileReplaysIt) {
+  fs::create_directories(Dir("tree/a"));
+  for (int i = 0; i < 5; ++i)
+    std::ofstream(Dir("tree/a/" + std::to_string(i))) << std::string(3000, 'x');
+  const CliRun profile = Feedbench("dataset profile " + Dir("tree") + " --out " + Dir("p.json"));
+  ASSERT_EQ(profile.exit_code, 0) << profile.output;
+  EXPECT_THAT(profile.output, HasSubstr("5 files in 1 directories"));
+  const CliRun create = Feedbench("dataset create --dir " + Dir("d") + " --spec " + Dir("p.json"));
+  ASSERT_EQ(create.exit_code, 0) << create.output;
+  EXPECT_EQ(ReadManifest(Dir("d"))->total_bytes, 5u * 3000);
+  const CliRun histogram = Feedbench("dataset create --dir " + Dir("h") +
+                                     " --samples 7 --size histogram:" + Dir("p.json"));
+  ASSERT_EQ(histogram.exit_code, 0) << histogram.output;
+  EXPECT_EQ(ReadManifest(Dir("h"))->total_bytes, 7u * 3000);
+}
+
+TEST_F(DatasetCli, VerifyFailureExitsOneNamingTheSample) {
+  ASSERT_EQ(Feedbench("dataset create --dir " + Dir("d") + " --samples 20 --size 4KiB").exit_code,
+            0);
+  DatasetSpec spec = ReadManifest(Dir("d"))->spec;
+  fs::resize_file(SampleFilePath(Dir("d"), spec, 9), 10);
+  const CliRun verify = Feedbench("dataset verify --dir " + Dir("d"));
+  EXPECT_EQ(verify.exit_code, 1);
+  EXPECT_THAT(verify.output, HasSubstr("sample 9 ("));
+}
+
+struct BadInput {
+  std::string args;
+  std::string message;
+};
+
+TEST_F(DatasetCli, BadInputExitsTwoWithAClearMessageAndWritesNothing) {
+  const std::vector<BadInput> cases = {
+      {"--layout parquet --samples 10 --size 4KiB", "unknown layout 'parquet'"},
+      {"--samples 10 --size pareto:1KiB:2", "unknown size distribution 'pareto'"},
+      {"--samples 10 --size 4096", "no unit"},
+      {"--samples 10 --size 4Kb", "unknown unit 'Kb'"},
+      {"--samples 10 --size uniform:1MiB:4KiB", "min 1MiB is greater than max 4KiB"},
+      {"--samples 0 --size 4KiB", "--samples: expected at least 1 sample, got 0"},
+      {"--samples 10", "--size is required"},
+      {"--samples 1048576 --size 1GiB", "not enough free space"},
+      {"--spec " + (tmp_ / "missing.json").string(), "missing.json"},
+  };
+  for (const auto& c : cases) {
+    const CliRun run = Feedbench("dataset create --dir " + Dir("d") + " " + c.args);
+    EXPECT_EQ(run.exit_code, 2) << c.args << "\n" << run.output;
+    EXPECT_THAT(run.output, HasSubstr(c.message)) << c.args;
+    EXPECT_FALSE(fs::exists(Dir("d"))) << c.args;
+  }
+}
+
+TEST_F(DatasetCli, SpecFileThatIsNotJsonOrHasAnUnknownKeyExitsTwo) {
+  std::ofstream(Dir("bad.json")) << "{ samples: 3";
+  std::ofstream(Dir("unknown.json"))
+      << R"({"samples": 3, "sizes": {"distribution": "fixed", "bytes": 4096}, "colour": 1})";
+  CliRun run = Feedbench("dataset create --dir " + Dir("d") + " --spec " + Dir("bad.json"));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("not valid JSON"));
+  run = Feedbench("dataset create --dir " + Dir("d") + " --spec " + Dir("unknown.json"));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("key 'colour': unknown key"));
+  EXPECT_FALSE(fs::exists(Dir("d")));
+}
+
+TEST_F(DatasetCli, ForeignNonEmptyDirIsRefusedAndNothingIsDeleted) {
+  fs::create_directories(Dir("home/docs"));
+  std::ofstream(Dir("home/docs/thesis.tex")) << "important";
+  std::ofstream(Dir("home/notes.txt")) << "also important";
+  const size_t before = Entries(Dir("home"));
+  for (const std::string command :
+       {"dataset create --samples 10 --size 4KiB --dir ", "dataset rm --dir ",
+        "dataset verify --dir ", "dataset info --dir "}) {
+    const CliRun run = Feedbench(command + Dir("home"));
+    EXPECT_EQ(run.exit_code, 2) << command << run.output;
+    EXPECT_THAT(run.output, HasSubstr("not a feedbench dataset")) << command;
+  }
+  EXPECT_EQ(Entries(Dir("home")), before);
+  std::ifstream in(Dir("home/docs/thesis.tex"));
+  std::string content;
+  in >> content;
+  EXPECT_EQ(content, "important");
+}
+
+TEST_F(DatasetCli, CorruptManifestExitsTwoAndNothingIsDeleted) {
+  ASSERT_EQ(Feedbench("dataset create --dir " + Dir("d") + " --samples 5 --size 4KiB").exit_code,
+            0);
+  std::ofstream(Dir("d") + "/" + std::string(kManifestName)) << "{\"spec\": ";
+  const size_t before = Entries(Dir("d"));
+  for (const std::string command :
+       {"dataset create --samples 5 --size 4KiB --dir ", "dataset rm --dir ",
+        "dataset verify --dir ", "dataset info --dir "}) {
+    const CliRun run = Feedbench(command + Dir("d"));
+    EXPECT_EQ(run.exit_code, 2) << command << run.output;
+    EXPECT_THAT(run.output, HasSubstr("corrupt dataset manifest")) << command;
+  }
+  EXPECT_EQ(Entries(Dir("d")), before);
+}
+
+TEST_F(DatasetCli, SpecFlagsAndSpecFileAreExclusive) {
+  std::ofstream(Dir("s.json"))
+      << R"({"samples": 3, "sizes": {"distribution": "fixed", "bytes": 4096}})";
+  const CliRun run =
+      Feedbench("dataset create --dir " + Dir("d") + " --spec " + Dir("s.json") + " --samples 4");
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_FALSE(fs::exists(Dir("d")));
+}
+
+}  // namespace
+}  // namespace feedbench

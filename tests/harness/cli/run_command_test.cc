@@ -1,0 +1,194 @@
+// `feedbench run` end to end: real datasets on this machine's disk, results Google Benchmark reads.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "harness/base/atomic_file.h"
+#include "harness/base/json_non_finite.h"
+#include "harness/results/results.h"
+#include "harness/results/results_reader.h"
+#include "harness/suite/runner.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
+namespace feedbench {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using testing::RunCommand;
+using testing::ShellQuote;
+
+// The raw results document (Google Benchmark JSON), checked to be a feedbench results file.
+json LoadResults(const fs::path& path) {
+  const ResultsFile parsed = ReadResultsFile(path);
+  EXPECT_EQ(parsed.schema_version, kResultsSchemaVersion);
+  return json::parse(NonFiniteToNull(ReadWholeFile(path)));
+}
+
+class RunCommandTest : public ::testing::Test {
+ protected:
+  fs::path WriteSuite(const std::string& name, const json& suite) {
+    const fs::path p = dir_ / (name + ".json");
+    std::ofstream(p) << suite.dump(2);
+    return p;
+  }
+
+  static json TinySuite() {
+    return json::parse(R"({
+      "schema_version": 1,
+      "name": "tiny",
+      "description": "test suite",
+      "dataset": {"samples": 300, "sizes": {"distribution": "uniform", "min_bytes": "4KiB", "max_bytes": "64KiB"}, "seed": 5, "files_per_dir": 100},
+      "defaults": {"repetitions": 3, "workers": 2, "batch_size": 16, "prefetch": 2},
+      "workloads": [
+        {"name": "files-random", "layout": "files", "order": "random"},
+        {"name": "lmdb-sequential", "layout": "lmdb", "order": "sequential"},
+        {"name": "tmpfs-random", "layout": "tmpfs", "order": "random", "workers": 1}
+      ]
+    })");
+  }
+
+  testing::CommandResult Feedbench(const std::string& args) {
+    return RunCommand("cd " + ShellQuote(dir_.string()) + " && " + FEEDBENCH_BINARY + " " + args);
+  }
+
+  testing::TempDir tmp_;  // under /var/tmp, removed with its contents
+  const fs::path dir_ = tmp_.path();
+};
+
+TEST_F(RunCommandTest, TinySuiteWritesGoogleBenchmarkJsonWhoseCountersAgreeWithTheEngine) {
+  const fs::path suite = WriteSuite("tiny", TinySuite());
+  const fs::path out = dir_ / "a.json";
+  const auto r = Feedbench("run --suite " + suite.string() + " --data-dir " +
+                           (dir_ / "data").string() + " --out " + out.string() + " --keep-data");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const json results = LoadResults(out);
+  const json& fb = results["context"]["feedbench"];
+  EXPECT_EQ(fb["suite"], "tiny");
+  EXPECT_EQ(fb["dataset_hash"].get<std::string>().size(), 16u);
+  EXPECT_TRUE(fb["machine"].contains("kernel_release"));
+  EXPECT_TRUE(fs::exists(TimelinePathFor(out)));
+  const double total_bytes = fb["dataset_total_bytes"].get<double>();
+
+  int iterations = 0;
+  for (const auto& b : results["benchmarks"]) {
+    if (b["run_type"] != "iteration") continue;
+    ++iterations;
+    SCOPED_TRACE(b.dump());
+    ASSERT_FALSE(b.value("error_occurred", false));
+    const double wall_sec = b["real_time"].get<double>() / 1000.0;  // ms
+    // Every sample once per epoch: counts are exact, rates are counts over the manual time.
+    EXPECT_EQ(b["samples"].get<double>(), 300);
+    EXPECT_EQ(b["bytes"].get<double>(), total_bytes);
+    EXPECT_NEAR(b["samples_per_second"].get<double>(), 300 / wall_sec,
+                1e-6 * b["samples_per_second"].get<double>());
+    EXPECT_NEAR(b["bytes_per_second"].get<double>(), total_bytes / wall_sec,
+                1e-6 * b["bytes_per_second"].get<double>());
+    EXPECT_LE(b["lat_p50_us"].get<double>(), b["lat_p99_us"].get<double>());
+    const std::string name = WorkloadNameOf(b);
+    if (name == "tmpfs-random") {
+      EXPECT_FALSE(b.contains("device_read_ratio"));  // no device behind tmpfs
+    } else {
+      EXPECT_NEAR(b["device_read_ratio"].get<double>(),
+                  b["device_read_bytes"].get<double>() / total_bytes, 1e-9);
+      EXPECT_GE(b["device_read_ratio"].get<double>(), 0.5);  // cold
+    }
+  }
+  EXPECT_EQ(iterations, 9);
+
+  // Aggregates match a recomputation from the per-repetition entries.
+  for (const auto& s : SummarizeResults(ParseResults(results, out.string()))) {
+    for (const auto& b : results["benchmarks"]) {
+      if (b["run_type"] != "aggregate" || WorkloadNameOf(b) != s.name) continue;
+      if (b["aggregate_name"] == "median") {
+        EXPECT_NEAR(b["samples_per_second"].get<double>(), s.median.at("samples_per_second"),
+                    1e-9 * s.median.at("samples_per_second"));
+      }
+    }
+  }
+
+  // A second run reuses the kept dataset, and compare.py reads the pair.
+  const fs::path out2 = dir_ / "b.json";
+  const auto r2 = Feedbench("run --suite " + suite.string() + " --data-dir " +
+                            (dir_ / "data").string() + " --out " + out2.string());
+  ASSERT_EQ(r2.exit_code, 0) << r2.output;
+  const json second = LoadResults(out2);
+  for (const auto& d : second["context"]["feedbench"]["datasets"]) EXPECT_TRUE(d["reused"]);
+  const auto cmp = RunCommand("/usr/bin/python3 /usr/share/benchmark/compare.py benchmarks " +
+                              out.string() + " " + out2.string());
+  EXPECT_EQ(cmp.exit_code, 0) << cmp.output;
+  EXPECT_NE(cmp.output.find("files-random"), std::string::npos) << cmp.output;
+  EXPECT_NE(cmp.output.find("lmdb-sequential"), std::string::npos) << cmp.output;
+  // Without --keep-data the datasets are removed afterwards; the marked directory stays.
+  for (const auto& e : fs::directory_iterator(dir_ / "data")) {
+    EXPECT_EQ(e.path().filename(), ".feedbench-data-dir");
+  }
+}
+
+TEST_F(RunCommandTest, NoArgumentsRunsTheSmokeSuiteToAResultsFile) {
+  fs::create_directory(dir_ / "results");
+  const auto r =
+      RunCommand("cd " + ShellQuote(dir_.string()) + " && TMPDIR=" + ShellQuote(dir_.string()) +
+                 " " + FEEDBENCH_BINARY + " run");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(dir_ / "results")) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("smoke-", 0) == 0 && name.find(".timeline.") == std::string::npos) {
+      ++files;
+      EXPECT_EQ(LoadResults(e.path())["context"]["feedbench"]["suite"], "smoke");
+    }
+  }
+  EXPECT_EQ(files, 1);
+  EXPECT_NE(r.output.find("files-random"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("samples/s"), std::string::npos) << r.output;
+}
+
+TEST_F(RunCommandTest, BadInputExitsTwoWithAClearMessage) {
+  const fs::path suite = WriteSuite("tiny", TinySuite());
+  const std::string data = " --data-dir " + (dir_ / "data").string();
+  struct Case {
+    std::string args, expected;
+  };
+  json unknown_key = TinySuite();
+  unknown_key["workloads"][0]["threads"] = 4;
+  json wrong_type = TinySuite();
+  wrong_type["defaults"]["workers"] = "2";
+  json negative = TinySuite();
+  negative["defaults"]["repetitions"] = -3;
+  std::ofstream(dir_ / "notjson.json") << "not json at all";
+  fs::create_directory(dir_ / "foreign");
+  std::ofstream(dir_ / "foreign" / "precious.txt") << "keep me";
+  const std::vector<Case> cases{
+      {"run --suite no-such-suite", "smoke"},
+      {"run --suite " + (dir_ / "notjson.json").string() + data, "not valid JSON"},
+      {"run --suite " + WriteSuite("k", unknown_key).string() + data, "workloads[0].threads"},
+      {"run --suite " + WriteSuite("t", wrong_type).string() + data, "defaults.workers"},
+      {"run --suite " + WriteSuite("n", negative).string() + data, "defaults.repetitions"},
+      {"run --suite " + suite.string() + " --repetitions 0" + data, "--repetitions"},
+      {"run --suite " + suite.string() + " --filter '[unclosed'" + data, "--filter"},
+      {"run --suite " + suite.string() + " --filter nothing-matches" + data, "matches no workload"},
+      {"run --suite " + suite.string() + " --out /nonexistent/dir/r.json" + data, "--out"},
+      {"run --suite " + suite.string() + " --data-dir " + (dir_ / "foreign").string(),
+       "somebody else"},
+      {"run --suite " + suite.string() + " --interval-ms 0" + data, "--interval-ms"},
+      {"run --suite " + suite.string() + " --cache tepid" + data, "--cache"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.args);
+    const auto r = Feedbench(c.args);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find(c.expected), std::string::npos) << r.output;
+  }
+  EXPECT_TRUE(fs::exists(dir_ / "foreign" / "precious.txt"));
+  EXPECT_FALSE(fs::exists(dir_ / "data"));  // rejected before anything was written
+}
+
+}  // namespace
+}  // namespace feedbench

@@ -1,0 +1,108 @@
+#include "harness/report/monitor_report.h"
+
+#include <gtest/gtest.h>
+
+namespace feedbench {
+namespace {
+
+SampleRow Row() {
+  SampleRow row;
+  row.timestamp_utc = "2026-11-26T01:02:03.456Z";
+  row.offset_sec = 1.0;
+  row.device = "sda";
+  IostatFigures& f = row.figures;
+  f.r_per_sec = 200;
+  f.rkb_per_sec = 20000;
+  f.rrqm_per_sec = 50;
+  f.rrqm_pct = 20;
+  f.r_await_ms = 2;
+  f.rareq_kb = 100;
+  f.w_per_sec = 100;
+  f.wkb_per_sec = 4000;
+  f.wrqm_per_sec = 10;
+  f.wrqm_pct = 9.090909;
+  f.w_await_ms = 3;
+  f.wareq_kb = 40;
+  f.aqu_sz = 0.8;
+  f.util_pct = 75;
+  f.await_ms = 2.333333;
+  return row;
+}
+
+TEST(MonitorCsv, HeaderIsExactlyIostatsColumnsAndRowsFollowIt) {
+  EXPECT_EQ(MonitorCsv({}),
+            "timestamp,device,r/s,rkB/s,rrqm/s,r_await,rareq-sz,w/s,wkB/s,wrqm/s,w_await,wareq-sz,"
+            "aqu-sz,%util\n");
+  EXPECT_EQ(MonitorCsv({Row()}),
+            std::string(kMonitorCsvHeader) +
+                "\n2026-11-26T01:02:03.456Z,sda,200.00,20000.00,50.00,2.00,100.00,100.00,4000.00,"
+                "10.00,3.00,40.00,0.80,75.00\n");
+}
+
+TEST(MonitorJson, CarriesRowsAndSummaryWithUnitsInTheKeys) {
+  MonitorRun run;
+  run.interval = std::chrono::milliseconds(500);
+  run.devices = {"sda"};
+  run.command = {"sh", "-c", "exit 3"};
+  run.exit_status = 3;
+  WindowSummary summary;
+  summary.device = "sda";
+  summary.start_utc = "2026-11-26T01:02:02.456Z";
+  summary.end_utc = "2026-11-26T01:02:04.456Z";
+  summary.duration_sec = 2;
+  summary.read_bytes = 40960000;
+  summary.read_ios = 400;
+  summary.figures = Row().figures;
+  const auto doc = MonitorJson(run, {Row()}, {summary});
+  EXPECT_EQ(doc["schema"], "feedbench.monitor/1");
+  EXPECT_EQ(doc["interval_ms"], 500);
+  EXPECT_EQ(doc["exit_status"], 3);
+  ASSERT_EQ(doc["rows"].size(), 1u);
+  const auto& row = doc["rows"][0];
+  EXPECT_EQ(row["timestamp_utc"], "2026-11-26T01:02:03.456Z");
+  EXPECT_EQ(row["device"], "sda");
+  EXPECT_DOUBLE_EQ(row["reads_per_sec"].get<double>(), 200.0);
+  EXPECT_DOUBLE_EQ(row["read_bytes_per_sec"].get<double>(), 20000.0 * 1024);  // iostat kB = KiB
+  EXPECT_DOUBLE_EQ(row["read_request_bytes"].get<double>(), 100.0 * 1024);
+  EXPECT_DOUBLE_EQ(row["r_await_ms"].get<double>(), 2.0);
+  EXPECT_DOUBLE_EQ(row["aqu_sz_requests"].get<double>(), 0.8);
+  EXPECT_DOUBLE_EQ(row["util_pct"].get<double>(), 75.0);
+  ASSERT_EQ(doc["summary"].size(), 1u);
+  EXPECT_EQ(doc["summary"][0]["read_bytes"], 40960000u);
+  EXPECT_EQ(doc["summary"][0]["read_ios"], 400u);
+  EXPECT_DOUBLE_EQ(doc["summary"][0]["duration_sec"].get<double>(), 2.0);
+}
+
+TEST(MonitorJson, NoCommandGivesAnEmptyCommandAndNullStatus) {
+  const auto doc = MonitorJson(MonitorRun{}, {}, {});
+  EXPECT_TRUE(doc["command"].empty());
+  EXPECT_TRUE(doc["exit_status"].is_null());
+  EXPECT_TRUE(doc["rows"].is_array());
+  EXPECT_TRUE(doc["summary"].is_array());
+}
+
+TEST(LiveRow, LinesUpUnderTheHeader) {
+  const std::string header = LiveHeader();
+  const std::string row = LiveRow(Row());
+  EXPECT_EQ(header.size(), row.size());
+  EXPECT_EQ(header.find("%util") + 5, header.size());
+  EXPECT_NE(row.find("75.00"), std::string::npos);
+}
+
+TEST(SummaryText, ShowsExactBytesAndTheWindow) {
+  WindowSummary summary;
+  summary.device = "sda";
+  summary.start_utc = "2026-11-26T01:02:02.456Z";
+  summary.end_utc = "2026-11-26T01:02:04.456Z";
+  summary.duration_sec = 2;
+  summary.read_bytes = 40960000;
+  summary.read_ios = 400;
+  const std::string text = SummaryText({summary});
+  EXPECT_NE(text.find("sda: 2026-11-26T01:02:02.456Z to 2026-11-26T01:02:04.456Z (2.000 s)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("(40960000 bytes) in 400 I/Os"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace feedbench

@@ -1,0 +1,174 @@
+#include "harness/suite/suite.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "harness/base/errors.h"
+#include "workloads/dataset/dataset.h"
+
+namespace feedbench {
+namespace {
+
+using nlohmann::json;
+
+json MinimalSuite() {
+  return json::parse(R"({
+    "schema_version": 1,
+    "name": "tiny",
+    "dataset": {"samples": 10, "sizes": {"distribution": "fixed", "bytes": "4KiB"}},
+    "defaults": {"repetitions": 2, "workers": 2},
+    "workloads": [
+      {"name": "files-random", "layout": "files", "order": "random"},
+      {"name": "lmdb-seq", "layout": "lmdb", "order": "sequential", "workers": 1, "verify": false}
+    ]
+  })");
+}
+
+// The message of the UsageError that parsing `doc` throws.
+std::string RejectionOf(const json& doc) {
+  try {
+    ParseSuite(doc, "my-suite.json");
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  ADD_FAILURE() << "accepted: " << doc.dump();
+  return "";
+}
+
+TEST(Suite, ParsesDefaultsAndOverrides) {
+  const Suite s = ParseSuite(MinimalSuite(), "tiny.json");
+  ASSERT_EQ(s.workloads.size(), 2u);
+  EXPECT_EQ(s.workloads[0].settings.repetitions, 2);
+  EXPECT_EQ(s.workloads[0].settings.workers, 2);
+  EXPECT_EQ(s.workloads[0].settings.batch_size, RunSettings{}.batch_size);
+  EXPECT_EQ(s.workloads[1].settings.workers, 1);
+  EXPECT_FALSE(s.workloads[1].settings.verify);
+  EXPECT_EQ(s.workloads[1].order, "sequential");
+}
+
+TEST(Suite, RoundTripsThroughItsCanonicalJson) {
+  const Suite s = ParseSuite(MinimalSuite(), "tiny.json");
+  const json again = SuiteToJson(s);
+  const Suite t = ParseSuite(again, "tiny.json");
+  EXPECT_EQ(SuiteToJson(t), again);
+  EXPECT_EQ(t.workloads[1].settings.workers, 1);
+}
+
+TEST(Suite, EveryShippedSuiteParsesAndItsDatasetValidates) {
+  const auto names = ShippedSuiteNames();
+  for (const char* required : {"smoke", "ci", "layouts"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), required), names.end()) << required;
+  }
+  for (const auto& name : names) {
+    SCOPED_TRACE(name);
+    const Suite s = LoadSuite(name);
+    EXPECT_EQ(s.name, name);
+    const DatasetSpec spec = DatasetSpecFromJson(s.dataset, s.source + ": dataset");
+    EXPECT_GT(spec.samples, 0u);
+    EXPECT_EQ(ParseSuite(SuiteToJson(s), s.source).workloads.size(), s.workloads.size());
+  }
+}
+
+TEST(Suite, CiSuiteHasAtLeastFiveRepetitionsPerWorkload) {
+  for (const auto& w : LoadSuite("ci").workloads) EXPECT_GE(w.settings.repetitions, 5) << w.name;
+}
+
+TEST(Suite, SmokeCoversAllThreeLayoutsCold) {
+  const Suite s = LoadSuite("smoke");
+  std::set<std::string> layouts;
+  for (const auto& w : s.workloads) {
+    layouts.insert(w.layout);
+    EXPECT_EQ(w.settings.cache, "cold");
+  }
+  EXPECT_EQ(layouts, (std::set<std::string>{"files", "lmdb", "tmpfs"}));
+}
+
+TEST(Suite, RejectsUnknownKeysNamingFileAndKey) {
+  json doc = MinimalSuite();
+  doc["workloads"][1]["wrokers"] = 3;
+  const std::string msg = RejectionOf(doc);
+  EXPECT_NE(msg.find("my-suite.json"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("workloads[1].wrokers"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("allowed keys"), std::string::npos) << msg;
+
+  doc = MinimalSuite();
+  doc["defaults"]["repeats"] = 3;
+  EXPECT_NE(RejectionOf(doc).find("defaults.repeats"), std::string::npos);
+  doc = MinimalSuite();
+  doc["extra"] = true;
+  EXPECT_NE(RejectionOf(doc).find("extra"), std::string::npos);
+}
+
+TEST(Suite, RejectsWrongTypesAndOutOfRangeValues) {
+  json doc = MinimalSuite();
+  doc["defaults"]["workers"] = "four";
+  std::string msg = RejectionOf(doc);
+  EXPECT_NE(msg.find("defaults.workers"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("an integer"), std::string::npos) << msg;
+
+  doc = MinimalSuite();
+  doc["defaults"]["repetitions"] = -1;
+  msg = RejectionOf(doc);
+  EXPECT_NE(msg.find("defaults.repetitions"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("got -1"), std::string::npos) << msg;
+
+  doc = MinimalSuite();
+  doc["workloads"][0]["layout"] = "parquet";
+  msg = RejectionOf(doc);
+  EXPECT_NE(msg.find("workloads[0].layout"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("\"files\""), std::string::npos) << msg;
+
+  doc = MinimalSuite();
+  doc["defaults"]["cache"] = "lukewarm";
+  EXPECT_NE(RejectionOf(doc).find("defaults.cache"), std::string::npos);
+
+  doc = MinimalSuite();
+  doc["workloads"][0]["compute_ms_per_batch"] = -5.0;
+  EXPECT_NE(RejectionOf(doc).find("compute_ms_per_batch"), std::string::npos);
+
+  doc = MinimalSuite();
+  doc["workloads"] = json::array();
+  EXPECT_NE(RejectionOf(doc).find("workloads"), std::string::npos);
+
+  doc = MinimalSuite();
+  doc["schema_version"] = 2;
+  EXPECT_NE(RejectionOf(doc).find("schema_version"), std::string::npos);
+
+  doc = MinimalSuite();
+  doc["workloads"][1]["name"] = "files-random";
+  EXPECT_NE(RejectionOf(doc).find("unique"), std::string::npos);
+
+  doc = MinimalSuite();
+  doc["workloads"][1]["name"] = "a/b";
+  EXPECT_NE(RejectionOf(doc).find("workloads[1].name"), std::string::npos);
+}
+
+TEST(Suite, UnknownShippedNameListsTheShippedSuites) {
+  try {
+    LoadSuite("nightly-typo");
+    FAIL();
+  } catch (const UsageError& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("smoke"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("layouts"), std::string::npos) << msg;
+  }
+}
+
+TEST(Suite, FileThatIsNotJsonNamesTheFile) {
+  const std::string path = ::testing::TempDir() + "/broken-suite.json";
+  std::ofstream(path) << "{ \"schema_version\": 1, ";
+  std::string message;
+  try {
+    LoadSuite(path);
+  } catch (const UsageError& e) {
+    message = e.what();
+  }
+  std::filesystem::remove(path);
+  EXPECT_NE(message.find("broken-suite.json"), std::string::npos) << message;
+  EXPECT_NE(message.find("not valid JSON"), std::string::npos) << message;
+}
+
+}  // namespace
+}  // namespace feedbench

@@ -1,0 +1,606 @@
+#include "workloads/dataset/dataset_dir.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <lmdb.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "harness/base/atomic_file.h"
+#include "harness/base/errors.h"
+#include "harness/base/unique_fd.h"
+#include "harness/base/units.h"
+#include "workloads/dataset/sample_store.h"
+
+namespace feedbench {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr uint64_t kLmdbPageBytes = 4096;
+// Samples a generation or verify thread claims at once.
+constexpr uint64_t kChunkSamples = 64;
+
+std::string UtcNow() {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+int ResolveThreads(int threads) {
+  if (threads > 0) return threads;
+  return std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+// The nearest existing ancestor of `path` (for statvfs before the directory exists).
+fs::path ExistingAncestor(fs::path path) {
+  std::error_code ec;
+  path = fs::absolute(path, ec);
+  while (!path.empty() && !fs::exists(path, ec)) {
+    if (path == path.parent_path()) break;
+    path = path.parent_path();
+  }
+  return path;
+}
+
+struct FsSpace {
+  uint64_t free_bytes = 0;
+  uint64_t block_bytes = 4096;
+};
+
+FsSpace SpaceAt(const fs::path& path) {
+  struct statvfs st {};
+  if (::statvfs(path.c_str(), &st) != 0) {
+    throw EnvironmentError(fmt::format("statvfs {}: {}", path.string(), std::strerror(errno)));
+  }
+  return {static_cast<uint64_t>(st.f_bavail) * st.f_frsize, std::max<uint64_t>(st.f_frsize, 512)};
+}
+
+// Bytes held by the entries a feedbench dataset owns in `dir` (reclaimed when regenerating).
+uint64_t OwnEntriesBytes(const fs::path& dir) {
+  uint64_t bytes = 0;
+  std::error_code ec;
+  for (const char* sub : {"data", "lmdb"}) {
+    const fs::path p = dir / sub;
+    if (!fs::exists(p, ec)) continue;
+    for (auto it = fs::recursive_directory_iterator(p, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      struct stat st {};
+      if (::lstat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+        bytes += static_cast<uint64_t>(st.st_blocks) * 512;
+      }
+    }
+  }
+  return bytes;
+}
+
+void RemoveOwnEntries(const fs::path& dir) {
+  std::error_code ec;
+  for (const char* sub : {"data", "lmdb"}) {
+    fs::remove_all(dir / sub, ec);
+    if (ec) {
+      throw EnvironmentError(fmt::format("removing {}: {}", (dir / sub).string(), ec.message()));
+    }
+  }
+}
+
+void WriteManifest(const fs::path& dir, const Manifest& manifest) {
+  WriteFileAtomic(dir / kManifestName, ToJson(manifest).dump(2) + "\n");
+}
+
+bool IsEmptyDirectory(const fs::path& dir) {
+  std::error_code ec;
+  return fs::is_empty(dir, ec) && !ec;
+}
+
+// Remembers the first error raised by any worker thread; later ones are dropped.
+class FirstError {
+ public:
+  void Set(std::exception_ptr error) {
+    std::lock_guard lock(mutex_);
+    if (!error_) error_ = std::move(error);
+    failed_.store(true, std::memory_order_relaxed);
+  }
+  bool failed() const { return failed_.load(std::memory_order_relaxed); }
+  void RethrowIfAny() {
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::exception_ptr error_;
+  std::atomic<bool> failed_{false};
+};
+
+// Runs body(begin, end) over chunks of [0, samples) on `threads` threads; stops on the first
+// exception and rethrows it.
+template <typename Body>
+void ParallelChunks(uint64_t samples, int threads, Body body) {
+  std::atomic<uint64_t> next{0};
+  FirstError error;
+  {
+    std::vector<std::jthread> pool;
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([&] {
+        try {
+          while (!error.failed()) {
+            const uint64_t begin = next.fetch_add(kChunkSamples, std::memory_order_relaxed);
+            if (begin >= samples) return;
+            body(begin, std::min(samples, begin + kChunkSamples));
+          }
+        } catch (...) {
+          error.Set(std::current_exception());
+        }
+      });
+    }
+  }
+  error.RethrowIfAny();
+}
+
+[[noreturn]] void ThrowIo(std::string_view what, const fs::path& path, int err) {
+  throw EnvironmentError(fmt::format("{} {}: {}", what, path.string(), std::strerror(err)));
+}
+
+void WriteAll(int fd, const std::byte* data, size_t bytes, const fs::path& path) {
+  size_t done = 0;
+  while (done < bytes) {
+    const ssize_t n = ::write(fd, data + done, bytes - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ThrowIo("writing", path, errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+}
+
+void SyncFilesystem(const fs::path& dir) {
+  const UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) ThrowIo("opening", dir, errno);
+  if (::syncfs(fd.get()) != 0) ThrowIo("syncfs", dir, errno);
+}
+
+void GenerateFiles(const fs::path& dir, const DatasetSpec& spec, int threads,
+                   ProgressMeter& meter) {
+  const uint64_t shards = (spec.samples + spec.files_per_dir - 1) / spec.files_per_dir;
+  for (uint64_t shard = 0; shard < shards; ++shard) {
+    const fs::path shard_dir = SampleFilePath(dir, spec, shard * spec.files_per_dir).parent_path();
+    std::error_code ec;
+    fs::create_directories(shard_dir, ec);
+    if (ec)
+      throw EnvironmentError(fmt::format("creating {}: {}", shard_dir.string(), ec.message()));
+  }
+  ParallelChunks(spec.samples, threads, [&](uint64_t begin, uint64_t end) {
+    thread_local std::vector<std::byte> buffer;
+    for (uint64_t i = begin; i < end; ++i) {
+      const uint64_t bytes = SampleBytes(spec, i);
+      buffer.resize(bytes);
+      FillSample(spec, i, buffer);
+      const fs::path path = SampleFilePath(dir, spec, i);
+      const UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+      if (fd.get() < 0) ThrowIo("creating", path, errno);
+      WriteAll(fd.get(), buffer.data(), buffer.size(), path);
+      meter.Add(1, bytes);
+    }
+  });
+}
+
+// LMDB's overhead per record: records larger than about half a page go to overflow pages (a
+// 16-byte page header, rounded up to whole pages); smaller ones sit in leaf pages.
+uint64_t LmdbRecordBytes(uint64_t value_bytes) {
+  constexpr uint64_t kNodeMax = (kLmdbPageBytes - 16) / 2;
+  if (value_bytes + 8 + 8 > kNodeMax) {
+    return (value_bytes + 16 + kLmdbPageBytes - 1) / kLmdbPageBytes * kLmdbPageBytes;
+  }
+  return value_bytes + 8 + 8 + 2;  // value, key, node header, slot
+}
+
+class LmdbWriter {
+ public:
+  LmdbWriter(const fs::path& env_dir, uint64_t map_bytes) : env_dir_(env_dir) {
+    Check(mdb_env_create(&env_), "mdb_env_create");
+    Check(mdb_env_set_mapsize(env_, map_bytes), "mdb_env_set_mapsize");
+    // MDB_NOSYNC while loading; one mdb_env_sync at the end makes it durable.
+    Check(mdb_env_open(env_, env_dir.c_str(), MDB_NOSYNC, 0644), "mdb_env_open");
+  }
+  ~LmdbWriter() {
+    if (txn_ != nullptr) mdb_txn_abort(txn_);
+    mdb_env_close(env_);
+  }
+
+  void Begin() {
+    Check(mdb_txn_begin(env_, nullptr, 0, &txn_), "mdb_txn_begin");
+    if (!dbi_open_) {
+      Check(mdb_dbi_open(txn_, nullptr, 0, &dbi_), "mdb_dbi_open");
+      dbi_open_ = true;
+    }
+  }
+  // Reserves space for the record and fills it in place (no extra copy).
+  void Append(const DatasetSpec& spec, uint64_t index, uint64_t bytes) {
+    const std::string key = LmdbKey(index);
+    MDB_val k{key.size(), const_cast<char*>(key.data())};
+    MDB_val v{bytes, nullptr};
+    Check(mdb_put(txn_, dbi_, &k, &v, MDB_APPEND | MDB_RESERVE), "mdb_put");
+    FillSample(spec, index, std::span<std::byte>(static_cast<std::byte*>(v.mv_data), bytes));
+  }
+  void Commit() {
+    const int rc = mdb_txn_commit(txn_);
+    txn_ = nullptr;
+    Check(rc, "mdb_txn_commit");
+  }
+  void Sync() { Check(mdb_env_sync(env_, 1), "mdb_env_sync"); }
+
+ private:
+  void Check(int rc, std::string_view what) {
+    if (rc == 0) return;
+    if (rc == MDB_MAP_FULL) {
+      throw EnvironmentError(fmt::format("{} ({}): LMDB map full; the size estimate was too small",
+                                         what, env_dir_.string()));
+    }
+    throw EnvironmentError(fmt::format("{} ({}): {}", what, env_dir_.string(), mdb_strerror(rc)));
+  }
+
+  fs::path env_dir_;
+  MDB_env* env_ = nullptr;
+  MDB_txn* txn_ = nullptr;
+  MDB_dbi dbi_ = 0;
+  bool dbi_open_ = false;
+};
+
+void GenerateLmdb(const fs::path& dir, const DatasetSpec& spec, ProgressMeter& meter) {
+  const fs::path env_dir = LmdbEnvPath(dir);
+  std::error_code ec;
+  fs::create_directories(env_dir, ec);
+  if (ec) throw EnvironmentError(fmt::format("creating {}: {}", env_dir.string(), ec.message()));
+  const uint64_t estimate = EstimateDiskBytes(spec, Layout::kLmdb, kLmdbPageBytes);
+  LmdbWriter writer(env_dir, estimate + estimate / 4 + (64ULL << 20));
+  // LMDB has one writer; content generation (FillSample into the reserved space) is fast enough
+  // to keep a disk busy from this one thread. Commit every 64 MiB to bound dirty memory.
+  constexpr uint64_t kCommitBytes = 64ULL << 20;
+  uint64_t pending = 0;
+  writer.Begin();
+  for (uint64_t i = 0; i < spec.samples; ++i) {
+    const uint64_t bytes = SampleBytes(spec, i);
+    writer.Append(spec, i, bytes);
+    pending += bytes;
+    meter.Add(1, bytes);
+    if (pending >= kCommitBytes) {
+      writer.Commit();
+      writer.Begin();
+      pending = 0;
+    }
+  }
+  writer.Commit();
+  writer.Sync();
+}
+
+void CheckDirUsable(const fs::path& dir, std::optional<Manifest>* manifest) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return;
+  if (!fs::is_directory(dir, ec)) {
+    throw UsageError(fmt::format("--dir {}: exists and is not a directory", dir.string()));
+  }
+  *manifest = ReadManifest(dir);
+  if (!manifest->has_value() && !IsEmptyDirectory(dir)) {
+    throw UsageError(fmt::format(
+        "--dir {}: is not empty and is not a feedbench dataset (no {}); refusing to use it. "
+        "Choose an empty or new directory.",
+        dir.string(), kManifestName));
+  }
+}
+
+}  // namespace
+
+std::string_view LayoutName(Layout layout) {
+  switch (layout) {
+    case Layout::kFiles:
+      return "files";
+    case Layout::kLmdb:
+      return "lmdb";
+    case Layout::kTmpfs:
+      return "tmpfs";
+  }
+  return "?";
+}
+
+Layout ParseLayout(std::string_view text, std::string_view what) {
+  if (text == "files") return Layout::kFiles;
+  if (text == "lmdb") return Layout::kLmdb;
+  if (text == "tmpfs") return Layout::kTmpfs;
+  throw UsageError(
+      fmt::format("{}: unknown layout '{}'; expected files, lmdb or tmpfs", what, text));
+}
+
+nlohmann::json ToJson(const Manifest& m) {
+  return {{"format_version", m.format_version},
+          {"spec", ToJson(m.spec)},
+          {"spec_hash", m.spec_hash},
+          {"layout", LayoutName(m.layout)},
+          {"samples", m.samples},
+          {"total_bytes", m.total_bytes},
+          {"complete", m.complete},
+          {"feedbench_version", m.feedbench_version},
+          {"created_utc", m.created_utc},
+          {"generate_sec", m.generate_sec}};
+}
+
+Manifest ManifestFromJson(const nlohmann::json& j, std::string_view where) {
+  auto bad = [&](std::string_view key, std::string_view expected) {
+    return UsageError(fmt::format("{}: key '{}': {}", where, key, expected));
+  };
+  if (!j.is_object()) throw UsageError(fmt::format("{}: expected a JSON object", where));
+  auto get = [&](const char* key) -> const nlohmann::json& {
+    if (!j.contains(key)) throw bad(key, "missing");
+    return j.at(key);
+  };
+  Manifest m;
+  try {
+    m.format_version = get("format_version").get<int>();
+    if (m.format_version != 1) throw bad("format_version", "expected 1");
+    m.spec = DatasetSpecFromJson(get("spec"), fmt::format("{}: spec", where));
+    m.spec_hash = get("spec_hash").get<std::string>();
+    const std::string layout = get("layout").get<std::string>();
+    m.layout = ParseLayout(layout, fmt::format("{}: key 'layout'", where));
+    if (m.layout == Layout::kTmpfs) throw bad("layout", "expected files or lmdb");
+    m.samples = get("samples").get<uint64_t>();
+    m.total_bytes = get("total_bytes").get<uint64_t>();
+    m.complete = get("complete").get<bool>();
+    m.feedbench_version = get("feedbench_version").get<std::string>();
+    m.created_utc = get("created_utc").get<std::string>();
+    m.generate_sec = get("generate_sec").get<double>();
+  } catch (const nlohmann::json::exception& e) {
+    throw UsageError(fmt::format("{}: not a feedbench dataset manifest: {}", where, e.what()));
+  }
+  if (m.spec_hash != SpecHash(m.spec)) {
+    throw bad("spec_hash",
+              fmt::format("{} does not match the spec (hash {})", m.spec_hash, SpecHash(m.spec)));
+  }
+  if (m.samples != m.spec.samples) throw bad("samples", "does not match spec.samples");
+  return m;
+}
+
+std::optional<Manifest> ReadManifest(const fs::path& dir) {
+  const fs::path path = dir / kManifestName;
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return std::nullopt;
+  const std::string text = ReadWholeFile(path);
+  nlohmann::json json;
+  try {
+    json = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw UsageError(fmt::format(
+        "{}: corrupt dataset manifest (not valid JSON: {}); remove the directory by hand if it is "
+        "yours",
+        path.string(), e.what()));
+  }
+  return ManifestFromJson(json, path.string());
+}
+
+fs::path SampleFilePath(const fs::path& dir, const DatasetSpec& spec, uint64_t index) {
+  return dir / "data" / fmt::format("{:06}", index / spec.files_per_dir) /
+         fmt::format("{:010}.sample", index);
+}
+
+fs::path LmdbEnvPath(const fs::path& dir) { return dir / "lmdb"; }
+
+fs::path DefaultDatasetDir(const fs::path& root, const DatasetSpec& spec, Layout layout) {
+  return root / fmt::format("{}-{}", LayoutName(layout), SpecHash(spec));
+}
+
+uint64_t EstimateDiskBytes(const DatasetSpec& spec, Layout layout, uint64_t block_bytes) {
+  uint64_t bytes = 0;
+  if (layout == Layout::kLmdb) {
+    for (uint64_t i = 0; i < spec.samples; ++i) bytes += LmdbRecordBytes(SampleBytes(spec, i));
+    // Branch pages, free-list and the two meta pages: a generous 2% plus a megabyte.
+    return bytes + bytes / 50 + (1ULL << 20);
+  }
+  const uint64_t block = std::max<uint64_t>(block_bytes, 1);
+  for (uint64_t i = 0; i < spec.samples; ++i) {
+    bytes += (SampleBytes(spec, i) + block - 1) / block * block;
+  }
+  const uint64_t shards = (spec.samples + spec.files_per_dir - 1) / spec.files_per_dir;
+  // Directory blocks: one per shard plus about 32 bytes of entry per file.
+  return bytes + shards * block + spec.samples * 32 + (1ULL << 20);
+}
+
+EnsureResult EnsureDataset(const fs::path& dir, const DatasetSpec& spec, Layout layout,
+                           const EnsureOptions& options) {
+  ValidateSpec(spec, "dataset spec");
+  if (layout == Layout::kTmpfs) {
+    throw UsageError(
+        "--layout tmpfs: a tmpfs dataset is staged at run time from a files dataset; create "
+        "--layout files");
+  }
+  std::optional<Manifest> existing;
+  CheckDirUsable(dir, &existing);
+  const std::string hash = SpecHash(spec);
+  if (existing && existing->complete && existing->spec_hash == hash && existing->layout == layout) {
+    DatasetLock lock(dir, DatasetLock::Mode::kShared);
+    return {*existing, true, 0, 0};
+  }
+
+  const uint64_t total_bytes = TotalBytes(spec);
+  const fs::path ancestor = ExistingAncestor(dir);
+  const FsSpace space = SpaceAt(ancestor);
+  const uint64_t need = EstimateDiskBytes(spec, layout, space.block_bytes);
+  const uint64_t reclaimable = existing ? OwnEntriesBytes(dir) : 0;
+  if (need > space.free_bytes + reclaimable) {
+    throw UsageError(fmt::format(
+        "--dir {}: not enough free space: the dataset needs {} ({} bytes: {} bytes of samples plus "
+        "filesystem overhead), the filesystem at {} has {} ({} bytes) free{}",
+        dir.string(), FormatBytesIec(static_cast<double>(need)), need, total_bytes,
+        ancestor.string(), FormatBytesIec(static_cast<double>(space.free_bytes)), space.free_bytes,
+        reclaimable ? fmt::format(" (+{} from the old dataset)",
+                                  FormatBytesIec(static_cast<double>(reclaimable)))
+                    : std::string()));
+  }
+
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) throw EnvironmentError(fmt::format("creating {}: {}", dir.string(), ec.message()));
+  DatasetLock lock(dir, DatasetLock::Mode::kExclusive);
+  const auto start = std::chrono::steady_clock::now();
+
+  Manifest manifest;
+  manifest.spec = spec;
+  manifest.spec_hash = hash;
+  manifest.layout = layout;
+  manifest.samples = spec.samples;
+  manifest.total_bytes = total_bytes;
+  manifest.complete = false;
+  manifest.feedbench_version = FEEDBENCH_VERSION;
+  manifest.created_utc = UtcNow();
+  // Incomplete first: a generation killed from here on is recognised and redone.
+  WriteManifest(dir, manifest);
+  RemoveOwnEntries(dir);
+  {
+    ProgressMeter meter(fmt::format("generating {} dataset", LayoutName(layout)), spec.samples,
+                        total_bytes, options.progress, options.on_progress);
+    if (layout == Layout::kFiles) {
+      GenerateFiles(dir, spec, ResolveThreads(options.threads), meter);
+    } else {
+      GenerateLmdb(dir, spec, meter);
+    }
+    SyncFilesystem(dir);
+  }
+  manifest.complete = true;
+  manifest.generate_sec = SecondsSince(start);
+  WriteManifest(dir, manifest);
+  return {manifest, false, manifest.generate_sec, total_bytes};
+}
+
+Manifest OpenDataset(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    throw UsageError(fmt::format("--dir {}: not a directory", dir.string()));
+  }
+  std::optional<Manifest> manifest = ReadManifest(dir);
+  if (!manifest) {
+    throw UsageError(
+        fmt::format("--dir {}: not a feedbench dataset (no {})", dir.string(), kManifestName));
+  }
+  if (!manifest->complete) {
+    throw UsageError(fmt::format(
+        "--dir {}: the dataset is incomplete (its generation was interrupted); run `feedbench "
+        "dataset create` again to regenerate it",
+        dir.string()));
+  }
+  return *manifest;
+}
+
+size_t RemoveDataset(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    throw UsageError(fmt::format("--dir {}: not a directory", dir.string()));
+  }
+  if (!ReadManifest(dir)) {
+    throw UsageError(fmt::format("--dir {}: not a feedbench dataset (no {}); refusing to delete it",
+                                 dir.string(), kManifestName));
+  }
+  {
+    DatasetLock lock(dir, DatasetLock::Mode::kExclusive);
+    RemoveOwnEntries(dir);
+    // The manifest goes last: an interrupted rm can be run again.
+    fs::remove(dir / kManifestName, ec);
+    if (ec) {
+      throw EnvironmentError(
+          fmt::format("removing {}: {}", (dir / kManifestName).string(), ec.message()));
+    }
+  }
+  size_t left = 0;
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator(); ++it) {
+    ++left;
+  }
+  if (left == 0) fs::remove(dir, ec);
+  return left;
+}
+
+std::optional<std::string> VerifyDataset(
+    const fs::path& dir, int threads,
+    const std::function<void(const ProgressSnapshot&)>& on_progress) {
+  const Manifest manifest = OpenDataset(dir);
+  DatasetLock lock(dir, DatasetLock::Mode::kShared);
+  const DatasetSpec& spec = manifest.spec;
+  std::unique_ptr<SampleStore> store = manifest.layout == Layout::kLmdb
+                                           ? OpenLmdbStore(dir, spec, LmdbAccess::kSequential)
+                                           : OpenFilesStore(dir, spec);
+  // The lowest bad index found so far; chunks above it are skipped, so the answer is the first
+  // bad sample in index order whatever the thread timing.
+  std::atomic<uint64_t> first_bad{UINT64_MAX};
+  std::mutex mutex;
+  std::string first_message;
+  ProgressMeter meter("verifying", spec.samples, manifest.total_bytes, true, on_progress);
+  auto report = [&](uint64_t index, std::string message) {
+    std::lock_guard guard(mutex);
+    if (index < first_bad.load()) {
+      first_bad.store(index);
+      first_message = fmt::format("sample {} ({}): {}", index, store->Describe(index), message);
+    }
+  };
+  ParallelChunks(spec.samples, ResolveThreads(threads), [&](uint64_t begin, uint64_t end) {
+    if (begin > first_bad.load(std::memory_order_relaxed)) return;
+    thread_local std::vector<std::byte> buffer;
+    std::unique_ptr<SampleStore::Cursor> cursor = store->OpenCursor();
+    for (uint64_t i = begin; i < end; ++i) {
+      const uint64_t expected = SampleBytes(spec, i);
+      try {
+        cursor->Read(i, expected, buffer);
+      } catch (const RunError& e) {
+        report(i, e.what());
+        return;
+      }
+      std::optional<std::string> problem = CheckSample(buffer, i);
+      if (!problem && buffer.size() != expected) {
+        problem = fmt::format("{} bytes, the spec says {}", buffer.size(), expected);
+      }
+      if (problem) {
+        report(i, *problem);
+        return;
+      }
+      meter.Add(1, buffer.size());
+    }
+  });
+  if (first_bad.load() == UINT64_MAX) return std::nullopt;
+  return first_message;
+}
+
+DatasetLock::DatasetLock(const fs::path& dir, Mode mode) {
+  fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd_ < 0) ThrowIo("opening", dir, errno);
+  if (::flock(fd_, (mode == Mode::kExclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
+    const int err = errno;
+    ::close(fd_);
+    fd_ = -1;
+    if (err == EWOULDBLOCK) {
+      throw EnvironmentError(fmt::format(
+          "{}: in use by another feedbench process (locked); wait for it or use another "
+          "directory",
+          dir.string()));
+    }
+    ThrowIo("locking", dir, err);
+  }
+}
+
+DatasetLock::~DatasetLock() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+}  // namespace feedbench

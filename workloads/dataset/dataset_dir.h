@@ -1,0 +1,133 @@
+// A dataset directory on disk: one DatasetSpec materialised in one layout, with a manifest.
+//
+// A dataset directory holds `feedbench-dataset.json` (the manifest: spec, spec hash, layout,
+// sample count, total bytes, complete flag, feedbench version) and the data:
+//   files: <dir>/data/<shard:06>/<index:010>.sample, shard = index / files_per_dir
+//   lmdb:  <dir>/lmdb/data.mdb, one record per sample, key = 8-byte big-endian index
+// The manifest is written with complete=false before any data and rewritten with complete=true
+// only after all data is synced, so a killed generation is recognised and regenerated.
+// feedbench deletes only directories whose manifest it wrote, and only its own entries in them.
+// Concurrency between processes: generation and removal hold an exclusive flock on the directory,
+// runs (PreparedDataset) a shared one; a conflicting process gets EnvironmentError instead of
+// waiting. Functions are thread-compatible, not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "harness/base/progress_meter.h"
+#include "workloads/dataset/dataset.h"
+
+namespace feedbench {
+
+// How samples are stored. kTmpfs is the files layout staged into memory at run time (see
+// tmpfs_staging.h); a dataset directory itself is always kFiles or kLmdb.
+enum class Layout { kFiles, kLmdb, kTmpfs };
+
+// "files", "lmdb", "tmpfs"
+std::string_view LayoutName(Layout layout);
+// Throws UsageError naming `what` and the accepted names.
+Layout ParseLayout(std::string_view text, std::string_view what = "--layout");
+
+inline constexpr std::string_view kManifestName = "feedbench-dataset.json";
+
+struct Manifest {
+  int format_version = 1;
+  DatasetSpec spec;
+  std::string spec_hash;
+  Layout layout = Layout::kFiles;
+  uint64_t samples = 0;
+  uint64_t total_bytes = 0;  // sum of sample bytes (data only, not filesystem overhead)
+  bool complete = false;
+  std::string feedbench_version;
+  std::string created_utc;  // ISO 8601, when generation started
+  double generate_sec = 0;  // wall time of generation incl. sync (0 until complete)
+};
+
+nlohmann::json ToJson(const Manifest& manifest);
+// Throws UsageError naming `where` (the manifest path) for corrupt JSON or a bad field.
+Manifest ManifestFromJson(const nlohmann::json& json, std::string_view where);
+
+// Reads <dir>/feedbench-dataset.json. nullopt when there is no manifest file; throws UsageError
+// naming the file when it exists but is not valid JSON or not a manifest.
+std::optional<Manifest> ReadManifest(const std::filesystem::path& dir);
+
+// Path of sample `index` in a files-layout dataset rooted at `dir` (also a tmpfs staging root).
+std::filesystem::path SampleFilePath(const std::filesystem::path& dir, const DatasetSpec& spec,
+                                     uint64_t index);
+// <dir>/lmdb: the LMDB environment directory.
+std::filesystem::path LmdbEnvPath(const std::filesystem::path& dir);
+
+// A conventional per-dataset directory under a data root: <root>/<layout>-<spec hash>.
+std::filesystem::path DefaultDatasetDir(const std::filesystem::path& root, const DatasetSpec& spec,
+                                        Layout layout);
+
+// Bytes the data will occupy on a filesystem with `block_bytes` blocks (files rounded up to
+// blocks, plus LMDB page and B-tree overhead): what the free-space check asks for.
+uint64_t EstimateDiskBytes(const DatasetSpec& spec, Layout layout, uint64_t block_bytes);
+
+struct EnsureOptions {
+  int threads = 0;  // generation threads; 0 = hardware concurrency (at least 2: I/O overlaps)
+  // Progress meter on stderr: shown only when stderr is a terminal and this is true.
+  bool progress = true;
+  // Called about every 200 ms during generation (on the meter's thread) and once at the end.
+  std::function<void(const ProgressSnapshot&)> on_progress;
+};
+
+struct EnsureResult {
+  Manifest manifest;
+  bool reused = false;      // an existing complete dataset with the same spec hash and layout
+  double generate_sec = 0;  // 0 when reused
+  uint64_t generated_bytes = 0;
+};
+
+// Creates or reuses the dataset in `dir` (layout kFiles or kLmdb).
+// - dir missing or empty: created.
+// - a complete feedbench dataset with the same spec hash and layout: reused as is.
+// - a feedbench dataset that is incomplete or of another spec/layout: its own entries (manifest,
+//   data/, lmdb/) are removed and it is regenerated.
+// - non-empty and not a feedbench dataset: UsageError, nothing touched.
+// Before writing, free space is checked (UsageError with needed and free bytes). Generation is
+// parallel, then synced (syncfs) before the manifest is marked complete.
+// Throws UsageError (bad spec/dir, corrupt manifest, no space for the request), EnvironmentError
+// (I/O errors, ENOSPC, directory locked by another process).
+EnsureResult EnsureDataset(const std::filesystem::path& dir, const DatasetSpec& spec, Layout layout,
+                           const EnsureOptions& options = {});
+
+// Opens an existing complete dataset: returns its manifest. Throws UsageError when `dir` is not a
+// feedbench dataset, is incomplete, or its manifest is corrupt.
+Manifest OpenDataset(const std::filesystem::path& dir);
+
+// Removes a feedbench dataset directory entirely (its manifest must exist and parse; entries that
+// feedbench does not know are left and reported). Throws UsageError for anything else.
+// Returns the number of entries left behind (0 = directory removed).
+size_t RemoveDataset(const std::filesystem::path& dir);
+
+// Reads every sample of a complete dataset and checks it (CheckSample). Returns the first bad
+// sample as "sample 17 (<path or key>): <what>", or nullopt. `threads` 0 = auto.
+std::optional<std::string> VerifyDataset(
+    const std::filesystem::path& dir, int threads = 0,
+    const std::function<void(const ProgressSnapshot&)>& on_progress = {});
+
+// Holds a lock on a dataset directory (flock on the directory itself) while alive. Exclusive for
+// generation and removal, shared for reading. Note that flock conflicts between two open
+// descriptions even in one process: do not hold a shared lock on `dir` while calling
+// EnsureDataset or RemoveDataset on it.
+class DatasetLock {
+ public:
+  enum class Mode { kShared, kExclusive };
+  // Does not wait: throws EnvironmentError when a conflicting lock is held.
+  DatasetLock(const std::filesystem::path& dir, Mode mode);
+  ~DatasetLock();
+  DatasetLock(const DatasetLock&) = delete;
+  DatasetLock& operator=(const DatasetLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
+}  // namespace feedbench

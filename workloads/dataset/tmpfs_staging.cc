@@ -1,0 +1,304 @@
+#include "workloads/dataset/tmpfs_staging.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "harness/base/atomic_file.h"
+#include "harness/base/errors.h"
+#include "harness/base/units.h"
+#include "workloads/dataset/dataset_dir.h"
+
+namespace feedbench {
+namespace fs = std::filesystem;
+namespace {
+
+// ---- The signal-safe cleanup list ----
+// Slots hold NUL-terminated staging roots. A slot is published by storing used = true after its
+// path is written and retired by storing false, so the handler reads only complete paths. The
+// handler may call only async-signal-safe functions: opendir/readdir allocate, so it walks
+// directories with the getdents64 system call into a stack buffer and removes with unlinkat.
+constexpr int kSlots = 64;
+constexpr size_t kPathMax = 4096;
+
+struct Slot {
+  std::atomic<bool> used{false};
+  char path[kPathMax];
+};
+std::array<Slot, kSlots> g_slots;
+std::mutex g_slots_mutex;  // serialises registration (never taken in the handler)
+std::once_flag g_handlers_once;
+struct sigaction g_previous_int {};
+struct sigaction g_previous_term {};
+
+struct LinuxDirent64 {
+  uint64_t d_ino;
+  int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+
+// Removes everything under the directory open as `dir_fd` (depth-first), with raw syscalls only.
+void RemoveTreeAt(int dir_fd, int depth) {
+  if (depth > 8) return;  // the staging layout is 2 levels deep; never recurse without bound
+  alignas(8) char buf[8192];
+  bool removed_any = true;
+  // getdents64 offsets shift as entries are unlinked: rescan from the start until a pass removes
+  // nothing.
+  while (removed_any) {
+    removed_any = false;
+    ::lseek(dir_fd, 0, SEEK_SET);
+    while (true) {
+      const long n = ::syscall(SYS_getdents64, dir_fd, buf, sizeof buf);
+      if (n <= 0) break;
+      for (long off = 0; off < n;) {
+        const auto* d = reinterpret_cast<const LinuxDirent64*>(buf + off);
+        off += d->d_reclen;
+        const char* name = d->d_name;
+        if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) continue;
+        if (d->d_type == DT_DIR) {
+          const int child = ::openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+          if (child >= 0) {
+            RemoveTreeAt(child, depth + 1);
+            ::close(child);
+          }
+          if (::unlinkat(dir_fd, name, AT_REMOVEDIR) == 0) removed_any = true;
+        } else if (::unlinkat(dir_fd, name, 0) == 0) {
+          removed_any = true;
+        }
+      }
+    }
+  }
+}
+
+void RemoveTreeSignalSafe(const char* root) {
+  const int fd = ::open(root, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  if (fd >= 0) {
+    RemoveTreeAt(fd, 0);
+    ::close(fd);
+  }
+  ::rmdir(root);
+}
+
+void OnTerminatingSignal(int signal) {
+  for (auto& slot : g_slots) {
+    if (slot.used.load(std::memory_order_acquire)) RemoveTreeSignalSafe(slot.path);
+  }
+  // Restore the previous disposition and re-raise, so the process ends as the signal asks
+  // (exit status 128+signal, or the previous handler runs).
+  ::sigaction(signal, signal == SIGINT ? &g_previous_int : &g_previous_term, nullptr);
+  ::raise(signal);
+}
+
+void InstallHandlers() {
+  std::call_once(g_handlers_once, [] {
+    struct sigaction action {};
+    action.sa_handler = OnTerminatingSignal;
+    sigemptyset(&action.sa_mask);
+    sigaddset(&action.sa_mask, SIGINT);
+    sigaddset(&action.sa_mask, SIGTERM);
+    action.sa_flags = SA_RESETHAND;
+    ::sigaction(SIGINT, &action, &g_previous_int);
+    ::sigaction(SIGTERM, &action, &g_previous_term);
+  });
+}
+
+int Register(const fs::path& root) {
+  InstallHandlers();
+  const std::string path = root.string();
+  if (path.size() >= kPathMax) throw UsageError(fmt::format("{}: path too long", path));
+  std::lock_guard lock(g_slots_mutex);
+  for (int i = 0; i < kSlots; ++i) {
+    if (!g_slots[i].used.load(std::memory_order_relaxed)) {
+      std::memcpy(g_slots[i].path, path.c_str(), path.size() + 1);
+      g_slots[i].used.store(true, std::memory_order_release);
+      return i;
+    }
+  }
+  throw EnvironmentError(fmt::format("more than {} tmpfs stagings at once", kSlots));
+}
+
+void Unregister(int slot) {
+  if (slot < 0) return;
+  std::lock_guard lock(g_slots_mutex);
+  g_slots[slot].used.store(false, std::memory_order_release);
+}
+
+void RemoveStaging(const fs::path& root) {
+  std::error_code ec;
+  fs::remove_all(root, ec);
+}
+
+void CopyFile(const fs::path& from, const fs::path& to, std::vector<std::byte>& buffer) {
+  const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) {
+    throw EnvironmentError(
+        fmt::format("staging: opening {}: {}", from.string(), std::strerror(errno)));
+  }
+  const int out = ::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (out < 0) {
+    const int err = errno;
+    ::close(in);
+    throw EnvironmentError(
+        fmt::format("staging: creating {}: {}", to.string(), std::strerror(err)));
+  }
+  auto fail = [&](const char* what, const fs::path& path) {
+    const int err = errno;
+    ::close(in);
+    ::close(out);
+    throw EnvironmentError(
+        fmt::format("staging: {} {}: {}", what, path.string(), std::strerror(err)));
+  };
+  while (true) {
+    const ssize_t n = ::read(in, buffer.data(), buffer.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      fail("reading", from);
+    }
+    if (n == 0) break;
+    ssize_t done = 0;
+    while (done < n) {
+      const ssize_t w = ::write(out, buffer.data() + done, static_cast<size_t>(n - done));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        fail("writing", to);
+      }
+      done += w;
+    }
+  }
+  ::close(in);
+  ::close(out);
+}
+
+}  // namespace
+
+uint64_t StagingNeedBytes(uint64_t total_bytes) {
+  return total_bytes + std::max<uint64_t>(64ULL << 20, total_bytes / 20);
+}
+
+uint64_t ParseMemAvailableBytes(std::string_view text, std::string_view where) {
+  constexpr std::string_view kKey = "MemAvailable:";
+  const size_t pos = text.find(kKey);
+  if (pos == std::string_view::npos || (pos != 0 && text[pos - 1] != '\n')) {
+    throw EnvironmentError(fmt::format("{}: no MemAvailable line", where));
+  }
+  size_t i = pos + kKey.size();
+  while (i < text.size() && text[i] == ' ') ++i;
+  uint64_t kib = 0;
+  bool digits = false;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+    kib = kib * 10 + static_cast<uint64_t>(text[i] - '0');
+    digits = true;
+    ++i;
+  }
+  if (!digits) throw EnvironmentError(fmt::format("{}: MemAvailable has no number", where));
+  // /proc/meminfo says "kB" but means KiB.
+  return kib * 1024;
+}
+
+TmpfsStaging::TmpfsStaging(const fs::path& dataset_dir, const DatasetSpec& spec,
+                           const StagingOptions& options) {
+  std::error_code ec;
+  if (!fs::is_directory(options.tmpfs_dir, ec)) {
+    throw UsageError(fmt::format("--tmpfs-dir {}: not a directory", options.tmpfs_dir.string()));
+  }
+  uint64_t total_bytes = 0;
+  for (uint64_t i = 0; i < spec.samples; ++i) total_bytes += SampleBytes(spec, i);
+  const uint64_t need = StagingNeedBytes(total_bytes);
+  const uint64_t mem_available =
+      ParseMemAvailableBytes(ReadWholeFile(options.meminfo_path), options.meminfo_path);
+  if (need > mem_available) {
+    throw UsageError(fmt::format(
+        "tmpfs staging: not enough memory: the dataset needs {} ({} bytes, with margin), "
+        "MemAvailable is {} ({} bytes); use a smaller dataset or the files layout",
+        FormatBytesIec(static_cast<double>(need)), need,
+        FormatBytesIec(static_cast<double>(mem_available)), mem_available));
+  }
+  struct statvfs st {};
+  if (::statvfs(options.tmpfs_dir.c_str(), &st) == 0) {
+    const uint64_t free_bytes = static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+    if (need > free_bytes) {
+      throw UsageError(fmt::format(
+          "tmpfs staging: not enough space in {}: the dataset needs {} ({} bytes, with margin), "
+          "{} ({} bytes) free",
+          options.tmpfs_dir.string(), FormatBytesIec(static_cast<double>(need)), need,
+          FormatBytesIec(static_cast<double>(free_bytes)), free_bytes));
+    }
+  }
+
+  static std::atomic<int> counter{0};
+  const std::string name =
+      fmt::format("feedbench-stage-{}-{}-{}", ::getpid(), counter++, SpecHash(spec).substr(0, 12));
+  fs::path root = options.tmpfs_dir / name;
+  // This process is alive with this pid, so a directory of this name is a leftover of a dead
+  // process that had the same pid: ours by name, and stale.
+  RemoveStaging(root);
+  slot_ = Register(root);
+  root_ = root;
+  try {
+    fs::create_directories(root_, ec);
+    if (ec) {
+      throw EnvironmentError(fmt::format("staging: creating {}: {}", root_.string(), ec.message()));
+    }
+    const uint64_t shards = (spec.samples + spec.files_per_dir - 1) / spec.files_per_dir;
+    for (uint64_t shard = 0; shard < shards; ++shard) {
+      fs::create_directories(SampleFilePath(root_, spec, shard * spec.files_per_dir).parent_path(),
+                             ec);
+      if (ec)
+        throw EnvironmentError(fmt::format("staging in {}: {}", root_.string(), ec.message()));
+    }
+    const int threads = options.threads > 0
+                            ? options.threads
+                            : std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+    std::atomic<uint64_t> next{0};
+    std::mutex error_mutex;
+    std::exception_ptr error;
+    std::atomic<bool> failed{false};
+    {
+      std::vector<std::jthread> pool;
+      for (int t = 0; t < threads; ++t) {
+        pool.emplace_back([&] {
+          std::vector<std::byte> buffer(1 << 20);
+          try {
+            while (!failed.load(std::memory_order_relaxed)) {
+              const uint64_t i = next.fetch_add(1, std::memory_order_relaxed);
+              if (i >= spec.samples) return;
+              CopyFile(SampleFilePath(dataset_dir, spec, i), SampleFilePath(root_, spec, i),
+                       buffer);
+            }
+          } catch (...) {
+            std::lock_guard lock(error_mutex);
+            if (!error) error = std::current_exception();
+            failed.store(true);
+          }
+        });
+      }
+    }
+    if (error) std::rethrow_exception(error);
+  } catch (...) {
+    RemoveStaging(root_);
+    Unregister(slot_);
+    throw;
+  }
+}
+
+TmpfsStaging::~TmpfsStaging() {
+  RemoveStaging(root_);
+  Unregister(slot_);
+}
+
+}  // namespace feedbench

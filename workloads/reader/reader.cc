@@ -1,0 +1,292 @@
+#include "workloads/reader/reader.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "harness/base/errors.h"
+#include "harness/measure/latency_histogram.h"
+
+namespace feedbench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+uint64_t Mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// What a worker hands the consumer: the batch's size, not its bytes (the data stays in the
+// worker's buffer; an accelerator copy is not what is measured).
+struct Batch {
+  uint64_t samples = 0;
+  uint64_t bytes = 0;
+};
+
+// A bounded FIFO of batches: Push blocks while full, Pop while empty; Close wakes everybody and
+// makes both return false.
+class BatchQueue {
+ public:
+  explicit BatchQueue(size_t capacity) : capacity_(capacity) {}
+
+  bool Push(const Batch& batch) {
+    std::unique_lock lock(mutex_);
+    not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
+    if (closed_) return false;
+    items_.push_back(batch);
+    not_empty_.notify_one();
+    return true;
+  }
+  bool Pop(Batch& batch) {
+    std::unique_lock lock(mutex_);
+    not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
+    if (items_.empty()) return false;
+    batch = items_.front();
+    items_.pop_front();
+    not_full_.notify_one();
+    return true;
+  }
+  void Close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    not_full_.notify_all();
+    not_empty_.notify_all();
+  }
+
+ private:
+  const size_t capacity_;
+  std::mutex mutex_;
+  std::condition_variable not_full_, not_empty_;
+  std::deque<Batch> items_;
+  bool closed_ = false;
+};
+
+// Epoch orders made on first use and dropped two epochs later, so memory stays at about two
+// permutations however many epochs run. Like a loader's sampler, the shuffle of a new epoch is
+// done by the first worker that reaches it. Thread-safe.
+class EpochOrders {
+ public:
+  EpochOrders(uint64_t samples, Order order, uint64_t seed)
+      : samples_(samples), order_(order), seed_(seed) {}
+
+  std::shared_ptr<const std::vector<uint64_t>> Get(int epoch) {
+    std::lock_guard lock(mutex_);
+    auto it = orders_.find(epoch);
+    if (it == orders_.end()) {
+      it = orders_
+               .emplace(epoch, std::make_shared<const std::vector<uint64_t>>(
+                                   EpochOrder(samples_, order_, seed_, epoch)))
+               .first;
+      // A worker still in an older epoch holds its own reference.
+      while (!orders_.empty() && orders_.begin()->first < epoch - 1) orders_.erase(orders_.begin());
+    }
+    return it->second;
+  }
+
+ private:
+  const uint64_t samples_;
+  const Order order_;
+  const uint64_t seed_;
+  std::mutex mutex_;
+  std::map<int, std::shared_ptr<const std::vector<uint64_t>>> orders_;
+};
+
+}  // namespace
+
+std::string_view OrderName(Order order) {
+  return order == Order::kRandom ? "random" : "sequential";
+}
+
+Order ParseOrder(std::string_view text, std::string_view what) {
+  if (text == "random") return Order::kRandom;
+  if (text == "sequential") return Order::kSequential;
+  throw UsageError(
+      fmt::format("{}: unknown order '{}'; expected random or sequential", what, text));
+}
+
+void ValidateReaderOptions(const ReaderOptions& o, std::string_view where) {
+  auto bad = [&](std::string_view key, auto value, std::string_view expected) {
+    throw UsageError(
+        fmt::format("{}: key '{}': {} is out of range; expected {}", where, key, value, expected));
+  };
+  if (o.workers < 1 || o.workers > 1024) bad("workers", o.workers, "1..1024");
+  if (o.batch_size < 1) bad("batch_size", o.batch_size, "at least 1");
+  if (o.prefetch < 1) bad("prefetch", o.prefetch, "at least 1");
+  if (o.epochs < 1) bad("epochs", o.epochs, "at least 1");
+  if (!(o.compute_ms_per_batch >= 0) || o.compute_ms_per_batch > 3.6e6) {
+    bad("compute_ms_per_batch", o.compute_ms_per_batch, "0..3600000");
+  }
+}
+
+std::vector<uint64_t> EpochOrder(uint64_t samples, Order order, uint64_t shuffle_seed, int epoch) {
+  std::vector<uint64_t> indices(samples);
+  for (uint64_t i = 0; i < samples; ++i) indices[i] = i;
+  if (order == Order::kSequential) return indices;
+  // Fisher-Yates with a splitmix64 stream seeded from (seed, epoch).
+  uint64_t state = Mix64(shuffle_seed ^ Mix64(0x5348554646ULL + static_cast<uint64_t>(epoch)));
+  for (uint64_t i = samples; i > 1; --i) {
+    state += 0x9E3779B97F4A7C15ULL;
+    // Lemire's multiply-shift maps 64 random bits onto [0, i) (bias below 2^-40 for i < 2^24).
+    const uint64_t j =
+        static_cast<uint64_t>((static_cast<unsigned __int128>(Mix64(state)) * i) >> 64);
+    std::swap(indices[i - 1], indices[j]);
+  }
+  return indices;
+}
+
+ReaderResult RunReader(SampleStore& store, const DatasetSpec& spec, const ReaderOptions& o) {
+  ValidateReaderOptions(o, "reader options");
+  const uint64_t n = spec.samples;
+  const uint64_t batch_size = static_cast<uint64_t>(o.batch_size);
+  const uint64_t batches_per_epoch = (n + batch_size - 1) / batch_size;
+  const uint64_t total_batches = batches_per_epoch * static_cast<uint64_t>(o.epochs);
+
+  EpochOrders orders(n, o.order, o.shuffle_seed);
+  orders.Get(0);  // the first epoch's order before the clock starts
+  // Sizes up front: computing them is not the storage's time.
+  std::vector<uint64_t> expected_bytes(n);
+  for (uint64_t i = 0; i < n; ++i) expected_bytes[i] = SampleBytes(spec, i);
+
+  struct WorkerStats {
+    LatencyHistogram latency;
+    uint64_t digest = 0;
+  };
+  std::vector<std::unique_ptr<WorkerStats>> stats;
+  for (int w = 0; w < o.workers; ++w) stats.push_back(std::make_unique<WorkerStats>());
+
+  BatchQueue queue(static_cast<size_t>(o.prefetch));
+  std::atomic<uint64_t> next_batch{0};
+  std::atomic<bool> stop{false};
+  std::mutex error_mutex;
+  std::exception_ptr read_error;
+  std::optional<std::string> verify_error;
+  uint64_t verify_error_index = UINT64_MAX;
+
+  auto fail_read = [&](std::exception_ptr error) {
+    {
+      std::lock_guard lock(error_mutex);
+      if (!read_error) read_error = std::move(error);
+    }
+    stop.store(true);
+    queue.Close();
+  };
+
+  // Cursors are opened before the clock starts: opening an environment is not a sample read.
+  std::vector<std::unique_ptr<SampleStore::Cursor>> cursors;
+  for (int w = 0; w < o.workers; ++w) cursors.push_back(store.OpenCursor());
+
+  uint64_t consumed_batches = 0, consumed_samples = 0, consumed_bytes = 0;
+  Clock::duration wait{0};
+  const auto compute = std::chrono::duration<double, std::milli>(o.compute_ms_per_batch);
+  const auto start = Clock::now();
+  {
+    std::vector<std::jthread> workers;
+    for (int w = 0; w < o.workers; ++w) {
+      workers.emplace_back([&, w] {
+        WorkerStats& my = *stats[w];
+        SampleStore::Cursor& cursor = *cursors[w];
+        std::vector<std::byte> buffer;
+        try {
+          while (!stop.load(std::memory_order_relaxed)) {
+            const uint64_t b = next_batch.fetch_add(1, std::memory_order_relaxed);
+            if (b >= total_batches) return;
+            const int epoch = static_cast<int>(b / batches_per_epoch);
+            const uint64_t begin = (b % batches_per_epoch) * batch_size;
+            const uint64_t end = std::min(n, begin + batch_size);
+            const std::shared_ptr<const std::vector<uint64_t>> order = orders.Get(epoch);
+            Batch batch;
+            for (uint64_t pos = begin; pos < end; ++pos) {
+              const uint64_t index = (*order)[pos];
+              const auto t0 = Clock::now();
+              cursor.Read(index, expected_bytes[index], buffer);
+              const auto t1 = Clock::now();
+              my.latency.Record(static_cast<uint64_t>(
+                  std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
+              if (o.verify) {
+                std::optional<std::string> problem = CheckSample(buffer, index);
+                if (!problem && buffer.size() != expected_bytes[index]) {
+                  problem = fmt::format("{} bytes, the spec says {}", buffer.size(),
+                                        expected_bytes[index]);
+                }
+                if (problem) {
+                  std::lock_guard lock(error_mutex);
+                  if (!verify_error || index < verify_error_index) {
+                    verify_error_index = index;
+                    verify_error =
+                        fmt::format("sample {} ({}): {}", index, store.Describe(index), *problem);
+                  }
+                  stop.store(true);
+                  queue.Close();
+                  return;
+                }
+              }
+              my.digest += SampleDigest(buffer, index);
+              if (o.on_sample) o.on_sample(epoch, index);
+              ++batch.samples;
+              batch.bytes += buffer.size();
+            }
+            if (!queue.Push(batch)) return;
+          }
+        } catch (...) {
+          fail_read(std::current_exception());
+        }
+      });
+    }
+
+    // The consumer: the accelerator's side.
+    while (consumed_batches < total_batches) {
+      const auto t0 = Clock::now();
+      Batch batch;
+      const bool got = queue.Pop(batch);
+      wait += Clock::now() - t0;
+      if (!got) break;
+      ++consumed_batches;
+      consumed_samples += batch.samples;
+      consumed_bytes += batch.bytes;
+      if (o.compute_ms_per_batch > 0) {
+        std::this_thread::sleep_for(compute);
+      }
+    }
+    stop.store(true);
+    queue.Close();
+  }
+  const double wall_sec = Seconds(Clock::now() - start);
+  if (read_error) std::rethrow_exception(read_error);
+
+  LatencyHistogram latency;
+  ReaderResult r;
+  for (const auto& s : stats) {
+    latency.Merge(s->latency);
+    r.content_digest += s->digest;
+  }
+  r.samples = consumed_samples;
+  r.bytes = consumed_bytes;
+  r.batches = consumed_batches;
+  r.wall_sec = wall_sec;
+  r.samples_per_sec = wall_sec > 0 ? static_cast<double>(r.samples) / wall_sec : 0;
+  r.bytes_per_sec = wall_sec > 0 ? static_cast<double>(r.bytes) / wall_sec : 0;
+  r.lat_p50_us = static_cast<double>(latency.PercentileNs(50)) / 1e3;
+  r.lat_p95_us = static_cast<double>(latency.PercentileNs(95)) / 1e3;
+  r.lat_p99_us = static_cast<double>(latency.PercentileNs(99)) / 1e3;
+  r.lat_max_us = static_cast<double>(latency.max_ns()) / 1e3;
+  r.lat_mean_us = latency.mean_ns() / 1e3;
+  r.consumer_wait_sec = Seconds(wait);
+  r.compute_sec = static_cast<double>(consumed_batches) * o.compute_ms_per_batch / 1e3;
+  r.au_pct = wall_sec > 0 ? 100.0 * r.compute_sec / wall_sec : 0;
+  r.verify_error = verify_error;
+  return r;
+}
+
+}  // namespace feedbench

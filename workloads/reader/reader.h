@@ -1,0 +1,75 @@
+// The reader engine: what a training data loader does to storage, and how well it feeds compute.
+//
+// An epoch is a permutation of sample indices: kRandom is a seeded shuffle, different each epoch
+// (seed mixed with the epoch number); kSequential is storage order. `workers` threads claim
+// batches of `batch_size` consecutive positions of the epoch order (a batch never spans two
+// epochs; the last one of an epoch may be short), read each sample whole through their own
+// SampleStore::Cursor, timing each read as one latency (open+read+close for files), and push the
+// batch into a bounded queue of `prefetch` batches. One consumer takes batches and, when
+// compute_ms_per_batch > 0, emulates the accelerator's step by sleeping (no CPU burnt).
+//
+// Wall time runs from the start of the workers to the end of the last batch's compute step.
+// AU (accelerator utilisation, as MLPerf Storage defines it) = compute time / wall time, where
+// compute time = batches x compute_ms_per_batch. Latency percentiles come from a log-linear
+// histogram (fixed memory, < 1% relative error). RunReader blocks; it is thread-safe as long as
+// each call has its own store or the store is shared (stores are thread-safe).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "workloads/dataset/dataset.h"
+#include "workloads/dataset/sample_store.h"
+
+namespace feedbench {
+
+enum class Order { kRandom, kSequential };
+
+// "random", "sequential"
+std::string_view OrderName(Order order);
+// Throws UsageError naming `what`.
+Order ParseOrder(std::string_view text, std::string_view what = "--order");
+
+struct ReaderOptions {
+  Order order = Order::kRandom;
+  int workers = 1;                  // >= 1
+  int batch_size = 32;              // >= 1
+  int prefetch = 2;                 // queue capacity in batches, >= 1
+  double compute_ms_per_batch = 0;  // >= 0
+  int epochs = 1;                   // >= 1
+  bool verify = true;               // CheckSample on every sample
+  uint64_t shuffle_seed = 1;
+  // Test hook: called by a worker for every sample it read (epoch 0-based). Must be thread-safe.
+  std::function<void(int epoch, uint64_t index)> on_sample;
+};
+
+// Throws UsageError naming `where` and the field for out-of-range options.
+void ValidateReaderOptions(const ReaderOptions& options, std::string_view where);
+
+struct ReaderResult {
+  uint64_t samples = 0;  // samples read (all epochs)
+  uint64_t bytes = 0;    // bytes read (all epochs)
+  uint64_t batches = 0;
+  double wall_sec = 0;
+  double samples_per_sec = 0, bytes_per_sec = 0;
+  double lat_p50_us = 0, lat_p95_us = 0, lat_p99_us = 0, lat_max_us = 0, lat_mean_us = 0;
+  double consumer_wait_sec = 0;  // time the consumer waited for a batch
+  double compute_sec = 0;        // batches x compute_ms_per_batch
+  double au_pct = 0;             // 100 x compute_sec / wall_sec
+  // Sum of SampleDigest over every sample read (all epochs); stands for the content when verify.
+  uint64_t content_digest = 0;
+  // First bad sample when verify is on: "sample 17 (<path or key>): <what>". The run stops early.
+  std::optional<std::string> verify_error;
+};
+
+// The order of epoch `epoch` (0-based) over `samples` samples. Pure.
+std::vector<uint64_t> EpochOrder(uint64_t samples, Order order, uint64_t shuffle_seed, int epoch);
+
+// Reads `spec.samples` samples from `store` for options.epochs epochs. A read error (RunError)
+// stops the workers and is rethrown; a verification failure stops the run and is returned in
+// verify_error (figures then cover what was read).
+ReaderResult RunReader(SampleStore& store, const DatasetSpec& spec, const ReaderOptions& options);
+
+}  // namespace feedbench

@@ -1,0 +1,93 @@
+// One repetition of a data-loading workload, with its cache state controlled and proven.
+//
+// A PreparedDataset is made once per (dataset directory, layout): it opens the dataset (shared
+// lock), resolves the block device under it and, for kTmpfs, stages the files into memory once
+// (see tmpfs_staging.h), keeping the staging until it is destroyed. RunOnce runs one repetition:
+//   cold: the page cache is dropped first (root: sync, then 3 > /proc/sys/vm/drop_caches) or,
+//         when that is not permitted, every dataset file is evicted with
+//         posix_fadvise(POSIX_FADV_DONTNEED); an LMDB environment is closed before and reopened
+//         after, since pages mapped across a drop stay cached.
+//   warm: one untimed read pass first.
+// While the reader runs, a Sampler watches the dataset's device; afterwards the device read ratio
+// = device bytes read / bytes the workload read. A cold run with a ratio below 0.5 is
+// cache_contaminated. tmpfs has no device: cache_method "tmpfs", no device, ratio n/a.
+// Not thread-safe: one RunOnce at a time per PreparedDataset.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/measure/sampler.h"
+#include "workloads/dataset/dataset_dir.h"
+#include "workloads/reader/reader.h"
+#include "workloads/dataset/sample_store.h"
+#include "workloads/dataset/tmpfs_staging.h"
+
+namespace feedbench {
+
+enum class CacheMode { kCold, kWarm };
+
+// "cold", "warm"
+std::string_view CacheModeName(CacheMode mode);
+// Throws UsageError naming `what`.
+CacheMode ParseCacheMode(std::string_view text, std::string_view what = "--cache");
+
+// A cold run whose device read ratio is below this is cache-contaminated.
+inline constexpr double kContaminatedBelowRatio = 0.5;
+
+// The rule: a cold run on a device whose device read ratio is below kContaminatedBelowRatio read
+// from the page cache. A warm or tmpfs run, or one without a ratio (no device), is never marked.
+bool IsCacheContaminated(CacheMode cache, Layout layout, std::optional<double> device_read_ratio);
+
+struct WorkloadOptions {
+  ReaderOptions reader;
+  CacheMode cache = CacheMode::kCold;
+  // Cold: evict only the dataset's files (posix_fadvise) even when dropping the whole page cache
+  // is permitted; kinder to other users of a shared node.
+  bool evict_only = false;
+  std::chrono::milliseconds sample_interval{1000};
+  // Watch this /proc/diskstats device instead of the one resolved from the dataset directory.
+  std::optional<std::string> device_override;
+};
+
+struct WorkloadResult {
+  ReaderResult reader;
+  std::string cache_method;           // "drop_caches", "fadvise_dontneed", "warm", "tmpfs"
+  std::optional<std::string> device;  // diskstats name, e.g. "vda"; nullopt for tmpfs
+  std::optional<WindowSummary> device_summary;
+  std::optional<double> device_read_ratio;  // device read bytes / reader bytes; nullopt: n/a
+  bool cache_contaminated = false;
+  std::vector<SampleRow> timeline;
+};
+
+class PreparedDataset {
+ public:
+  // `dir` is a complete dataset (see OpenDataset). layout must be the manifest's layout, or
+  // kTmpfs with a files dataset, which is staged now. Throws UsageError (not a dataset, layout
+  // mismatch, not enough memory for staging), EnvironmentError (locked, staging I/O errors).
+  PreparedDataset(std::filesystem::path dir, Layout layout, StagingOptions staging = {});
+  ~PreparedDataset();
+  PreparedDataset(const PreparedDataset&) = delete;
+  PreparedDataset& operator=(const PreparedDataset&) = delete;
+
+  // One repetition. Throws UsageError for invalid options, RunError for a read error;
+  // a verification failure is reported in result.reader.verify_error.
+  WorkloadResult RunOnce(const WorkloadOptions& options);
+
+  const Manifest& manifest() const;
+  Layout layout() const;
+  // Where samples are read from: the dataset dir, or the tmpfs staging directory.
+  const std::filesystem::path& read_root() const;
+  // The device resolved for the dataset directory (nullopt for tmpfs or device-less fs).
+  const std::optional<std::string>& device() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace feedbench
