@@ -24,6 +24,7 @@
 #include "harness/os/device.h"
 #include "workloads/fio/fio.h"
 #include "workloads/fio/fio_workload.h"
+#include "harness/results/metrics.h"
 #include "harness/base/units.h"
 #include "workloads/fio/fio_profiles.h"
 
@@ -88,8 +89,11 @@ int main(int argc, char** argv) {
                                      }
                                      state.SetIterationTime(m.run.wall_sec);
                                    }
-                                   for (const auto& [key, value] : m.Counters()) {
-                                     state.counters[key] = value;
+                                   const Figures figures = m.ToFigures();
+                                   for (const MetricInfo& metric : KnownMetrics()) {
+                                     if (const auto v = figures.Get(metric.id)) {
+                                       state.counters[std::string(metric.name)] = *v;
+                                     }
                                    }
                                    state.SetLabel(m.direct ? "direct" : "buffered");
                                  })

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # Bottom to top. A folder may include itself and any folder listed before it, except the two
 # workload kinds, which are siblings and may not include each other.
 layers=(harness/base harness/os harness/measure workloads/dataset workloads/reader workloads/fio
-        harness/results harness/suite harness/gate harness/report harness/cli)
+        harness/suite harness/results harness/gate harness/report harness/cli)
 declare -A rank
 for i in "${!layers[@]}"; do rank[${layers[$i]}]=$i; done
 siblings="workloads/reader workloads/fio"

@@ -1,8 +1,8 @@
 // Atomic file replacement: results, baselines and manifests are never left half-written.
 //
 // WriteFileAtomic writes to a temporary file in the destination's directory, fsyncs it, renames it
-// over the destination and fsyncs the directory. On any failure the destination is untouched and the
-// temporary file is removed. Safe to call from several threads for different destinations.
+// over the destination and fsyncs the directory. On any failure the destination is untouched and
+// the temporary file is removed. Safe to call from several threads for different destinations.
 #pragma once
 
 #include <filesystem>

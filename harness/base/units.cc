@@ -85,8 +85,8 @@ std::string FormatBytesIec(double bytes) {
 std::string FormatRateIec(double bytes_per_sec) { return FormatBytesIec(bytes_per_sec) + "/s"; }
 
 std::string FormatBytesExact(uint64_t bytes) {
-  static constexpr std::array<std::pair<std::string_view, uint64_t>, 4> kUnits{{
-      {"TiB", 1ULL << 40}, {"GiB", 1ULL << 30}, {"MiB", 1ULL << 20}, {"KiB", 1ULL << 10}}};
+  static constexpr std::array<std::pair<std::string_view, uint64_t>, 4> kUnits{
+      {{"TiB", 1ULL << 40}, {"GiB", 1ULL << 30}, {"MiB", 1ULL << 20}, {"KiB", 1ULL << 10}}};
   for (const auto& [name, factor] : kUnits) {
     if (bytes != 0 && bytes % factor == 0) return fmt::format("{}{}", bytes / factor, name);
   }

@@ -10,11 +10,11 @@
 #include <sstream>
 
 #include "harness/base/atomic_file.h"
+#include "harness/base/errors.h"
+#include "harness/cli/commands.h"
 #include "harness/gate/baseline.h"
 #include "harness/report/baseline_report.h"
-#include "harness/cli/commands.h"
-#include "harness/base/errors.h"
-#include "harness/results/metric_orientation.h"
+#include "harness/results/metrics.h"
 #include "harness/results/results_reader.h"
 
 namespace feedbench {

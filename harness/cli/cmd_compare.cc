@@ -8,12 +8,12 @@
 #include <memory>
 
 #include "harness/base/atomic_file.h"
-#include "harness/gate/baseline.h"
-#include "harness/cli/commands.h"
-#include "harness/gate/compare.h"
-#include "harness/cli/compare_flags.h"
-#include "harness/report/compare_report.h"
 #include "harness/base/errors.h"
+#include "harness/cli/commands.h"
+#include "harness/cli/compare_flags.h"
+#include "harness/gate/baseline.h"
+#include "harness/gate/compare.h"
+#include "harness/report/compare_report.h"
 #include "harness/results/results_reader.h"
 
 namespace feedbench {

@@ -8,9 +8,9 @@
 #include <string>
 
 #include "harness/base/atomic_file.h"
-#include "harness/cli/commands.h"
 #include "harness/base/errors.h"
 #include "harness/base/units.h"
+#include "harness/cli/commands.h"
 #include "workloads/dataset/dataset.h"
 #include "workloads/dataset/dataset_dir.h"
 #include "workloads/dataset/profile.h"

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "harness/cli/commands.h"
-#include "harness/os/device.h"
 #include "harness/base/errors.h"
-#include "harness/measure/fingerprint.h"
 #include "harness/base/units.h"
+#include "harness/cli/commands.h"
+#include "harness/measure/fingerprint.h"
+#include "harness/os/device.h"
 
 namespace feedbench {
 namespace {

@@ -12,17 +12,16 @@
 #include <nlohmann/json.hpp>
 
 #include "harness/base/atomic_file.h"
-#include "harness/cli/commands.h"
-#include "harness/report/console_table.h"
-#include "harness/os/data_dir.h"
 #include "harness/base/errors.h"
-#include "workloads/fio/fio.h"
-#include "harness/results/results.h"
-#include "harness/results/results_reader.h"
-#include "harness/suite/suite_run.h"
 #include "harness/base/time_format.h"
-#include "workloads/fio/fio_profiles.h"
+#include "harness/cli/commands.h"
+#include "harness/cli/run_pipeline.h"
+#include "harness/os/data_dir.h"
+#include "harness/report/console_table.h"
+#include "harness/results/results.h"
 #include "harness/suite/suite.h"
+#include "workloads/fio/fio.h"
+#include "workloads/fio/fio_profiles.h"
 
 namespace feedbench {
 namespace fs = std::filesystem;
@@ -77,21 +76,46 @@ Suite FioSuite(const FioFlags& flags, const CLI::App& sub) {
   if (sub.count("--time-limit-s")) options["time_limit_s"] = flags.time_limit_s;
   if (sub.count("--jobs")) options["jobs"] = flags.jobs;
   for (const auto& profile : profiles) {
-    SuiteWorkload w;
-    w.name = WorkloadName(profile);
+    const std::string name = WorkloadName(profile);
     for (const auto& existing : suite.workloads) {
-      if (existing.name == w.name) {
+      if (existing.name == name) {
         throw UsageError(fmt::format("--profile {}: given twice", profile));
       }
     }
-    w.kind = "fio";
-    w.profile = profile;
-    w.fio_options = options;
-    w.settings = suite.defaults;
-    w.settings.repetitions = flags.repetitions;
-    suite.workloads.push_back(std::move(w));
+    RunSettings settings = suite.defaults;
+    settings.repetitions = flags.repetitions;
+    suite.workloads.push_back(
+        MakeFioSuiteWorkload(name, profile, options, settings,
+                             fmt::format("{}: workload {} options", suite.source, name)));
   }
   return suite;
+}
+
+// How fio ran each workload (its last repetition's notes), each note once: one that every
+// workload shares is printed under "all".
+void PrintFioNotes(const SuiteRun& run) {
+  std::vector<std::pair<std::string, const std::vector<std::string>*>> notes;
+  for (const WorkloadRun& w : run.workloads) {
+    for (auto it = w.measurements.rbegin(); it != w.measurements.rend(); ++it) {
+      if (!it->tool_run) continue;
+      notes.emplace_back(w.workload.name, &it->tool_run->notes);
+      break;
+    }
+  }
+  const int fio_workloads = static_cast<int>(notes.size());
+  std::map<std::string, int> times;
+  for (const auto& [name, list] : notes) {
+    for (const auto& note : *list) ++times[note];
+  }
+  for (const auto& [name, list] : notes) {
+    for (const auto& note : *list) {
+      if (fio_workloads > 1 && times[note] == fio_workloads) continue;
+      fmt::print("  {}: {}\n", name, note);
+    }
+  }
+  for (const auto& [note, n] : times) {
+    if (fio_workloads > 1 && n == fio_workloads) fmt::print("  all: {}\n", note);
+  }
 }
 
 int Run(const FioFlags& flags, const CLI::App& sub) {
@@ -110,36 +134,16 @@ int Run(const FioFlags& flags, const CLI::App& sub) {
 
   const fs::path out = ResolveResultsPath(flags.out, suite.name);
 
-  const SuiteRunOutput output = RunSuite(suite, request);
-  const fs::path timeline = WriteRunFiles(output, out);
-  const ResultsFile results = ParseResults(output.results, out.string());
+  const PipelineOutput output = RunRecordWrite(suite, request, out);
   if (!flags.quiet) {
-    fmt::print("\n{}", RenderFioTable(SummarizeResults(results)));
-    // Notes, each once: one every workload shares is printed under "all".
-    const json& workloads = output.results["context"]["feedbench"]["workloads"];
-    std::map<std::string, int> times;
-    int fio_workloads = 0;
-    for (const auto& w : workloads) {
-      if (!w.contains("fio")) continue;
-      ++fio_workloads;
-      for (const auto& note : w["fio"]["notes"]) ++times[note.get<std::string>()];
-    }
-    for (const auto& w : workloads) {
-      if (!w.contains("fio")) continue;
-      for (const auto& note : w["fio"]["notes"]) {
-        if (fio_workloads > 1 && times[note.get<std::string>()] == fio_workloads) continue;
-        fmt::print("  {}: {}\n", w["name"].get<std::string>(), note.get<std::string>());
-      }
-    }
-    for (const auto& [note, n] : times) {
-      if (fio_workloads > 1 && n == fio_workloads) fmt::print("  all: {}\n", note);
-    }
-    fmt::print("\nfio profiles in {:.1f} s; results: {} (timeline: {})\n", output.wall_sec,
-               out.string(), timeline.string());
+    fmt::print("\n{}", RenderFioTable(SummarizeResults(output.recorded.model)));
+    PrintFioNotes(output.run);
+    fmt::print("\nfio profiles in {:.1f} s; results: {} (timeline: {})\n", output.recorded.wall_sec,
+               out.string(), output.timeline_path.string());
   } else {
     fmt::print("{}\n", out.string());
   }
-  return output.any_failed ? kExitFailed : kExitOk;
+  return output.recorded.any_failed ? kExitFailed : kExitOk;
 }
 
 }  // namespace

@@ -29,12 +29,12 @@
 #include <vector>
 
 #include "harness/base/atomic_file.h"
-#include "harness/cli/commands.h"
-#include "harness/os/device.h"
-#include "harness/measure/diskstats.h"
 #include "harness/base/errors.h"
-#include "harness/report/monitor_report.h"
+#include "harness/cli/commands.h"
+#include "harness/measure/diskstats.h"
 #include "harness/measure/sampler.h"
+#include "harness/os/device.h"
+#include "harness/report/monitor_report.h"
 
 extern char** environ;
 

@@ -7,18 +7,17 @@
 #include <memory>
 #include <optional>
 
-#include "harness/gate/baseline.h"
-#include "harness/cli/commands.h"
-#include "harness/gate/compare.h"
-#include "harness/cli/compare_flags.h"
-#include "harness/report/console_table.h"
-#include "harness/os/data_dir.h"
 #include "harness/base/errors.h"
+#include "harness/cli/commands.h"
+#include "harness/cli/compare_flags.h"
+#include "harness/cli/run_pipeline.h"
+#include "harness/cli/suite_run_flags.h"
+#include "harness/gate/baseline.h"
+#include "harness/gate/compare.h"
+#include "harness/os/data_dir.h"
+#include "harness/report/console_table.h"
 #include "harness/report/qualify_report.h"
 #include "harness/results/results.h"
-#include "harness/results/results_reader.h"
-#include "harness/suite/suite_run.h"
-#include "harness/cli/suite_run_flags.h"
 #include "harness/suite/suite.h"
 
 namespace feedbench {
@@ -53,25 +52,26 @@ int Qualify(const QualifyFlags& flags, const CLI::App& sub) {
   std::optional<Baseline> reference;
   if (!flags.reference.empty()) reference = ReadBaselineFile(flags.reference);
 
-  const SuiteRunOutput output = RunSuite(suite, request);
-  WriteRunFiles(output, out);
-  const ResultsFile results = ParseResults(output.results, out.string());
-  if (!flags.quiet)
-    fmt::print("\n{}", RenderRunTables(SummarizeResults(results), output.efficiencies));
+  const PipelineOutput output = RunRecordWrite(suite, request, out);
+  const ResultsFile& results = output.recorded.model;
+  const bool any_failed = output.recorded.any_failed;
+  if (!flags.quiet) {
+    fmt::print("\n{}", RenderRunTables(SummarizeResults(results), output.recorded.efficiencies));
+  }
   fmt::print("\nresults: {}\n", out.string());
   if (!reference) {
     fmt::print(
         "\nNo --reference given. To make this node the reference for others:\n"
         "  feedbench baseline record {} --to baselines/<reference-node>/{}.json\n",
         out.string(), suite.name);
-    return output.any_failed ? kExitFailed : kExitOk;
+    return any_failed ? kExitFailed : kExitOk;
   }
   CompareReport report = CompareResults(*reference, results, options);
   report.baseline_source = flags.reference;
   WriteCompareReports(compare_flags, report);
   const QualifyReport qualify = BuildQualifyReport(report);
   fmt::print("\nagainst reference {}:\n\n{}", flags.reference, RenderQualifyReport(qualify));
-  if (output.any_failed) return kExitFailed;
+  if (any_failed) return kExitFailed;
   return qualify.ExitCode();
 }
 

@@ -7,19 +7,18 @@
 #include <optional>
 
 #include "harness/base/atomic_file.h"
-#include "harness/gate/baseline.h"
+#include "harness/base/errors.h"
+#include "harness/base/time_format.h"
 #include "harness/cli/commands.h"
-#include "harness/gate/compare.h"
 #include "harness/cli/compare_flags.h"
+#include "harness/cli/run_pipeline.h"
+#include "harness/cli/suite_run_flags.h"
+#include "harness/gate/baseline.h"
+#include "harness/gate/compare.h"
+#include "harness/os/data_dir.h"
 #include "harness/report/compare_report.h"
 #include "harness/report/console_table.h"
-#include "harness/os/data_dir.h"
-#include "harness/base/errors.h"
 #include "harness/results/results.h"
-#include "harness/results/results_reader.h"
-#include "harness/suite/suite_run.h"
-#include "harness/cli/suite_run_flags.h"
-#include "harness/base/time_format.h"
 
 namespace feedbench {
 namespace fs = std::filesystem;
@@ -48,17 +47,17 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
   }
   if (flags.confirm && !baseline) throw UsageError("--confirm: needs --compare BASELINE");
 
-  const SuiteRunOutput output = RunSuite(suite, request);
-  const fs::path timeline = WriteRunFiles(output, out);
-  const ResultsFile results = ParseResults(output.results, out.string());
+  const PipelineOutput output = RunRecordWrite(suite, request, out);
+  const ResultsFile& results = output.recorded.model;
+  const bool any_failed = output.recorded.any_failed;
   if (!flags.quiet) {
-    fmt::print("\n{}", RenderRunTables(SummarizeResults(results), output.efficiencies));
-    fmt::print("\nsuite {} in {:.1f} s; results: {} (timeline: {})\n", suite.name, output.wall_sec,
-               out.string(), timeline.string());
+    fmt::print("\n{}", RenderRunTables(SummarizeResults(results), output.recorded.efficiencies));
+    fmt::print("\nsuite {} in {:.1f} s; results: {} (timeline: {})\n", suite.name,
+               output.recorded.wall_sec, out.string(), output.timeline_path.string());
   } else {
     fmt::print("{}\n", out.string());
   }
-  if (!baseline) return output.any_failed ? kExitFailed : kExitOk;
+  if (!baseline) return any_failed ? kExitFailed : kExitOk;
 
   CompareReport report = CompareResults(*baseline, results, options);
   report.baseline_source = flags.compare;
@@ -71,18 +70,17 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
     RunRequest rerun_request = request;
     rerun_request.only = regressed;
     rerun_request.filter.reset();
-    const SuiteRunOutput rerun = RunSuite(suite, rerun_request);
     fs::path confirm_path = out;
     confirm_path.replace_extension(".confirm.json");
-    WriteRunFiles(rerun, confirm_path);
-    const ResultsFile rerun_results = ParseResults(rerun.results, confirm_path.string());
-    report = CompareResults(*baseline, WithWorkloadsReplaced(results, rerun_results), options);
+    const PipelineOutput rerun = RunRecordWrite(suite, rerun_request, confirm_path);
+    report =
+        CompareResults(*baseline, WithWorkloadsReplaced(results, rerun.recorded.model), options);
     report.baseline_source = flags.compare;
     fmt::print("confirmation run: {}\n", confirm_path.string());
   }
   fmt::print("\n{}", RenderCompareTable(report));
   WriteCompareReports(flags.compare_flags, report);
-  if (output.any_failed) return kExitFailed;
+  if (any_failed) return kExitFailed;
   return report.ExitCode();
 }
 

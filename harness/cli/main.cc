@@ -5,8 +5,8 @@
 #include <cstdio>
 #include <exception>
 
-#include "harness/cli/commands.h"
 #include "harness/base/errors.h"
+#include "harness/cli/commands.h"
 
 int main(int argc, char** argv) {
   using namespace feedbench;

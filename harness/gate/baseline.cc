@@ -6,8 +6,8 @@
 
 #include "harness/base/atomic_file.h"
 #include "harness/base/errors.h"
-#include "harness/measure/fingerprint.h"
 #include "harness/base/statistics.h"
+#include "harness/measure/fingerprint.h"
 
 namespace feedbench {
 namespace {

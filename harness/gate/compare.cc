@@ -315,7 +315,7 @@ CompareReport CompareResults(const Baseline& baseline, const ResultsFile& result
     if (!valid) {
       std::vector<std::string> problems;
       for (const Repetition& r : w.repetitions) {
-        if (r.problem == RepetitionProblem::kNone) continue;
+        if (r.state == RepetitionState::kValid) continue;
         problems.push_back(fmt::format("#{} {}", r.repetition_index,
                                        r.error_message.empty() ? r.label : r.error_message));
       }

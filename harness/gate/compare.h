@@ -58,7 +58,7 @@
 #include <vector>
 
 #include "harness/gate/baseline.h"
-#include "harness/results/metric_orientation.h"
+#include "harness/results/metrics.h"
 #include "harness/results/results_reader.h"
 
 namespace feedbench {

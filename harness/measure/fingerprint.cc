@@ -17,8 +17,8 @@
 #include <optional>
 
 #include "harness/base/errors.h"
-#include "harness/os/sysfs.h"
 #include "harness/base/text.h"
+#include "harness/os/sysfs.h"
 
 namespace feedbench {
 namespace fs = std::filesystem;

@@ -25,8 +25,8 @@ DataDir::DataDir(const fs::path& path, std::string_view flag) : path_(fs::absolu
   const fs::path marker = path_ / kDataDirMarker;
   if (!fs::exists(path_, ec)) {
     if (!fs::create_directories(path_, ec)) {
-      throw EnvironmentError(
-          fmt::format("{} {}: cannot create the directory: {}", flag, path_.string(), ec.message()));
+      throw EnvironmentError(fmt::format("{} {}: cannot create the directory: {}", flag,
+                                         path_.string(), ec.message()));
     }
     created_ = true;
   } else if (!fs::is_directory(path_, ec)) {
@@ -45,8 +45,9 @@ DataDir::DataDir(const fs::path& path, std::string_view flag) : path_(fs::absolu
   if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     ::close(lock_fd_);
     lock_fd_ = -1;
-    throw EnvironmentError(fmt::format(
-        "{} {}: another feedbench run is using this data directory (locked)", flag, path_.string()));
+    throw EnvironmentError(
+        fmt::format("{} {}: another feedbench run is using this data directory (locked)", flag,
+                    path_.string()));
   }
   static constexpr std::string_view kNote =
       "This directory holds feedbench datasets. feedbench may delete what it generated here.\n";

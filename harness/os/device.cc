@@ -13,8 +13,8 @@
 #include <iterator>
 
 #include "harness/base/errors.h"
-#include "harness/os/sysfs.h"
 #include "harness/base/text.h"
+#include "harness/os/sysfs.h"
 
 namespace feedbench {
 namespace fs = std::filesystem;

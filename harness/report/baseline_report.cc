@@ -6,8 +6,8 @@
 #include <cmath>
 #include <set>
 
-#include "harness/results/metric_orientation.h"
 #include "harness/base/statistics.h"
+#include "harness/results/metrics.h"
 
 namespace feedbench {
 namespace {

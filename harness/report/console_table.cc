@@ -23,13 +23,14 @@ std::string RenderRunTable(const std::vector<WorkloadSummary>& summaries,
   for (const auto& s : summaries) name_width = std::max(name_width, s.name.size());
   constexpr std::string_view kRow =
       "{:<{}}  {:>10}  {:>9}  {:>10}  {:>6}  {:>9}  {:>6}  {:>8}  {:>5}{}\n";
-  std::string out = fmt::format(kRow, "workload", name_width, "samples/s", "MiB/s", "r_await ms",
-                                "%util", "dev-ratio", "AU %", "cv", "valid",
-                                efficiencies.empty() ? "" : "  of ceiling");
+  std::string out =
+      fmt::format(kRow, "workload", name_width, "samples/s", "MiB/s", "r_await ms", "%util",
+                  "dev-ratio", "AU %", "cv", "valid", efficiencies.empty() ? "" : "  of ceiling");
   for (const auto& s : summaries) {
     const auto cv = s.cv.find("samples_per_second");
-    const std::string spread =
-        (cv == s.cv.end() || s.valid_repetitions < 2) ? "n/a" : fmt::format("±{:.1f}%", cv->second * 100);
+    const std::string spread = (cv == s.cv.end() || s.valid_repetitions < 2)
+                                   ? "n/a"
+                                   : fmt::format("±{:.1f}%", cv->second * 100);
     std::string of_ceiling;
     if (!efficiencies.empty()) {
       const auto e = std::find_if(efficiencies.begin(), efficiencies.end(),

@@ -4,22 +4,29 @@
 
 #include <algorithm>
 
-#include "harness/results/metric_orientation.h"
+#include "harness/results/metrics.h"
 
 namespace feedbench {
 namespace {
 
 std::string MetricVerdict(Verdict v) {
   switch (v) {
-    case Verdict::kRegressed: return "below";
-    case Verdict::kImproved: return "above";
+    case Verdict::kRegressed:
+      return "below";
+    case Verdict::kImproved:
+      return "above";
     case Verdict::kUnchanged:
     case Verdict::kUncertain:
-    case Verdict::kNoisy: return "meets";
-    case Verdict::kInvalid: return "invalid";
-    case Verdict::kMissing: return "not run";
-    case Verdict::kNew: return "no reference";
-    case Verdict::kSkipped: return "skipped";
+    case Verdict::kNoisy:
+      return "meets";
+    case Verdict::kInvalid:
+      return "invalid";
+    case Verdict::kMissing:
+      return "not run";
+    case Verdict::kNew:
+      return "no reference";
+    case Verdict::kSkipped:
+      return "skipped";
   }
   return "?";
 }
@@ -73,9 +80,10 @@ QualifyReport BuildQualifyReport(const CompareReport& report) {
       if (v == "meets reference") return 1;
       return 0;
     };
-    std::string workload_verdict = row.verdict == "below"                 ? "below reference"
-                                   : row.verdict == "meets" || row.verdict == "above" ? "meets reference"
-                                                                          : row.verdict;
+    std::string workload_verdict = row.verdict == "below" ? "below reference"
+                                   : row.verdict == "meets" || row.verdict == "above"
+                                       ? "meets reference"
+                                       : row.verdict;
     if (rank(workload_verdict) > rank(it->verdict)) it->verdict = workload_verdict;
   }
   return out;
@@ -85,8 +93,8 @@ std::string RenderQualifyReport(const QualifyReport& report) {
   size_t name_width = 8;
   for (const auto& r : report.rows) name_width = std::max(name_width, r.workload.size());
   constexpr std::string_view kRow = "{:<{}}  {:<18}  {:>16}  {:>16}  {:>7}  {}\n";
-  std::string out =
-      fmt::format(kRow, "workload", name_width, "metric", "reference", "candidate", "ratio", "verdict");
+  std::string out = fmt::format(kRow, "workload", name_width, "metric", "reference", "candidate",
+                                "ratio", "verdict");
   for (const auto& r : report.rows) {
     out += fmt::format(kRow, r.workload, name_width, r.metric, Value(r.metric, r.reference),
                        Value(r.metric, r.candidate),
@@ -97,14 +105,16 @@ std::string RenderQualifyReport(const QualifyReport& report) {
     out += fmt::format("  {:<{}}  {}\n", w.workload, name_width, w.verdict);
   }
   for (const auto& r : report.rows) {
-    if (r.verdict == "below") out += fmt::format("\nbelow: {} {}: {}", r.workload, r.metric, r.message);
+    if (r.verdict == "below")
+      out += fmt::format("\nbelow: {} {}: {}", r.workload, r.metric, r.message);
   }
   if (!report.fingerprint_differences.empty()) {
     out += "\n\nhow the candidate differs from the reference (not gating):\n";
     for (const auto& d : report.fingerprint_differences) out += "  " + d + "\n";
   }
-  out += fmt::format("\n{}\n", report.ExitCode() == 0 ? "QUALIFIED: every workload meets the reference"
-                                                       : "NOT QUALIFIED: a workload is below the reference or invalid");
+  out += fmt::format("\n{}\n", report.ExitCode() == 0
+                                   ? "QUALIFIED: every workload meets the reference"
+                                   : "NOT QUALIFIED: a workload is below the reference or invalid");
   return out;
 }
 

@@ -4,13 +4,13 @@
 
 namespace feedbench {
 
-std::string CeilingProfileFor(const std::string& layout, const std::string& order) {
-  if (layout == "files" && order == "random") return "smallfile";
-  if (layout == "lmdb" && order == "sequential") return "seq-read";
+std::string CeilingProfileFor(Layout layout, Order order) {
+  if (layout == Layout::kFiles && order == Order::kRandom) return "smallfile";
+  if (layout == Layout::kLmdb && order == Order::kSequential) return "seq-read";
   return "";
 }
 
-std::vector<Efficiency> ComputeEfficiencies(const nlohmann::json& workloads,
+std::vector<Efficiency> ComputeEfficiencies(const std::vector<SuiteWorkload>& workloads,
                                             const std::vector<WorkloadSummary>& summaries) {
   auto median_bps = [&](const std::string& name) -> double {
     const auto it = std::find_if(summaries.begin(), summaries.end(),
@@ -20,15 +20,15 @@ std::vector<Efficiency> ComputeEfficiencies(const nlohmann::json& workloads,
     return m == it->median.end() ? 0 : m->second;
   };
   std::vector<Efficiency> out;
-  for (const auto& w : workloads) {
-    if (w.value("kind", "reader") != "reader") continue;
-    const std::string profile = CeilingProfileFor(w.value("layout", ""), w.value("order", ""));
+  for (const SuiteWorkload& w : workloads) {
+    if (w.kind != WorkloadKind::kReader) continue;
+    const std::string profile = CeilingProfileFor(w.layout, w.order);
     if (profile.empty()) continue;
-    for (const auto& c : workloads) {
-      if (c.value("kind", "") != "fio" || c.value("profile", "") != profile) continue;
+    for (const SuiteWorkload& c : workloads) {
+      if (c.kind != WorkloadKind::kFio || c.profile != profile) continue;
       Efficiency e;
-      e.workload = w.value("name", "");
-      e.ceiling = c.value("name", "");
+      e.workload = w.name;
+      e.ceiling = c.name;
       e.profile = profile;
       e.workload_bytes_per_sec = median_bps(e.workload);
       e.ceiling_bytes_per_sec = median_bps(e.ceiling);

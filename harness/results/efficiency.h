@@ -8,11 +8,11 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
 #include "harness/results/results.h"
+#include "harness/suite/suite.h"
 
 namespace feedbench {
 
@@ -27,11 +27,11 @@ struct Efficiency {
 
 // The fio profile whose ceiling a data-loading workload is compared with, or "" when none applies
 // (tmpfs has no device; files sequential and lmdb random have no matching profile).
-std::string CeilingProfileFor(const std::string& layout, const std::string& order);
+std::string CeilingProfileFor(Layout layout, Order order);
 
-// `workloads` is context.feedbench.workloads (name, kind, layout, order, profile per workload).
-// Workloads without a ceiling in the results, or without bytes/s, are left out.
-std::vector<Efficiency> ComputeEfficiencies(const nlohmann::json& workloads,
+// `workloads` are the suite workloads that ran (their kind, layout, order and profile).
+// Workloads without a ceiling among them, or without bytes/s in `summaries`, are left out.
+std::vector<Efficiency> ComputeEfficiencies(const std::vector<SuiteWorkload>& workloads,
                                             const std::vector<WorkloadSummary>& summaries);
 
 nlohmann::json ToJson(const std::vector<Efficiency>& efficiencies);

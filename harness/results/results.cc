@@ -1,7 +1,6 @@
 #include "harness/results/results.h"
 
 #include <fmt/format.h>
-
 #include <unistd.h>
 
 #include <chrono>
@@ -33,7 +32,7 @@ std::vector<WorkloadSummary> SummarizeResults(const ResultsFile& results) {
     std::set<std::string> counters;
     for (const Repetition& rep : w.repetitions) {
       ++s.repetitions;
-      if (rep.problem != RepetitionProblem::kNone) {
+      if (rep.state != RepetitionState::kValid) {
         s.errors.push_back(rep.error_message);
         continue;
       }
@@ -69,7 +68,8 @@ fs::path ResolveResultsPath(const std::string& out_flag, const std::string& suit
     const fs::path dir = "results";
     std::error_code ec;
     fs::create_directories(dir, ec);
-    out = DefaultResultsPath(dir, suite, ShortHostname(), UtcCompact(std::chrono::system_clock::now()));
+    out = DefaultResultsPath(dir, suite, ShortHostname(),
+                             UtcCompact(std::chrono::system_clock::now()));
   }
   CheckWritableDestination(out, "--out");
   return out;

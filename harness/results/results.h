@@ -16,9 +16,9 @@ namespace feedbench {
 
 struct WorkloadSummary {
   std::string name;
-  int repetitions = 0;              // all repetitions in the file
-  int valid_repetitions = 0;        // without an error
-  std::vector<std::string> errors;  // error_message of each errored repetition
+  int repetitions = 0;                   // all repetitions in the file
+  int valid_repetitions = 0;             // without an error
+  std::vector<std::string> errors;       // error_message of each errored repetition
   std::map<std::string, double> median;  // counter → median over valid repetitions
   std::map<std::string, double> cv;      // counter → sample stddev / mean over valid repetitions
 };

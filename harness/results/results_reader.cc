@@ -40,13 +40,22 @@ bool IsBenchmarkSuffix(std::string_view part) {
   return StartsWith(part, "min_time:") || StartsWith(part, "min_warmup_time:");
 }
 
-RepetitionProblem Classify(bool error_occurred, std::string_view message, std::string_view label) {
+RepetitionState Classify(bool error_occurred, std::string_view message, std::string_view label) {
   if (StartsWith(message, "cache_contaminated") || StartsWith(label, "cache_contaminated")) {
-    return RepetitionProblem::kCacheContaminated;
+    return RepetitionState::kCacheContaminated;
   }
-  if (!error_occurred) return RepetitionProblem::kNone;
-  if (StartsWith(message, "verify")) return RepetitionProblem::kVerificationFailed;
-  return RepetitionProblem::kFailed;
+  if (!error_occurred) return RepetitionState::kValid;
+  if (StartsWith(message, "verify")) return RepetitionState::kVerificationFailed;
+  return RepetitionState::kFailed;
+}
+
+// The repetition's manual time in seconds, from real_time in its time_unit; 0 when absent.
+double WallSeconds(const json& entry) {
+  const auto t = entry.find("real_time");
+  if (t == entry.end() || !t->is_number()) return 0;
+  const std::string unit = entry.value("time_unit", std::string("ns"));
+  const double per_second = unit == "s" ? 1 : unit == "ms" ? 1e3 : unit == "us" ? 1e6 : 1e9;
+  return t->get<double>() / per_second;
 }
 
 [[noreturn]] void Bad(std::string_view source, std::string_view what) {
@@ -79,13 +88,13 @@ std::string RequireString(const json& parent, std::string_view key, std::string_
 
 bool WorkloadResults::AllValid() const {
   return std::all_of(repetitions.begin(), repetitions.end(),
-                     [](const Repetition& r) { return r.problem == RepetitionProblem::kNone; });
+                     [](const Repetition& r) { return r.state == RepetitionState::kValid; });
 }
 
 std::vector<double> WorkloadResults::Values(std::string_view counter) const {
   std::vector<double> values;
   for (const Repetition& r : repetitions) {
-    if (r.problem != RepetitionProblem::kNone) continue;
+    if (r.state != RepetitionState::kValid) continue;
     const auto it = r.counters.find(std::string(counter));
     if (it != r.counters.end()) values.push_back(it->second);
   }
@@ -103,7 +112,7 @@ std::vector<std::string> ResultsFile::Problems() const {
   std::vector<std::string> problems;
   for (const WorkloadResults& w : workloads) {
     for (const Repetition& r : w.repetitions) {
-      if (r.problem == RepetitionProblem::kNone) continue;
+      if (r.state == RepetitionState::kValid) continue;
       problems.push_back(fmt::format("{} #{}: {}", w.name, r.repetition_index,
                                      r.error_message.empty() ? r.label : r.error_message));
     }
@@ -176,7 +185,8 @@ ResultsFile ParseResults(const json& document, std::string_view source) {
     const bool error_occurred = entry.value("error_occurred", false);
     rep.error_message = entry.value("error_message", std::string());
     rep.label = entry.value("label", std::string());
-    rep.problem = Classify(error_occurred, rep.error_message, rep.label);
+    rep.state = Classify(error_occurred, rep.error_message, rep.label);
+    rep.wall_sec = WallSeconds(entry);
     for (const auto& [key, value] : entry.items()) {
       if (!value.is_number()) continue;
       if (std::find(kBenchmarkFields.begin(), kBenchmarkFields.end(), key) !=

@@ -26,24 +26,22 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/measure/measurement.h"
+
 namespace feedbench {
 
 // The results schema this reader understands (context.feedbench.schema_version).
 inline constexpr int kResultsSchemaVersion = 1;
 
-// Why a repetition cannot be compared.
-enum class RepetitionProblem {
-  kNone,
-  kCacheContaminated,   // error_message (or label) starts with "cache_contaminated"
-  kVerificationFailed,  // error_message starts with "verify"
-  kFailed,              // any other error_occurred
-};
-
 struct Repetition {
   int repetition_index = 0;
-  RepetitionProblem problem = RepetitionProblem::kNone;
-  std::string error_message;               // as written by the runner; empty when none
-  std::string label;                       // Google Benchmark's label
+  RepetitionState state = RepetitionState::kValid;  // set where it was measured (measurement.h);
+                                                    // read back from Google Benchmark's
+                                                    // error_message (Classify in the .cc)
+  std::string error_message;                        // the reason it is not valid; empty when valid
+  double wall_sec = 0;                              // the workload's wall time (Google Benchmark's
+                                                    // manual time)
+  std::string label;                                // Google Benchmark's label
   std::map<std::string, double> counters;  // counter name → value, in the counter's own unit
 };
 

@@ -37,7 +37,8 @@ class ObjectReader {
     return object_.at(key);
   }
 
-  std::string String(std::string_view key, std::optional<std::string> fallback = std::nullopt) const {
+  std::string String(std::string_view key,
+                     std::optional<std::string> fallback = std::nullopt) const {
     if (!Has(key)) return Required(key, fallback, "a string");
     const json& v = Raw(key);
     if (!v.is_string()) Fail(Key(key), "a string");
@@ -63,7 +64,8 @@ class ObjectReader {
     }
     return static_cast<int>(value);
   }
-  double Number(std::string_view key, double min, double max, std::optional<double> fallback) const {
+  double Number(std::string_view key, double min, double max,
+                std::optional<double> fallback) const {
     if (!Has(key)) return Required(key, fallback, "a number");
     const json& v = Raw(key);
     if (!v.is_number()) Fail(Key(key), fmt::format("a number in [{}, {}]", min, max));
@@ -109,7 +111,8 @@ RunSettings ReadSettings(const ObjectReader& r, const RunSettings& base) {
   RunSettings s;
   s.repetitions = r.Int("repetitions", 1, 1000, base.repetitions);
   s.epochs = r.Int("epochs", 1, 1000, base.epochs);
-  s.cache = r.OneOf("cache", {"cold", "warm"}, base.cache);
+  s.cache =
+      ParseCacheMode(r.OneOf("cache", {"cold", "warm"}, std::string(CacheModeName(base.cache))));
   s.workers = r.Int("workers", 1, 256, base.workers);
   s.batch_size = r.Int("batch_size", 1, 65536, base.batch_size);
   s.prefetch = r.Int("prefetch", 1, 4096, base.prefetch);
@@ -121,7 +124,7 @@ RunSettings ReadSettings(const ObjectReader& r, const RunSettings& base) {
 json SettingsToJson(const RunSettings& s) {
   return json{{"repetitions", s.repetitions},
               {"epochs", s.epochs},
-              {"cache", s.cache},
+              {"cache", CacheModeName(s.cache)},
               {"workers", s.workers},
               {"batch_size", s.batch_size},
               {"prefetch", s.prefetch},
@@ -130,6 +133,33 @@ json SettingsToJson(const RunSettings& s) {
 }
 
 }  // namespace
+
+std::string_view WorkloadKindName(WorkloadKind kind) {
+  return kind == WorkloadKind::kFio ? "fio" : "reader";
+}
+
+std::optional<Layout> SuiteWorkload::DatasetLayout() const {
+  if (kind == WorkloadKind::kFio) {
+    return profile == "smallfile" ? std::optional<Layout>(Layout::kFiles) : std::nullopt;
+  }
+  return layout == Layout::kLmdb ? Layout::kLmdb : Layout::kFiles;
+}
+
+SuiteWorkload MakeFioSuiteWorkload(std::string name, std::string profile, json options,
+                                   const RunSettings& settings, std::string_view where) {
+  SuiteWorkload w;
+  w.name = std::move(name);
+  w.kind = WorkloadKind::kFio;
+  w.profile = std::move(profile);
+  w.settings = settings;
+  w.fio.profile = w.profile;
+  // A ceiling needs enough parallel readers to keep the device busy, and never fewer than the
+  // loader it bounds has workers.
+  w.fio.smallfile_jobs = std::max(w.fio.smallfile_jobs, settings.workers);
+  ApplyFioSuiteOptions(options, where, w.fio);
+  w.fio_options = std::move(options);
+  return w;
+}
 
 Suite ParseSuite(const json& document, const std::string& source) {
   const ObjectReader top(document, source, "");
@@ -147,6 +177,7 @@ Suite ParseSuite(const json& document, const std::string& source) {
   if (!top.Has("dataset")) top.Fail("dataset", "an object (the key is required)");
   suite.dataset = top.Raw("dataset");
   if (!suite.dataset.is_object()) top.Fail("dataset", "an object");
+  suite.spec = DatasetSpecFromJson(suite.dataset, source + ": dataset");
   if (top.Has("defaults")) {
     const ObjectReader d(top.Raw("defaults"), source, "defaults");
     suite.defaults = ReadSettings(d, RunSettings{});
@@ -165,23 +196,28 @@ Suite ParseSuite(const json& document, const std::string& source) {
       w.Fail(w.Key("name"), "letters, digits, '_', '.', '-' (no '/')");
     }
     if (!names.insert(wl.name).second) w.Fail(w.Key("name"), "a name unique in the suite");
-    wl.kind = w.OneOf("kind", {"reader", "fio"}, "reader");
-    if (wl.kind == "reader") {
-      wl.layout = w.OneOf("layout", {"files", "lmdb", "tmpfs"});
-      wl.order = w.OneOf("order", {"random", "sequential"}, "random");
+    const std::string kind = w.OneOf("kind", {"reader", "fio"}, "reader");
+    if (kind == "reader") {
+      wl.kind = WorkloadKind::kReader;
+      wl.layout = ParseLayout(w.OneOf("layout", {"files", "lmdb", "tmpfs"}), w.Key("layout"));
+      wl.order = ParseOrder(w.OneOf("order", {"random", "sequential"}, "random"), w.Key("order"));
       wl.settings = ReadSettings(w, suite.defaults);
       w.RejectUnknown(fmt::format("name, kind, layout, order, {}", kSettingsKeys));
+      suite.workloads.push_back(std::move(wl));
     } else {
-      wl.profile = w.String("profile");
-      wl.settings = suite.defaults;
-      wl.settings.repetitions = w.Int("repetitions", 1, 1000, suite.defaults.repetitions);
+      const std::string profile = w.String("profile");
+      RunSettings settings = suite.defaults;
+      settings.repetitions = w.Int("repetitions", 1, 1000, suite.defaults.repetitions);
+      json options = json::object();
       if (w.Has("options")) {
-        wl.fio_options = w.Raw("options");
-        if (!wl.fio_options.is_object()) w.Fail(w.Key("options"), "an object of profile options");
+        options = w.Raw("options");
+        if (!options.is_object()) w.Fail(w.Key("options"), "an object of profile options");
       }
       w.RejectUnknown("name, kind, profile, repetitions, options");
+      suite.workloads.push_back(
+          MakeFioSuiteWorkload(wl.name, profile, std::move(options), settings,
+                               fmt::format("{}: workload {} options", source, wl.name)));
     }
-    suite.workloads.push_back(std::move(wl));
   }
   top.RejectUnknown("schema_version, name, description, dataset, defaults, workloads");
   return suite;
@@ -190,10 +226,10 @@ Suite ParseSuite(const json& document, const std::string& source) {
 json SuiteToJson(const Suite& suite) {
   json workloads = json::array();
   for (const auto& wl : suite.workloads) {
-    json w{{"name", wl.name}, {"kind", wl.kind}};
-    if (wl.kind == "reader") {
-      w["layout"] = wl.layout;
-      w["order"] = wl.order;
+    json w{{"name", wl.name}, {"kind", WorkloadKindName(wl.kind)}};
+    if (wl.kind == WorkloadKind::kReader) {
+      w["layout"] = LayoutName(wl.layout);
+      w["order"] = OrderName(wl.order);
       w.update(SettingsToJson(wl.settings));
     } else {
       w["profile"] = wl.profile;
@@ -202,12 +238,9 @@ json SuiteToJson(const Suite& suite) {
     }
     workloads.push_back(std::move(w));
   }
-  return json{{"schema_version", kSuiteSchemaVersion},
-              {"name", suite.name},
-              {"description", suite.description},
-              {"dataset", suite.dataset},
-              {"defaults", SettingsToJson(suite.defaults)},
-              {"workloads", std::move(workloads)}};
+  return json{{"schema_version", kSuiteSchemaVersion},      {"name", suite.name},
+              {"description", suite.description},           {"dataset", suite.dataset},
+              {"defaults", SettingsToJson(suite.defaults)}, {"workloads", std::move(workloads)}};
 }
 
 fs::path ShippedSuitesDir() {
@@ -236,8 +269,8 @@ std::vector<std::string> ShippedSuiteNames() {
 
 Suite LoadSuite(const std::string& name_or_path) {
   fs::path path = name_or_path;
-  const bool looks_like_path = name_or_path.find('/') != std::string::npos ||
-                               path.extension() == ".json";
+  const bool looks_like_path =
+      name_or_path.find('/') != std::string::npos || path.extension() == ".json";
   if (!looks_like_path) {
     path = ShippedSuitesDir() / (name_or_path + ".json");
     if (!fs::exists(path)) {

@@ -1,17 +1,24 @@
 // A suite: one dataset spec, run defaults, and the workloads replayed against that dataset.
 //
-// Suites are JSON files (workloads/suites/*.json for the shipped ones), schema-versioned. Parsing is
-// strict: an unknown key, a wrong type or an out-of-range value is a UsageError naming the file, the
-// key (as a JSON path, e.g. "workloads[1].workers") and what was expected. Pure apart from
-// LoadSuite/FindShippedSuites, which read files; thread-compatible.
+// Suites are JSON files (workloads/suites/*.json for the shipped ones), schema-versioned. Parsing
+// is strict: an unknown key, a wrong type or an out-of-range value is a UsageError naming the file,
+// the key (as a JSON path, e.g. "workloads[1].workers") and what was expected. The suite is parsed
+// once into typed values (kind, layout, order and cache as enums, the dataset spec, fio's options);
+// the JSON as written is kept only to write the suite back out (SuiteToJson). Pure apart from
+// LoadSuite, ShippedSuitesDir and ShippedSuiteNames, which read the file system; thread-compatible.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "workloads/dataset/dataset.h"
+#include "workloads/dataset/dataset_dir.h"
+#include "workloads/fio/fio_workload.h"
+#include "workloads/reader/reader.h"
+#include "workloads/reader/workload.h"
 
 namespace feedbench {
 
@@ -21,7 +28,7 @@ inline constexpr int kSuiteSchemaVersion = 1;
 struct RunSettings {
   int repetitions = 3;
   int epochs = 1;
-  std::string cache = "cold";  // "cold" | "warm"
+  CacheMode cache = CacheMode::kCold;
   int workers = 4;
   int batch_size = 32;
   int prefetch = 4;
@@ -29,20 +36,35 @@ struct RunSettings {
   bool verify = true;
 };
 
+// The two workload kinds: the data-loading reader and fio's raw ceiling.
+enum class WorkloadKind { kReader, kFio };
+std::string_view WorkloadKindName(WorkloadKind kind);  // "reader", "fio"
+
 struct SuiteWorkload {
-  std::string name;            // [A-Za-z0-9_.-]+, unique in the suite
-  std::string kind = "reader"; // "reader" (data loading) | "fio" (raw ceiling)
-  std::string layout;          // reader: "files" | "lmdb" | "tmpfs"
-  std::string order;           // reader: "random" | "sequential"
-  std::string profile;         // fio: profile name
-  nlohmann::json fio_options = nlohmann::json::object();  // fio: runtime_s, ramp_s, size...
-  RunSettings settings;        // defaults with this workload's overrides applied
+  std::string name;  // [A-Za-z0-9_.-]+, unique in the suite
+  WorkloadKind kind = WorkloadKind::kReader;
+  Layout layout = Layout::kFiles;  // reader
+  Order order = Order::kRandom;    // reader
+  std::string profile;             // fio: a built-in profile name or a .fio file
+  nlohmann::json fio_options = nlohmann::json::object();  // fio: as written (for SuiteToJson)
+  FioWorkloadOptions fio;  // fio: `options` parsed (ApplyFioSuiteOptions) over the defaults
+  RunSettings settings;    // defaults with this workload's overrides applied
+
+  // The dataset layout this workload reads from disk, if any: a reader's layout (tmpfs stages the
+  // files layout), smallfile's files layout; the other fio profiles read a test file of their own.
+  std::optional<Layout> DatasetLayout() const;
 };
+
+// A fio workload named `name` running `profile` with `options` (the suite's "options" object),
+// parsed and checked as ParseSuite does; `where` names it in errors.
+SuiteWorkload MakeFioSuiteWorkload(std::string name, std::string profile, nlohmann::json options,
+                                   const RunSettings& settings, std::string_view where);
 
 struct Suite {
   std::string name;
   std::string description;
-  nlohmann::json dataset;  // the dataset spec object (workloads/dataset.h reads it)
+  nlohmann::json dataset;  // the dataset spec object as written (for SuiteToJson)
+  DatasetSpec spec;        // the same, parsed
   RunSettings defaults;
   std::vector<SuiteWorkload> workloads;
   std::string source;  // the file it came from, for messages

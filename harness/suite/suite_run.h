@@ -1,56 +1,88 @@
-// Running a suite: suite → plan → datasets → workload repetitions (sampled) → results model.
+// Running a suite: the coordinator. suite → plan → datasets → repetitions (each sampled) → a typed
+// SuiteRun.
 //
-// RunSuite prepares the data directory and the suite's datasets (generated once, reused when the
-// spec matches), turns each selected workload into a PlannedWorkload for the Google Benchmark
-// runner, runs them, and returns the results document (Google Benchmark JSON with
-// context.feedbench) and the sampled timelines. It writes nothing but datasets; writing results is
-// the caller's (WriteRunFiles). Not reentrant (the runner is not).
+// RunSuite takes the data directory (its lock), generates the suite's datasets once (reused when
+// the spec matches), makes one Workload per selected suite workload (the reader or fio, behind
+// harness/measure/measurement.h), runs their repetitions in suite order and returns every
+// measurement, typed, with what the results context needs (datasets, fingerprints, times). What
+// it generated is removed at the end unless kept — also when preparing a later dataset or a
+// repetition fails. It writes nothing but datasets and fio's files in the data directory: the
+// results model and its files are the caller's (harness/results). A repetition's own failure is in
+// its state; an EnvironmentError stops the run and propagates. Blocking; one RunSuite at a time
+// per data directory (its lock refuses a second).
 #pragma once
-
-#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <optional>
-#include <regex>
 #include <string>
 #include <vector>
 
-#include "harness/results/efficiency.h"
+#include "harness/measure/fingerprint.h"
+#include "harness/measure/measurement.h"
 #include "harness/suite/suite.h"
 
 namespace feedbench {
 
 struct RunRequest {
-  std::filesystem::path data_dir;          // where datasets live (DataDir rules apply)
-  std::optional<int> repetitions;          // overrides every workload's
-  std::optional<std::string> filter;       // ECMAScript regex over workload names
-  std::vector<std::string> only;           // if non-empty: run exactly these workloads
-  std::optional<std::string> cache;        // "cold" | "warm": overrides the suite's
-  int interval_ms = 100;                   // diskstats sampling interval
-  bool keep_data = false;                  // keep generated datasets after the run
-  bool quiet = false;                      // no progress on stderr
+  std::filesystem::path data_dir;     // where datasets live (DataDir rules apply)
+  std::optional<int> repetitions;     // overrides every workload's
+  std::optional<std::string> filter;  // ECMAScript regex over workload names
+  std::vector<std::string> only;      // if non-empty: run exactly these workloads
+  std::optional<std::string> cache;   // "cold" | "warm": overrides the suite's
+  int interval_ms = 100;              // diskstats sampling interval
+  bool keep_data = false;             // keep generated datasets after the run
+  bool quiet = false;                 // no progress on stderr
   std::filesystem::path tmpfs_dir = "/dev/shm";
 };
 
-struct SuiteRunOutput {
-  nlohmann::json results;   // Google Benchmark JSON with context.feedbench
-  nlohmann::json timeline;  // {"schema_version", "interval_ms", "workloads": {name: [[rows]...]}}
-  bool any_failed = false;  // a repetition failed verification or hit an I/O error
-  double wall_sec = 0;      // whole run including dataset preparation
-  std::vector<Efficiency> efficiencies;  // also in context.feedbench.efficiency
+// A dataset the run read: where, and whether it was generated now.
+struct DatasetUse {
+  Layout layout = Layout::kFiles;
+  std::filesystem::path dir;
+  bool reused = false;
+  double generate_sec = 0;
+  uint64_t total_bytes = 0;
+};
+
+// One workload as it ran: the suite's definition, the settings the run applied, and every
+// repetition's measurement in order.
+struct WorkloadRun {
+  SuiteWorkload workload;
+  int repetitions = 0;                 // as planned
+  CacheMode cache = CacheMode::kCold;  // readers: the cache mode applied
+  std::optional<std::string> device;   // the sampled /proc/diskstats device; nullopt: none
+  std::vector<RepetitionMeasurement> measurements;
+};
+
+struct SuiteRun {
+  Suite suite;
+  std::string cache_mode;  // the run's cache mode: --cache, else the suite's default
+  int interval_ms = 100;
+  std::filesystem::path data_dir;
+  std::vector<DatasetUse> datasets;
+  std::vector<WorkloadRun> workloads;  // in suite order
+  Fingerprint fingerprint;             // of the machine and the data directory's device
+  std::string started_utc, finished_utc;
+  double wall_sec = 0;  // the whole run, dataset preparation included
+
+  // A repetition failed (verification, I/O), as opposed to being merely invalid.
+  bool AnyFailed() const;
 };
 
 // The workloads of `suite` that `request` selects, in suite order. Throws UsageError for an
 // invalid --filter regex or a filter that matches nothing (listing the workload names).
 std::vector<SuiteWorkload> SelectWorkloads(const Suite& suite, const RunRequest& request);
 
-// Validates the request against the suite before any work (bad values → UsageError).
+// Validates the request against the suite before any work (bad values → UsageError): flags in
+// range, the selection non-empty, and every .fio job file of a selected workload readable and safe.
 void ValidateRequest(const Suite& suite, const RunRequest& request);
 
-SuiteRunOutput RunSuite(const Suite& suite, const RunRequest& request);
+// One repetition of `workload`: a failure of the repetition itself (any exception but an
+// EnvironmentError) becomes a failed measurement with the reason "io: <what>"; an
+// EnvironmentError (the node cannot run it at all) propagates and ends the run.
+RepetitionMeasurement RunRepetition(Workload& workload, int repetition);
 
-// Writes results and the timeline sidecar atomically; returns the timeline path.
-std::filesystem::path WriteRunFiles(const SuiteRunOutput& output,
-                                    const std::filesystem::path& results_path);
+// Runs the suite (see the top of this file). Progress goes to stderr unless request.quiet.
+SuiteRun RunSuite(const Suite& suite, const RunRequest& request);
 
 }  // namespace feedbench

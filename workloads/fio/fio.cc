@@ -13,10 +13,10 @@
 #include <sstream>
 
 #include "harness/base/atomic_file.h"
-#include "harness/os/child_process.h"
 #include "harness/base/errors.h"
 #include "harness/base/json_non_finite.h"
 #include "harness/base/text.h"
+#include "harness/os/child_process.h"
 #include "workloads/fio/fio_profiles.h"
 
 namespace feedbench {

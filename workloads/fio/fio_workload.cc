@@ -17,6 +17,7 @@
 #include "harness/base/errors.h"
 #include "harness/base/unique_fd.h"
 #include "harness/base/units.h"
+#include "harness/measure/sampled_window.h"
 #include "workloads/fio/fio_profiles.h"
 
 namespace feedbench {
@@ -181,44 +182,65 @@ double SmallfileCoverage(const FilesLayoutScan& scan, uint64_t block_bytes) {
   return static_cast<double>(covered) / static_cast<double>(scan.total_bytes);
 }
 
-std::vector<std::pair<std::string, double>> FioMeasurement::Counters() const {
-  std::vector<std::pair<std::string, double>> c;
-  auto add = [&](std::string name, const std::optional<double>& v) {
-    if (v) c.emplace_back(std::move(name), *v);
+Figures FioMeasurement::ToFigures() const {
+  Figures f;
+  auto set = [&](Metric metric, const std::optional<double>& v) {
+    if (v) f.Set(metric, *v);
   };
-  c.emplace_back("bytes_per_second", reads.bytes_per_sec);
-  c.emplace_back("iops", reads.iops);
-  add("clat_mean_us", reads.clat.mean);
-  add("clat_p99_us", reads.clat.p99);
-  add("clat_p99_9_us", reads.clat.p99_9);
-  add("lat_p50_us", reads.clat.p50);
-  add("lat_p95_us", reads.clat.p95);
-  add("lat_p99_us", reads.clat.p99);
-  add("usr_cpu_pct", reads.usr_cpu_pct);
-  add("sys_cpu_pct", reads.sys_cpu_pct);
+  f.Set(Metric::kBytesPerSecond, reads.bytes_per_sec);
+  f.Set(Metric::kIops, reads.iops);
+  set(Metric::kClatMeanUs, reads.clat.mean);
+  set(Metric::kClatP99Us, reads.clat.p99);
+  set(Metric::kClatP99_9Us, reads.clat.p99_9);
+  set(Metric::kLatP50Us, reads.clat.p50);
+  set(Metric::kLatP95Us, reads.clat.p95);
+  set(Metric::kLatP99Us, reads.clat.p99);
+  set(Metric::kUsrCpuPct, reads.usr_cpu_pct);
+  set(Metric::kSysCpuPct, reads.sys_cpu_pct);
   if (!device_windows.empty()) {
     const WindowSummary& w = device_windows.front();
-    c.emplace_back("device_read_bytes", static_cast<double>(w.read_bytes));
-    c.emplace_back("r_per_second", w.figures.r_per_sec);
-    c.emplace_back("rareq_kb", w.figures.rareq_kb);
-    c.emplace_back("r_await_ms", w.figures.r_await_ms);
-    c.emplace_back("aqu_sz", w.figures.aqu_sz);
-    c.emplace_back("util_pct", w.figures.util_pct);
+    f.Set(Metric::kDeviceReadBytes, static_cast<double>(w.read_bytes));
+    f.Set(Metric::kRPerSecond, w.figures.r_per_sec);
+    f.Set(Metric::kRareqKb, w.figures.rareq_kb);
+    f.Set(Metric::kRAwaitMs, w.figures.r_await_ms);
+    f.Set(Metric::kAquSz, w.figures.aqu_sz);
+    f.Set(Metric::kUtilPct, w.figures.util_pct);
     if (fio_disk && w.duration_sec > 0) {
       // iostat's definitions applied to fio's counters: r_await = read ticks / reads,
       // aqu-sz = weighted queue time / window.
-      c.emplace_back("fio_disk_r_per_second",
-                     static_cast<double>(fio_disk->read_ios) / w.duration_sec);
-      c.emplace_back("fio_disk_r_await_ms", fio_disk->read_ios == 0
-                                                ? 0.0
-                                                : static_cast<double>(fio_disk->read_ticks_ms) /
-                                                      static_cast<double>(fio_disk->read_ios));
-      c.emplace_back("fio_disk_aqu_sz",
-                     static_cast<double>(fio_disk->in_queue_ms) / (w.duration_sec * 1000.0));
-      c.emplace_back("fio_disk_util_pct", fio_disk->util_pct);
+      f.Set(Metric::kFioDiskRPerSecond, static_cast<double>(fio_disk->read_ios) / w.duration_sec);
+      f.Set(Metric::kFioDiskRAwaitMs, fio_disk->read_ios == 0
+                                          ? 0.0
+                                          : static_cast<double>(fio_disk->read_ticks_ms) /
+                                                static_cast<double>(fio_disk->read_ios));
+      f.Set(Metric::kFioDiskAquSz,
+            static_cast<double>(fio_disk->in_queue_ms) / (w.duration_sec * 1000.0));
+      f.Set(Metric::kFioDiskUtilPct, fio_disk->util_pct);
     }
   }
-  return c;
+  return f;
+}
+
+RepetitionMeasurement FioMeasurement::ToMeasurement(
+    const std::optional<std::string>& device) const {
+  RepetitionMeasurement out;
+  out.wall_sec = run.wall_sec;
+  out.figures = ToFigures();
+  out.label = std::string("fio ") + (direct ? "direct" : "buffered") +
+              (device ? " " + *device : std::string(" no-device"));
+  out.timeline = timeline;
+  out.tool_run = ToolRun{.direct = direct,
+                         .notes = notes,
+                         .job_file = run.job_path.string(),
+                         .output_file = run.output_path.string()};
+  return out;
+}
+
+RepetitionMeasurement FioWorkload::RunOnce(int /*repetition*/) {
+  const std::optional<std::string> device =
+      options_.devices.empty() ? std::nullopt
+                               : std::optional<std::string>(options_.devices.front());
+  return MeasureFioProfile(options_).ToMeasurement(device);
 }
 
 void ApplyFioSuiteOptions(const nlohmann::json& options, std::string_view where,
@@ -272,6 +294,85 @@ void ApplyFioSuiteOptions(const nlohmann::json& options, std::string_view where,
   }
 }
 
+namespace {
+
+// What fio will run for `options`: the job file, a warm-up run where the profile needs one, and
+// fio's shared-memory pool size; notes and O_DIRECT go into `m`. Lays out the test file.
+struct PreparedFioJob {
+  FioJobFile job;
+  std::optional<FioJobFile> warmup;
+  uint64_t alloc_size_kib = 0;
+};
+
+PreparedFioJob PrepareBuiltinProfile(const FioWorkloadOptions& options, const fs::path& work_dir,
+                                     FioMeasurement& m) {
+  PreparedFioJob p;
+  FioProfileSettings settings;
+  settings.ramp_sec = options.ramp_sec;
+  settings.runtime_sec = options.runtime_sec;
+  fs::path probe_file;
+  if (FioProfileUsesTestFile(options.profile)) {
+    settings.test_file = work_dir / kFioTestFileName;
+    settings.test_file_bytes = options.test_file_bytes;
+    MakeFioProfile(options.profile, settings);  // validate before laying out a large file
+    if (PrepareFioTestFile(settings.test_file, options.test_file_bytes)) {
+      m.notes.push_back(fmt::format("laid out the fio test file {} ({})",
+                                    settings.test_file.string(),
+                                    FormatBytesIec(static_cast<double>(options.test_file_bytes))));
+    }
+    probe_file = settings.test_file;
+    settings.direct = SupportsDirectIo(probe_file);
+    if (!settings.direct) {
+      m.notes.push_back(fmt::format(
+          "the filesystem holding {} does not support O_DIRECT; fio ran buffered (direct=0) "
+          "with invalidate=1, dropping the file's cached pages when it opens it",
+          probe_file.string()));
+    }
+  } else {
+    if (options.dataset_dir.empty()) {
+      throw UsageError("fio profile smallfile needs a files-layout dataset directory");
+    }
+    const FilesLayoutScan scan = ScanFilesLayout(options.dataset_dir);
+    p.alloc_size_kib = FioAllocSizeKib(scan.files, static_cast<uint64_t>(options.smallfile_jobs));
+    settings.smallfile_dir = fs::absolute(options.dataset_dir);
+    settings.smallfile_jobs = options.smallfile_jobs;
+    settings.smallfile_block_bytes = options.smallfile_block_bytes != 0
+                                         ? options.smallfile_block_bytes
+                                         : AutoSmallfileBlockBytes(scan);
+    const double coverage = SmallfileCoverage(scan, settings.smallfile_block_bytes);
+    m.notes.push_back(fmt::format(
+        "smallfile reads {} files ({} to {}) with {} jobs, each one file at a time in whole {} "
+        "blocks, buffered with each file's cache dropped at open; fio counts whole blocks only, "
+        "{:.1f}% of the dataset's {}",
+        scan.files, FormatBytesIec(static_cast<double>(scan.min_file_bytes)),
+        FormatBytesIec(static_cast<double>(scan.max_file_bytes)), settings.smallfile_jobs,
+        FormatBytesExact(settings.smallfile_block_bytes), coverage * 100.0,
+        FormatBytesIec(static_cast<double>(scan.total_bytes))));
+    settings.direct = false;  // smallfile reads through the page cache, as a loader does
+  }
+  m.direct = settings.direct;
+  p.job = MakeFioProfile(options.profile, settings);
+  p.warmup = MakeFioWarmup(options.profile, settings);
+  return p;
+}
+
+PreparedFioJob PrepareFioJob(const FioWorkloadOptions& options, const fs::path& work_dir,
+                             FioMeasurement& m) {
+  if (IsBuiltinFioProfile(options.profile)) return PrepareBuiltinProfile(options, work_dir, m);
+  std::error_code ec;
+  const fs::path path(options.profile);
+  if (!path.has_extension() && path.parent_path().empty() && !fs::exists(path, ec)) {
+    MakeFioProfile(options.profile, {});  // throws: unknown profile, listing the built-in ones
+  }
+  PreparedFioJob p;
+  p.job = LoadFioJobFile(path, work_dir);
+  const std::string direct = FioOption(p.job, p.job.sections.back().name, "direct");
+  m.direct = direct == "1" || direct == "true";
+  return p;
+}
+
+}  // namespace
+
 FioMeasurement MeasureFioProfile(const FioWorkloadOptions& options) {
   std::error_code ec;
   if (!fs::is_directory(options.data_dir, ec)) {
@@ -285,75 +386,16 @@ FioMeasurement MeasureFioProfile(const FioWorkloadOptions& options) {
   }
 
   FioMeasurement m;
-  FioJobFile job;
-  std::optional<FioJobFile> warmup;
-  uint64_t alloc_size_kib = 0;
-  if (IsBuiltinFioProfile(options.profile)) {
-    FioProfileSettings settings;
-    settings.ramp_sec = options.ramp_sec;
-    settings.runtime_sec = options.runtime_sec;
-    fs::path probe_file;
-    if (FioProfileUsesTestFile(options.profile)) {
-      settings.test_file = work_dir / kFioTestFileName;
-      settings.test_file_bytes = options.test_file_bytes;
-      MakeFioProfile(options.profile, settings);  // validate before laying out a large file
-      if (PrepareFioTestFile(settings.test_file, options.test_file_bytes)) {
-        m.notes.push_back(
-            fmt::format("laid out the fio test file {} ({})", settings.test_file.string(),
-                        FormatBytesIec(static_cast<double>(options.test_file_bytes))));
-      }
-      probe_file = settings.test_file;
-    } else {
-      if (options.dataset_dir.empty()) {
-        throw UsageError("fio profile smallfile needs a files-layout dataset directory");
-      }
-      const FilesLayoutScan scan = ScanFilesLayout(options.dataset_dir);
-      alloc_size_kib = FioAllocSizeKib(scan.files, static_cast<uint64_t>(options.smallfile_jobs));
-      settings.smallfile_dir = fs::absolute(options.dataset_dir);
-      settings.smallfile_jobs = options.smallfile_jobs;
-      settings.smallfile_block_bytes = options.smallfile_block_bytes != 0
-                                           ? options.smallfile_block_bytes
-                                           : AutoSmallfileBlockBytes(scan);
-      const double coverage = SmallfileCoverage(scan, settings.smallfile_block_bytes);
-      m.notes.push_back(fmt::format(
-          "smallfile reads {} files ({} to {}) with {} jobs, each one file at a time in whole {} "
-          "blocks, buffered with each file's cache dropped at open; fio counts whole blocks only, "
-          "{:.1f}% of the dataset's {}",
-          scan.files, FormatBytesIec(static_cast<double>(scan.min_file_bytes)),
-          FormatBytesIec(static_cast<double>(scan.max_file_bytes)), settings.smallfile_jobs,
-          FormatBytesExact(settings.smallfile_block_bytes), coverage * 100.0,
-          FormatBytesIec(static_cast<double>(scan.total_bytes))));
-    }
-    if (FioProfileUsesTestFile(options.profile)) {
-      settings.direct = SupportsDirectIo(probe_file);
-      if (!settings.direct) {
-        m.notes.push_back(fmt::format(
-            "the filesystem holding {} does not support O_DIRECT; fio ran buffered (direct=0) "
-            "with invalidate=1, dropping the file's cached pages when it opens it",
-            probe_file.string()));
-      }
-    } else {
-      settings.direct = false;  // smallfile reads through the page cache, as a loader does
-    }
-    m.direct = settings.direct;
-    job = MakeFioProfile(options.profile, settings);
-    warmup = MakeFioWarmup(options.profile, settings);
-  } else {
-    const fs::path path(options.profile);
-    if (!path.has_extension() && path.parent_path().empty() && !fs::exists(path, ec)) {
-      MakeFioProfile(options.profile, {});  // throws: unknown profile, listing the built-in ones
-    }
-    job = LoadFioJobFile(path, work_dir);
-    const std::string direct = FioOption(job, job.sections.back().name, "direct");
-    m.direct = direct == "1" || direct == "true";
-  }
+  const PreparedFioJob prepared = PrepareFioJob(options, work_dir, m);
+  const FioJobFile& job = prepared.job;
+  const std::optional<FioJobFile>& warmup = prepared.warmup;
   m.profile = job.profile;
 
   FioRunOptions run_options;
   run_options.work_dir = work_dir;
   run_options.name = job.profile;
   run_options.fio_program = options.fio_program;
-  run_options.alloc_size_kib = alloc_size_kib;
+  run_options.alloc_size_kib = prepared.alloc_size_kib;
   // Default limit: what the job asks for, plus two minutes for fio's setup (an opendir over a
   // large dataset stats every file) and teardown.
   const double job_sec =
@@ -376,17 +418,11 @@ FioMeasurement MeasureFioProfile(const FioWorkloadOptions& options) {
         "hangs with file_service_type=random)",
         m.profile, options.ramp_sec));
   }
-  if (options.devices.empty()) {
-    m.run = RunFio(job, run_options);
-  } else {
-    SamplerOptions sampler_options;
-    sampler_options.devices = options.devices;
-    sampler_options.interval = options.sample_interval;
-    Sampler sampler(std::move(sampler_options));
-    sampler.Start();
-    m.run = RunFio(job, run_options);
-    m.device_windows = sampler.Stop();
-    m.timeline = sampler.Rows();
+  const SampledWindow window = RunSampled(options.devices, options.sample_interval,
+                                          [&] { m.run = RunFio(job, run_options); });
+  if (!options.devices.empty()) {
+    m.device_windows = window.summaries;
+    m.timeline = window.rows;
     for (const auto& d : m.run.report.disk_util) {
       if (d.name == options.devices.front()) m.fio_disk = d;
     }

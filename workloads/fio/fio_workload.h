@@ -20,8 +20,9 @@
 #include <utility>
 #include <vector>
 
-#include "workloads/fio/fio.h"
+#include "harness/measure/measurement.h"
 #include "harness/measure/sampler.h"
+#include "workloads/fio/fio.h"
 
 namespace feedbench {
 
@@ -58,13 +59,15 @@ struct FioMeasurement {
   std::vector<SampleRow> timeline;
   std::optional<FioDiskUtil> fio_disk;  // fio's disk_util entry for devices[0], if it has one
 
-  // The figures as Google Benchmark user counters, in this order: bytes_per_second, iops,
-  // clat_mean_us, clat_p99_us, clat_p99_9_us, lat_p50_us, lat_p95_us, lat_p99_us (all from
-  // fio's clat), usr_cpu_pct, sys_cpu_pct; with sampling: device_read_bytes, r_per_second,
-  // rareq_kb, r_await_ms, aqu_sz, util_pct (devices[0]); with fio's disk_util for devices[0]:
-  // fio_disk_r_per_second, fio_disk_r_await_ms, fio_disk_aqu_sz, fio_disk_util_pct (rates over
-  // the sampled window's duration). A figure fio did not report is left out.
-  std::vector<std::pair<std::string, double>> Counters() const;
+  // fio's figures (bytes_per_second, iops, clat_mean_us, clat_p99_us, clat_p99_9_us,
+  // lat_p50/p95/p99_us, all from fio's clat; usr_cpu_pct, sys_cpu_pct), with sampling the
+  // device's (device_read_bytes, r_per_second, rareq_kb, r_await_ms, aqu_sz, util_pct of
+  // devices[0]), and with fio's disk_util for devices[0] fio's view of it
+  // (fio_disk_r_per_second, fio_disk_r_await_ms, fio_disk_aqu_sz, fio_disk_util_pct; rates over
+  // the sampled window's duration). A figure fio did not report is absent.
+  Figures ToFigures() const;
+  // The typed measurement of this repetition, labelled with the sampled `device`.
+  RepetitionMeasurement ToMeasurement(const std::optional<std::string>& device) const;
 };
 
 // Applies a suite workload's "options" object for a fio workload to `out`. Keys (all optional):
@@ -111,5 +114,17 @@ uint64_t AutoSmallfileBlockBytes(const FilesLayoutScan& scan);
 // The share of the scanned bytes fio reads at block size `block_bytes`: it reads whole blocks only,
 // so each file contributes floor(size / block) * block.
 double SmallfileCoverage(const FilesLayoutScan& scan, uint64_t block_bytes);
+
+// A fio profile as a Workload (harness/measure/measurement.h): each RunOnce runs
+// MeasureFioProfile with the same options. Not thread-safe.
+class FioWorkload : public Workload {
+ public:
+  explicit FioWorkload(FioWorkloadOptions options) : options_(std::move(options)) {}
+  RepetitionMeasurement RunOnce(int repetition) override;
+  const FioWorkloadOptions& options() const { return options_; }
+
+ private:
+  FioWorkloadOptions options_;
+};
 
 }  // namespace feedbench

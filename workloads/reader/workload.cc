@@ -2,9 +2,10 @@
 
 #include <fmt/format.h>
 
+#include "harness/base/errors.h"
+#include "harness/measure/sampled_window.h"
 #include "harness/os/cache_control.h"
 #include "harness/os/device.h"
-#include "harness/base/errors.h"
 
 namespace feedbench {
 namespace fs = std::filesystem;
@@ -106,36 +107,22 @@ WorkloadResult PreparedDataset::RunOnce(const WorkloadOptions& options) {
     RunReader(*store, s.manifest.spec, warmup);
   }
 
-  std::unique_ptr<Sampler> sampler;
-  if (result.device) {
-    SamplerOptions sampler_options;
-    sampler_options.devices = {*result.device};
-    sampler_options.interval = options.sample_interval;
-    sampler = std::make_unique<Sampler>(std::move(sampler_options));
-    sampler->Start();
-  }
-  try {
+  std::vector<std::string> devices;
+  if (result.device) devices.push_back(*result.device);
+  const SampledWindow window = RunSampled(devices, options.sample_interval, [&] {
     result.reader = RunReader(*store, s.manifest.spec, options.reader);
-  } catch (...) {
-    if (sampler) sampler->Stop();
-    throw;
-  }
-  if (sampler) {
-    std::vector<WindowSummary> summaries = sampler->Stop();
-    result.timeline = sampler->Rows();
-    for (auto& summary : summaries) {
-      if (summary.device == *result.device) result.device_summary = std::move(summary);
-    }
-  }
+  });
+  result.timeline = window.rows;
+  if (result.device) result.device_summary = window.SummaryOf(*result.device);
   // Close an LMDB environment now: its mapping must not outlive the run into the next drop.
   store.reset();
 
   if (result.device_summary && result.reader.bytes > 0) {
     result.device_read_ratio = static_cast<double>(result.device_summary->read_bytes) /
                                static_cast<double>(result.reader.bytes);
-    result.cache_contaminated = options.cache == CacheMode::kCold && s.layout != Layout::kTmpfs &&
-                                *result.device_read_ratio < kContaminatedBelowRatio;
   }
+  result.cache_contaminated =
+      IsCacheContaminated(options.cache, s.layout, result.device_read_ratio);
   return result;
 }
 

@@ -23,9 +23,9 @@
 
 #include "harness/measure/sampler.h"
 #include "workloads/dataset/dataset_dir.h"
-#include "workloads/reader/reader.h"
 #include "workloads/dataset/sample_store.h"
 #include "workloads/dataset/tmpfs_staging.h"
+#include "workloads/reader/reader.h"
 
 namespace feedbench {
 

@@ -12,8 +12,8 @@
 
 #include "harness/base/atomic_file.h"
 #include "harness/base/json_non_finite.h"
+#include "harness/results/gbench_adapter.h"
 #include "harness/results/results_reader.h"
-#include "harness/suite/runner.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 

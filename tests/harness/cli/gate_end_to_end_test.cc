@@ -7,8 +7,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "harness/results/results_reader.h"
 #include "harness/base/statistics.h"
+#include "harness/results/results_reader.h"
 #include "tests/support/blkio_throttle.h"
 #include "tests/support/loop_ext4.h"
 #include "tests/support/subprocess.h"
@@ -35,8 +35,8 @@ TEST(GateEndToEnd, ThrottledLoopDeviceRegressesAndRecoveryPasses) {
     "workloads": [{"name": "files-random", "layout": "files", "order": "random"}]
   })";
   const std::string bin = FEEDBENCH_BINARY;
-  const std::string common = " run --quiet --keep-data --suite " + suite.string() +
-                             " --data-dir " + (work / "data").string() + " --out ";
+  const std::string common = " run --quiet --keep-data --suite " + suite.string() + " --data-dir " +
+                             (work / "data").string() + " --out ";
   auto run = [&](const std::string& prefix, const std::string& name) {
     const fs::path out = work / (name + ".json");
     const auto r = RunCommand(prefix + bin + common + out.string());
@@ -63,7 +63,8 @@ TEST(GateEndToEnd, ThrottledLoopDeviceRegressesAndRecoveryPasses) {
     BlkioThrottle throttle(loop.device());
     throttle.SetReadBps(static_cast<uint64_t>(unthrottled_bps / 4));
     const fs::path slow = run(throttle.ShellPrefix(), "throttled");
-    const auto cmp = RunCommand(bin + " compare " + baseline.string() + " " + slow.string() + gated);
+    const auto cmp =
+        RunCommand(bin + " compare " + baseline.string() + " " + slow.string() + gated);
     EXPECT_EQ(cmp.exit_code, 1) << cmp.output;
     // The same through `run --compare --confirm`: the regression reproduces, so it still fails.
     const auto confirmed =

@@ -8,10 +8,10 @@
 #include <filesystem>
 #include <functional>
 
-#include "harness/report/baseline_report.h"
 #include "harness/base/errors.h"
 #include "harness/base/json_non_finite.h"
-#include "harness/results/metric_orientation.h"
+#include "harness/report/baseline_report.h"
+#include "harness/results/metrics.h"
 #include "harness/results/results_reader.h"
 #include "tests/support/error_message.h"
 #include "tests/support/gate_helpers.h"
@@ -96,11 +96,9 @@ TEST(ResultsReader, ClassifiesContaminatedVerifyAndOtherFailures) {
     }
   }
   const ResultsFile r = ParseResults(j, "x.json");
-  EXPECT_EQ(r.Find("files-sequential")->repetitions[1].problem,
-            RepetitionProblem::kVerificationFailed);
-  EXPECT_EQ(r.Find("files-random")->repetitions[4].problem, RepetitionProblem::kFailed);
-  EXPECT_EQ(r.Find("lmdb-sequential")->repetitions[2].problem,
-            RepetitionProblem::kCacheContaminated);
+  EXPECT_EQ(r.Find("files-sequential")->repetitions[1].state, RepetitionState::kVerificationFailed);
+  EXPECT_EQ(r.Find("files-random")->repetitions[4].state, RepetitionState::kFailed);
+  EXPECT_EQ(r.Find("lmdb-sequential")->repetitions[2].state, RepetitionState::kCacheContaminated);
   EXPECT_FALSE(r.Find("lmdb-sequential")->AllValid());
   EXPECT_TRUE(r.Find("lmdb-random")->AllValid());
   // Invalid repetitions never contribute values.

@@ -10,8 +10,8 @@
 #include <functional>
 #include <random>
 
-#include "harness/report/compare_report.h"
 #include "harness/base/errors.h"
+#include "harness/report/compare_report.h"
 #include "tests/support/gate_helpers.h"
 
 namespace feedbench {

@@ -5,7 +5,22 @@
 namespace feedbench {
 namespace {
 
-using nlohmann::json;
+SuiteWorkload Reader(std::string name, Layout layout, Order order) {
+  SuiteWorkload w;
+  w.name = std::move(name);
+  w.kind = WorkloadKind::kReader;
+  w.layout = layout;
+  w.order = order;
+  return w;
+}
+
+SuiteWorkload Fio(std::string name, std::string profile) {
+  SuiteWorkload w;
+  w.name = std::move(name);
+  w.kind = WorkloadKind::kFio;
+  w.profile = std::move(profile);
+  return w;
+}
 
 WorkloadSummary Summary(std::string name, double bytes_per_sec) {
   WorkloadSummary s;
@@ -15,17 +30,16 @@ WorkloadSummary Summary(std::string name, double bytes_per_sec) {
 }
 
 TEST(Efficiency, FilesRandomAgainstSmallfileAndLmdbSequentialAgainstSeqRead) {
-  const json workloads = json::parse(R"([
-    {"name": "files-random", "kind": "reader", "layout": "files", "order": "random"},
-    {"name": "lmdb-sequential", "kind": "reader", "layout": "lmdb", "order": "sequential"},
-    {"name": "tmpfs-random", "kind": "reader", "layout": "tmpfs", "order": "random"},
-    {"name": "files-sequential", "kind": "reader", "layout": "files", "order": "sequential"},
-    {"name": "fio-smallfile", "kind": "fio", "profile": "smallfile"},
-    {"name": "fio-seq", "kind": "fio", "profile": "seq-read"}
-  ])");
+  const std::vector<SuiteWorkload> workloads{
+      Reader("files-random", Layout::kFiles, Order::kRandom),
+      Reader("lmdb-sequential", Layout::kLmdb, Order::kSequential),
+      Reader("tmpfs-random", Layout::kTmpfs, Order::kRandom),
+      Reader("files-sequential", Layout::kFiles, Order::kSequential),
+      Fio("fio-smallfile", "smallfile"),
+      Fio("fio-seq", "seq-read")};
   const std::vector<WorkloadSummary> summaries{
-      Summary("files-random", 300e6), Summary("lmdb-sequential", 900e6),
-      Summary("tmpfs-random", 3e9),   Summary("files-sequential", 500e6),
+      Summary("files-random", 300e6),  Summary("lmdb-sequential", 900e6),
+      Summary("tmpfs-random", 3e9),    Summary("files-sequential", 500e6),
       Summary("fio-smallfile", 400e6), Summary("fio-seq", 1000e6)};
   const auto e = ComputeEfficiencies(workloads, summaries);
   ASSERT_EQ(e.size(), 2u);
@@ -39,11 +53,11 @@ TEST(Efficiency, FilesRandomAgainstSmallfileAndLmdbSequentialAgainstSeqRead) {
 }
 
 TEST(Efficiency, NoCeilingInTheResultsMeansNoFigure) {
-  const json workloads = json::parse(R"([
-    {"name": "files-random", "kind": "reader", "layout": "files", "order": "random"}])");
+  const std::vector<SuiteWorkload> workloads{
+      Reader("files-random", Layout::kFiles, Order::kRandom)};
   EXPECT_TRUE(ComputeEfficiencies(workloads, {Summary("files-random", 1e6)}).empty());
-  EXPECT_EQ(CeilingProfileFor("tmpfs", "random"), "");
-  EXPECT_EQ(CeilingProfileFor("lmdb", "random"), "");
+  EXPECT_EQ(CeilingProfileFor(Layout::kTmpfs, Order::kRandom), "");
+  EXPECT_EQ(CeilingProfileFor(Layout::kLmdb, Order::kRandom), "");
 }
 
 }  // namespace

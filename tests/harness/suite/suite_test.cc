@@ -45,7 +45,7 @@ TEST(Suite, ParsesDefaultsAndOverrides) {
   EXPECT_EQ(s.workloads[0].settings.batch_size, RunSettings{}.batch_size);
   EXPECT_EQ(s.workloads[1].settings.workers, 1);
   EXPECT_FALSE(s.workloads[1].settings.verify);
-  EXPECT_EQ(s.workloads[1].order, "sequential");
+  EXPECT_EQ(s.workloads[1].order, Order::kSequential);
 }
 
 TEST(Suite, RoundTripsThroughItsCanonicalJson) {
@@ -79,8 +79,8 @@ TEST(Suite, SmokeCoversAllThreeLayoutsCold) {
   const Suite s = LoadSuite("smoke");
   std::set<std::string> layouts;
   for (const auto& w : s.workloads) {
-    layouts.insert(w.layout);
-    EXPECT_EQ(w.settings.cache, "cold");
+    layouts.insert(std::string(LayoutName(w.layout)));
+    EXPECT_EQ(w.settings.cache, CacheMode::kCold);
   }
   EXPECT_EQ(layouts, (std::set<std::string>{"files", "lmdb", "tmpfs"}));
 }

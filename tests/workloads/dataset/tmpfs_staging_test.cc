@@ -13,8 +13,8 @@
 #include "harness/base/errors.h"
 #include "tests/support/temp_dir.h"
 #include "workloads/dataset/dataset_dir.h"
-#include "workloads/reader/reader.h"
 #include "workloads/dataset/sample_store.h"
+#include "workloads/reader/reader.h"
 
 namespace feedbench {
 namespace {

@@ -22,8 +22,8 @@
 #include <thread>
 
 #include "harness/base/atomic_file.h"
-#include "harness/os/child_process.h"
 #include "harness/base/errors.h"
+#include "harness/os/child_process.h"
 #include "tests/support/error_message.h"
 #include "tests/support/temp_dir.h"
 #include "workloads/fio/fio_profiles.h"

@@ -17,9 +17,10 @@
 #include <string>
 
 #include "harness/base/atomic_file.h"
+#include "harness/base/errors.h"
 #include "harness/os/child_process.h"
 #include "harness/os/device.h"
-#include "harness/base/errors.h"
+#include "harness/results/metrics.h"
 #include "tests/support/error_message.h"
 #include "tests/support/loop_ext4.h"
 #include "tests/support/temp_dir.h"
@@ -74,9 +75,14 @@ void MakeDataset(const fs::path& data, int files, uint64_t first_bytes, uint64_t
   }
 }
 
+// The figures under their registry names, as the results model holds them.
 std::map<std::string, double> CountersOf(const FioMeasurement& m) {
-  const auto list = m.Counters();
-  return {list.begin(), list.end()};
+  const Figures figures = m.ToFigures();
+  std::map<std::string, double> out;
+  for (const MetricInfo& metric : KnownMetrics()) {
+    if (const auto v = figures.Get(metric.id)) out[std::string(metric.name)] = *v;
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

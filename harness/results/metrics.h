@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/measure/measurement.h"
+
 namespace feedbench {
 
 enum class Orientation {
@@ -21,18 +23,26 @@ enum class Orientation {
 enum class ToleranceClass { kThroughput, kAwait };
 
 struct MetricInfo {
+  Metric id;
   std::string_view name;  // counter name in the results file
   Orientation orientation;
   ToleranceClass tolerance_class;
   std::string_view unit;         // unit of the stored value: "samples/s", "B/s", "ms", "us", "%"
   std::string_view description;  // a few words for tables and help
+  // What the figure measures when the reader (data loading) or fio writes it; empty when that
+  // kind does not write it.
+  std::string_view reader_meaning;
+  std::string_view fio_meaning;
 };
 
-// Every counter with a known orientation, in a stable order.
+// Every metric, in a stable order (that of the Metric enum).
 std::span<const MetricInfo> KnownMetrics();
 
 // nullptr when `name` is not a known counter.
 const MetricInfo* FindMetric(std::string_view name);
+
+// The row of `metric`.
+const MetricInfo& InfoOf(Metric metric);
 
 // samples_per_second, bytes_per_second (higher is better), r_await_ms, lat_p99_us (lower is
 // better).

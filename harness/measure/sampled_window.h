@@ -1,0 +1,63 @@
+// A sampled window: run a piece of work while /proc/diskstats is sampled for some devices.
+//
+// Every workload kind measures its repetition this way, so the window always spans exactly the
+// work: the sampler's first snapshot is taken before the work starts, its last after the work
+// ends (also when the work throws). When the work throws, its exception is the one that
+// propagates, even if stopping the sampler fails too; when only stopping the sampler fails, that
+// error propagates. With no devices (tmpfs, or sampling not wanted) the work runs unsampled.
+// Blocking; thread-compatible (each call owns its sampler).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "harness/measure/sampler.h"
+
+namespace feedbench {
+
+struct SampledWindow {
+  std::vector<WindowSummary> summaries;  // one per device, in the order given
+  std::vector<SampleRow> rows;           // the sampled rows, in time order
+
+  // The summary of `device`, if it was sampled.
+  std::optional<WindowSummary> SummaryOf(const std::string& device) const;
+};
+
+// Runs `work()` inside a window sampled every `interval` for `devices`; returns the window.
+// Throws what `work` throws, or what the sampler throws (see Sampler).
+template <typename Work>
+SampledWindow RunSampled(const std::vector<std::string>& devices,
+                         std::chrono::milliseconds interval, Work&& work);
+
+namespace detail {
+// Stops `sampler` after `work` threw; never throws, so the work's exception is kept.
+void StopAfterFailure(Sampler& sampler) noexcept;
+}  // namespace detail
+
+template <typename Work>
+SampledWindow RunSampled(const std::vector<std::string>& devices,
+                         std::chrono::milliseconds interval, Work&& work) {
+  SampledWindow window;
+  if (devices.empty()) {
+    work();
+    return window;
+  }
+  SamplerOptions options;
+  options.devices = devices;
+  options.interval = interval;
+  Sampler sampler(std::move(options));
+  sampler.Start();
+  try {
+    work();
+  } catch (...) {
+    detail::StopAfterFailure(sampler);
+    throw;
+  }
+  window.summaries = sampler.Stop();
+  window.rows = sampler.Rows();
+  return window;
+}
+
+}  // namespace feedbench

@@ -1,0 +1,174 @@
+#include "harness/results/run_record.h"
+
+#include <cmath>
+
+#include "harness/base/atomic_file.h"
+#include "harness/results/gbench_adapter.h"
+#include "harness/results/metrics.h"
+
+namespace feedbench {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+json RowToJson(const SampleRow& row) {
+  const IostatFigures& f = row.figures;
+  return json{{"timestamp", row.timestamp_utc},
+              {"offset_sec", row.offset_sec},
+              {"device", row.device},
+              {"r_per_second", f.r_per_sec},
+              {"rkb_per_second", f.rkb_per_sec},
+              {"r_await_ms", f.r_await_ms},
+              {"rareq_kb", f.rareq_kb},
+              {"w_per_second", f.w_per_sec},
+              {"wkb_per_second", f.wkb_per_sec},
+              {"w_await_ms", f.w_await_ms},
+              {"aqu_sz", f.aqu_sz},
+              {"util_pct", f.util_pct}};
+}
+
+Repetition ToRepetition(const RepetitionMeasurement& m, int index) {
+  Repetition rep;
+  rep.repetition_index = index;
+  rep.state = m.state;
+  rep.error_message = m.reason;
+  rep.label = m.label;
+  rep.wall_sec = m.wall_sec;
+  for (const MetricInfo& metric : KnownMetrics()) {
+    // A non-finite figure was not measured, as when a results file is read back.
+    const auto value = m.figures.Get(metric.id);
+    if (value && std::isfinite(*value)) rep.counters[std::string(metric.name)] = *value;
+  }
+  return rep;
+}
+
+// context.feedbench.workloads[i]: how the workload was set up.
+json DescribeWorkload(const WorkloadRun& run) {
+  const SuiteWorkload& w = run.workload;
+  json out{{"name", w.name},
+           {"kind", WorkloadKindName(w.kind)},
+           {"repetitions", run.repetitions},
+           {"device", run.device.value_or("")}};
+  if (w.kind == WorkloadKind::kFio) {
+    out["profile"] = w.profile;
+    out["options"] = w.fio_options;
+    // How fio ran, from the last repetition that ran it.
+    for (auto it = run.measurements.rbegin(); it != run.measurements.rend(); ++it) {
+      if (!it->tool_run) continue;
+      out["fio"] = json{{"direct", it->tool_run->direct},
+                        {"notes", it->tool_run->notes},
+                        {"job_file", it->tool_run->job_file},
+                        {"fio_output", it->tool_run->output_file}};
+      break;
+    }
+    return out;
+  }
+  out.update(json{{"layout", LayoutName(w.layout)},
+                  {"order", OrderName(w.order)},
+                  {"cache", CacheModeName(run.cache)},
+                  {"workers", w.settings.workers},
+                  {"batch_size", w.settings.batch_size},
+                  {"prefetch", w.settings.prefetch},
+                  {"compute_ms_per_batch", w.settings.compute_ms_per_batch},
+                  {"epochs", w.settings.epochs},
+                  {"verify", w.settings.verify}});
+  return out;
+}
+
+json FeedbenchContext(const SuiteRun& run, const std::vector<Efficiency>& efficiencies) {
+  json datasets = json::array();
+  for (const DatasetUse& d : run.datasets) {
+    datasets.push_back({{"layout", LayoutName(d.layout)},
+                        {"dir", d.dir.string()},
+                        {"reused", d.reused},
+                        {"generate_sec", d.generate_sec},
+                        {"total_bytes", d.total_bytes}});
+  }
+  json workloads = json::array();
+  for (const WorkloadRun& w : run.workloads) workloads.push_back(DescribeWorkload(w));
+  const DatasetSpec& spec = run.suite.spec;
+  return json{{"schema_version", kResultsSchemaVersion},
+              {"feedbench_version", FEEDBENCH_VERSION},
+              {"suite", run.suite.name},
+              {"suite_definition", SuiteToJson(run.suite)},
+              {"dataset", ToJson(spec)},
+              {"dataset_hash", SpecHash(spec)},
+              {"dataset_total_bytes", TotalBytes(spec)},
+              {"datasets", std::move(datasets)},
+              {"data_dir", run.data_dir.string()},
+              {"cache_mode", run.cache_mode},
+              {"interval_ms", run.interval_ms},
+              {"workloads", std::move(workloads)},
+              {"machine", run.fingerprint.machine},
+              {"device", run.fingerprint.device},
+              {"started_utc", run.started_utc},
+              {"finished_utc", run.finished_utc},
+              {"efficiency", ToJson(efficiencies)},
+              {"wall_sec", run.wall_sec}};
+}
+
+json TimelineDocument(const SuiteRun& run) {
+  json timelines = json::object();
+  for (const WorkloadRun& w : run.workloads) {
+    json reps = json::array();
+    for (const RepetitionMeasurement& m : w.measurements) {
+      json rows = json::array();
+      for (const SampleRow& row : m.timeline) rows.push_back(RowToJson(row));
+      reps.push_back(std::move(rows));
+    }
+    timelines[w.workload.name] = std::move(reps);
+  }
+  return json{{"schema_version", kResultsSchemaVersion},
+              {"interval_ms", run.interval_ms},
+              {"workloads", std::move(timelines)}};
+}
+
+}  // namespace
+
+ResultsFile ResultsModelOf(const SuiteRun& run, const std::string& source) {
+  ResultsFile model;
+  model.source = source;
+  model.schema_version = kResultsSchemaVersion;
+  model.suite = run.suite.name;
+  model.dataset_hash = SpecHash(run.suite.spec);
+  model.machine = run.fingerprint.machine;
+  model.device = run.fingerprint.device;
+  model.feedbench_version = FEEDBENCH_VERSION;
+  for (const WorkloadRun& w : run.workloads) {
+    WorkloadResults results{w.workload.name, {}};
+    for (size_t i = 0; i < w.measurements.size(); ++i) {
+      results.repetitions.push_back(ToRepetition(w.measurements[i], static_cast<int>(i)));
+    }
+    model.workloads.push_back(std::move(results));
+  }
+  return model;
+}
+
+RecordedRun RecordRun(const SuiteRun& run, const std::string& source) {
+  RecordedRun out;
+  out.model = ResultsModelOf(run, source);
+  std::vector<SuiteWorkload> workloads;
+  for (const WorkloadRun& w : run.workloads) workloads.push_back(w.workload);
+  out.efficiencies = ComputeEfficiencies(workloads, SummarizeResults(out.model));
+  out.results = ToGoogleBenchmarkJson(out.model);
+  out.results["context"]["feedbench"] = FeedbenchContext(run, out.efficiencies);
+  if (out.results["context"].contains("date")) {
+    out.model.date = out.results["context"]["date"].get<std::string>();
+  }
+  out.timeline = TimelineDocument(run);
+  out.wall_sec = run.wall_sec;
+  out.any_failed = run.AnyFailed();
+  return out;
+}
+
+fs::path WriteRunFiles(const RecordedRun& run, const fs::path& results_path) {
+  const fs::path timeline_path = TimelinePathFor(results_path);
+  json results = run.results;
+  results["context"]["feedbench"]["timeline_file"] = timeline_path.filename().string();
+  WriteFileAtomic(timeline_path, run.timeline.dump() + "\n");
+  WriteFileAtomic(results_path, results.dump(2) + "\n");
+  return timeline_path;
+}
+
+}  // namespace feedbench

@@ -1,0 +1,54 @@
+#include "workloads/reader/reader_workload.h"
+
+#include <fmt/format.h>
+
+namespace feedbench {
+
+RepetitionMeasurement ToMeasurement(const WorkloadResult& r) {
+  RepetitionMeasurement m;
+  const ReaderResult& rd = r.reader;
+  m.wall_sec = rd.wall_sec;
+  Figures& f = m.figures;
+  f.Set(Metric::kSamplesPerSecond, rd.samples_per_sec);
+  f.Set(Metric::kBytesPerSecond, rd.bytes_per_sec);
+  f.Set(Metric::kSamples, static_cast<double>(rd.samples));
+  f.Set(Metric::kBytes, static_cast<double>(rd.bytes));
+  f.Set(Metric::kLatP50Us, rd.lat_p50_us);
+  f.Set(Metric::kLatP95Us, rd.lat_p95_us);
+  f.Set(Metric::kLatP99Us, rd.lat_p99_us);
+  f.Set(Metric::kLatMaxUs, rd.lat_max_us);
+  f.Set(Metric::kConsumerWaitSec, rd.consumer_wait_sec);
+  f.Set(Metric::kAuPct, rd.au_pct);
+  if (r.device_summary) {
+    const WindowSummary& s = *r.device_summary;
+    f.Set(Metric::kDeviceReadBytes, static_cast<double>(s.read_bytes));
+    f.Set(Metric::kRAwaitMs, s.figures.r_await_ms);
+    f.Set(Metric::kRPerSecond, s.figures.r_per_sec);
+    f.Set(Metric::kRareqKb, s.figures.rareq_kb);
+    f.Set(Metric::kAquSz, s.figures.aqu_sz);
+    f.Set(Metric::kUtilPct, s.figures.util_pct);
+  }
+  if (r.device_read_ratio) f.Set(Metric::kDeviceReadRatio, *r.device_read_ratio);
+  m.label = r.cache_method + (r.device ? " " + *r.device : std::string(" no-device"));
+  if (rd.verify_error) {
+    m.state = RepetitionState::kVerificationFailed;
+    m.reason = "verify: " + *rd.verify_error;
+  } else if (r.cache_contaminated) {
+    m.state = RepetitionState::kCacheContaminated;
+    m.reason = fmt::format(
+        "cache_contaminated: device read ratio {:.3f} < {} after {} (the device delivered {} of "
+        "{} bytes read)",
+        r.device_read_ratio.value_or(0), kContaminatedBelowRatio, r.cache_method,
+        r.device_summary ? r.device_summary->read_bytes : 0, rd.bytes);
+  }
+  m.timeline = r.timeline;
+  return m;
+}
+
+RepetitionMeasurement ReaderWorkload::RunOnce(int repetition) {
+  WorkloadOptions o = options_;
+  o.reader.shuffle_seed = seed_ * 1000003ULL + static_cast<uint64_t>(repetition);
+  return ToMeasurement(dataset_.RunOnce(o));
+}
+
+}  // namespace feedbench
