@@ -25,11 +25,20 @@ struct SampledWindow {
   std::optional<WindowSummary> SummaryOf(const std::string& device) const;
 };
 
-// Runs `work()` inside a window sampled every `interval` for `devices`; returns the window.
-// Throws what `work` throws, or what the sampler throws (see Sampler).
+// Runs `work()` inside a window sampled as `options` say (devices, interval); returns the
+// window. Throws what `work` throws, or what the sampler throws (see Sampler).
+template <typename Work>
+SampledWindow RunSampled(SamplerOptions options, Work&& work);
+
+// The same with the default diskstats file: `devices` every `interval`.
 template <typename Work>
 SampledWindow RunSampled(const std::vector<std::string>& devices,
-                         std::chrono::milliseconds interval, Work&& work);
+                         std::chrono::milliseconds interval, Work&& work) {
+  SamplerOptions options;
+  options.devices = devices;
+  options.interval = interval;
+  return RunSampled(std::move(options), std::forward<Work>(work));
+}
 
 namespace detail {
 // Stops `sampler` after `work` threw; never throws, so the work's exception is kept.
@@ -37,16 +46,12 @@ void StopAfterFailure(Sampler& sampler) noexcept;
 }  // namespace detail
 
 template <typename Work>
-SampledWindow RunSampled(const std::vector<std::string>& devices,
-                         std::chrono::milliseconds interval, Work&& work) {
+SampledWindow RunSampled(SamplerOptions options, Work&& work) {
   SampledWindow window;
-  if (devices.empty()) {
+  if (options.devices.empty()) {
     work();
     return window;
   }
-  SamplerOptions options;
-  options.devices = devices;
-  options.interval = interval;
   Sampler sampler(std::move(options));
   sampler.Start();
   try {
