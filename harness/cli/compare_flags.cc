@@ -7,8 +7,8 @@
 #include <utility>
 
 #include "harness/base/atomic_file.h"
-#include "harness/report/compare_report.h"
 #include "harness/base/errors.h"
+#include "harness/report/compare_report.h"
 
 namespace feedbench {
 namespace {
@@ -73,6 +73,7 @@ CompareOptions ToCompareOptions(const CompareFlags& flags) {
     if (options.metrics.empty()) throw UsageError("--metrics: expected a comma-separated list");
   }
   options.ignore_fingerprint = flags.ignore_fingerprint;
+  if (!flags.filter.empty()) options.workload_filter = flags.filter;
   ValidateOptions(options);
   for (const auto& [path, flag] :
        {std::pair{flags.json_out, "--json"}, std::pair{flags.markdown_out, "--markdown"},
@@ -86,7 +87,8 @@ void WriteCompareReports(const CompareFlags& flags, const CompareReport& report)
   if (!flags.json_out.empty()) {
     WriteFileAtomic(flags.json_out, CompareReportToJson(report).dump(2) + "\n");
   }
-  if (!flags.markdown_out.empty()) WriteFileAtomic(flags.markdown_out, RenderCompareMarkdown(report));
+  if (!flags.markdown_out.empty())
+    WriteFileAtomic(flags.markdown_out, RenderCompareMarkdown(report));
   if (!flags.junit_out.empty()) WriteFileAtomic(flags.junit_out, RenderCompareJunit(report));
 }
 

@@ -10,8 +10,8 @@
 #include <functional>
 #include <random>
 
-#include "harness/report/compare_report.h"
 #include "harness/base/errors.h"
+#include "harness/report/compare_report.h"
 #include "tests/support/gate_helpers.h"
 
 namespace feedbench {
@@ -20,6 +20,7 @@ namespace {
 using ::testing::ElementsAre;
 using testing::GateFixture;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::ReadJson;
 using testing::ReadText;
 using testing::RunFeedbench;
@@ -316,6 +317,130 @@ TEST_F(CompareFixtures, UnchangedRerunPasses) {
   EXPECT_TRUE(r.RegressedWorkloads().empty());
 }
 
+// Counts with xmllint's XPath so the numbers come from a real XML parser.
+std::string XPathCount(const std::filesystem::path& file, const std::string& expr) {
+  const auto r = RunShell("xmllint --xpath " + ShellQuote("count(" + expr + ")") + " " +
+                          ShellQuote(file.string()));
+  std::string out = r.output;
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+// rerun.json passes (UnchangedRerunPasses); the same file without a workload, or without one
+// counter of a workload, must not.
+ResultsFile RerunWithout(std::string_view workload, std::string_view counter = "") {
+  ResultsFile r = ReadResultsFile(GateFixture("rerun.json"));
+  if (counter.empty()) {
+    std::erase_if(r.workloads, [&](const WorkloadResults& w) { return w.name == workload; });
+    return r;
+  }
+  for (WorkloadResults& w : r.workloads) {
+    if (w.name != workload) continue;
+    for (Repetition& rep : w.repetitions) rep.counters.erase(std::string(counter));
+  }
+  return r;
+}
+
+TEST_F(CompareFixtures, AVanishedWorkloadFailsTheGate) {
+  ASSERT_EQ(CompareResults(baseline, RerunWithout("none"), CompareOptions{}).ExitCode(), kExitOk);
+  const CompareReport r = CompareResults(baseline, RerunWithout("files-large"), CompareOptions{});
+  EXPECT_EQ(r.Count(Verdict::kMissing), 4u);
+  EXPECT_EQ(r.Count(Verdict::kRegressed), 0u);
+  EXPECT_EQ(r.Count(Verdict::kInvalid), 0u);
+  EXPECT_THAT(Row(r, "files-large", "samples_per_second")->message, HasSubstr("--filter"));
+  EXPECT_EQ(r.ExitCode(), kExitFailed);
+}
+
+TEST_F(CompareFixtures, AVanishedGatedCounterFailsTheGate) {
+  const CompareReport r =
+      CompareResults(baseline, RerunWithout("files-large", "lat_p99_us"), CompareOptions{});
+  ASSERT_EQ(r.Count(Verdict::kMissing), 1u);
+  EXPECT_EQ(Row(r, "files-large", "lat_p99_us")->verdict, Verdict::kMissing);
+  EXPECT_EQ(r.ExitCode(), kExitFailed);
+}
+
+TEST_F(CompareFixtures, AWorkloadLeftOutByTheFilterIsNotJudged) {
+  CompareOptions o;
+  o.workload_filter = "random";  // as `run --filter random` would run it: files-large is not run
+  const CompareReport r = CompareResults(baseline, RerunWithout("files-large"), o);
+  EXPECT_EQ(r.Count(Verdict::kMissing), 0u);
+  for (const auto& row : r.rows) EXPECT_THAT(row.workload, HasSubstr("random"));
+  EXPECT_THAT(r.excluded_workloads,
+              ElementsAre("files-large", "files-sequential", "files-shuffled", "lmdb-sequential"));
+  EXPECT_EQ(r.ExitCode(), kExitOk);
+  // A selected workload that vanished still fails.
+  o.workload_filter = "large";
+  const CompareReport large = CompareResults(baseline, RerunWithout("files-large"), o);
+  EXPECT_EQ(large.Count(Verdict::kMissing), 4u);
+  EXPECT_EQ(large.rows.size(), 4u);
+  EXPECT_EQ(large.ExitCode(), kExitFailed);
+}
+
+TEST_F(CompareFixtures, TheWorkloadsSelectionLeavesTheOthersOut) {
+  CompareOptions o;
+  o.workloads = {"files-random", "files-sequential"};
+  const CompareReport r = CompareResults(baseline, RerunWithout("files-large"), o);
+  ASSERT_EQ(r.rows.size(), 8u);
+  for (const auto& row : r.rows) {
+    EXPECT_TRUE(row.workload == "files-random" || row.workload == "files-sequential")
+        << row.workload;
+  }
+  EXPECT_EQ(r.ExitCode(), kExitOk);
+}
+
+TEST_F(CompareFixtures, AFilterThatSelectsNoWorkloadIsBadInput) {
+  CompareOptions o;
+  o.workload_filter = "no-such-workload";
+  try {
+    CompareResults(baseline, RerunWithout("none"), o);
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("--filter 'no-such-workload': matches no workload"));
+    EXPECT_THAT(e.what(), HasSubstr("files-large"));  // lists the workloads
+  }
+  o.workload_filter = "[unclosed";
+  EXPECT_THROW(ValidateOptions(o), UsageError);
+}
+
+TEST_F(CompareFixtures, EveryRendererNamesTheMissingWorkloadAndTheOnesLeftOut) {
+  CompareOptions o;
+  o.workload_filter = "^files-";
+  const CompareReport r = CompareResults(baseline, RerunWithout("files-large"), o);
+  ASSERT_EQ(r.Count(Verdict::kMissing), 4u);
+  const std::string left_out =
+      "not judged, left out on purpose by --filter '^files-': lmdb-random, lmdb-sequential, "
+      "tmpfs-random";
+  const std::string table = RenderCompareTable(r);
+  EXPECT_THAT(table, HasSubstr("MISSING files-large samples_per_second: in the baseline's"));
+  EXPECT_THAT(table, HasSubstr(left_out));
+  EXPECT_THAT(table, HasSubstr("FAIL: 4 MISSING"));
+  const std::string md = RenderCompareMarkdown(r);
+  EXPECT_THAT(md, HasSubstr("FAIL"));
+  EXPECT_THAT(md, HasSubstr("| **MISSING** |"));
+  EXPECT_THAT(md, HasSubstr("- **MISSING** `files-large` samples_per_second: in the baseline's"));
+  EXPECT_THAT(md, HasSubstr(left_out));
+  const nlohmann::json j = CompareReportToJson(r)["feedbench_compare"];
+  EXPECT_EQ(j["exit_code"], 1);
+  EXPECT_EQ(j["excluded_workloads"],
+            nlohmann::json::array({"lmdb-random", "lmdb-sequential", "tmpfs-random"}));
+  EXPECT_EQ(j["options"]["workload_filter"], "^files-");
+  std::size_t failing = 0;
+  for (const auto& row : j["comparisons"]) {
+    EXPECT_EQ(row["fails_gate"], row["verdict"] == "MISSING") << row["workload"];
+    if (row["fails_gate"] == true) ++failing;
+  }
+  EXPECT_EQ(failing, 4u);
+  ScratchDir dir;
+  const auto file = dir / "junit.xml";
+  testing::WriteText(file, RenderCompareJunit(r));
+  ASSERT_EQ(RunShell("xmllint --noout " + ShellQuote(file.string())).exit_code, 0);
+  EXPECT_EQ(XPathCount(file,
+                       "//testcase[@classname='feedbench.gate.files-large']/"
+                       "failure[@type='MISSING' and starts-with(@message, 'MISSING: in the')]"),
+            "4");
+  EXPECT_EQ(XPathCount(file, "/testsuites[@failures=4 and @errors=0]"), "1");
+}
+
 TEST_F(CompareFixtures, ConfirmationRerunThatDoesNotReproduceClearsTheRegression) {
   const ResultsFile first = ParseResults(current, "current.json");
   const CompareReport r = CompareResults(baseline, first, CompareOptions{});
@@ -426,15 +551,6 @@ TEST_F(CompareFixtures, MarkdownSummaryHasHeadlineTableAndDetails) {
   EXPECT_EQ(table_lines, 33u);
 }
 
-// Counts with xmllint's XPath so the numbers come from a real XML parser.
-std::string XPathCount(const std::filesystem::path& file, const std::string& expr) {
-  const auto r = RunShell("xmllint --xpath " + ShellQuote("count(" + expr + ")") + " " +
-                          ShellQuote(file.string()));
-  std::string out = r.output;
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  return out;
-}
-
 TEST_F(CompareFixtures, JunitIsValidXmlWithOneTestcasePerWorkloadAndMetric) {
   ScratchDir dir;
   const auto file = dir / "junit.xml";
@@ -442,12 +558,13 @@ TEST_F(CompareFixtures, JunitIsValidXmlWithOneTestcasePerWorkloadAndMetric) {
       file, RenderCompareJunit(CompareFiles(baseline, current, "current.json", CompareOptions{})));
   ASSERT_EQ(RunShell("xmllint --noout " + ShellQuote(file.string())).exit_code, 0);
   EXPECT_EQ(XPathCount(file, "//testcase"), "31");
-  EXPECT_EQ(XPathCount(file, "//testcase/failure"), "4");
+  EXPECT_EQ(XPathCount(file, "//testcase/failure"), "8");  // REGRESSED, MISSING
+  EXPECT_EQ(XPathCount(file, "//testcase/failure[@type='MISSING']"), "4");
   EXPECT_EQ(XPathCount(file, "//testcase/error"), "4");
-  EXPECT_EQ(XPathCount(file, "//testcase/skipped"), "12");  // NOISY, MISSING, NEW
+  EXPECT_EQ(XPathCount(file, "//testcase/skipped"), "8");  // NOISY, NEW
   EXPECT_EQ(XPathCount(file,
-                       "/testsuites[@tests=31 and @failures=4 and @errors=4 and "
-                       "@skipped=12]"),
+                       "/testsuites[@tests=31 and @failures=8 and @errors=4 and "
+                       "@skipped=8]"),
             "1");
   EXPECT_EQ(XPathCount(file,
                        "//testcase[@classname='feedbench.gate.files-random' and "
@@ -515,13 +632,55 @@ TEST_F(CompareCli, RegressionExitsOneAndWritesEveryReport) {
   EXPECT_EQ(ReadJson(json)["feedbench_compare"]["exit_code"], 1);
   EXPECT_THAT(ReadText(md), HasSubstr("FAIL"));
   EXPECT_EQ(RunShell("xmllint --noout " + ShellQuote(junit.string())).exit_code, 0);
-  EXPECT_EQ(XPathCount(junit, "//testcase/failure"), "4");
+  EXPECT_EQ(XPathCount(junit, "//testcase/failure[@type='REGRESSED']"), "4");
 }
 
 TEST_F(CompareCli, UnchangedRerunExitsZero) {
   const auto r = RunFeedbench(Args(fixture_baseline, GateFixture("rerun.json").string()));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("PASS"));
+}
+
+TEST_F(CompareCli, VanishedWorkloadExitsOneAndIsNamedInEveryReport) {
+  auto rerun = ReadJson(GateFixture("rerun.json"));
+  nlohmann::json kept = nlohmann::json::array();
+  for (const auto& b : rerun["benchmarks"]) {
+    if (!b["run_name"].get<std::string>().starts_with("files-large/")) kept.push_back(b);
+  }
+  rerun["benchmarks"] = kept;
+  const auto file = dir / "without-files-large.json";
+  WriteJson(file, rerun);
+  const auto json = dir / "r.json";
+  const auto md = dir / "r.md";
+  const auto junit = dir / "r.xml";
+  const auto r =
+      RunFeedbench(Args(fixture_baseline, file.string(),
+                        "--json " + ShellQuote(json.string()) + " --markdown " +
+                            ShellQuote(md.string()) + " --junit " + ShellQuote(junit.string())));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("MISSING files-large samples_per_second"));
+  EXPECT_THAT(r.output, HasSubstr("FAIL: 4 MISSING, 4 NOISY"));
+  const auto j = ReadJson(json)["feedbench_compare"];
+  EXPECT_EQ(j["exit_code"], 1);
+  EXPECT_EQ(j["counts"]["MISSING"], 4);
+  EXPECT_THAT(ReadText(md), HasSubstr("FAIL"));
+  EXPECT_THAT(ReadText(md), HasSubstr("**MISSING**"));
+  EXPECT_EQ(XPathCount(junit, "//testcase/failure[@type='MISSING']"), "4");
+}
+
+TEST_F(CompareCli, AWorkloadLeftOutWithFilterIsNotMissing) {
+  auto rerun = ReadJson(GateFixture("rerun.json"));
+  nlohmann::json kept = nlohmann::json::array();
+  for (const auto& b : rerun["benchmarks"]) {
+    if (!b["run_name"].get<std::string>().starts_with("files-large/")) kept.push_back(b);
+  }
+  rerun["benchmarks"] = kept;
+  const auto file = dir / "without-files-large.json";
+  WriteJson(file, rerun);
+  const auto r = RunFeedbench(Args(fixture_baseline, file.string(), "--filter random"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("not judged, left out on purpose by --filter 'random'"));
+  EXPECT_THAT(r.output, Not(HasSubstr("MISSING")));
 }
 
 TEST_F(CompareCli, FingerprintMismatchExitsThreeUnlessIgnored) {
@@ -682,6 +841,16 @@ INSTANTIATE_TEST_SUITE_P(
                    e = "--metrics samples_per_second,throughput";
                  },
                  "unknown metric 'throughput'"},
+        BadInput{"FilterNotARegex",
+                 [](const ScratchDir&, std::string&, std::string&, std::string& e) {
+                   e = "--filter '[unclosed'";
+                 },
+                 "--filter '[unclosed': not a valid regular expression"},
+        BadInput{"FilterMatchingNoWorkload",
+                 [](const ScratchDir&, std::string&, std::string&, std::string& e) {
+                   e = "--filter no-such-workload";
+                 },
+                 "matches no workload"},
         BadInput{"ReportInMissingDirectory",
                  [](const ScratchDir& d, std::string&, std::string&, std::string& e) {
                    e = "--json " + ShellQuote((d / "no" / "r.json").string());
