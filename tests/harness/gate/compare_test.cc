@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <functional>
+#include <map>
 #include <random>
 
 #include "harness/base/errors.h"
@@ -218,13 +219,81 @@ TEST(CompareOptions, ToleranceFollowsTheMetricsClass) {
   EXPECT_DOUBLE_EQ(o.ToleranceFor(*FindMetric("iops")), 0.05);
 }
 
-TEST(MetricOrientation, EveryCounterOfTheResultsFormatHasAnOrientation) {
-  for (const char* name :
-       {"samples_per_second", "bytes_per_second", "device_read_bytes", "device_read_ratio",
-        "r_await_ms", "r_per_second", "rareq_kb", "aqu_sz", "util_pct", "lat_p50_us", "lat_p95_us",
-        "lat_p99_us", "au_pct", "iops", "clat_p99_us"}) {
-    EXPECT_NE(FindMetric(name), nullptr) << name;
+// A results document of one workload "w" with 5 repetitions carrying every counter of the
+// registry: 100 ± 1, made worse by `factor_worse` in each counter's own direction (> 1 worse,
+// < 1 better).
+nlohmann::json EveryCounterResults(double factor_worse, std::string_view date) {
+  nlohmann::json benchmarks = nlohmann::json::array();
+  const V spread{100, 101, 99, 100.5, 99.5};
+  for (std::size_t i = 0; i < spread.size(); ++i) {
+    nlohmann::json rep = {{"name", "w/repeats:5"},
+                          {"run_name", "w/repeats:5"},
+                          {"run_type", "iteration"},
+                          {"repetition_index", i}};
+    for (const MetricInfo& m : KnownMetrics()) {
+      const bool higher_better = m.orientation == Orientation::kHigherIsBetter;
+      rep[std::string(m.name)] = spread[i] * (higher_better ? 1 / factor_worse : factor_worse);
+    }
+    benchmarks.push_back(rep);
   }
+  return {{"context",
+           {{"date", date},
+            {"feedbench", {{"schema_version", 1}, {"suite", "registry"}, {"dataset_hash", "h"}}}}},
+          {"benchmarks", benchmarks}};
+}
+
+// Derived from the registry itself: a counter added to KnownMetrics() must be accepted by
+// --metrics, survive the results parser, and be judged in its own direction by the gate.
+TEST(MetricRegistry, EveryKnownCounterIsGatedInItsOwnDirection) {
+  ASSERT_FALSE(KnownMetrics().empty());
+  CompareOptions options;
+  options.metrics.clear();
+  for (const MetricInfo& m : KnownMetrics()) {
+    EXPECT_EQ(FindMetric(m.name), &m) << m.name << ": names must be unique";
+    EXPECT_FALSE(OrientationName(m.orientation).empty()) << m.name;
+    EXPECT_FALSE(FormatMetricValue(m, 1.5).empty()) << m.name;
+    const double tolerance = options.ToleranceFor(m);
+    EXPECT_TRUE(tolerance == options.tolerance_throughput || tolerance == options.tolerance_await)
+        << m.name;
+    options.metrics.emplace_back(m.name);
+  }
+  ASSERT_NO_THROW(ValidateOptions(options));
+  const Baseline baseline =
+      RecordRuns(std::nullopt, {ParseResults(EveryCounterResults(1, "2026-01-01"), "base.json")},
+                 std::nullopt);
+  auto verdicts = [&](double factor_worse) {
+    const CompareReport r = CompareResults(
+        baseline, ParseResults(EveryCounterResults(factor_worse, "2026-01-02"), "cur.json"),
+        options);
+    std::map<std::string, Verdict> out;
+    for (const MetricComparison& row : r.rows) out[row.metric] = row.verdict;
+    return out;
+  };
+  const auto worse = verdicts(2);
+  const auto better = verdicts(0.5);
+  for (const MetricInfo& m : KnownMetrics()) {
+    const std::string name(m.name);
+    ASSERT_TRUE(worse.contains(name)) << name << " has no row: the gate cannot see it";
+    EXPECT_EQ(worse.at(name), Verdict::kRegressed) << name;
+    EXPECT_EQ(better.at(name), Verdict::kImproved) << name;
+  }
+  EXPECT_EQ(worse.size(), KnownMetrics().size());
+}
+
+// The other way round, on real captures: every counter a results file carries is in the registry.
+TEST(MetricRegistry, EveryCounterOfTheFixtureResultsIsKnown) {
+  for (const char* fixture : {"current.json", "rerun.json"}) {
+    for (const WorkloadResults& w : ReadResultsFile(GateFixture(fixture)).workloads) {
+      for (const Repetition& r : w.repetitions) {
+        for (const auto& [counter, value] : r.counters) {
+          EXPECT_NE(FindMetric(counter), nullptr) << fixture << ": " << counter;
+        }
+      }
+    }
+  }
+}
+
+TEST(MetricOrientation, DirectionsOfTheCountersPeopleReadFirst) {
   EXPECT_EQ(FindMetric("iops")->orientation, Orientation::kHigherIsBetter);
   EXPECT_EQ(FindMetric("clat_p99_us")->orientation, Orientation::kLowerIsBetter);
   EXPECT_EQ(FindMetric("au_pct")->orientation, Orientation::kHigherIsBetter);
