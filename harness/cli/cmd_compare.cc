@@ -1,7 +1,8 @@
 // `feedbench compare BASELINE RESULTS`: the regression gate on the command line. Parses flags,
-// reads both files, runs the pure comparison (harness/compare.h), prints the table and writes the
-// requested reports atomically. Exit 0 pass, 1 regression or invalid run, 2 bad input,
-// 3 fingerprint mismatch (or an unwritable report destination).
+// reads both files, runs the pure comparison (harness/gate/compare.h), prints the table and writes
+// the requested reports atomically. Exit 0 pass, 1 regression, invalid run or a baseline workload
+// missing from the results (unless left out with --filter), 2 bad input, 3 fingerprint mismatch
+// (or an unwritable report destination).
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -43,12 +44,15 @@ void AddCompareCommand(CLI::App& app, CommandAction& action) {
   auto args = std::make_shared<CompareArgs>();
   auto* sub = app.add_subcommand(
       "compare",
-      "Judge a results file against a baseline: exit 0 pass, 1 regression, 2 bad input, "
-      "3 fingerprint mismatch");
+      "Judge a results file against a baseline: exit 0 pass, 1 regression (or an invalid or "
+      "missing workload), 2 bad input, 3 fingerprint mismatch");
   sub->add_option("baseline", args->baseline, "Baseline file (baselines/<profile>/<suite>.json)")
       ->required();
   sub->add_option("results", args->results, "Results file written by feedbench run")->required();
   AddCompareFlags(*sub, args->flags);
+  sub->add_option("--filter", args->flags.filter,
+                  "Judge only workloads whose name matches this regex (as run --filter): the "
+                  "baseline's other workloads are left out on purpose, not MISSING");
   sub->callback([&action, args] { action = [args] { return RunCompare(*args); }; });
 }
 

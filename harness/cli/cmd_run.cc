@@ -43,6 +43,9 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
   CompareOptions options;
   if (!flags.compare.empty()) {
     options = ToCompareOptions(flags.compare_flags);
+    // What --filter left out on purpose is not judged; what vanished otherwise fails the gate.
+    options.workload_filter = request.filter;
+    options.workloads = request.only;
     baseline = ReadBaselineFile(flags.compare);
   }
   if (flags.confirm && !baseline) throw UsageError("--confirm: needs --compare BASELINE");
@@ -98,7 +101,8 @@ void AddRunCommand(CLI::App& app, CommandAction& action) {
       "No progress or run table: print the results path (and, with --compare, the comparison)");
   sub->add_option("--compare", flags->compare,
                   "After the run, compare with this baseline (as `feedbench compare` does) and "
-                  "exit with its verdict: 0 pass, 1 regression, 3 fingerprint mismatch");
+                  "exit with its verdict: 0 pass, 1 regression, invalid or missing workload, 3 "
+                  "fingerprint mismatch");
   sub->add_flag("--confirm", flags->confirm,
                 "With --compare: rerun the workloads judged REGRESSED once more and fail only if "
                 "the regression reproduces");

@@ -73,6 +73,7 @@ CompareOptions ToCompareOptions(const CompareFlags& flags) {
     if (options.metrics.empty()) throw UsageError("--metrics: expected a comma-separated list");
   }
   options.ignore_fingerprint = flags.ignore_fingerprint;
+  if (!flags.filter.empty()) options.workload_filter = flags.filter;
   ValidateOptions(options);
   for (const auto& [path, flag] :
        {std::pair{flags.json_out, "--json"}, std::pair{flags.markdown_out, "--markdown"},

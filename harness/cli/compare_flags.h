@@ -4,6 +4,9 @@
 // --markdown, --junit and --ignore-fingerprint on a subcommand; ToCompareOptions parses and
 // validates them (UsageError naming the flag) and checks the report destinations before any work;
 // WriteCompareReports writes the requested reports atomically.
+//
+// `filter` (the workloads judged) is not registered by AddCompareFlags, since `run` and `qualify`
+// already have a --filter for the workloads they run: `compare` registers it itself.
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -22,6 +25,7 @@ struct CompareFlags {
   std::string markdown_out;
   std::string junit_out;
   bool ignore_fingerprint = false;
+  std::string filter;  // ECMAScript regex over workload names; empty: every workload
 };
 
 void AddCompareFlags(CLI::App& sub, CompareFlags& flags);

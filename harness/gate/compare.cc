@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <regex>
 
 #include "harness/base/errors.h"
 #include "harness/base/statistics.h"
@@ -64,6 +66,152 @@ std::string SettleAdvice(const MetricComparison& c, double alpha) {
   return why + "; the overlap is too large for more repetitions to settle it";
 }
 
+// The figures of the rule that do not need the rank test: medians, r, change, σ, σ_b and T.
+MetricComparison MeasureChange(const MetricSamples& samples, const MetricInfo& metric,
+                               double tolerance) {
+  MetricComparison c;
+  const std::vector<double>& base = samples.baseline_runs.back();
+  const std::vector<double>& cur = samples.current;
+  const bool higher_better = metric.orientation == Orientation::kHigherIsBetter;
+
+  const double base_median = stats::Median(base);
+  const double cur_median = stats::Median(cur);
+  c.baseline_median = base_median;
+  c.current_median = cur_median;
+  c.baseline_repetitions = base.size();
+  c.current_repetitions = cur.size();
+  c.baseline_runs = samples.baseline_runs.size();
+  c.change = Ratio(cur_median, base_median) - 1;
+  c.ratio = higher_better ? Ratio(base_median, cur_median) : Ratio(cur_median, base_median);
+
+  std::vector<double> run_medians;
+  for (const auto& run : samples.baseline_runs) {
+    if (!run.empty()) run_medians.push_back(stats::Median(run));
+  }
+  const double base_spread = stats::RobustRelativeSpread(base);
+  c.within_run_spread = std::max(base_spread, stats::RobustRelativeSpread(cur));
+  c.run_to_run_spread = stats::RobustRelativeSpread(run_medians);
+  c.noise = std::max(c.within_run_spread, c.run_to_run_spread);
+  c.baseline_noise = std::max(base_spread, c.run_to_run_spread);
+  c.tolerance = tolerance;
+  c.threshold = std::max(tolerance, 3 * c.noise);
+  return c;
+}
+
+// Sets p_worse, p_better and p_value from the one-sided rank tests of the current repetitions
+// against the latest baseline run's. Returns the probability that a current repetition is worse
+// than a baseline one (ties count 1/2): the superiority RepetitionsToSettle needs.
+double ApplyRankTests(const MetricSamples& samples, const MetricInfo& metric, MetricComparison& c) {
+  const std::vector<double>& base = samples.baseline_runs.back();
+  const std::vector<double>& cur = samples.current;
+  const bool higher_better = metric.orientation == Orientation::kHigherIsBetter;
+  using stats::Alternative;
+  const auto towards_higher = stats::MannWhitneyU(cur, base, Alternative::kGreater);
+  const auto towards_lower = stats::MannWhitneyU(cur, base, Alternative::kLess);
+  c.p_worse = higher_better ? towards_lower.p_value : towards_higher.p_value;
+  c.p_better = higher_better ? towards_higher.p_value : towards_lower.p_value;
+  c.p_value = c.ratio >= 1 ? c.p_worse : c.p_better;
+  // Probability that a current repetition beats (is higher than) a baseline one.
+  const double higher_share =
+      towards_higher.u_x / (static_cast<double>(cur.size()) * static_cast<double>(base.size()));
+  return higher_better ? 1 - higher_share : higher_share;
+}
+
+// The two conditions of the rule in each direction, and the NOISY one.
+struct Evidence {
+  bool worse_beyond = false;  // r > 1 + T
+  bool worse_significant = false;
+  bool better_beyond = false;  // r < 1 ÷ (1 + T)
+  bool better_significant = false;
+  bool noisy = false;  // 3σ_b > 2 × tolerance
+};
+
+Evidence Weigh(const MetricComparison& c, double alpha) {
+  return Evidence{
+      .worse_beyond = c.ratio > 1 + c.threshold,
+      .worse_significant = *c.p_worse < alpha,
+      .better_beyond = c.ratio < 1 / (1 + c.threshold),
+      .better_significant = *c.p_better<alpha, .noisy = 3 * c.baseline_noise> 2 * c.tolerance};
+}
+
+// "median -20.0% (100.0 samples/s → 80.0 samples/s)".
+std::string ChangeText(const MetricComparison& c, const MetricInfo& metric) {
+  return fmt::format("median {} ({} → {})", SignedPct(c.change),
+                     FormatMetricValue(metric, *c.baseline_median),
+                     FormatMetricValue(metric, *c.current_median));
+}
+
+// "threshold 5.0%", or "threshold 6.7% (3σ; tolerance 5.0%)" when noise widened it.
+std::string ThresholdText(const MetricComparison& c) {
+  return c.threshold > c.tolerance
+             ? fmt::format("threshold {} (3σ; tolerance {})", Pct(c.threshold), Pct(c.tolerance))
+             : fmt::format("threshold {}", Pct(c.threshold));
+}
+
+std::string NoisyMessage(const MetricComparison& c, const MetricSamples& samples,
+                         const MetricInfo& metric) {
+  const double base_spread = stats::RobustRelativeSpread(samples.baseline_runs.back());
+  return fmt::format(
+      "the baseline is too noisy to gate at {}: its spread σ = {} (within its latest run {}, "
+      "run to run {}) makes 3σ = {} more than twice the tolerance; {} is not judged. Use more "
+      "repetitions, longer workloads or a quieter node, then re-record",
+      Pct(c.tolerance), Pct(c.baseline_noise), Pct(base_spread), Pct(c.run_to_run_spread),
+      Pct(3 * c.baseline_noise), ChangeText(c, metric));
+}
+
+// UNCERTAIN because the change is beyond T but the rank test does not confirm it.
+void SetUncertainBeyond(MetricComparison& c, const MetricInfo& metric, bool worse,
+                        double worse_superiority, double alpha) {
+  c.verdict = Verdict::kUncertain;
+  const double superiority = worse ? worse_superiority : 1 - worse_superiority;
+  c.repetitions_to_settle = stats::RepetitionsToSettle(superiority, alpha);
+  c.message = fmt::format("{}: {} beyond the {}, but not significant (p = {} ≥ {}): {}",
+                          ChangeText(c, metric), Direction(metric, worse), ThresholdText(c),
+                          P(worse ? *c.p_worse : *c.p_better), alpha, SettleAdvice(c, alpha));
+}
+
+// UNCERTAIN because the rank test finds a change that stays inside T.
+void SetUncertainWithin(MetricComparison& c, const MetricInfo& metric, bool worse, double alpha) {
+  c.verdict = Verdict::kUncertain;
+  const std::string cause =
+      c.threshold > c.tolerance
+          ? fmt::format(
+                "the threshold is widened by noise to {}; quieter runs (smaller σ) "
+                "would settle whether it exceeds the tolerance {}",
+                Pct(c.threshold), Pct(c.tolerance))
+          : std::string(
+                "a real change smaller than the tolerance; more repetitions will not "
+                "make it exceed the threshold");
+  c.message = fmt::format("{}: significantly {} (p = {} < {}) but within the {}: {}",
+                          ChangeText(c, metric), Direction(metric, worse), ThresholdText(c),
+                          P(worse ? *c.p_worse : *c.p_better), alpha, cause);
+}
+
+// Sets the verdict and its message from the evidence, in the order of the rule in compare.h.
+void Decide(MetricComparison& c, const Evidence& e, const MetricSamples& samples,
+            const MetricInfo& metric, double worse_superiority, double alpha) {
+  if (e.worse_beyond && e.worse_significant) {
+    c.verdict = Verdict::kRegressed;
+    c.message = fmt::format("{}: worse by more than the {}, and p = {} < {}", ChangeText(c, metric),
+                            ThresholdText(c), P(*c.p_worse), alpha);
+  } else if (e.noisy) {
+    c.verdict = Verdict::kNoisy;
+    c.message = NoisyMessage(c, samples, metric);
+  } else if (e.better_beyond && e.better_significant) {
+    c.verdict = Verdict::kImproved;
+    c.message = fmt::format("{}: better by more than the {}, and p = {} < {}",
+                            ChangeText(c, metric), ThresholdText(c), P(*c.p_better), alpha);
+  } else if (e.worse_beyond || e.better_beyond) {
+    SetUncertainBeyond(c, metric, e.worse_beyond, worse_superiority, alpha);
+  } else if (e.worse_significant || e.better_significant) {
+    SetUncertainWithin(c, metric, e.worse_significant, alpha);
+  } else {
+    c.verdict = Verdict::kUnchanged;
+    c.message = fmt::format("{}: within the {} (p worse = {}, p better = {})",
+                            ChangeText(c, metric), ThresholdText(c), P(*c.p_worse), P(*c.p_better));
+  }
+}
+
 }  // namespace
 
 std::string_view VerdictName(Verdict verdict) {
@@ -95,6 +243,10 @@ bool IsJudged(Verdict v) {
          v == Verdict::kUncertain || v == Verdict::kNoisy;
 }
 
+bool FailsGate(Verdict v) {
+  return v == Verdict::kRegressed || v == Verdict::kInvalid || v == Verdict::kMissing;
+}
+
 double CompareOptions::ToleranceFor(const MetricInfo& metric) const {
   return metric.tolerance_class == ToleranceClass::kThroughput ? tolerance_throughput
                                                                : tolerance_await;
@@ -122,114 +274,21 @@ void ValidateOptions(const CompareOptions& options) {
           fmt::format("--metrics: unknown metric '{}'; known metrics: {}", m, Join(known, ", ")));
     }
   }
+  if (options.workload_filter) {
+    try {
+      [[maybe_unused]] const std::regex compiled(*options.workload_filter, std::regex::ECMAScript);
+    } catch (const std::regex_error& e) {
+      throw UsageError(fmt::format("--filter '{}': not a valid regular expression: {}",
+                                   *options.workload_filter, e.what()));
+    }
+  }
 }
 
 MetricComparison JudgeMetric(const MetricSamples& samples, const MetricInfo& metric,
                              double tolerance, double alpha) {
-  MetricComparison c;
-  const std::vector<double>& base = samples.baseline_runs.back();
-  const std::vector<double>& cur = samples.current;
-  const bool higher_better = metric.orientation == Orientation::kHigherIsBetter;
-
-  const double base_median = stats::Median(base);
-  const double cur_median = stats::Median(cur);
-  c.baseline_median = base_median;
-  c.current_median = cur_median;
-  c.baseline_repetitions = base.size();
-  c.current_repetitions = cur.size();
-  c.baseline_runs = samples.baseline_runs.size();
-  c.change = Ratio(cur_median, base_median) - 1;
-  c.ratio = higher_better ? Ratio(base_median, cur_median) : Ratio(cur_median, base_median);
-
-  std::vector<double> run_medians;
-  for (const auto& run : samples.baseline_runs) {
-    if (!run.empty()) run_medians.push_back(stats::Median(run));
-  }
-  const double base_spread = stats::RobustRelativeSpread(base);
-  c.within_run_spread = std::max(base_spread, stats::RobustRelativeSpread(cur));
-  c.run_to_run_spread = stats::RobustRelativeSpread(run_medians);
-  c.noise = std::max(c.within_run_spread, c.run_to_run_spread);
-  c.baseline_noise = std::max(base_spread, c.run_to_run_spread);
-  c.tolerance = tolerance;
-  c.threshold = std::max(tolerance, 3 * c.noise);
-
-  using stats::Alternative;
-  const auto towards_higher = stats::MannWhitneyU(cur, base, Alternative::kGreater);
-  const auto towards_lower = stats::MannWhitneyU(cur, base, Alternative::kLess);
-  c.p_worse = higher_better ? towards_lower.p_value : towards_higher.p_value;
-  c.p_better = higher_better ? towards_higher.p_value : towards_lower.p_value;
-  c.p_value = c.ratio >= 1 ? c.p_worse : c.p_better;
-  // Probability that a current repetition beats (is higher than) a baseline one; ties count 1/2.
-  const double higher_share =
-      towards_higher.u_x / (static_cast<double>(cur.size()) * static_cast<double>(base.size()));
-  const double worse_superiority = higher_better ? 1 - higher_share : higher_share;
-
-  const bool worse_beyond = c.ratio > 1 + c.threshold;
-  const bool worse_significant = *c.p_worse < alpha;
-  const bool better_beyond = c.ratio < 1 / (1 + c.threshold);
-  const bool better_significant = *c.p_better < alpha;
-  const bool noisy = 3 * c.baseline_noise > 2 * tolerance;
-
-  const std::string change_text =
-      fmt::format("median {} ({} → {})", SignedPct(c.change),
-                  FormatMetricValue(metric, base_median), FormatMetricValue(metric, cur_median));
-  const std::string threshold_text =
-      c.threshold > tolerance
-          ? fmt::format("threshold {} (3σ; tolerance {})", Pct(c.threshold), Pct(tolerance))
-          : fmt::format("threshold {}", Pct(c.threshold));
-
-  if (worse_beyond && worse_significant) {
-    c.verdict = Verdict::kRegressed;
-    c.message = fmt::format("{}: worse by more than the {}, and p = {} < {}", change_text,
-                            threshold_text, P(*c.p_worse), alpha);
-    return c;
-  }
-  if (noisy) {
-    c.verdict = Verdict::kNoisy;
-    c.message = fmt::format(
-        "the baseline is too noisy to gate at {}: its spread σ = {} (within its latest run {}, "
-        "run to run {}) makes 3σ = {} more than twice the tolerance; {} is not judged. Use more "
-        "repetitions, longer workloads or a quieter node, then re-record",
-        Pct(tolerance), Pct(c.baseline_noise), Pct(base_spread), Pct(c.run_to_run_spread),
-        Pct(3 * c.baseline_noise), change_text);
-    return c;
-  }
-  if (better_beyond && better_significant) {
-    c.verdict = Verdict::kImproved;
-    c.message = fmt::format("{}: better by more than the {}, and p = {} < {}", change_text,
-                            threshold_text, P(*c.p_better), alpha);
-    return c;
-  }
-  if (worse_beyond || better_beyond) {
-    c.verdict = Verdict::kUncertain;
-    const bool worse = worse_beyond;
-    const double superiority = worse ? worse_superiority : 1 - worse_superiority;
-    c.repetitions_to_settle = stats::RepetitionsToSettle(superiority, alpha);
-    c.message = fmt::format("{}: {} beyond the {}, but not significant (p = {} ≥ {}): {}",
-                            change_text, Direction(metric, worse), threshold_text,
-                            P(worse ? *c.p_worse : *c.p_better), alpha, SettleAdvice(c, alpha));
-    return c;
-  }
-  if (worse_significant || better_significant) {
-    c.verdict = Verdict::kUncertain;
-    const bool worse = worse_significant;
-    const std::string cause =
-        c.threshold > tolerance
-            ? fmt::format(
-                  "the threshold is widened by noise to {}; quieter runs (smaller σ) "
-                  "would settle whether it exceeds the tolerance {}",
-                  Pct(c.threshold), Pct(tolerance))
-            : std::string(
-                  "a real change smaller than the tolerance; more repetitions will not "
-                  "make it exceed the threshold");
-    c.message = fmt::format("{}: significantly {} (p = {} < {}) but within the {}: {}", change_text,
-                            Direction(metric, worse), threshold_text,
-                            P(worse ? *c.p_worse : *c.p_better), alpha, cause);
-    return c;
-  }
-  c.verdict = Verdict::kUnchanged;
-  c.message = fmt::format("{}: within the {} (p worse = {}, p better = {})", change_text,
-                          threshold_text, P(*c.p_worse), P(*c.p_better));
+  MetricComparison c = MeasureChange(samples, metric, tolerance);
+  const double worse_superiority = ApplyRankTests(samples, metric, c);
+  Decide(c, Weigh(c, alpha), samples, metric, worse_superiority, alpha);
   return c;
 }
 
@@ -251,13 +310,33 @@ std::vector<std::string> CompareReport::RegressedWorkloads() const {
 
 int CompareReport::ExitCode() const {
   if (SkippedForFingerprint()) return kExitEnvironment;
-  if (Count(Verdict::kRegressed) > 0 || Count(Verdict::kInvalid) > 0) return kExitFailed;
+  const bool failed = std::any_of(rows.begin(), rows.end(),
+                                  [](const MetricComparison& r) { return FailsGate(r.verdict); });
+  if (failed) return kExitFailed;
   return kExitOk;
 }
 
-CompareReport CompareResults(const Baseline& baseline, const ResultsFile& results,
-                             const CompareOptions& options) {
-  ValidateOptions(options);
+namespace {
+
+// Which workloads CompareOptions selects (workload_filter and workloads, as `run` selects them).
+class WorkloadSelection {
+ public:
+  explicit WorkloadSelection(const CompareOptions& options) : names_(options.workloads) {
+    if (options.workload_filter) filter_.emplace(*options.workload_filter, std::regex::ECMAScript);
+  }
+  bool Active() const { return filter_.has_value() || !names_.empty(); }
+  bool Selects(std::string_view workload) const {
+    const std::string name(workload);
+    if (filter_ && !std::regex_search(name, *filter_)) return false;
+    return names_.empty() || std::find(names_.begin(), names_.end(), name) != names_.end();
+  }
+
+ private:
+  std::optional<std::regex> filter_;
+  std::vector<std::string> names_;
+};
+
+void CheckSameSuiteAndDataset(const Baseline& baseline, const ResultsFile& results) {
   if (results.suite != baseline.suite) {
     throw UsageError(fmt::format("results {} are of suite {}, but the baseline is for suite {}",
                                  results.source, results.suite, baseline.suite));
@@ -268,6 +347,11 @@ CompareReport CompareResults(const Baseline& baseline, const ResultsFile& result
         "record a new baseline",
         results.source, results.dataset_hash, baseline.dataset_hash));
   }
+}
+
+// A report with its sources, options and fingerprint verdict, and no rows yet.
+CompareReport EmptyReport(const Baseline& baseline, const ResultsFile& results,
+                          const CompareOptions& options) {
   CompareReport report;
   report.baseline_source = baseline.source;
   report.results_source = results.source;
@@ -278,103 +362,171 @@ CompareReport CompareResults(const Baseline& baseline, const ResultsFile& result
       FingerprintMismatches(baseline.machine, baseline.device, results.machine, results.device);
   report.fingerprint_ignored =
       !report.fingerprint_differences.empty() && options.ignore_fingerprint;
+  return report;
+}
 
-  const BaselineRun& latest = baseline.Latest();
-  auto row = [&](const std::string& workload, const MetricInfo& metric, Verdict verdict,
-                 std::string message) {
+// Why a workload with repetitions that are not valid is not compared.
+std::string InvalidMessage(const WorkloadResults& w) {
+  std::vector<std::string> problems;
+  for (const Repetition& r : w.repetitions) {
+    if (r.state == RepetitionState::kValid) continue;
+    problems.push_back(fmt::format("#{} {}", r.repetition_index,
+                                   r.error_message.empty() ? r.label : r.error_message));
+  }
+  return fmt::format("{} of {} repetitions are not valid and the workload is not compared: {}",
+                     problems.size(), w.repetitions.size(), Join(problems, "; "));
+}
+
+bool HasCounter(const WorkloadResults& w, std::string_view metric) {
+  return std::any_of(w.repetitions.begin(), w.repetitions.end(),
+                     [&](const Repetition& r) { return r.counters.contains(std::string(metric)); });
+}
+
+// Builds the rows of one comparison: the baseline, results and options it reads, and the
+// messages shared by many rows.
+class RowBuilder {
+ public:
+  RowBuilder(const Baseline& baseline, const CompareOptions& options, const CompareReport& report)
+      : baseline_(baseline),
+        latest_(baseline.Latest()),
+        options_(options),
+        skip_(report.SkippedForFingerprint()),
+        skip_message_(fmt::format(
+            "not compared: this machine's fingerprint differs from the baseline's ({}); re-record "
+            "the baseline on this machine or pass --ignore-fingerprint",
+            Join(report.fingerprint_differences, "; "))) {}
+
+  // The rows of a workload of the results, one per gated metric that applies to it.
+  void AddWorkload(const WorkloadResults& w, std::vector<MetricComparison>& rows) const {
+    const bool in_baseline = latest_.workloads.contains(w.name);
+    const bool valid = w.AllValid();
+    const std::string invalid_message = valid ? std::string() : InvalidMessage(w);
+    for (const std::string& name : options_.metrics) {
+      const MetricInfo& metric = *FindMetric(name);
+      const std::vector<double>* base = in_baseline ? latest_.Values(w.name, name) : nullptr;
+      if (base == nullptr && !HasCounter(w, name)) continue;  // not applicable to this workload
+      if (skip_) {
+        rows.push_back(Row(w.name, metric, Verdict::kSkipped, skip_message_));
+      } else if (!valid) {
+        rows.push_back(Row(w.name, metric, Verdict::kInvalid, invalid_message));
+      } else {
+        rows.push_back(Judge(w, metric, base != nullptr, in_baseline));
+      }
+    }
+  }
+
+  // The rows of a workload of the baseline's latest run that the results lack: MISSING.
+  void AddVanishedWorkload(const std::string& workload, std::vector<MetricComparison>& rows) const {
+    for (const std::string& name : options_.metrics) {
+      if (latest_.Values(workload, name) == nullptr) continue;
+      const MetricInfo& metric = *FindMetric(name);
+      rows.push_back(skip_ ? Row(workload, metric, Verdict::kSkipped, skip_message_)
+                           : Row(workload, metric, Verdict::kMissing,
+                                 "in the baseline's latest run but not in the results: the gate "
+                                 "fails rather than pass without it. Leave it out on purpose "
+                                 "with --filter, or record a new baseline if it was removed "
+                                 "from the suite"));
+    }
+  }
+
+ private:
+  // A row the threshold rule does not judge, with what the baseline knows about it.
+  MetricComparison Row(const std::string& workload, const MetricInfo& metric, Verdict verdict,
+                       std::string message) const {
     MetricComparison c;
     c.workload = workload;
     c.metric = std::string(metric.name);
     c.verdict = verdict;
-    c.tolerance = options.ToleranceFor(metric);
+    c.tolerance = options_.ToleranceFor(metric);
     c.threshold = c.tolerance;
-    c.baseline_runs = baseline.runs.size();
-    if (const auto* b = latest.Values(workload, metric.name)) {
+    c.baseline_runs = baseline_.runs.size();
+    if (const auto* b = latest_.Values(workload, metric.name)) {
       c.baseline_median = stats::Median(*b);
       c.baseline_repetitions = b->size();
     }
     c.message = std::move(message);
     return c;
-  };
-  auto has_counter = [](const WorkloadResults& w, std::string_view metric) {
-    return std::any_of(w.repetitions.begin(), w.repetitions.end(), [&](const Repetition& r) {
-      return r.counters.contains(std::string(metric));
-    });
-  };
-
-  const bool skip = report.SkippedForFingerprint();
-  const std::string skip_message = fmt::format(
-      "not compared: this machine's fingerprint differs from the baseline's ({}); re-record the "
-      "baseline on this machine or pass --ignore-fingerprint",
-      Join(report.fingerprint_differences, "; "));
-
-  for (const WorkloadResults& w : results.workloads) {
-    const bool in_baseline = latest.workloads.contains(w.name);
-    const bool valid = w.AllValid();
-    std::string invalid_message;
-    if (!valid) {
-      std::vector<std::string> problems;
-      for (const Repetition& r : w.repetitions) {
-        if (r.state == RepetitionState::kValid) continue;
-        problems.push_back(fmt::format("#{} {}", r.repetition_index,
-                                       r.error_message.empty() ? r.label : r.error_message));
-      }
-      invalid_message =
-          fmt::format("{} of {} repetitions are not valid and the workload is not compared: {}",
-                      problems.size(), w.repetitions.size(), Join(problems, "; "));
-    }
-    for (const std::string& name : options.metrics) {
-      const MetricInfo& metric = *FindMetric(name);
-      const std::vector<double>* base = in_baseline ? latest.Values(w.name, name) : nullptr;
-      const bool in_current = has_counter(w, name);
-      if (base == nullptr && !in_current) continue;  // not applicable to this workload
-      if (skip) {
-        report.rows.push_back(row(w.name, metric, Verdict::kSkipped, skip_message));
-        continue;
-      }
-      if (!valid) {
-        report.rows.push_back(row(w.name, metric, Verdict::kInvalid, invalid_message));
-        continue;
-      }
-      const std::vector<double> current = w.Values(name);
-      if (base == nullptr) {
-        MetricComparison c =
-            row(w.name, metric, Verdict::kNew,
-                in_baseline ? "the baseline's latest run has no such counter for this workload"
-                            : "no such workload in the baseline's latest run; record a baseline to "
-                              "gate it");
-        c.current_median = stats::Median(current);
-        c.current_repetitions = current.size();
-        report.rows.push_back(std::move(c));
-        continue;
-      }
-      if (current.empty()) {
-        report.rows.push_back(row(w.name, metric, Verdict::kMissing,
-                                  "the results have no such counter for this workload"));
-        continue;
-      }
-      MetricSamples samples;
-      for (const BaselineRun& run : baseline.runs) {
-        if (const auto* v = run.Values(w.name, name)) samples.baseline_runs.push_back(*v);
-      }
-      samples.current = current;
-      MetricComparison c =
-          JudgeMetric(samples, metric, options.ToleranceFor(metric), options.alpha);
-      c.workload = w.name;
-      c.metric = name;
-      report.rows.push_back(std::move(c));
-    }
   }
-  for (const auto& [workload, counters] : latest.workloads) {
-    if (results.Find(workload) != nullptr) continue;
-    for (const std::string& name : options.metrics) {
-      if (latest.Values(workload, name) == nullptr) continue;
-      const MetricInfo& metric = *FindMetric(name);
-      report.rows.push_back(
-          skip ? row(workload, metric, Verdict::kSkipped, skip_message)
-               : row(workload, metric, Verdict::kMissing,
-                     "in the baseline's latest run but not in the results (filtered out, or "
-                     "removed from the suite?)"));
+
+  // A valid workload's metric: NEW, MISSING (the counter vanished), or the threshold rule.
+  MetricComparison Judge(const WorkloadResults& w, const MetricInfo& metric, bool in_latest_run,
+                         bool workload_in_baseline) const {
+    const std::string name(metric.name);
+    const std::vector<double> current = w.Values(name);
+    if (!in_latest_run) {
+      MetricComparison c =
+          Row(w.name, metric, Verdict::kNew,
+              workload_in_baseline ? "the baseline's latest run has no such counter for this "
+                                     "workload"
+                                   : "no such workload in the baseline's latest run; record a "
+                                     "baseline to gate it");
+      c.current_median = stats::Median(current);
+      c.current_repetitions = current.size();
+      return c;
+    }
+    if (current.empty()) {
+      return Row(w.name, metric, Verdict::kMissing,
+                 "the baseline's latest run has this counter for this workload but the results "
+                 "do not: the gate fails rather than pass without it");
+    }
+    MetricSamples samples;
+    for (const BaselineRun& run : baseline_.runs) {
+      if (const auto* v = run.Values(w.name, name)) samples.baseline_runs.push_back(*v);
+    }
+    samples.current = current;
+    MetricComparison c =
+        JudgeMetric(samples, metric, options_.ToleranceFor(metric), options_.alpha);
+    c.workload = w.name;
+    c.metric = name;
+    return c;
+  }
+
+  const Baseline& baseline_;
+  const BaselineRun& latest_;
+  const CompareOptions& options_;
+  const bool skip_;
+  const std::string skip_message_;
+};
+
+// Every workload name of the baseline's latest run, then the results' new ones, each once.
+std::vector<std::string> AllWorkloads(const BaselineRun& latest, const ResultsFile& results) {
+  std::vector<std::string> names;
+  for (const auto& [workload, counters] : latest.workloads) names.push_back(workload);
+  for (const WorkloadResults& w : results.workloads) {
+    if (!latest.workloads.contains(w.name)) names.push_back(w.name);
+  }
+  return names;
+}
+
+}  // namespace
+
+CompareReport CompareResults(const Baseline& baseline, const ResultsFile& results,
+                             const CompareOptions& options) {
+  ValidateOptions(options);
+  CheckSameSuiteAndDataset(baseline, results);
+  CompareReport report = EmptyReport(baseline, results, options);
+  const WorkloadSelection selection(options);
+  const std::vector<std::string> all = AllWorkloads(baseline.Latest(), results);
+  for (const std::string& name : all) {
+    if (!selection.Selects(name)) report.excluded_workloads.push_back(name);
+  }
+  if (selection.Active() && report.excluded_workloads.size() == all.size()) {
+    const std::string selection_text =
+        options.workload_filter
+            ? fmt::format("--filter '{}'", *options.workload_filter)
+            : fmt::format("the workload selection ({})", Join(options.workloads, ", "));
+    throw UsageError(
+        fmt::format("{}: matches no workload of the baseline or of results {}; workloads: {}",
+                    selection_text, results.source, Join(all, ", ")));
+  }
+
+  const RowBuilder rows(baseline, options, report);
+  for (const WorkloadResults& w : results.workloads) {
+    if (selection.Selects(w.name)) rows.AddWorkload(w, report.rows);
+  }
+  for (const auto& [workload, counters] : baseline.Latest().workloads) {
+    if (selection.Selects(workload) && results.Find(workload) == nullptr) {
+      rows.AddVanishedWorkload(workload, report.rows);
     }
   }
   if (report.rows.empty()) {

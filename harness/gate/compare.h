@@ -25,28 +25,38 @@
 //   beyond 3σ that the rank test confirms is reported as a regression even on a noisy baseline.
 //
 // Per workload (CompareResults):
+// - Which workloads are judged: all, or those CompareOptions selects (workload_filter, workloads:
+//   the same selection `run --filter` makes). A workload left out on purpose, on either side, has
+//   no row and is listed in CompareReport::excluded_workloads; everything else below applies to
+//   the selected workloads only.
 // - INVALID when the current run has failed or cache-contaminated repetitions (they are never
 //   compared as if valid); MISSING when the baseline's latest run has a workload (or a gated
-//   counter) the results lack; NEW for the reverse; SKIPPED for everything when the machine or
-//   device fingerprint differs from the baseline's, with the differences listed, unless
-//   ignore_fingerprint is set. A gated counter absent from both sides is not applicable and
-//   produces no row.
+//   counter of a workload) the results lack; NEW for the reverse; SKIPPED for everything when the
+//   machine or device fingerprint differs from the baseline's, with the differences listed,
+//   unless ignore_fingerprint is set. A gated counter absent from both sides is not applicable
+//   and produces no row.
 //
 // Exit code (CompareReport::ExitCode): 3 when SKIPPED for a fingerprint mismatch (the environment
 // is not the one the baseline describes: re-record or pass --ignore-fingerprint); otherwise 1
-// when any row is REGRESSED or INVALID (a gate that could not measure never passes silently);
-// otherwise 0. Bad input never reaches a report: it is a UsageError (exit 2).
+// when any row fails the gate (FailsGate: REGRESSED, INVALID or MISSING), so that a gate does
+// not pass because a workload failed, was cache-contaminated, or vanished from the results
+// without being left out on purpose; otherwise 0. NOISY, UNCERTAIN and NEW rows do not fail the
+// gate: they pass with their reason in the report. Bad input never reaches a report: it is a
+// UsageError (exit 2).
 //
 // Calling it from the runner (`feedbench run --compare BASELINE [--confirm]`):
 //   const Baseline baseline = ReadBaselineFile(path);  // UsageError on bad input
 //   const ResultsFile results = ReadResultsFile(out_path);  // or ParseResults(json, out_path)
+//   opts.workload_filter = request.filter;  // what the run left out on purpose is not MISSING
+//   opts.workloads = request.only;
 //   CompareReport report = CompareResults(baseline, results, opts);
 //   if (confirm && !report.RegressedWorkloads().empty()) {
 //     // rerun only report.RegressedWorkloads(), read that rerun as a ResultsFile `rerun`, then
 //     report = CompareResults(baseline, WithWorkloadsReplaced(results, rerun), opts);
 //   }
 //   print RenderCompareTable(report); return report.ExitCode();  // 1 only if it reproduced
-// Everything here is pure (no IO) and thread-safe; reporters are in harness/compare_report.h.
+// Everything here is pure (no IO) and thread-safe; reporters are in
+// harness/report/compare_report.h.
 #pragma once
 
 #include <map>
@@ -83,18 +93,26 @@ std::string_view VerdictName(Verdict verdict);
 // NOISY): their ratio, threshold, noise and p-values are meaningful.
 bool IsJudged(Verdict verdict);
 
+// True for the verdicts that fail the gate (exit 1): REGRESSED, INVALID and MISSING.
+bool FailsGate(Verdict verdict);
+
 struct CompareOptions {
   double tolerance_throughput = 0.05;  // fraction: 0.05 = 5%
   double tolerance_await = 0.10;       // fraction
   double alpha = 0.01;                 // significance level of the one-sided rank test
   std::vector<std::string> metrics = DefaultGatedMetrics();
   bool ignore_fingerprint = false;
+  // The workloads judged, on both sides; every workload when both are empty. As `run` selects
+  // them: an ECMAScript regex searched in the name (--filter), and exact names.
+  std::optional<std::string> workload_filter;
+  std::vector<std::string> workloads;
 
   double ToleranceFor(const MetricInfo& metric) const;
 };
 
 // Throws UsageError naming the flag: a tolerance outside (0, 1) (i.e. not strictly between 0% and
-// 100%), alpha outside (0, 1), an empty or unknown metric name (listing the known ones).
+// 100%), alpha outside (0, 1), an empty or unknown metric name (listing the known ones), a
+// workload_filter that is not a valid regular expression.
 void ValidateOptions(const CompareOptions& options);
 
 // The samples one judgement needs. All values in the metric's own unit.
@@ -141,6 +159,9 @@ struct CompareReport {
   std::vector<std::string> fingerprint_differences;  // empty when they match
   bool fingerprint_ignored = false;                  // differences present but ignored
   std::vector<MetricComparison> rows;  // current results' workload order, then MISSING ones
+  // Workloads of the baseline's latest run or of the results that the options leave out on
+  // purpose (no rows), baseline's first, each once.
+  std::vector<std::string> excluded_workloads;
 
   bool SkippedForFingerprint() const {
     return !fingerprint_differences.empty() && !fingerprint_ignored;
@@ -154,7 +175,8 @@ struct CompareReport {
 };
 
 // Compares parsed results with a baseline. Throws UsageError (naming both files) when they are
-// of another suite or dataset hash, or the options are invalid.
+// of another suite or dataset hash, the options are invalid, the workload selection matches no
+// workload of either, or no gated metric appears in either.
 CompareReport CompareResults(const Baseline& baseline, const ResultsFile& results,
                              const CompareOptions& options);
 

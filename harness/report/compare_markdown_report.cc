@@ -57,7 +57,7 @@ std::string RenderCompareMarkdown(const CompareReport& report) {
   for (const MetricComparison& row : report.rows) {
     const CompareCells c = FormatCells(row);
     const std::string verdict(VerdictName(row.verdict));
-    const bool bold = row.verdict == Verdict::kRegressed || row.verdict == Verdict::kInvalid;
+    const bool bold = FailsGate(row.verdict);
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |\n", Code(row.workload),
                        Cell(row.metric), Cell(c.baseline), Cell(c.current), Cell(c.change),
                        Cell(c.threshold), Cell(c.p), bold ? "**" + verdict + "**" : verdict);
@@ -71,6 +71,9 @@ std::string RenderCompareMarkdown(const CompareReport& report) {
     }
     out += fmt::format("- **{}** {} {}: {}\n", VerdictName(row.verdict), Code(row.workload),
                        Cell(row.metric), Cell(row.message));
+  }
+  if (const std::string excluded = ExcludedWorkloadsLine(report); !excluded.empty()) {
+    out += "\n" + Cell(excluded) + "\n";
   }
   return out;
 }

@@ -6,8 +6,9 @@
 // JUnit mapping (one <testcase> per workload × metric; classname "feedbench.<suite>.<workload>",
 // name = the metric):
 //   REGRESSED                   → <failure type="REGRESSED">, message and body carry the numbers
+//   MISSING                     → <failure type="MISSING"> (in the baseline, not in the results)
 //   INVALID                     → <error type="INVALID"> (the run itself was not valid; fails CI)
-//   SKIPPED, MISSING, NEW, NOISY → <skipped message="VERDICT: why"/> (not judged)
+//   SKIPPED, NEW, NOISY         → <skipped message="VERDICT: why"/> (not judged)
 //   UNCHANGED, IMPROVED, UNCERTAIN → passed, the verdict and numbers in <system-out>
 #pragma once
 
@@ -29,20 +30,24 @@ struct CompareCells {
 };
 CompareCells FormatCells(const MetricComparison& row);
 
-// The non-zero verdict counts, most severe first: "1 REGRESSED, 1 NOISY, 7 UNCHANGED". Empty when
-// the report has no rows. The summary line of the text reporters.
+// The non-zero verdict counts, those that fail the gate first: "1 REGRESSED, 1 MISSING, 1 NOISY,
+// 7 UNCHANGED". Empty when the report has no rows. The summary line of the text reporters.
 std::string VerdictCounts(const CompareReport& report);
 
+// "" when no workload was left out on purpose; otherwise "not judged, left out on purpose by
+// --filter '...': a, b" (or "by the workload selection"), for the text reporters.
+std::string ExcludedWorkloadsLine(const CompareReport& report);
+
 // Terminal table: workload, metric, baseline, current, change %, threshold, p, verdict; then a
-// line of explanation for every row that is not UNCHANGED, the fingerprint differences, and a
-// summary line with the exit code.
+// line of explanation for every row that is not UNCHANGED, the fingerprint differences, the
+// workloads left out on purpose, and a summary line with the exit code.
 std::string RenderCompareTable(const CompareReport& report);
 
 // Machine-readable report (schema in compare_json_report.cc, versioned by "schema_version").
 nlohmann::json CompareReportToJson(const CompareReport& report);
 
 // GitHub-flavoured Markdown for a CI step summary: a headline verdict, the settings, the table,
-// and the explanations.
+// the explanations, and the workloads left out on purpose.
 std::string RenderCompareMarkdown(const CompareReport& report);
 
 // JUnit XML as mapped above, for Jenkins, GitLab and GitHub test reporters.

@@ -40,14 +40,24 @@ CompareCells FormatCells(const MetricComparison& row) {
 
 std::string VerdictCounts(const CompareReport& report) {
   std::string counts;
-  for (Verdict v : {Verdict::kRegressed, Verdict::kInvalid, Verdict::kUncertain, Verdict::kNoisy,
-                    Verdict::kImproved, Verdict::kUnchanged, Verdict::kMissing, Verdict::kNew,
+  for (Verdict v : {Verdict::kRegressed, Verdict::kInvalid, Verdict::kMissing, Verdict::kUncertain,
+                    Verdict::kNoisy, Verdict::kImproved, Verdict::kUnchanged, Verdict::kNew,
                     Verdict::kSkipped}) {
     if (const std::size_t n = report.Count(v); n > 0) {
       counts += fmt::format("{}{} {}", counts.empty() ? "" : ", ", n, VerdictName(v));
     }
   }
   return counts;
+}
+
+std::string ExcludedWorkloadsLine(const CompareReport& report) {
+  if (report.excluded_workloads.empty()) return "";
+  std::string names;
+  for (const std::string& w : report.excluded_workloads) names += (names.empty() ? "" : ", ") + w;
+  const CompareOptions& o = report.options;
+  const std::string by = o.workload_filter ? fmt::format("--filter '{}'", *o.workload_filter)
+                                           : std::string("the workload selection");
+  return fmt::format("not judged, left out on purpose by {}: {}", by, names);
 }
 
 std::string RenderCompareTable(const CompareReport& report) {
@@ -92,6 +102,9 @@ std::string RenderCompareTable(const CompareReport& report) {
     }
     out += fmt::format("{} {} {}: {}\n", VerdictName(row.verdict), row.workload, row.metric,
                        row.message);
+  }
+  if (const std::string excluded = ExcludedWorkloadsLine(report); !excluded.empty()) {
+    out += "\n" + excluded + "\n";
   }
   const std::string counts = VerdictCounts(report);
   const int code = report.ExitCode();

@@ -74,30 +74,10 @@ std::string Numbers(const MetricComparison& row) {
   return out;
 }
 
-}  // namespace
-
-std::string XmlEscape(std::string_view text) { return Escape(text, false); }
-
-std::string XmlEscapeAttribute(std::string_view text) { return Escape(text, true); }
-
-std::string RenderCompareJunit(const CompareReport& report) {
-  const std::size_t tests = report.rows.size();
-  const std::size_t failures = report.Count(Verdict::kRegressed);
-  const std::size_t errors = report.Count(Verdict::kInvalid);
-  const std::size_t skipped = report.Count(Verdict::kSkipped) + report.Count(Verdict::kMissing) +
-                              report.Count(Verdict::kNew) + report.Count(Verdict::kNoisy);
-  const std::string suite_name = "feedbench." + report.suite;
-  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
-  out += fmt::format(
-      "<testsuites name=\"feedbench compare\" tests=\"{}\" failures=\"{}\" errors=\"{}\" "
-      "skipped=\"{}\" time=\"0\">\n",
-      tests, failures, errors, skipped);
-  out += fmt::format(
-      "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" "
-      "time=\"0\">\n",
-      Attr(suite_name), tests, failures, errors, skipped);
+// The <properties> of the suite: sources, settings and fingerprint differences.
+std::string Properties(const CompareReport& report) {
   const CompareOptions& o = report.options;
-  out += "    <properties>\n";
+  std::string out = "    <properties>\n";
   auto property = [&](std::string_view name, const std::string& value) {
     out += fmt::format("      <property name=\"{}\" value=\"{}\"/>\n", Attr(name), Attr(value));
   };
@@ -111,41 +91,67 @@ std::string RenderCompareJunit(const CompareReport& report) {
     property(fmt::format("fingerprint_difference_{}", i + 1), report.fingerprint_differences[i]);
   }
   out += "    </properties>\n";
-  for (const MetricComparison& row : report.rows) {
-    out += fmt::format("    <testcase name=\"{}\" classname=\"{}\" time=\"0\"", Attr(row.metric),
-                       Attr(suite_name + "." + row.workload));
-    const std::string verdict(VerdictName(row.verdict));
-    const CompareCells c = FormatCells(row);
-    switch (row.verdict) {
-      case Verdict::kRegressed: {
-        const std::string message =
-            fmt::format("REGRESSED: {} {} → {} ({}), threshold {}, p = {}", row.metric, c.baseline,
-                        c.current, c.change, c.threshold, c.p);
-        out += fmt::format(">\n      <failure type=\"REGRESSED\" message=\"{}\">{}</failure>\n",
-                           Attr(message), XmlEscape(Numbers(row)));
-        out += "    </testcase>\n";
-        break;
-      }
-      case Verdict::kInvalid:
-        out += fmt::format(">\n      <error type=\"INVALID\" message=\"{}\">{}</error>\n",
-                           Attr("INVALID: " + row.message), XmlEscape(Numbers(row)));
-        out += "    </testcase>\n";
-        break;
-      case Verdict::kSkipped:
-      case Verdict::kMissing:
-      case Verdict::kNew:
-      case Verdict::kNoisy:
-        out +=
-            fmt::format(">\n      <skipped message=\"{}\"/>\n", Attr(verdict + ": " + row.message));
-        out += "    </testcase>\n";
-        break;
-      case Verdict::kUnchanged:
-      case Verdict::kImproved:
-      case Verdict::kUncertain:
-        out += fmt::format(">\n      <system-out>{}</system-out>\n", XmlEscape(Numbers(row)));
-        out += "    </testcase>\n";
-        break;
+  return out;
+}
+
+// What goes inside a row's <testcase>, by the mapping in compare_report.h.
+std::string TestcaseBody(const MetricComparison& row) {
+  const std::string verdict(VerdictName(row.verdict));
+  switch (row.verdict) {
+    case Verdict::kRegressed: {
+      const CompareCells c = FormatCells(row);
+      const std::string message =
+          fmt::format("REGRESSED: {} {} → {} ({}), threshold {}, p = {}", row.metric, c.baseline,
+                      c.current, c.change, c.threshold, c.p);
+      return fmt::format("      <failure type=\"REGRESSED\" message=\"{}\">{}</failure>\n",
+                         Attr(message), XmlEscape(Numbers(row)));
     }
+    case Verdict::kMissing:
+      return fmt::format("      <failure type=\"MISSING\" message=\"{}\">{}</failure>\n",
+                         Attr("MISSING: " + row.message), XmlEscape(Numbers(row)));
+    case Verdict::kInvalid:
+      return fmt::format("      <error type=\"INVALID\" message=\"{}\">{}</error>\n",
+                         Attr("INVALID: " + row.message), XmlEscape(Numbers(row)));
+    case Verdict::kSkipped:
+    case Verdict::kNew:
+    case Verdict::kNoisy:
+      return fmt::format("      <skipped message=\"{}\"/>\n", Attr(verdict + ": " + row.message));
+    case Verdict::kUnchanged:
+    case Verdict::kImproved:
+    case Verdict::kUncertain:
+      break;
+  }
+  return fmt::format("      <system-out>{}</system-out>\n", XmlEscape(Numbers(row)));
+}
+
+}  // namespace
+
+std::string XmlEscape(std::string_view text) { return Escape(text, false); }
+
+std::string XmlEscapeAttribute(std::string_view text) { return Escape(text, true); }
+
+std::string RenderCompareJunit(const CompareReport& report) {
+  const std::size_t tests = report.rows.size();
+  const std::size_t failures = report.Count(Verdict::kRegressed) + report.Count(Verdict::kMissing);
+  const std::size_t errors = report.Count(Verdict::kInvalid);
+  const std::size_t skipped =
+      report.Count(Verdict::kSkipped) + report.Count(Verdict::kNew) + report.Count(Verdict::kNoisy);
+  const std::string suite_name = "feedbench." + report.suite;
+  std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  out += fmt::format(
+      "<testsuites name=\"feedbench compare\" tests=\"{}\" failures=\"{}\" errors=\"{}\" "
+      "skipped=\"{}\" time=\"0\">\n",
+      tests, failures, errors, skipped);
+  out += fmt::format(
+      "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" "
+      "time=\"0\">\n",
+      Attr(suite_name), tests, failures, errors, skipped);
+  out += Properties(report);
+  for (const MetricComparison& row : report.rows) {
+    out += fmt::format("    <testcase name=\"{}\" classname=\"{}\" time=\"0\">\n", Attr(row.metric),
+                       Attr(suite_name + "." + row.workload));
+    out += TestcaseBody(row);
+    out += "    </testcase>\n";
   }
   out += "  </testsuite>\n</testsuites>\n";
   return out;

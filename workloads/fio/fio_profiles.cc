@@ -111,7 +111,12 @@ bool FioProfileUsesTestFile(std::string_view name) {
   return IsBuiltinFioProfile(name) && name != "smallfile";
 }
 
-FioJobFile MakeFioProfile(std::string_view name, const FioProfileSettings& s) {
+namespace {
+
+using FioOptions = std::vector<std::pair<std::string, std::string>>;
+
+// Throws UsageError for an unknown profile name or a ramp or runtime out of range.
+void CheckProfileNameAndTimes(std::string_view name, const FioProfileSettings& s) {
   if (!IsBuiltinFioProfile(name)) {
     throw UsageError(
         fmt::format("unknown fio profile '{}'; built-in profiles: {}, or a path to a .fio job file",
@@ -125,13 +130,11 @@ FioJobFile MakeFioProfile(std::string_view name, const FioProfileSettings& s) {
     throw UsageError(
         fmt::format("fio profile {}: runtime {} s; expected 1 to 86400 s", name, s.runtime_sec));
   }
-  FioJobFile job;
-  job.profile = std::string(name);
-  FioJobSection global{"global", {}};
-  auto& g = global.options;
-  FioJobSection section{std::string(name), {}};
-  auto& o = section.options;
+}
 
+// What a profile reads: the test file (device profiles) or the dataset directory (smallfile),
+// as [global] options. Throws UsageError for a missing target or settings out of range.
+FioOptions TargetOptions(std::string_view name, const FioProfileSettings& s) {
   if (FioProfileUsesTestFile(name)) {
     if (s.test_file.empty()) {
       throw UsageError(fmt::format("fio profile {}: no test file given", name));
@@ -140,67 +143,84 @@ FioJobFile MakeFioProfile(std::string_view name, const FioProfileSettings& s) {
       throw UsageError(fmt::format("fio profile {}: test file size {}; expected at least 1MiB",
                                    name, FormatBytesExact(s.test_file_bytes)));
     }
-    g.emplace_back("filename", EscapeFioPath(s.test_file));
-    g.emplace_back("size", std::to_string(s.test_file_bytes));
-  } else {
-    if (s.smallfile_dir.empty()) {
-      throw UsageError("fio profile smallfile: no dataset directory given");
-    }
-    if (s.smallfile_block_bytes == 0 || s.smallfile_block_bytes % 4096 != 0 ||
-        s.smallfile_block_bytes > (64u << 20)) {
-      throw UsageError(fmt::format(
-          "fio profile smallfile: block size {}; expected a multiple of 4KiB up to 64MiB",
-          FormatBytesExact(s.smallfile_block_bytes)));
-    }
-    if (s.smallfile_jobs < 1 || s.smallfile_jobs > 256) {
-      throw UsageError(
-          fmt::format("fio profile smallfile: {} jobs; expected 1 to 256", s.smallfile_jobs));
-    }
-    g.emplace_back("opendir", s.smallfile_dir.string());
+    return {{"filename", EscapeFioPath(s.test_file)}, {"size", std::to_string(s.test_file_bytes)}};
   }
+  if (s.smallfile_dir.empty()) {
+    throw UsageError("fio profile smallfile: no dataset directory given");
+  }
+  if (s.smallfile_block_bytes == 0 || s.smallfile_block_bytes % 4096 != 0 ||
+      s.smallfile_block_bytes > (64u << 20)) {
+    throw UsageError(
+        fmt::format("fio profile smallfile: block size {}; expected a multiple of 4KiB up to 64MiB",
+                    FormatBytesExact(s.smallfile_block_bytes)));
+  }
+  if (s.smallfile_jobs < 1 || s.smallfile_jobs > 256) {
+    throw UsageError(
+        fmt::format("fio profile smallfile: {} jobs; expected 1 to 256", s.smallfile_jobs));
+  }
+  return {{"opendir", s.smallfile_dir.string()}};
+}
+
+// The [global] options after the target: no file creation, cache handling, and timing.
+void AddCommonOptions(std::string_view name, const FioProfileSettings& s, FioOptions& g) {
   g.emplace_back("allow_file_create", "0");
   // Buffered reads: fio evicts each file's cached pages when it opens it (invalidate=1).
   const bool direct = s.direct && name != "smallfile";
   g.emplace_back("direct", direct ? "1" : "0");
   if (!direct) g.emplace_back("invalidate", "1");
   g.emplace_back("time_based", "1");
+  // smallfile's ramp is a separate warm-up run (MakeFioWarmup).
+  if (name != "smallfile") g.emplace_back("ramp_time", FioMillis(s.ramp_sec));
+  g.emplace_back("runtime", FioMillis(s.runtime_sec));
+}
+
+// The job section's options: the I/O pattern of each profile.
+FioOptions PatternOptions(std::string_view name, const FioProfileSettings& s) {
+  if (name == "seq-read") {
+    return {{"ioengine", "libaio"}, {"rw", "read"}, {"bs", "1048576"}, {"iodepth", "16"}};
+  }
+  if (name == "rand-read-4k-qd32") {
+    return {{"ioengine", "libaio"},
+            {"rw", "randread"},
+            {"bs", "4096"},
+            {"iodepth", "32"},
+            {"norandommap", "1"}};
+  }
+  if (name == "rand-read-4k-qd1") {
+    return {{"ioengine", "psync"}, {"rw", "randread"}, {"bs", "4096"}, {"norandommap", "1"}};
+  }
+  // smallfile. Per job, one file open at a time, picked at random, read front to back: open +
+  // read + close per file, as a loader of one-file-per-sample datasets pays; numjobs jobs as
+  // parallel readers, reported as one (group_reporting). fio reads whole blocks only, so a
+  // file's tail shorter than bs is not counted (readahead still fetches it) and a file shorter
+  // than bs is skipped. random:N keeps a file for up to N I/Os, i.e. until it is read through.
+  // With plain "random" fio picks a new file for every I/O and, as only one may be open,
+  // retries random picks until it draws the open one: fio 3.33 then burns a CPU (58% usr, 1.5k
+  // IOPS on 8192 files, against 2.5% usr and 16.8k IOPS with random:N on the same files) and
+  // measures itself, not the disk.
+  return {{"ioengine", "psync"},
+          {"rw", "read"},
+          {"bs", std::to_string(s.smallfile_block_bytes)},
+          {"openfiles", "1"},
+          {"file_service_type", "random:1048576"},
+          {"numjobs", std::to_string(s.smallfile_jobs)},
+          {"group_reporting", "1"}};
+}
+
+}  // namespace
+
+FioJobFile MakeFioProfile(std::string_view name, const FioProfileSettings& s) {
+  CheckProfileNameAndTimes(name, s);
+  FioJobFile job;
+  job.profile = std::string(name);
+  FioJobSection global{"global", TargetOptions(name, s)};
+  AddCommonOptions(name, s, global.options);
   if (name == "smallfile") {
     job.comments.push_back(
         "ramp: a separate warm-up run (fio 3.33 hangs after ramp_time with "
         "file_service_type=random)");
-  } else {
-    g.emplace_back("ramp_time", FioMillis(s.ramp_sec));
   }
-  g.emplace_back("runtime", FioMillis(s.runtime_sec));
-
-  if (name == "seq-read") {
-    o = {{"ioengine", "libaio"}, {"rw", "read"}, {"bs", "1048576"}, {"iodepth", "16"}};
-  } else if (name == "rand-read-4k-qd32") {
-    o = {{"ioengine", "libaio"},
-         {"rw", "randread"},
-         {"bs", "4096"},
-         {"iodepth", "32"},
-         {"norandommap", "1"}};
-  } else if (name == "rand-read-4k-qd1") {
-    o = {{"ioengine", "psync"}, {"rw", "randread"}, {"bs", "4096"}, {"norandommap", "1"}};
-  } else {
-    // Per job, one file open at a time, picked at random, read front to back: open + read +
-    // close per file, as a loader of one-file-per-sample datasets pays; numjobs jobs as parallel
-    // readers, reported as one (group_reporting). fio reads whole blocks only, so a file's tail
-    // shorter than bs is not counted (readahead still fetches it) and a file shorter than bs is
-    // skipped. random:N keeps a file for up to N I/Os, i.e. until it is read through. With plain
-    // "random" fio picks a new file for every I/O and, as only one may be open, retries random
-    // picks until it draws the open one: fio 3.33 then burns a CPU (58% usr, 1.5k IOPS on 8192
-    // files, against 2.5% usr and 16.8k IOPS with random:N on the same files) and measures
-    // itself, not the disk.
-    o = {{"ioengine", "psync"},
-         {"rw", "read"},
-         {"bs", std::to_string(s.smallfile_block_bytes)},
-         {"openfiles", "1"},
-         {"file_service_type", "random:1048576"},
-         {"numjobs", std::to_string(s.smallfile_jobs)},
-         {"group_reporting", "1"}};
-  }
+  FioJobSection section{std::string(name), PatternOptions(name, s)};
   job.sections = {std::move(global), std::move(section)};
   return job;
 }
@@ -269,74 +289,88 @@ FioJobFile ParseFioJobFile(std::string_view text, std::string_view source) {
   return job;
 }
 
+namespace {
+
+// The directory a relative filename of `section` is taken from: its own directory= option, else
+// [global]'s, else `base_dir` (relative directories are under `base_dir`).
+fs::path FileBase(const FioJobSection* global, const FioJobSection& section,
+                  const fs::path& base_dir) {
+  std::string directory;
+  for (const auto* s : {global, &section}) {
+    if (s == nullptr) continue;
+    for (const auto& [key, value] : s->options) {
+      if (key == "directory") directory = value;
+    }
+  }
+  if (directory.empty()) return base_dir;
+  const fs::path first(SplitFioPaths(directory).front());
+  return first.is_absolute() ? first : base_dir / first;
+}
+
+// Checks one option of `section`; throws UsageError naming the source, section, key and value.
+void CheckFioOption(const std::string& key, const std::string& value, std::string_view source,
+                    const FioJobSection& section, const fs::path& file_base,
+                    const fs::path& base_dir) {
+  auto refuse = [&](std::string_view why) {
+    throw UsageError(fmt::format("{}: [{}] {}={}: {}", source, section.name, key, value, why));
+  };
+  const bool names_paths =
+      key == "filename" || key == "directory" || key == "opendir" || key == "filename_format";
+  if (names_paths && value.find('$') != std::string::npos && key != "filename_format") {
+    refuse("variables in paths are expanded by fio unchecked; write the path out");
+  }
+  if (key == "filename_format" && value.find("${") != std::string::npos) {
+    refuse("environment variables in paths are expanded by fio unchecked");
+  }
+  if (key == "filename" || key == "directory") {
+    for (const auto& p : SplitFioPaths(value)) {
+      if (p.empty()) continue;
+      const fs::path path(p);
+      const fs::path base = key == "filename" ? file_base : base_dir;
+      CheckPath(path.is_absolute() ? path : base / path, source, section, key);
+    }
+  } else if (key == "opendir") {
+    const fs::path path(value);
+    CheckPath(path.is_absolute() ? path : base_dir / path, source, section, key);
+  } else if (key == "filename_format") {
+    const fs::path path(value);
+    CheckPath(path.is_absolute() ? path : file_base / path, source, section, key);
+  } else if (key == "rw" || key == "readwrite") {
+    const std::string mode = Lower(value.substr(0, value.find(':')));
+    if (mode != "read" && mode != "randread") {
+      refuse("profiles only read; expected rw=read or rw=randread");
+    }
+  } else if (key == "ioengine") {
+    const std::string engine = Lower(value.substr(0, value.find(':')));
+    if (std::find(kAllowedEngines.begin(), kAllowedEngines.end(), engine) ==
+        kAllowedEngines.end()) {
+      refuse(fmt::format("expected one of the file I/O engines: {}",
+                         fmt::join(kAllowedEngines, ", ")));
+    }
+  } else if (std::find(kRefusedOptions.begin(), kRefusedOptions.end(), key) !=
+             kRefusedOptions.end()) {
+    const bool harmless = (key == "unlink" || key == "unlink_each_loop" || key == "fill_device" ||
+                           key == "fill_fs") &&
+                          IsFalse(value);
+    if (!harmless) {
+      refuse(
+          "not allowed in a feedbench profile (it runs programs, changes the system, deletes "
+          "files or writes outside the data directory)");
+    }
+  }
+}
+
+}  // namespace
+
 void CheckFioJobTargets(const FioJobFile& job, std::string_view source, const fs::path& base_dir) {
   const FioJobSection* global = nullptr;
   for (const auto& section : job.sections) {
     if (section.name == "global") global = &section;
   }
   for (const auto& section : job.sections) {
-    auto refuse = [&](std::string_view key, std::string_view value, std::string_view why) {
-      throw UsageError(fmt::format("{}: [{}] {}={}: {}", source, section.name, key, value, why));
-    };
-    // The directory a relative filename is taken from: this section's, else [global]'s.
-    std::string directory;
-    for (const auto* s : {global, &section}) {
-      if (s == nullptr) continue;
-      for (const auto& [key, value] : s->options) {
-        if (key == "directory") directory = value;
-      }
-    }
-    fs::path file_base = base_dir;
-    if (!directory.empty()) {
-      const fs::path first(SplitFioPaths(directory).front());
-      file_base = first.is_absolute() ? first : base_dir / first;
-    }
+    const fs::path file_base = FileBase(global, section, base_dir);
     for (const auto& [key, value] : section.options) {
-      const bool names_paths =
-          key == "filename" || key == "directory" || key == "opendir" || key == "filename_format";
-      if (names_paths && value.find('$') != std::string::npos && key != "filename_format") {
-        refuse(key, value, "variables in paths are expanded by fio unchecked; write the path out");
-      }
-      if (key == "filename_format" && value.find("${") != std::string::npos) {
-        refuse(key, value, "environment variables in paths are expanded by fio unchecked");
-      }
-      if (key == "filename" || key == "directory") {
-        for (const auto& p : SplitFioPaths(value)) {
-          if (p.empty()) continue;
-          const fs::path path(p);
-          const fs::path base = key == "filename" ? file_base : base_dir;
-          CheckPath(path.is_absolute() ? path : base / path, source, section, key);
-        }
-      } else if (key == "opendir") {
-        const fs::path path(value);
-        CheckPath(path.is_absolute() ? path : base_dir / path, source, section, key);
-      } else if (key == "filename_format") {
-        const fs::path path(value);
-        CheckPath(path.is_absolute() ? path : file_base / path, source, section, key);
-      } else if (key == "rw" || key == "readwrite") {
-        const std::string mode = Lower(value.substr(0, value.find(':')));
-        if (mode != "read" && mode != "randread") {
-          refuse(key, value, "profiles only read; expected rw=read or rw=randread");
-        }
-      } else if (key == "ioengine") {
-        const std::string engine = Lower(value.substr(0, value.find(':')));
-        if (std::find(kAllowedEngines.begin(), kAllowedEngines.end(), engine) ==
-            kAllowedEngines.end()) {
-          refuse(key, value,
-                 fmt::format("expected one of the file I/O engines: {}",
-                             fmt::join(kAllowedEngines, ", ")));
-        }
-      } else if (std::find(kRefusedOptions.begin(), kRefusedOptions.end(), key) !=
-                 kRefusedOptions.end()) {
-        const bool harmless = (key == "unlink" || key == "unlink_each_loop" ||
-                               key == "fill_device" || key == "fill_fs") &&
-                              IsFalse(value);
-        if (!harmless) {
-          refuse(key, value,
-                 "not allowed in a feedbench profile (it runs programs, changes the system, "
-                 "deletes files or writes outside the data directory)");
-        }
-      }
+      CheckFioOption(key, value, source, section, file_base, base_dir);
     }
   }
 }

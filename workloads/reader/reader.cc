@@ -146,134 +146,195 @@ std::vector<uint64_t> EpochOrder(uint64_t samples, Order order, uint64_t shuffle
   return indices;
 }
 
-ReaderResult RunReader(SampleStore& store, const DatasetSpec& spec, const ReaderOptions& o) {
-  ValidateReaderOptions(o, "reader options");
-  const uint64_t n = spec.samples;
-  const uint64_t batch_size = static_cast<uint64_t>(o.batch_size);
-  const uint64_t batches_per_epoch = (n + batch_size - 1) / batch_size;
-  const uint64_t total_batches = batches_per_epoch * static_cast<uint64_t>(o.epochs);
+namespace {
 
-  EpochOrders orders(n, o.order, o.shuffle_seed);
-  orders.Get(0);  // the first epoch's order before the clock starts
-  // Sizes up front: computing them is not the storage's time.
-  std::vector<uint64_t> expected_bytes(n);
-  for (uint64_t i = 0; i < n; ++i) expected_bytes[i] = SampleBytes(spec, i);
+// Which positions of which epoch order a batch number covers. Batches never span two epochs.
+struct BatchPlan {
+  uint64_t samples = 0;  // per epoch
+  uint64_t batch_size = 0;
+  uint64_t batches_per_epoch = 0;
+  uint64_t total_batches = 0;  // all epochs
 
-  struct WorkerStats {
-    LatencyHistogram latency;
-    uint64_t digest = 0;
-  };
-  std::vector<std::unique_ptr<WorkerStats>> stats;
-  for (int w = 0; w < o.workers; ++w) stats.push_back(std::make_unique<WorkerStats>());
+  BatchPlan(uint64_t samples_per_epoch, const ReaderOptions& o)
+      : samples(samples_per_epoch),
+        batch_size(static_cast<uint64_t>(o.batch_size)),
+        batches_per_epoch((samples + batch_size - 1) / batch_size),
+        total_batches(batches_per_epoch * static_cast<uint64_t>(o.epochs)) {}
 
-  BatchQueue queue(static_cast<size_t>(o.prefetch));
-  std::atomic<uint64_t> next_batch{0};
-  std::atomic<bool> stop{false};
-  std::mutex error_mutex;
-  std::exception_ptr read_error;
-  std::optional<std::string> verify_error;
-  uint64_t verify_error_index = UINT64_MAX;
+  int Epoch(uint64_t batch) const { return static_cast<int>(batch / batches_per_epoch); }
+  uint64_t Begin(uint64_t batch) const { return (batch % batches_per_epoch) * batch_size; }
+  uint64_t End(uint64_t batch) const { return std::min(samples, Begin(batch) + batch_size); }
+};
 
-  auto fail_read = [&](std::exception_ptr error) {
+// What one worker measured; each worker owns one, merged after the run.
+struct WorkerStats {
+  LatencyHistogram latency;
+  uint64_t digest = 0;
+};
+
+// What the workers share: the batch counter, the queue to the consumer, and how the run stops
+// early (a read error, or the first bad sample by index). Thread-safe.
+class SharedRun {
+ public:
+  explicit SharedRun(size_t prefetch) : queue_(prefetch) {}
+
+  BatchQueue& queue() { return queue_; }
+  uint64_t ClaimBatch() { return next_batch_.fetch_add(1, std::memory_order_relaxed); }
+  bool Stopped() const { return stop_.load(std::memory_order_relaxed); }
+
+  // Stops every worker and the consumer.
+  void Stop() {
+    stop_.store(true);
+    queue_.Close();
+  }
+  // Keeps the first read error (rethrown by RunReader) and stops the run.
+  void FailRead(std::exception_ptr error) {
     {
-      std::lock_guard lock(error_mutex);
-      if (!read_error) read_error = std::move(error);
+      std::lock_guard lock(mutex_);
+      if (!read_error_) read_error_ = std::move(error);
     }
-    stop.store(true);
-    queue.Close();
-  };
-
-  // Cursors are opened before the clock starts: opening an environment is not a sample read.
-  std::vector<std::unique_ptr<SampleStore::Cursor>> cursors;
-  for (int w = 0; w < o.workers; ++w) cursors.push_back(store.OpenCursor());
-
-  uint64_t consumed_batches = 0, consumed_samples = 0, consumed_bytes = 0;
-  Clock::duration wait{0};
-  const auto compute = std::chrono::duration<double, std::milli>(o.compute_ms_per_batch);
-  const auto start = Clock::now();
-  {
-    std::vector<std::jthread> workers;
-    for (int w = 0; w < o.workers; ++w) {
-      workers.emplace_back([&, w] {
-        WorkerStats& my = *stats[w];
-        SampleStore::Cursor& cursor = *cursors[w];
-        std::vector<std::byte> buffer;
-        try {
-          while (!stop.load(std::memory_order_relaxed)) {
-            const uint64_t b = next_batch.fetch_add(1, std::memory_order_relaxed);
-            if (b >= total_batches) return;
-            const int epoch = static_cast<int>(b / batches_per_epoch);
-            const uint64_t begin = (b % batches_per_epoch) * batch_size;
-            const uint64_t end = std::min(n, begin + batch_size);
-            const std::shared_ptr<const std::vector<uint64_t>> order = orders.Get(epoch);
-            Batch batch;
-            for (uint64_t pos = begin; pos < end; ++pos) {
-              const uint64_t index = (*order)[pos];
-              const auto t0 = Clock::now();
-              cursor.Read(index, expected_bytes[index], buffer);
-              const auto t1 = Clock::now();
-              my.latency.Record(static_cast<uint64_t>(
-                  std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
-              if (o.verify) {
-                std::optional<std::string> problem = CheckSample(buffer, index);
-                if (!problem && buffer.size() != expected_bytes[index]) {
-                  problem = fmt::format("{} bytes, the spec says {}", buffer.size(),
-                                        expected_bytes[index]);
-                }
-                if (problem) {
-                  std::lock_guard lock(error_mutex);
-                  if (!verify_error || index < verify_error_index) {
-                    verify_error_index = index;
-                    verify_error =
-                        fmt::format("sample {} ({}): {}", index, store.Describe(index), *problem);
-                  }
-                  stop.store(true);
-                  queue.Close();
-                  return;
-                }
-              }
-              my.digest += SampleDigest(buffer, index);
-              if (o.on_sample) o.on_sample(epoch, index);
-              ++batch.samples;
-              batch.bytes += buffer.size();
-            }
-            if (!queue.Push(batch)) return;
-          }
-        } catch (...) {
-          fail_read(std::current_exception());
-        }
-      });
-    }
-
-    // The consumer: the accelerator's side.
-    while (consumed_batches < total_batches) {
-      const auto t0 = Clock::now();
-      Batch batch;
-      const bool got = queue.Pop(batch);
-      wait += Clock::now() - t0;
-      if (!got) break;
-      ++consumed_batches;
-      consumed_samples += batch.samples;
-      consumed_bytes += batch.bytes;
-      if (o.compute_ms_per_batch > 0) {
-        std::this_thread::sleep_for(compute);
+    Stop();
+  }
+  // Keeps the bad sample of lowest index seen and stops the run.
+  void FailVerify(uint64_t index, std::string message) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!verify_error_ || index < verify_error_index_) {
+        verify_error_index_ = index;
+        verify_error_ = std::move(message);
       }
     }
-    stop.store(true);
-    queue.Close();
+    Stop();
   }
-  const double wall_sec = Seconds(Clock::now() - start);
-  if (read_error) std::rethrow_exception(read_error);
+  // REQUIRES: every worker has ended.
+  std::exception_ptr read_error() const { return read_error_; }
+  const std::optional<std::string>& verify_error() const { return verify_error_; }
 
+ private:
+  BatchQueue queue_;
+  std::atomic<uint64_t> next_batch_{0};
+  std::atomic<bool> stop_{false};
+  std::mutex mutex_;
+  std::exception_ptr read_error_;
+  std::optional<std::string> verify_error_;
+  uint64_t verify_error_index_ = UINT64_MAX;
+};
+
+// What is wrong with a sample just read, if anything: its content, or its size against the spec.
+std::optional<std::string> SampleProblem(const std::vector<std::byte>& buffer, uint64_t index,
+                                         uint64_t expected_bytes) {
+  std::optional<std::string> problem = CheckSample(buffer, index);
+  if (!problem && buffer.size() != expected_bytes) {
+    problem = fmt::format("{} bytes, the spec says {}", buffer.size(), expected_bytes);
+  }
+  return problem;
+}
+
+// The workers' loop: claims batches, reads each sample whole through the thread's own cursor (each
+// read timed as one latency), and hands the batch to the consumer, until the batches run out or
+// the run stops. Holds no state of its own, so one object serves every worker thread.
+class Worker {
+ public:
+  Worker(SampleStore& store, const ReaderOptions& options, const BatchPlan& plan,
+         EpochOrders& orders, const std::vector<uint64_t>& expected_bytes, SharedRun& run)
+      : store_(store),
+        options_(options),
+        plan_(plan),
+        orders_(orders),
+        expected_bytes_(expected_bytes),
+        run_(run) {}
+
+  void Run(SampleStore::Cursor& cursor, WorkerStats& stats) {
+    std::vector<std::byte> buffer;
+    try {
+      while (!run_.Stopped()) {
+        const uint64_t b = run_.ClaimBatch();
+        if (b >= plan_.total_batches) return;
+        const std::optional<Batch> batch = ReadBatch(b, cursor, stats, buffer);
+        if (!batch || !run_.queue().Push(*batch)) return;
+      }
+    } catch (...) {
+      run_.FailRead(std::current_exception());
+    }
+  }
+
+ private:
+  // nullopt when a sample failed verification (the run is then stopped).
+  std::optional<Batch> ReadBatch(uint64_t b, SampleStore::Cursor& cursor, WorkerStats& stats,
+                                 std::vector<std::byte>& buffer) {
+    const int epoch = plan_.Epoch(b);
+    const std::shared_ptr<const std::vector<uint64_t>> order = orders_.Get(epoch);
+    Batch batch;
+    for (uint64_t pos = plan_.Begin(b); pos < plan_.End(b); ++pos) {
+      const uint64_t index = (*order)[pos];
+      const auto t0 = Clock::now();
+      cursor.Read(index, expected_bytes_[index], buffer);
+      const auto t1 = Clock::now();
+      stats.latency.Record(static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
+      if (options_.verify) {
+        if (auto problem = SampleProblem(buffer, index, expected_bytes_[index])) {
+          run_.FailVerify(
+              index, fmt::format("sample {} ({}): {}", index, store_.Describe(index), *problem));
+          return std::nullopt;
+        }
+      }
+      stats.digest += SampleDigest(buffer, index);
+      if (options_.on_sample) options_.on_sample(epoch, index);
+      ++batch.samples;
+      batch.bytes += buffer.size();
+    }
+    return batch;
+  }
+
+  SampleStore& store_;
+  const ReaderOptions& options_;
+  const BatchPlan& plan_;
+  EpochOrders& orders_;
+  const std::vector<uint64_t>& expected_bytes_;
+  SharedRun& run_;
+};
+
+// What the consumer (the accelerator's side) took from the queue.
+struct Consumed {
+  uint64_t batches = 0, samples = 0, bytes = 0;
+  Clock::duration wait{0};  // time spent waiting for a batch
+};
+
+// Takes batches until all were consumed or the queue closed, emulating each compute step by
+// sleeping compute_ms_per_batch (no CPU burnt).
+Consumed Consume(BatchQueue& queue, uint64_t total_batches, double compute_ms_per_batch) {
+  Consumed c;
+  const auto compute = std::chrono::duration<double, std::milli>(compute_ms_per_batch);
+  while (c.batches < total_batches) {
+    const auto t0 = Clock::now();
+    Batch batch;
+    const bool got = queue.Pop(batch);
+    c.wait += Clock::now() - t0;
+    if (!got) break;
+    ++c.batches;
+    c.samples += batch.samples;
+    c.bytes += batch.bytes;
+    if (compute_ms_per_batch > 0) {
+      std::this_thread::sleep_for(compute);
+    }
+  }
+  return c;
+}
+
+// The figures of the header from what was consumed and what the workers measured.
+ReaderResult Summarize(const Consumed& consumed,
+                       const std::vector<std::unique_ptr<WorkerStats>>& stats, double wall_sec,
+                       const ReaderOptions& o) {
   LatencyHistogram latency;
   ReaderResult r;
   for (const auto& s : stats) {
     latency.Merge(s->latency);
     r.content_digest += s->digest;
   }
-  r.samples = consumed_samples;
-  r.bytes = consumed_bytes;
-  r.batches = consumed_batches;
+  r.samples = consumed.samples;
+  r.bytes = consumed.bytes;
+  r.batches = consumed.batches;
   r.wall_sec = wall_sec;
   r.samples_per_sec = wall_sec > 0 ? static_cast<double>(r.samples) / wall_sec : 0;
   r.bytes_per_sec = wall_sec > 0 ? static_cast<double>(r.bytes) / wall_sec : 0;
@@ -282,10 +343,45 @@ ReaderResult RunReader(SampleStore& store, const DatasetSpec& spec, const Reader
   r.lat_p99_us = static_cast<double>(latency.PercentileNs(99)) / 1e3;
   r.lat_max_us = static_cast<double>(latency.max_ns()) / 1e3;
   r.lat_mean_us = latency.mean_ns() / 1e3;
-  r.consumer_wait_sec = Seconds(wait);
-  r.compute_sec = static_cast<double>(consumed_batches) * o.compute_ms_per_batch / 1e3;
+  r.consumer_wait_sec = Seconds(consumed.wait);
+  r.compute_sec = static_cast<double>(consumed.batches) * o.compute_ms_per_batch / 1e3;
   r.au_pct = wall_sec > 0 ? 100.0 * r.compute_sec / wall_sec : 0;
-  r.verify_error = verify_error;
+  return r;
+}
+
+}  // namespace
+
+ReaderResult RunReader(SampleStore& store, const DatasetSpec& spec, const ReaderOptions& o) {
+  ValidateReaderOptions(o, "reader options");
+  const BatchPlan plan(spec.samples, o);
+  EpochOrders orders(plan.samples, o.order, o.shuffle_seed);
+  orders.Get(0);  // the first epoch's order before the clock starts
+  // Sizes up front: computing them is not the storage's time.
+  std::vector<uint64_t> expected_bytes(plan.samples);
+  for (uint64_t i = 0; i < plan.samples; ++i) expected_bytes[i] = SampleBytes(spec, i);
+
+  std::vector<std::unique_ptr<WorkerStats>> stats;
+  for (int w = 0; w < o.workers; ++w) stats.push_back(std::make_unique<WorkerStats>());
+  // Cursors are opened before the clock starts: opening an environment is not a sample read.
+  std::vector<std::unique_ptr<SampleStore::Cursor>> cursors;
+  for (int w = 0; w < o.workers; ++w) cursors.push_back(store.OpenCursor());
+
+  SharedRun run(static_cast<size_t>(o.prefetch));
+  Worker worker(store, o, plan, orders, expected_bytes, run);
+  Consumed consumed;
+  const auto start = Clock::now();
+  {
+    std::vector<std::jthread> workers;
+    for (int w = 0; w < o.workers; ++w) {
+      workers.emplace_back([&, w] { worker.Run(*cursors[w], *stats[w]); });
+    }
+    consumed = Consume(run.queue(), plan.total_batches, o.compute_ms_per_batch);
+    run.Stop();
+  }
+  const double wall_sec = Seconds(Clock::now() - start);
+  if (run.read_error()) std::rethrow_exception(run.read_error());
+  ReaderResult r = Summarize(consumed, stats, wall_sec, o);
+  r.verify_error = run.verify_error();
   return r;
 }
 

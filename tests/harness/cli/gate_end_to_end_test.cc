@@ -1,10 +1,12 @@
 // The regression gate on a real device: a baseline recorded unthrottled, a run with the loop
 // device's read bandwidth throttled through a blkio cgroup must fail compare (exit 1, naming the
-// workload), and a run after the throttle is gone must pass (exit 0). Root only.
+// workload), and a run after the throttle is gone must pass (exit 0); a workload that vanished
+// from the suite must fail the gate too, unless left out on purpose with --filter. Root only.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "harness/base/statistics.h"
@@ -80,6 +82,66 @@ TEST(GateEndToEnd, ThrottledLoopDeviceRegressesAndRecoveryPasses) {
   const auto recovered = RunCommand(bin + common + (work / "recovered.json").string() +
                                     " --compare " + baseline.string() + " --confirm" + gated);
   EXPECT_EQ(recovered.exit_code, 0) << recovered.output;
+}
+
+TEST(GateEndToEnd, AWorkloadThatVanishedFailsTheGateUnlessLeftOutOnPurpose) {
+  if (auto why = LoopExt4::Unavailable()) GTEST_SKIP() << *why;
+  LoopExt4 loop(256);
+  const fs::path work = loop.mount_point() / "work";
+  fs::create_directory(work);
+  // The same suite and dataset, before and after one workload was removed from it.
+  const std::string head = R"({
+    "schema_version": 1, "name": "gate-vanish",
+    "dataset": {"samples": 400, "sizes": {"distribution": "fixed", "bytes": "32KiB"}, "seed": 3},
+    "defaults": {"repetitions": 3, "workers": 2, "batch_size": 16, "prefetch": 2},
+    "workloads": [{"name": "files-random", "layout": "files", "order": "random"})";
+  const fs::path both = work / "both.json";
+  const fs::path one = work / "one.json";
+  std::ofstream(both)
+      << head << R"(, {"name": "files-sequential", "layout": "files", "order": "sequential"}]})";
+  std::ofstream(one) << head << "]}";
+  const std::string bin = FEEDBENCH_BINARY;
+  auto run_args = [&](const fs::path& suite, const fs::path& out) {
+    return bin + " run --quiet --keep-data --suite " + suite.string() + " --data-dir " +
+           (work / "data").string() + " --out " + out.string();
+  };
+  // 3 against 3 repetitions cannot reach p < 0.01, so the run that remains cannot regress: any
+  // failure below comes from the workload that vanished.
+  const std::string gated = " --metrics samples_per_second,bytes_per_second";
+  const auto base_run = RunCommand(run_args(both, work / "base.json"));
+  ASSERT_EQ(base_run.exit_code, 0) << base_run.output;
+  const fs::path baseline = work / "baseline.json";
+  const auto rec = RunCommand(bin + " baseline record " + (work / "base.json").string() + " --to " +
+                              baseline.string());
+  ASSERT_EQ(rec.exit_code, 0) << rec.output;
+
+  const fs::path reduced = work / "reduced.json";
+  const auto reduced_run =
+      RunCommand(run_args(one, reduced) + " --compare " + baseline.string() + gated);
+  EXPECT_EQ(reduced_run.exit_code, 1) << reduced_run.output;
+  EXPECT_NE(reduced_run.output.find("MISSING files-sequential"), std::string::npos)
+      << reduced_run.output;
+
+  const std::string compare = bin + " compare " + baseline.string() + " " + reduced.string();
+  const fs::path junit = work / "reduced.junit.xml";
+  const auto missing = RunCommand(compare + gated + " --junit " + junit.string());
+  EXPECT_EQ(missing.exit_code, 1) << missing.output;
+  EXPECT_NE(missing.output.find("MISSING files-sequential"), std::string::npos) << missing.output;
+  std::ifstream junit_in(junit);
+  const std::string junit_text((std::istreambuf_iterator<char>(junit_in)), {});
+  EXPECT_NE(junit_text.find("<failure type=\"MISSING\""), std::string::npos) << junit_text;
+
+  const auto filtered = RunCommand(compare + gated + " --filter random");
+  EXPECT_EQ(filtered.exit_code, 0) << filtered.output;
+  EXPECT_NE(filtered.output.find("left out on purpose by --filter 'random': files-sequential"),
+            std::string::npos)
+      << filtered.output;
+
+  // The same through run: what its --filter left out is not judged.
+  const auto filtered_run = RunCommand(run_args(both, work / "filtered.json") +
+                                       " --filter random --compare " + baseline.string() + gated);
+  EXPECT_EQ(filtered_run.exit_code, 0) << filtered_run.output;
+  EXPECT_EQ(filtered_run.output.find("MISSING"), std::string::npos) << filtered_run.output;
 }
 
 }  // namespace

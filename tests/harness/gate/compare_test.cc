@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <functional>
+#include <map>
 #include <random>
 
 #include "harness/base/errors.h"
@@ -20,6 +21,7 @@ namespace {
 using ::testing::ElementsAre;
 using testing::GateFixture;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::ReadJson;
 using testing::ReadText;
 using testing::RunFeedbench;
@@ -217,13 +219,81 @@ TEST(CompareOptions, ToleranceFollowsTheMetricsClass) {
   EXPECT_DOUBLE_EQ(o.ToleranceFor(*FindMetric("iops")), 0.05);
 }
 
-TEST(MetricOrientation, EveryCounterOfTheResultsFormatHasAnOrientation) {
-  for (const char* name :
-       {"samples_per_second", "bytes_per_second", "device_read_bytes", "device_read_ratio",
-        "r_await_ms", "r_per_second", "rareq_kb", "aqu_sz", "util_pct", "lat_p50_us", "lat_p95_us",
-        "lat_p99_us", "au_pct", "iops", "clat_p99_us"}) {
-    EXPECT_NE(FindMetric(name), nullptr) << name;
+// A results document of one workload "w" with 5 repetitions carrying every counter of the
+// registry: 100 ± 1, made worse by `factor_worse` in each counter's own direction (> 1 worse,
+// < 1 better).
+nlohmann::json EveryCounterResults(double factor_worse, std::string_view date) {
+  nlohmann::json benchmarks = nlohmann::json::array();
+  const V spread{100, 101, 99, 100.5, 99.5};
+  for (std::size_t i = 0; i < spread.size(); ++i) {
+    nlohmann::json rep = {{"name", "w/repeats:5"},
+                          {"run_name", "w/repeats:5"},
+                          {"run_type", "iteration"},
+                          {"repetition_index", i}};
+    for (const MetricInfo& m : KnownMetrics()) {
+      const bool higher_better = m.orientation == Orientation::kHigherIsBetter;
+      rep[std::string(m.name)] = spread[i] * (higher_better ? 1 / factor_worse : factor_worse);
+    }
+    benchmarks.push_back(rep);
   }
+  return {{"context",
+           {{"date", date},
+            {"feedbench", {{"schema_version", 1}, {"suite", "registry"}, {"dataset_hash", "h"}}}}},
+          {"benchmarks", benchmarks}};
+}
+
+// Derived from the registry itself: a counter added to KnownMetrics() must be accepted by
+// --metrics, survive the results parser, and be judged in its own direction by the gate.
+TEST(MetricRegistry, EveryKnownCounterIsGatedInItsOwnDirection) {
+  ASSERT_FALSE(KnownMetrics().empty());
+  CompareOptions options;
+  options.metrics.clear();
+  for (const MetricInfo& m : KnownMetrics()) {
+    EXPECT_EQ(FindMetric(m.name), &m) << m.name << ": names must be unique";
+    EXPECT_FALSE(OrientationName(m.orientation).empty()) << m.name;
+    EXPECT_FALSE(FormatMetricValue(m, 1.5).empty()) << m.name;
+    const double tolerance = options.ToleranceFor(m);
+    EXPECT_TRUE(tolerance == options.tolerance_throughput || tolerance == options.tolerance_await)
+        << m.name;
+    options.metrics.emplace_back(m.name);
+  }
+  ASSERT_NO_THROW(ValidateOptions(options));
+  const Baseline baseline =
+      RecordRuns(std::nullopt, {ParseResults(EveryCounterResults(1, "2026-01-01"), "base.json")},
+                 std::nullopt);
+  auto verdicts = [&](double factor_worse) {
+    const CompareReport r = CompareResults(
+        baseline, ParseResults(EveryCounterResults(factor_worse, "2026-01-02"), "cur.json"),
+        options);
+    std::map<std::string, Verdict> out;
+    for (const MetricComparison& row : r.rows) out[row.metric] = row.verdict;
+    return out;
+  };
+  const auto worse = verdicts(2);
+  const auto better = verdicts(0.5);
+  for (const MetricInfo& m : KnownMetrics()) {
+    const std::string name(m.name);
+    ASSERT_TRUE(worse.contains(name)) << name << " has no row: the gate cannot see it";
+    EXPECT_EQ(worse.at(name), Verdict::kRegressed) << name;
+    EXPECT_EQ(better.at(name), Verdict::kImproved) << name;
+  }
+  EXPECT_EQ(worse.size(), KnownMetrics().size());
+}
+
+// The other way round, on real captures: every counter a results file carries is in the registry.
+TEST(MetricRegistry, EveryCounterOfTheFixtureResultsIsKnown) {
+  for (const char* fixture : {"current.json", "rerun.json"}) {
+    for (const WorkloadResults& w : ReadResultsFile(GateFixture(fixture)).workloads) {
+      for (const Repetition& r : w.repetitions) {
+        for (const auto& [counter, value] : r.counters) {
+          EXPECT_NE(FindMetric(counter), nullptr) << fixture << ": " << counter;
+        }
+      }
+    }
+  }
+}
+
+TEST(MetricOrientation, DirectionsOfTheCountersPeopleReadFirst) {
   EXPECT_EQ(FindMetric("iops")->orientation, Orientation::kHigherIsBetter);
   EXPECT_EQ(FindMetric("clat_p99_us")->orientation, Orientation::kLowerIsBetter);
   EXPECT_EQ(FindMetric("au_pct")->orientation, Orientation::kHigherIsBetter);
@@ -314,6 +384,130 @@ TEST_F(CompareFixtures, UnchangedRerunPasses) {
   EXPECT_EQ(r.Count(Verdict::kNoisy), 4u);  // files-shuffled stays too noisy to gate
   EXPECT_EQ(r.ExitCode(), kExitOk);
   EXPECT_TRUE(r.RegressedWorkloads().empty());
+}
+
+// Counts with xmllint's XPath so the numbers come from a real XML parser.
+std::string XPathCount(const std::filesystem::path& file, const std::string& expr) {
+  const auto r = RunShell("xmllint --xpath " + ShellQuote("count(" + expr + ")") + " " +
+                          ShellQuote(file.string()));
+  std::string out = r.output;
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
+// rerun.json passes (UnchangedRerunPasses); the same file without a workload, or without one
+// counter of a workload, must not.
+ResultsFile RerunWithout(std::string_view workload, std::string_view counter = "") {
+  ResultsFile r = ReadResultsFile(GateFixture("rerun.json"));
+  if (counter.empty()) {
+    std::erase_if(r.workloads, [&](const WorkloadResults& w) { return w.name == workload; });
+    return r;
+  }
+  for (WorkloadResults& w : r.workloads) {
+    if (w.name != workload) continue;
+    for (Repetition& rep : w.repetitions) rep.counters.erase(std::string(counter));
+  }
+  return r;
+}
+
+TEST_F(CompareFixtures, AVanishedWorkloadFailsTheGate) {
+  ASSERT_EQ(CompareResults(baseline, RerunWithout("none"), CompareOptions{}).ExitCode(), kExitOk);
+  const CompareReport r = CompareResults(baseline, RerunWithout("files-large"), CompareOptions{});
+  EXPECT_EQ(r.Count(Verdict::kMissing), 4u);
+  EXPECT_EQ(r.Count(Verdict::kRegressed), 0u);
+  EXPECT_EQ(r.Count(Verdict::kInvalid), 0u);
+  EXPECT_THAT(Row(r, "files-large", "samples_per_second")->message, HasSubstr("--filter"));
+  EXPECT_EQ(r.ExitCode(), kExitFailed);
+}
+
+TEST_F(CompareFixtures, AVanishedGatedCounterFailsTheGate) {
+  const CompareReport r =
+      CompareResults(baseline, RerunWithout("files-large", "lat_p99_us"), CompareOptions{});
+  ASSERT_EQ(r.Count(Verdict::kMissing), 1u);
+  EXPECT_EQ(Row(r, "files-large", "lat_p99_us")->verdict, Verdict::kMissing);
+  EXPECT_EQ(r.ExitCode(), kExitFailed);
+}
+
+TEST_F(CompareFixtures, AWorkloadLeftOutByTheFilterIsNotJudged) {
+  CompareOptions o;
+  o.workload_filter = "random";  // as `run --filter random` would run it: files-large is not run
+  const CompareReport r = CompareResults(baseline, RerunWithout("files-large"), o);
+  EXPECT_EQ(r.Count(Verdict::kMissing), 0u);
+  for (const auto& row : r.rows) EXPECT_THAT(row.workload, HasSubstr("random"));
+  EXPECT_THAT(r.excluded_workloads,
+              ElementsAre("files-large", "files-sequential", "files-shuffled", "lmdb-sequential"));
+  EXPECT_EQ(r.ExitCode(), kExitOk);
+  // A selected workload that vanished still fails.
+  o.workload_filter = "large";
+  const CompareReport large = CompareResults(baseline, RerunWithout("files-large"), o);
+  EXPECT_EQ(large.Count(Verdict::kMissing), 4u);
+  EXPECT_EQ(large.rows.size(), 4u);
+  EXPECT_EQ(large.ExitCode(), kExitFailed);
+}
+
+TEST_F(CompareFixtures, TheWorkloadsSelectionLeavesTheOthersOut) {
+  CompareOptions o;
+  o.workloads = {"files-random", "files-sequential"};
+  const CompareReport r = CompareResults(baseline, RerunWithout("files-large"), o);
+  ASSERT_EQ(r.rows.size(), 8u);
+  for (const auto& row : r.rows) {
+    EXPECT_TRUE(row.workload == "files-random" || row.workload == "files-sequential")
+        << row.workload;
+  }
+  EXPECT_EQ(r.ExitCode(), kExitOk);
+}
+
+TEST_F(CompareFixtures, AFilterThatSelectsNoWorkloadIsBadInput) {
+  CompareOptions o;
+  o.workload_filter = "no-such-workload";
+  try {
+    CompareResults(baseline, RerunWithout("none"), o);
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("--filter 'no-such-workload': matches no workload"));
+    EXPECT_THAT(e.what(), HasSubstr("files-large"));  // lists the workloads
+  }
+  o.workload_filter = "[unclosed";
+  EXPECT_THROW(ValidateOptions(o), UsageError);
+}
+
+TEST_F(CompareFixtures, EveryRendererNamesTheMissingWorkloadAndTheOnesLeftOut) {
+  CompareOptions o;
+  o.workload_filter = "^files-";
+  const CompareReport r = CompareResults(baseline, RerunWithout("files-large"), o);
+  ASSERT_EQ(r.Count(Verdict::kMissing), 4u);
+  const std::string left_out =
+      "not judged, left out on purpose by --filter '^files-': lmdb-random, lmdb-sequential, "
+      "tmpfs-random";
+  const std::string table = RenderCompareTable(r);
+  EXPECT_THAT(table, HasSubstr("MISSING files-large samples_per_second: in the baseline's"));
+  EXPECT_THAT(table, HasSubstr(left_out));
+  EXPECT_THAT(table, HasSubstr("FAIL: 4 MISSING"));
+  const std::string md = RenderCompareMarkdown(r);
+  EXPECT_THAT(md, HasSubstr("FAIL"));
+  EXPECT_THAT(md, HasSubstr("| **MISSING** |"));
+  EXPECT_THAT(md, HasSubstr("- **MISSING** `files-large` samples_per_second: in the baseline's"));
+  EXPECT_THAT(md, HasSubstr(left_out));
+  const nlohmann::json j = CompareReportToJson(r)["feedbench_compare"];
+  EXPECT_EQ(j["exit_code"], 1);
+  EXPECT_EQ(j["excluded_workloads"],
+            nlohmann::json::array({"lmdb-random", "lmdb-sequential", "tmpfs-random"}));
+  EXPECT_EQ(j["options"]["workload_filter"], "^files-");
+  std::size_t failing = 0;
+  for (const auto& row : j["comparisons"]) {
+    EXPECT_EQ(row["fails_gate"], row["verdict"] == "MISSING") << row["workload"];
+    if (row["fails_gate"] == true) ++failing;
+  }
+  EXPECT_EQ(failing, 4u);
+  ScratchDir dir;
+  const auto file = dir / "junit.xml";
+  testing::WriteText(file, RenderCompareJunit(r));
+  ASSERT_EQ(RunShell("xmllint --noout " + ShellQuote(file.string())).exit_code, 0);
+  EXPECT_EQ(XPathCount(file,
+                       "//testcase[@classname='feedbench.gate.files-large']/"
+                       "failure[@type='MISSING' and starts-with(@message, 'MISSING: in the')]"),
+            "4");
+  EXPECT_EQ(XPathCount(file, "/testsuites[@failures=4 and @errors=0]"), "1");
 }
 
 TEST_F(CompareFixtures, ConfirmationRerunThatDoesNotReproduceClearsTheRegression) {
@@ -426,15 +620,6 @@ TEST_F(CompareFixtures, MarkdownSummaryHasHeadlineTableAndDetails) {
   EXPECT_EQ(table_lines, 33u);
 }
 
-// Counts with xmllint's XPath so the numbers come from a real XML parser.
-std::string XPathCount(const std::filesystem::path& file, const std::string& expr) {
-  const auto r = RunShell("xmllint --xpath " + ShellQuote("count(" + expr + ")") + " " +
-                          ShellQuote(file.string()));
-  std::string out = r.output;
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  return out;
-}
-
 TEST_F(CompareFixtures, JunitIsValidXmlWithOneTestcasePerWorkloadAndMetric) {
   ScratchDir dir;
   const auto file = dir / "junit.xml";
@@ -442,12 +627,13 @@ TEST_F(CompareFixtures, JunitIsValidXmlWithOneTestcasePerWorkloadAndMetric) {
       file, RenderCompareJunit(CompareFiles(baseline, current, "current.json", CompareOptions{})));
   ASSERT_EQ(RunShell("xmllint --noout " + ShellQuote(file.string())).exit_code, 0);
   EXPECT_EQ(XPathCount(file, "//testcase"), "31");
-  EXPECT_EQ(XPathCount(file, "//testcase/failure"), "4");
+  EXPECT_EQ(XPathCount(file, "//testcase/failure"), "8");  // REGRESSED, MISSING
+  EXPECT_EQ(XPathCount(file, "//testcase/failure[@type='MISSING']"), "4");
   EXPECT_EQ(XPathCount(file, "//testcase/error"), "4");
-  EXPECT_EQ(XPathCount(file, "//testcase/skipped"), "12");  // NOISY, MISSING, NEW
+  EXPECT_EQ(XPathCount(file, "//testcase/skipped"), "8");  // NOISY, NEW
   EXPECT_EQ(XPathCount(file,
-                       "/testsuites[@tests=31 and @failures=4 and @errors=4 and "
-                       "@skipped=12]"),
+                       "/testsuites[@tests=31 and @failures=8 and @errors=4 and "
+                       "@skipped=8]"),
             "1");
   EXPECT_EQ(XPathCount(file,
                        "//testcase[@classname='feedbench.gate.files-random' and "
@@ -515,13 +701,55 @@ TEST_F(CompareCli, RegressionExitsOneAndWritesEveryReport) {
   EXPECT_EQ(ReadJson(json)["feedbench_compare"]["exit_code"], 1);
   EXPECT_THAT(ReadText(md), HasSubstr("FAIL"));
   EXPECT_EQ(RunShell("xmllint --noout " + ShellQuote(junit.string())).exit_code, 0);
-  EXPECT_EQ(XPathCount(junit, "//testcase/failure"), "4");
+  EXPECT_EQ(XPathCount(junit, "//testcase/failure[@type='REGRESSED']"), "4");
 }
 
 TEST_F(CompareCli, UnchangedRerunExitsZero) {
   const auto r = RunFeedbench(Args(fixture_baseline, GateFixture("rerun.json").string()));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("PASS"));
+}
+
+TEST_F(CompareCli, VanishedWorkloadExitsOneAndIsNamedInEveryReport) {
+  auto rerun = ReadJson(GateFixture("rerun.json"));
+  nlohmann::json kept = nlohmann::json::array();
+  for (const auto& b : rerun["benchmarks"]) {
+    if (!b["run_name"].get<std::string>().starts_with("files-large/")) kept.push_back(b);
+  }
+  rerun["benchmarks"] = kept;
+  const auto file = dir / "without-files-large.json";
+  WriteJson(file, rerun);
+  const auto json = dir / "r.json";
+  const auto md = dir / "r.md";
+  const auto junit = dir / "r.xml";
+  const auto r =
+      RunFeedbench(Args(fixture_baseline, file.string(),
+                        "--json " + ShellQuote(json.string()) + " --markdown " +
+                            ShellQuote(md.string()) + " --junit " + ShellQuote(junit.string())));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("MISSING files-large samples_per_second"));
+  EXPECT_THAT(r.output, HasSubstr("FAIL: 4 MISSING, 4 NOISY"));
+  const auto j = ReadJson(json)["feedbench_compare"];
+  EXPECT_EQ(j["exit_code"], 1);
+  EXPECT_EQ(j["counts"]["MISSING"], 4);
+  EXPECT_THAT(ReadText(md), HasSubstr("FAIL"));
+  EXPECT_THAT(ReadText(md), HasSubstr("**MISSING**"));
+  EXPECT_EQ(XPathCount(junit, "//testcase/failure[@type='MISSING']"), "4");
+}
+
+TEST_F(CompareCli, AWorkloadLeftOutWithFilterIsNotMissing) {
+  auto rerun = ReadJson(GateFixture("rerun.json"));
+  nlohmann::json kept = nlohmann::json::array();
+  for (const auto& b : rerun["benchmarks"]) {
+    if (!b["run_name"].get<std::string>().starts_with("files-large/")) kept.push_back(b);
+  }
+  rerun["benchmarks"] = kept;
+  const auto file = dir / "without-files-large.json";
+  WriteJson(file, rerun);
+  const auto r = RunFeedbench(Args(fixture_baseline, file.string(), "--filter random"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("not judged, left out on purpose by --filter 'random'"));
+  EXPECT_THAT(r.output, Not(HasSubstr("MISSING")));
 }
 
 TEST_F(CompareCli, FingerprintMismatchExitsThreeUnlessIgnored) {
@@ -682,6 +910,16 @@ INSTANTIATE_TEST_SUITE_P(
                    e = "--metrics samples_per_second,throughput";
                  },
                  "unknown metric 'throughput'"},
+        BadInput{"FilterNotARegex",
+                 [](const ScratchDir&, std::string&, std::string&, std::string& e) {
+                   e = "--filter '[unclosed'";
+                 },
+                 "--filter '[unclosed': not a valid regular expression"},
+        BadInput{"FilterMatchingNoWorkload",
+                 [](const ScratchDir&, std::string&, std::string&, std::string& e) {
+                   e = "--filter no-such-workload";
+                 },
+                 "matches no workload"},
         BadInput{"ReportInMissingDirectory",
                  [](const ScratchDir& d, std::string&, std::string&, std::string& e) {
                    e = "--json " + ShellQuote((d / "no" / "r.json").string());
