@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package feedbench needs (idempotent, quiet when all are present), then
-# configures and builds into build/. Usage: ci/setup.sh [extra cmake args...]
+# configures and builds the feedbench binary into build/ (the tests and benchmarks are built by
+# ci/test.sh, or by `cmake --build build`). Usage: ci/setup.sh [extra cmake args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,7 +28,7 @@ if ((${#missing[@]})); then
 fi
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
-if ! cmake --build build -j"$(nproc)" >build/build.log 2>&1; then
+if ! cmake --build build -j"$(nproc)" --target feedbench >build/build.log 2>&1; then
   cat build/build.log >&2
   echo "ci/setup.sh: build failed (log above, also in build/build.log)" >&2
   exit 1

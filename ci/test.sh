@@ -4,8 +4,13 @@
 # of skipped tests ctest prints below it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+ci/check_layers.sh || exit 1
 ci/setup.sh || exit 1
-cmake --build build -j"$(nproc)" >/dev/null || exit 1
+if ! cmake --build build -j"$(nproc)" >build/build-tests.log 2>&1; then
+  cat build/build-tests.log >&2
+  echo "ci/test.sh: building the tests failed (log above, also in build/build-tests.log)" >&2
+  exit 1
+fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 (cd build && ctest --output-on-failure --timeout 1200) 2>&1 | tee "$log"
