@@ -130,9 +130,10 @@ std::string WorkloadNameFromRunName(std::string_view run_name) {
   return std::string(name);
 }
 
-ResultsFile ParseResults(const json& document, std::string_view source) {
-  if (!document.is_object()) Bad(source, "expected a Google Benchmark JSON object");
-  const json& context = RequireObject(document, "context", "(top level)", source);
+namespace {
+
+// context.feedbench: the versioned block that makes Google Benchmark JSON a feedbench results file.
+void ParseFeedbenchContext(const json& context, std::string_view source, ResultsFile& results) {
   const auto feedbench_it = context.find("feedbench");
   if (feedbench_it == context.end()) {
     Bad(source, "missing key context.feedbench: not a feedbench results file");
@@ -143,9 +144,6 @@ ResultsFile ParseResults(const json& document, std::string_view source) {
     block = json::parse(block.get<std::string>(), nullptr, /*allow_exceptions=*/false);
   }
   if (!block.is_object()) Bad(source, "context.feedbench is not an object");
-
-  ResultsFile results;
-  results.source = std::string(source);
   const auto version = block.find("schema_version");
   if (version == block.end() || !version->is_number_integer()) {
     Bad(source, "context.feedbench.schema_version is missing or not an integer");
@@ -164,6 +162,53 @@ ResultsFile ParseResults(const json& document, std::string_view source) {
       fv != block.end() && fv->is_string() ? fv->get<std::string>() : "unknown";
   const auto date = context.find("date");
   if (date != context.end() && date->is_string()) results.date = date->get<std::string>();
+}
+
+// One repetition entry (run_type "iteration") of `benchmarks`, added to its workload.
+void ParseRepetition(const json& entry, const std::string& where, std::string_view source,
+                     ResultsFile& results) {
+  std::string run_name;
+  if (entry.contains("run_name") && entry["run_name"].is_string()) {
+    run_name = entry["run_name"].get<std::string>();
+  } else {
+    run_name = RequireString(entry, "name", where, source);
+  }
+  const std::string workload = WorkloadNameFromRunName(run_name);
+  Repetition rep;
+  const bool error_occurred = entry.value("error_occurred", false);
+  rep.error_message = entry.value("error_message", std::string());
+  rep.label = entry.value("label", std::string());
+  rep.state = Classify(error_occurred, rep.error_message, rep.label);
+  rep.wall_sec = WallSeconds(entry);
+  for (const auto& [key, value] : entry.items()) {
+    if (!value.is_number()) continue;
+    if (std::find(kBenchmarkFields.begin(), kBenchmarkFields.end(), key) !=
+        kBenchmarkFields.end()) {
+      continue;
+    }
+    rep.counters[key] = value.get<double>();
+  }
+  auto it = std::find_if(results.workloads.begin(), results.workloads.end(),
+                         [&](const WorkloadResults& w) { return w.name == workload; });
+  if (it == results.workloads.end()) {
+    results.workloads.push_back(WorkloadResults{workload, {}});
+    it = results.workloads.end() - 1;
+  }
+  rep.repetition_index =
+      entry.contains("repetition_index") && entry["repetition_index"].is_number_integer()
+          ? entry["repetition_index"].get<int>()
+          : static_cast<int>(it->repetitions.size());
+  it->repetitions.push_back(std::move(rep));
+}
+
+}  // namespace
+
+ResultsFile ParseResults(const json& document, std::string_view source) {
+  if (!document.is_object()) Bad(source, "expected a Google Benchmark JSON object");
+  const json& context = RequireObject(document, "context", "(top level)", source);
+  ResultsFile results;
+  results.source = std::string(source);
+  ParseFeedbenchContext(context, source, results);
 
   const auto benchmarks = document.find("benchmarks");
   if (benchmarks == document.end() || !benchmarks->is_array()) {
@@ -174,38 +219,7 @@ ResultsFile ParseResults(const json& document, std::string_view source) {
     const std::string where = fmt::format("benchmarks[{}]", index++);
     if (!entry.is_object()) Bad(source, where + " is not an object");
     if (entry.value("run_type", std::string("iteration")) != "iteration") continue;
-    std::string run_name;
-    if (entry.contains("run_name") && entry["run_name"].is_string()) {
-      run_name = entry["run_name"].get<std::string>();
-    } else {
-      run_name = RequireString(entry, "name", where, source);
-    }
-    const std::string workload = WorkloadNameFromRunName(run_name);
-    Repetition rep;
-    const bool error_occurred = entry.value("error_occurred", false);
-    rep.error_message = entry.value("error_message", std::string());
-    rep.label = entry.value("label", std::string());
-    rep.state = Classify(error_occurred, rep.error_message, rep.label);
-    rep.wall_sec = WallSeconds(entry);
-    for (const auto& [key, value] : entry.items()) {
-      if (!value.is_number()) continue;
-      if (std::find(kBenchmarkFields.begin(), kBenchmarkFields.end(), key) !=
-          kBenchmarkFields.end()) {
-        continue;
-      }
-      rep.counters[key] = value.get<double>();
-    }
-    auto it = std::find_if(results.workloads.begin(), results.workloads.end(),
-                           [&](const WorkloadResults& w) { return w.name == workload; });
-    if (it == results.workloads.end()) {
-      results.workloads.push_back(WorkloadResults{workload, {}});
-      it = results.workloads.end() - 1;
-    }
-    rep.repetition_index =
-        entry.contains("repetition_index") && entry["repetition_index"].is_number_integer()
-            ? entry["repetition_index"].get<int>()
-            : static_cast<int>(it->repetitions.size());
-    it->repetitions.push_back(std::move(rep));
+    ParseRepetition(entry, where, source, results);
   }
   if (results.workloads.empty()) {
     Bad(source,
