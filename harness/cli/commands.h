@@ -18,5 +18,6 @@ void AddCompareCommand(CLI::App& app, CommandAction& action);
 void AddBaselineCommand(CLI::App& app, CommandAction& action);
 void AddQualifyCommand(CLI::App& app, CommandAction& action);
 void AddFioCommand(CLI::App& app, CommandAction& action);
+void AddMetricsCommand(CLI::App& app, CommandAction& action);
 
 }  // namespace feedbench

@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   AddBaselineCommand(app, action);
   AddQualifyCommand(app, action);
   AddFioCommand(app, action);
+  AddMetricsCommand(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
