@@ -9,12 +9,9 @@
 // SIGINT/SIGTERM, then prints the summary and exits 0. Live rows go to stdout without a command and
 // to stderr with one, so that the command's own stdout stays clean. --csv and --json are written
 // atomically once the window ends; every input is checked before sampling (and the command) start.
-#include <fcntl.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,10 +30,9 @@
 #include "harness/cli/commands.h"
 #include "harness/measure/diskstats.h"
 #include "harness/measure/sampler.h"
+#include "harness/os/child_process.h"
 #include "harness/os/device.h"
 #include "harness/report/monitor_report.h"
-
-extern char** environ;
 
 namespace feedbench {
 namespace {
@@ -170,62 +166,6 @@ class BlockedSignals {
   sigset_t previous_{};
 };
 
-// A started command. The destructor terminates and reaps it if it is still running (only on an
-// error path: normally Poll() has reaped it): SIGTERM, then SIGKILL after 5 s.
-class Child {
- public:
-  Child(const std::vector<std::string>& command, const sigset_t& child_mask) {
-    std::vector<char*> argv;
-    for (const std::string& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
-    argv.push_back(nullptr);
-    posix_spawnattr_t attr;
-    ::posix_spawnattr_init(&attr);
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    for (const int sig : {SIGINT, SIGTERM, SIGCHLD, SIGPIPE}) sigaddset(&defaults, sig);
-    ::posix_spawnattr_setsigdefault(&attr, &defaults);
-    ::posix_spawnattr_setsigmask(&attr, &child_mask);
-    ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-    error_ = ::posix_spawnp(&pid_, argv[0], nullptr, &attr, argv.data(), environ);
-    ::posix_spawnattr_destroy(&attr);
-    if (error_ != 0) pid_ = -1;
-  }
-  ~Child() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    int status = 0;
-    while (::waitpid(pid_, &status, WNOHANG) == 0) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &status, 0);
-        break;
-      }
-      ::usleep(10'000);
-    }
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  int spawn_error() const { return error_; }
-  pid_t pid() const { return pid_; }
-
-  // The exit code as a shell reports it, once the command has ended; nullopt while it runs.
-  std::optional<int> Poll() {
-    int status = 0;
-    const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-    if (r != pid_) return std::nullopt;
-    pid_ = -1;
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return 1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int error_ = 0;
-};
-
 // Where live rows go: a FILE* shared by the sampling thread (rows) and the main thread (messages).
 class LiveOutput {
  public:
@@ -276,6 +216,16 @@ void Validate(const MonitorOptions& options) {
   if (!options.json_path.empty()) CheckWritableDestination(options.json_path, "--json");
 }
 
+// The command keeps the terminal (stdin, stdout, stderr, foreground process group, inherited
+// descriptors) and starts with the signal mask feedbench had before it blocked its own.
+SpawnOptions CommandSpawnOptions(const std::vector<std::string>& command, const sigset_t& mask) {
+  SpawnOptions spawn;
+  spawn.argv = command;
+  spawn.inherit_other_fds = true;
+  spawn.signal_mask = mask;
+  return spawn;
+}
+
 // The main thread sleeps in sigtimedwait: SIGCHLD, SIGINT and SIGTERM wake it. The timeout is
 // only a safety net (and the --duration deadline); a short one would cost wake-ups.
 constexpr std::chrono::milliseconds kSafetyPoll{10'000};
@@ -309,24 +259,24 @@ int RunMonitor(const MonitorOptions& options) {
   int exit_code = kExitOk;
   siginfo_t info{};
   if (with_command) {
-    Child child(options.command, signals.previous());
-    if (child.spawn_error() != 0) {
+    std::optional<ChildProcess> child;
+    try {
+      child.emplace(CommandSpawnOptions(options.command, signals.previous()));
+    } catch (const SpawnError& e) {
       sampler.Stop();
-      const int err = child.spawn_error();
+      const int err = e.error_number();
       std::fprintf(stderr, "feedbench: monitor: %s: %s\n", options.command[0].c_str(),
                    err == ENOENT ? "command not found" : std::strerror(err));
       return err == ENOENT ? 127 : 126;  // as a shell does
     }
-    std::optional<int> status;
-    while (!(status = child.Poll())) {
+    std::optional<ChildExit> status;
+    while (!(status = child->TryWait())) {
       const int sig = signals.Wait(kSafetyPoll, info);
       // Forward a signal sent to feedbench (kill, a job scheduler). One typed at the terminal
       // (SI_KERNEL) already reached the command, which is in the same foreground process group.
-      if ((sig == SIGINT || sig == SIGTERM) && info.si_code != SI_KERNEL) {
-        ::kill(child.pid(), sig);
-      }
+      if ((sig == SIGINT || sig == SIGTERM) && info.si_code != SI_KERNEL) child->Signal(sig);
     }
-    exit_code = *status;
+    exit_code = status->ShellStatus();
     run.exit_status = exit_code;
   } else {
     const auto start = std::chrono::steady_clock::now();

@@ -8,7 +8,7 @@
 #include <array>
 #include <cerrno>
 #include <charconv>
-#include <cstdio>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -18,6 +18,7 @@
 
 #include "harness/base/errors.h"
 #include "harness/base/text.h"
+#include "harness/os/child_process.h"
 #include "harness/os/sysfs.h"
 
 namespace feedbench {
@@ -104,32 +105,11 @@ DeviceFingerprint PathFingerprintAt(const PathDevice& path_device, const SystemP
   return fp;
 }
 
-// Is `name` an executable file in a directory of $PATH?
-bool OnPath(const char* name) {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return false;
-  std::string_view dirs(path);
-  while (!dirs.empty()) {
-    const auto colon = dirs.find(':');
-    const std::string_view dir = dirs.substr(0, colon);
-    const std::string candidate = fmt::format("{}/{}", dir.empty() ? "." : dir, name);
-    if (::access(candidate.c_str(), X_OK) == 0) return true;
-    if (colon == std::string_view::npos) break;
-    dirs.remove_prefix(colon + 1);
-  }
-  return false;
-}
-
+// "fio-3.33", or "" when fio is not on PATH or does not answer within 10 s.
 std::string FioVersion() {
-  if (!OnPath("fio")) return {};
-  FILE* pipe = ::popen("fio --version 2>/dev/null", "r");
-  if (pipe == nullptr) return {};
-  std::string out;
-  std::array<char, 256> buffer{};
-  size_t n = 0;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), n);
-  if (::pclose(pipe) != 0) return {};
-  return std::string(Trim(out, kLineWhitespace));
+  const std::optional<std::string> out =
+      ProgramOutput({"fio", "--version"}, std::chrono::seconds(10));
+  return out ? std::string(Trim(*out, kLineWhitespace)) : std::string();
 }
 
 // ---- JSON ----

@@ -54,7 +54,7 @@ struct MachineFingerprint {
   std::string cpu_model;            // /proc/cpuinfo "model name" (or the architecture's equivalent)
   uint32_t cpu_count = 0;           // logical CPUs listed in /proc/cpuinfo
   uint64_t memory_total_bytes = 0;  // /proc/meminfo MemTotal
-  std::string fio_version;          // "fio-3.33"; empty when fio is not on PATH
+  std::string fio_version;          // "fio-3.33"; empty when fio is not on PATH or fails
 };
 
 struct Fingerprint {

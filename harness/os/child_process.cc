@@ -3,29 +3,29 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
-#include <signal.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 #include <thread>
 #include <utility>
 
-#include "harness/base/errors.h"
-#include "harness/base/unique_fd.h"
+#include "harness/os/process_tree.h"
 
 extern char** environ;
 
 namespace feedbench {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
 
 namespace {
 
@@ -34,291 +34,402 @@ bool IsExecutableFile(const fs::path& path) {
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
 }
 
-UniqueFd OpenOutput(const fs::path& path, std::string_view program) {
-  const char* target = path.empty() ? "/dev/null" : path.c_str();
-  UniqueFd fd(::open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (fd.get() < 0) {
-    throw EnvironmentError(
-        fmt::format("cannot run {}: cannot create {}: {}", program, target, std::strerror(errno)));
-  }
-  return fd;
-}
-
-// Owns a started child until it is reaped: if anything throws before that, the destructor kills
-// the whole process group and reaps the leader, so no child outlives the call.
-class ChildGuard {
- public:
-  explicit ChildGuard(pid_t pid) : pid_(pid) {}
-  ~ChildGuard() {
-    if (pid_ <= 0) return;
-    ::kill(-pid_, SIGKILL);
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-  }
-  ChildGuard(const ChildGuard&) = delete;
-  ChildGuard& operator=(const ChildGuard&) = delete;
-  void Reaped() { pid_ = -1; }
-
- private:
-  pid_t pid_;
+// What `name` resolves to as execvp would resolve it: the file, or why not (ENOENT: nowhere;
+// EACCES: found, but not as an executable regular file).
+struct Resolution {
+  fs::path path;
+  int error = 0;
 };
 
-// A process started by the child, remembered with its start time so that a recycled pid is never
-// signalled by mistake.
-struct ProcessId {
-  pid_t pid = 0;
-  uint64_t start_ticks = 0;
-};
-
-struct ProcStat {
-  char state = '?';
-  pid_t ppid = 0;
-  uint64_t start_ticks = 0;
-};
-
-// A process's state, parent and start time from /proc/<pid>/stat, or nullopt when it is gone.
-std::optional<ProcStat> ReadStat(pid_t pid) {
-  std::ifstream in(fmt::format("/proc/{}/stat", pid));
-  std::string text;
-  if (!std::getline(in, text)) return std::nullopt;
-  // The command name (field 2) may hold spaces and parentheses: fields resume after the last ')'.
-  const size_t close = text.rfind(')');
-  if (close == std::string::npos) return std::nullopt;
-  std::istringstream fields(text.substr(close + 1));
-  std::string field;
-  ProcStat st;
-  for (int i = 3; i <= 22 && fields >> field; ++i) {
-    if (i == 3) st.state = field[0];
-    if (i == 4) st.ppid = static_cast<pid_t>(std::strtol(field.c_str(), nullptr, 10));
-    if (i == 22) st.start_ticks = std::strtoull(field.c_str(), nullptr, 10);
-  }
-  return st;
-}
-
-// Every process descending from a root, remembered as it is seen. fio's job processes call
-// setsid(), so they leave the child's process group, and when fio exits they are re-parented to
-// init; tracking them while the root is alive is the only way to stop a job fio left behind.
-class Descendants {
- public:
-  explicit Descendants(pid_t root) : root_(root) {}
-
-  void Refresh() {
-    std::vector<std::pair<pid_t, ProcStat>> procs;
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator("/proc", ec)) {
-      const std::string name = entry.path().filename().string();
-      if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) continue;
-      const pid_t pid = static_cast<pid_t>(std::strtol(name.c_str(), nullptr, 10));
-      if (auto st = ReadStat(pid)) procs.emplace_back(pid, *st);
-    }
-    // Parents can be listed after their children: repeat until nothing new joins.
-    bool grew = true;
-    while (grew) {
-      grew = false;
-      for (const auto& [pid, st] : procs) {
-        if (Known(pid) || !(st.ppid == root_ || Known(st.ppid))) continue;
-        known_.push_back({pid, st.start_ticks});
-        grew = true;
-      }
-    }
-  }
-
-  // Sends `sig` to every remembered process that is still the same process; returns how many.
-  int Signal(int sig) const {
-    int n = 0;
-    for (const auto& p : known_) {
-      const auto st = ReadStat(p.pid);
-      if (st && st->start_ticks == p.start_ticks && st->state != 'Z' && ::kill(p.pid, sig) == 0) {
-        ++n;
-      }
-    }
-    return n;
-  }
-
- private:
-  bool Known(pid_t pid) const {
-    for (const auto& p : known_) {
-      if (p.pid == pid) return true;
-    }
-    return false;
-  }
-  pid_t root_;
-  std::vector<ProcessId> known_;
-};
-
-// Waits up to `timeout` (negative: forever) for the child to exit, refreshing `descendants` a
-// few times a second; returns true and fills `status` once the child has been reaped.
-bool WaitFor(pid_t pid, int pidfd, std::chrono::milliseconds timeout, Descendants& descendants,
-             int& status) {
-  const bool forever = timeout.count() < 0;
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    const pid_t r = ::waitpid(pid, &status, WNOHANG);
-    if (r == pid) return true;
-    if (r < 0 && errno != EINTR) {
-      throw EnvironmentError(fmt::format("waitpid({}) failed: {}", pid, std::strerror(errno)));
-    }
-    descendants.Refresh();
-    auto step = std::chrono::milliseconds(250);
-    if (!forever) {
-      const auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-      if (left.count() <= 0) return false;
-      step = std::min(step, left + std::chrono::milliseconds(1));
-    }
-    if (pidfd >= 0) {
-      pollfd p{pidfd, POLLIN, 0};
-      ::poll(&p, 1, static_cast<int>(step.count()));
-    } else {
-      std::this_thread::sleep_for(std::min(step, std::chrono::milliseconds(10)));
-    }
-  }
-}
-
-}  // namespace
-
-std::string ChildResult::Describe() const {
-  std::string text;
-  if (exited) {
-    text = fmt::format("exited with status {}", exit_code);
-  } else {
-    const char* name = ::strsignal(term_signal);
-    text = fmt::format("killed by signal {} ({})", term_signal, name ? name : "?");
-  }
-  if (timed_out) text += " after its time limit passed";
-  return text;
-}
-
-std::optional<fs::path> FindProgram(std::string_view name) {
-  if (name.empty()) return std::nullopt;
+Resolution ResolveProgram(std::string_view name) {
+  if (name.empty()) return {{}, ENOENT};
+  auto check = [](const fs::path& candidate) {
+    if (IsExecutableFile(candidate)) return 0;
+    return ::access(candidate.c_str(), F_OK) == 0 ? EACCES : ENOENT;
+  };
   if (name.find('/') != std::string_view::npos) {
-    if (IsExecutableFile(fs::path(name))) return fs::path(name);
-    return std::nullopt;
+    const fs::path path(name);
+    return {path, check(path)};
   }
   const char* path_env = std::getenv("PATH");
   const std::string_view dirs = path_env ? path_env : "/usr/local/bin:/usr/bin:/bin";
+  int error = ENOENT;
   size_t start = 0;
   while (start <= dirs.size()) {
     size_t end = dirs.find(':', start);
     if (end == std::string_view::npos) end = dirs.size();
     const std::string_view dir = dirs.substr(start, end - start);
     const fs::path candidate = fs::path(dir.empty() ? "." : std::string(dir)) / std::string(name);
-    if (IsExecutableFile(candidate)) return candidate;
+    const int why = check(candidate);
+    if (why == 0) return {candidate, 0};
+    if (why == EACCES) error = EACCES;
     start = end + 1;
   }
-  return std::nullopt;
+  return {{}, error};
 }
 
-ChildResult RunChild(const ChildOptions& options) {
-  const std::string& program = options.argv.at(0);
-  const std::optional<fs::path> resolved = FindProgram(program);
-  if (!resolved) {
-    throw EnvironmentError(fmt::format("cannot run {}: not found on PATH", program));
+[[noreturn]] void ThrowNotStartable(const std::string& program, int error) {
+  if (error == ENOENT && program.find('/') == std::string::npos) {
+    throw SpawnError(fmt::format("cannot run {}: not found on PATH", program), error);
   }
-  // Everything the child needs is prepared before fork: after fork it only makes
-  // async-signal-safe calls.
-  const std::string exe = resolved->string();
+  throw SpawnError(fmt::format("cannot run {}: {}", program, std::strerror(error)), error);
+}
+
+// The descriptor a standard stream of the child becomes, or -1 (the caller's own stream).
+UniqueFd OpenStream(const std::optional<fs::path>& path, bool output, const std::string& program) {
+  if (!path) return UniqueFd();
+  const int flags = output ? O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC : O_RDONLY | O_CLOEXEC;
+  UniqueFd fd(::open(path->c_str(), flags, 0644));
+  if (fd.get() < 0) {
+    const int error = errno;
+    throw SpawnError(fmt::format("cannot run {}: cannot {} {}: {}", program,
+                                 output ? "create" : "open", path->string(), std::strerror(error)),
+                     error);
+  }
+  return fd;
+}
+
+// Everything the forked child needs, prepared before fork: after it, the child only makes
+// async-signal-safe calls (the caller may have other threads, whose locks fork copies).
+struct ExecPlan {
+  const char* exe = nullptr;
+  char* const* argv = nullptr;
+  const char* working_dir = nullptr;     // nullptr: stay
+  std::array<int, 3> stdio{-1, -1, -1};  // -1: keep the caller's
+  bool own_process_group = false;
+  bool killed_with_caller = false;
+  bool inherit_other_fds = false;
+  pid_t parent = 0;
+  sigset_t mask{};
+  const std::vector<int>* default_signals = nullptr;
+  int report_fd = -1;  // CLOEXEC pipe: (step, errno) written there when a step fails
+};
+
+enum ExecStep : int { kStepChdir = 1, kStepRedirect = 2, kStepExec = 3 };
+
+// The child's side of fork. Starts with every signal blocked (the parent forked so), resets the
+// dispositions it was asked to, then sets the mask the program is to start with.
+[[noreturn]] void ExecChild(const ExecPlan& plan) {
+  auto fail = [&plan](int step) {
+    const int msg[2] = {step, errno};
+    [[maybe_unused]] const ssize_t n = ::write(plan.report_fd, msg, sizeof msg);
+    ::_exit(127);
+  };
+  if (plan.own_process_group) ::setpgid(0, 0);
+  if (plan.killed_with_caller) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != plan.parent) ::_exit(127);
+  }
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (const int sig : *plan.default_signals) ::sigaction(sig, &dfl, nullptr);
+  if (plan.working_dir != nullptr && ::chdir(plan.working_dir) != 0) fail(kStepChdir);
+  for (int target = 0; target < 3; ++target) {
+    const int fd = plan.stdio[target];
+    if (fd < 0) continue;
+    // dup2 onto itself would keep O_CLOEXEC: clear it instead.
+    const bool ok = fd == target ? ::fcntl(fd, F_SETFD, 0) == 0 : ::dup2(fd, target) == target;
+    if (!ok) fail(kStepRedirect);
+  }
+#ifdef SYS_close_range
+  // Descriptors the caller left inheritable do not leak into the program (CLOSE_RANGE_CLOEXEC = 4).
+  if (!plan.inherit_other_fds) ::syscall(SYS_close_range, 3U, ~0U, 4U);
+#endif
+  ::sigprocmask(SIG_SETMASK, &plan.mask, nullptr);
+  ::execve(plan.exe, plan.argv, environ);
+  fail(kStepExec);
+  ::_exit(127);  // not reached: fail exits
+}
+
+// Reads the child's (step, errno) report: nullopt when the pipe closed empty, i.e. exec succeeded.
+std::optional<std::array<int, 2>> ReadExecReport(int fd) {
+  std::array<int, 2> report{};
+  ssize_t got = 0;
+  do {
+    got = ::read(fd, report.data(), sizeof report);
+  } while (got < 0 && errno == EINTR);
+  if (got != static_cast<ssize_t>(sizeof report)) return std::nullopt;
+  return report;
+}
+
+ChildExit ExitFromStatus(int status) {
+  ChildExit exit;
+  if (WIFEXITED(status)) {
+    exit.exited = true;
+    exit.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    exit.term_signal = WTERMSIG(status);
+  }
+  return exit;
+}
+
+}  // namespace
+
+std::string ChildExit::Describe() const {
+  if (exited) return fmt::format("exited with status {}", exit_code);
+  const char* name = ::strsignal(term_signal);
+  return fmt::format("killed by signal {} ({})", term_signal, name ? name : "?");
+}
+
+std::optional<fs::path> FindProgram(std::string_view name) {
+  Resolution r = ResolveProgram(name);
+  if (r.error != 0) return std::nullopt;
+  return std::move(r.path);
+}
+
+ChildProcess::ChildProcess(const SpawnOptions& options)
+    : group_(options.own_process_group), stop_grace_(options.stop_grace) {
+  const std::string& program = options.argv.at(0);
+  const Resolution resolved = ResolveProgram(program);
+  if (resolved.error != 0) ThrowNotStartable(program, resolved.error);
+  const std::string exe = resolved.path.string();
   std::vector<char*> argv;
   for (const auto& a : options.argv) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
   const std::string workdir = options.working_dir.string();
-  UniqueFd out = OpenOutput(options.stdout_path, program);
-  UniqueFd err = OpenOutput(options.stderr_path, program);
-  UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    throw EnvironmentError(fmt::format("cannot run {}: pipe: {}", program, std::strerror(errno)));
+
+  UniqueFd in = OpenStream(options.stdin_path, false, program);
+  UniqueFd out =
+      OpenStream(options.capture_stdout ? std::nullopt : options.stdout_path, true, program);
+  UniqueFd err = OpenStream(options.stderr_path, true, program);
+  int fds[2];
+  if (options.capture_stdout) {
+    if (::pipe2(fds, O_CLOEXEC) != 0) ThrowNotStartable(program, errno);
+    stdout_read_.reset(fds[0]);
+    out.reset(fds[1]);
   }
-  UniqueFd report_read(pipe_fds[0]);
-  UniqueFd report_write(pipe_fds[1]);
-  const pid_t parent = ::getpid();
+  if (::pipe2(fds, O_CLOEXEC) != 0) ThrowNotStartable(program, errno);
+  UniqueFd report_read(fds[0]);
+  UniqueFd report_write(fds[1]);
+
+  ExecPlan plan;
+  plan.exe = exe.c_str();
+  plan.argv = argv.data();
+  plan.working_dir = workdir.empty() ? nullptr : workdir.c_str();
+  plan.stdio = {in.get(), out.get(), err.get()};
+  plan.own_process_group = options.own_process_group;
+  plan.killed_with_caller = options.killed_with_caller;
+  plan.inherit_other_fds = options.inherit_other_fds;
+  plan.parent = ::getpid();
+  if (options.signal_mask) {
+    plan.mask = *options.signal_mask;
+  } else {
+    sigemptyset(&plan.mask);
+  }
+  plan.default_signals = &options.default_signals;
+  plan.report_fd = report_write.get();
+
+  // Every signal stays blocked across fork, so that no handler of the caller runs in the child.
+  sigset_t all, previous;
+  sigfillset(&all);
+  ::pthread_sigmask(SIG_SETMASK, &all, &previous);
+  const pid_t pid = ::fork();
+  if (pid == 0) ExecChild(plan);
+  const int fork_error = errno;
+  ::pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  if (pid < 0) {
+    throw SpawnError(fmt::format("cannot run {}: fork: {}", program, std::strerror(fork_error)),
+                     fork_error);
+  }
+  pid_ = pid;
+  if (group_) ::setpgid(pid, pid);  // also from here, so the group exists before any kill
+  report_write.reset();
+  if (const auto report = ReadExecReport(report_read.get())) {
+    Wait();
+    static constexpr const char* kSteps[] = {"start", "chdir to the working directory",
+                                             "redirect output", "exec"};
+    const int step = (*report)[0];
+    throw SpawnError(
+        fmt::format("cannot run {} ({}): {} failed: {}", program, exe,
+                    kSteps[step >= 1 && step <= 3 ? step : 0], std::strerror((*report)[1])),
+        (*report)[1]);
+  }
+  pidfd_.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+}
+
+ChildProcess::~ChildProcess() {
+  if (pid_ <= 0 || exit_) return;
+  try {
+    Stop(stop_grace_);
+  } catch (const EnvironmentError&) {
+    // waitpid failed (someone else reaped the child): nothing is left to stop.
+  }
+}
+
+std::optional<ChildExit> ChildProcess::TryWait() {
+  if (exit_) return exit_;
+  int status = 0;
+  pid_t r = 0;
+  do {
+    r = ::waitpid(pid_, &status, WNOHANG);
+  } while (r < 0 && errno == EINTR);
+  if (r == 0) return std::nullopt;
+  if (r < 0) {
+    throw EnvironmentError(fmt::format("waitpid({}) failed: {}", pid_, std::strerror(errno)));
+  }
+  exit_ = ExitFromStatus(status);
+  return exit_;
+}
+
+std::optional<ChildExit> ChildProcess::WaitFor(milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    if (auto exit = TryWait()) return exit;
+    const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    if (pidfd_.get() >= 0) {
+      pollfd p{pidfd_.get(), POLLIN, 0};
+      ::poll(&p, 1,
+             static_cast<int>(std::min<milliseconds>(left, std::chrono::minutes(1)).count()));
+    } else {
+      std::this_thread::sleep_for(std::min<milliseconds>(left, milliseconds(10)));
+    }
+  }
+}
+
+ChildExit ChildProcess::Wait() {
+  if (exit_) return *exit_;
+  int status = 0;
+  pid_t r = 0;
+  do {
+    r = ::waitpid(pid_, &status, 0);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) {
+    throw EnvironmentError(fmt::format("waitpid({}) failed: {}", pid_, std::strerror(errno)));
+  }
+  exit_ = ExitFromStatus(status);
+  return *exit_;
+}
+
+bool ChildProcess::Signal(int sig) {
+  if (pid_ <= 0 || exit_) return false;
+  return ::kill(group_ ? -pid_ : pid_, sig) == 0;
+}
+
+ChildExit ChildProcess::Stop(milliseconds grace) {
+  if (exit_) return *exit_;
+  Signal(SIGTERM);
+  if (auto exit = WaitFor(grace)) return *exit;
+  Signal(SIGKILL);
+  return Wait();
+}
+
+namespace {
+
+// Waits up to `timeout` (negative: forever) for the child to end, refreshing `descendants` a few
+// times a second meanwhile; nullopt when it is still running at the end.
+std::optional<ChildExit> WaitTracking(ChildProcess& child, milliseconds timeout,
+                                      ProcessTree& descendants) {
+  const bool forever = timeout.count() < 0;
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    if (auto exit = child.TryWait()) return exit;
+    descendants.Refresh();
+    milliseconds step(250);
+    if (!forever) {
+      const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) return std::nullopt;
+      step = std::min(step, left);
+    }
+    if (auto exit = child.WaitFor(step)) return exit;
+  }
+}
+
+// Waits for the child within options.time_limit; past it, SIGTERM then (after kill_grace) SIGKILL
+// to its group and every descendant seen. Sets `timed_out` when the limit passed.
+ChildExit WaitWithinLimit(ChildProcess& child, const ChildOptions& options,
+                          ProcessTree& descendants, bool& timed_out) {
+  const milliseconds forever(-1);
+  const milliseconds limit = options.time_limit.count() > 0 ? options.time_limit : forever;
+  if (auto exit = WaitTracking(child, limit, descendants)) return *exit;
+  timed_out = true;
+  descendants.Refresh();
+  child.Signal(SIGTERM);
+  descendants.Signal(SIGTERM);
+  if (auto exit = WaitTracking(child, options.kill_grace, descendants)) return *exit;
+  descendants.Refresh();
+  child.Signal(SIGKILL);
+  descendants.Signal(SIGKILL);
+  return *WaitTracking(child, forever, descendants);
+}
+
+// Reads `fd` until end of file, keeping at most `max_bytes`; false when `deadline` passes first.
+bool ReadToEnd(int fd, Clock::time_point deadline, size_t max_bytes, std::string& text) {
+  std::array<char, 4096> buffer{};
+  for (;;) {
+    const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n == 0) return true;
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      return true;
+    }
+    // Past max_bytes the rest is drained and dropped, so that the program never blocks writing.
+    const size_t keep =
+        std::min(static_cast<size_t>(n), max_bytes - std::min(max_bytes, text.size()));
+    text.append(buffer.data(), keep);
+  }
+}
+
+}  // namespace
+
+std::string ChildResult::Describe() const {
+  std::string text = ChildExit{exited, exit_code, term_signal}.Describe();
+  if (timed_out) text += " after its time limit passed";
+  return text;
+}
+
+ChildResult RunChild(const ChildOptions& options) {
+  SpawnOptions spawn;
+  spawn.argv = options.argv;
+  spawn.working_dir = options.working_dir;
+  spawn.stdin_path = "/dev/null";
+  spawn.stdout_path = options.stdout_path.empty() ? fs::path("/dev/null") : options.stdout_path;
+  spawn.stderr_path = options.stderr_path.empty() ? fs::path("/dev/null") : options.stderr_path;
+  spawn.own_process_group = true;
+  spawn.killed_with_caller = true;
+  spawn.default_signals = {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT, SIGCHLD};
+  spawn.stop_grace = options.kill_grace;
 
   const auto start = Clock::now();
-  const pid_t pid = ::fork();
-  if (pid < 0) {
-    throw EnvironmentError(fmt::format("cannot run {}: fork: {}", program, std::strerror(errno)));
-  }
-  if (pid == 0) {
-    // Child. A failure is reported to the parent as (step, errno) through the CLOEXEC pipe.
-    auto fail = [&](int step) {
-      int msg[2] = {step, errno};
-      [[maybe_unused]] ssize_t n = ::write(report_write.get(), msg, sizeof msg);
-      ::_exit(127);
-    };
-    ::setpgid(0, 0);
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    for (int sig : {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT, SIGCHLD}) {
-      ::sigaction(sig, &dfl, nullptr);
-    }
-    if (!workdir.empty() && ::chdir(workdir.c_str()) != 0) fail(1);
-    if (::dup2(devnull.get(), 0) < 0 || ::dup2(out.get(), 1) < 0 || ::dup2(err.get(), 2) < 0) {
-      fail(2);
-    }
-#ifdef SYS_close_range
-    // Descriptors the parent left inheritable must not leak into fio (CLOSE_RANGE_CLOEXEC = 4).
-    ::syscall(SYS_close_range, 3U, ~0U, 4U);
-#endif
-    ::execve(exe.c_str(), argv.data(), environ);
-    fail(3);
-  }
-  ChildGuard guard(pid);
-  ::setpgid(pid, pid);  // also from the parent, so the group exists before any kill below
-  report_write.reset();
-  out.reset();
-  err.reset();
-
-  int report[2] = {0, 0};
-  ssize_t got = 0;
-  do {
-    got = ::read(report_read.get(), report, sizeof report);
-  } while (got < 0 && errno == EINTR);
-  if (got == static_cast<ssize_t>(sizeof report)) {
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    guard.Reaped();
-    static constexpr const char* kSteps[] = {"", "chdir to the working directory",
-                                             "redirect output", "exec"};
-    const char* step = report[0] >= 1 && report[0] <= 3 ? kSteps[report[0]] : "start";
-    throw EnvironmentError(fmt::format("cannot run {} ({}): {} failed: {}", program, exe, step,
-                                       std::strerror(report[1])));
-  }
-
-  UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-  Descendants descendants(pid);
+  ChildProcess child(spawn);
+  ProcessTree descendants(child.pid());
   ChildResult result;
-  int status = 0;
-  const auto unlimited = std::chrono::milliseconds(-1);
-  const auto limit = options.time_limit.count() > 0 ? options.time_limit : unlimited;
-  if (!WaitFor(pid, pidfd.get(), limit, descendants, status)) {
-    result.timed_out = true;
-    descendants.Refresh();
-    ::kill(-pid, SIGTERM);
-    descendants.Signal(SIGTERM);
-    if (!WaitFor(pid, pidfd.get(), options.kill_grace, descendants, status)) {
-      descendants.Refresh();
-      ::kill(-pid, SIGKILL);
-      descendants.Signal(SIGKILL);
-      WaitFor(pid, pidfd.get(), unlimited, descendants, status);
-    }
-  }
+  const ChildExit exit = WaitWithinLimit(child, options, descendants, result.timed_out);
   // Whatever the child left running (a stuck fio job outliving fio) is stopped too.
   result.orphans_killed = descendants.Signal(SIGKILL);
-  guard.Reaped();
   result.wall_sec = std::chrono::duration<double>(Clock::now() - start).count();
-  if (WIFEXITED(status)) {
-    result.exited = true;
-    result.exit_code = WEXITSTATUS(status);
-  } else if (WIFSIGNALED(status)) {
-    result.term_signal = WTERMSIG(status);
-  }
+  result.exited = exit.exited;
+  result.exit_code = exit.exit_code;
+  result.term_signal = exit.term_signal;
   return result;
+}
+
+std::optional<std::string> ProgramOutput(const std::vector<std::string>& argv,
+                                         milliseconds time_limit, size_t max_bytes) {
+  SpawnOptions spawn;
+  spawn.argv = argv;
+  spawn.stdin_path = "/dev/null";
+  spawn.stderr_path = "/dev/null";
+  spawn.capture_stdout = true;
+  spawn.own_process_group = true;
+  spawn.killed_with_caller = true;
+  spawn.stop_grace = milliseconds(0);
+  try {
+    const auto deadline = Clock::now() + time_limit;
+    ChildProcess child(spawn);
+    std::string text;
+    if (!ReadToEnd(child.stdout_fd(), deadline, max_bytes, text)) return std::nullopt;
+    const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
+    const std::optional<ChildExit> exit = child.WaitFor(std::max(left, milliseconds(0)));
+    if (!exit || !exit->exited || exit->exit_code != 0) return std::nullopt;
+    return text;
+  } catch (const EnvironmentError&) {
+    return std::nullopt;  // not found, not executable, fork failed: no answer either way
+  }
 }
 
 std::string TailOfFile(const fs::path& path, size_t max_bytes) {

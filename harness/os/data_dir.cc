@@ -1,8 +1,6 @@
 #include "harness/os/data_dir.h"
 
-#include <fcntl.h>
 #include <fmt/format.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -37,27 +35,22 @@ DataDir::DataDir(const fs::path& path, std::string_view flag) : path_(fs::absolu
         "refusing to write into or delete somebody else's data — pass an empty or new directory",
         flag, path_.string(), kDataDirMarker));
   }
-  lock_fd_ = ::open(marker.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd_ < 0) {
-    throw EnvironmentError(fmt::format("{} {}: cannot create {}: {}", flag, path_.string(),
-                                       kDataDirMarker, std::strerror(errno)));
-  }
-  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-    ::close(lock_fd_);
-    lock_fd_ = -1;
+  try {
+    lock_.emplace(marker, FileLock::Mode::kExclusive, FileLock::Open::kCreate);
+  } catch (const FileLockError& e) {
+    if (!e.busy()) {
+      throw EnvironmentError(fmt::format("{} {}: cannot create {}: {}", flag, path_.string(),
+                                         kDataDirMarker, std::strerror(e.error_number())));
+    }
     throw EnvironmentError(
-        fmt::format("{} {}: another feedbench run is using this data directory (locked)", flag,
-                    path_.string()));
+        fmt::format("{} {}: another feedbench run is using this data directory (locked){}", flag,
+                    path_.string(), e.holder().empty() ? "" : "; held by " + e.holder()));
   }
   static constexpr std::string_view kNote =
       "This directory holds feedbench datasets. feedbench may delete what it generated here.\n";
-  if (::ftruncate(lock_fd_, 0) == 0) {
-    [[maybe_unused]] const ssize_t n = ::write(lock_fd_, kNote.data(), kNote.size());
+  if (::ftruncate(lock_->fd(), 0) == 0) {
+    [[maybe_unused]] const ssize_t n = ::write(lock_->fd(), kNote.data(), kNote.size());
   }
-}
-
-DataDir::~DataDir() {
-  if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
 void DataDir::RemoveIfEmptyAndOurs() {

@@ -3,11 +3,15 @@
 // A data directory carries a marker file `.feedbench-data-dir`. feedbench creates a missing
 // directory, adopts an empty one, and refuses a non-empty directory without the marker (somebody
 // else's data: never written to or deleted). While a DataDir is alive it holds an exclusive,
-// non-waiting flock on the marker: one run per data directory at a time. Not copyable.
+// non-waiting lock (FileLock) on the marker: one run per data directory at a time. Not copyable.
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
+
+#include "harness/os/file_lock.h"
 
 namespace feedbench {
 
@@ -20,9 +24,8 @@ class DataDir {
  public:
   // `flag` names the option in messages ("--data-dir"). Throws UsageError for a foreign non-empty
   // directory or a path that is not a directory; EnvironmentError when it cannot be created or is
-  // locked by another feedbench process.
+  // locked by another feedbench process (the message names the holder's pid when known).
   DataDir(const std::filesystem::path& path, std::string_view flag);
-  ~DataDir();
   DataDir(const DataDir&) = delete;
   DataDir& operator=(const DataDir&) = delete;
 
@@ -35,7 +38,7 @@ class DataDir {
  private:
   std::filesystem::path path_;
   bool created_ = false;
-  int lock_fd_ = -1;
+  std::optional<FileLock> lock_;  // on the marker
 };
 
 }  // namespace feedbench

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <lmdb.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -580,27 +579,6 @@ std::optional<std::string> VerifyDataset(
   });
   if (first_bad.load() == UINT64_MAX) return std::nullopt;
   return first_message;
-}
-
-DatasetLock::DatasetLock(const fs::path& dir, Mode mode) {
-  fd_ = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd_ < 0) ThrowIo("opening", dir, errno);
-  if (::flock(fd_, (mode == Mode::kExclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) != 0) {
-    const int err = errno;
-    ::close(fd_);
-    fd_ = -1;
-    if (err == EWOULDBLOCK) {
-      throw EnvironmentError(fmt::format(
-          "{}: in use by another feedbench process (locked); wait for it or use another "
-          "directory",
-          dir.string()));
-    }
-    ThrowIo("locking", dir, err);
-  }
-}
-
-DatasetLock::~DatasetLock() {
-  if (fd_ >= 0) ::close(fd_);
 }
 
 }  // namespace feedbench

@@ -7,9 +7,9 @@
 // The manifest is written with complete=false before any data and rewritten with complete=true
 // only after all data is synced, so a killed generation is recognised and regenerated.
 // feedbench deletes only directories whose manifest it wrote, and only its own entries in them.
-// Concurrency between processes: generation and removal hold an exclusive flock on the directory,
-// runs (PreparedDataset) a shared one; a conflicting process gets EnvironmentError instead of
-// waiting. Functions are thread-compatible, not thread-safe.
+// Concurrency between processes: generation and removal hold an exclusive DatasetLock on the
+// directory, runs (PreparedDataset) a shared one; a conflicting process gets EnvironmentError
+// instead of waiting. Functions are thread-compatible, not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +21,7 @@
 
 #include "harness/base/progress_meter.h"
 #include "workloads/dataset/dataset.h"
+#include "workloads/dataset/dataset_lock.h"  // DatasetLock, held by the functions below
 
 namespace feedbench {
 
@@ -112,22 +113,5 @@ size_t RemoveDataset(const std::filesystem::path& dir);
 std::optional<std::string> VerifyDataset(
     const std::filesystem::path& dir, int threads = 0,
     const std::function<void(const ProgressSnapshot&)>& on_progress = {});
-
-// Holds a lock on a dataset directory (flock on the directory itself) while alive. Exclusive for
-// generation and removal, shared for reading. Note that flock conflicts between two open
-// descriptions even in one process: do not hold a shared lock on `dir` while calling
-// EnsureDataset or RemoveDataset on it.
-class DatasetLock {
- public:
-  enum class Mode { kShared, kExclusive };
-  // Does not wait: throws EnvironmentError when a conflicting lock is held.
-  DatasetLock(const std::filesystem::path& dir, Mode mode);
-  ~DatasetLock();
-  DatasetLock(const DatasetLock&) = delete;
-  DatasetLock& operator=(const DatasetLock&) = delete;
-
- private:
-  int fd_ = -1;
-};
 
 }  // namespace feedbench

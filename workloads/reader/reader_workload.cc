@@ -40,6 +40,7 @@ RepetitionMeasurement ToMeasurement(const WorkloadResult& r) {
         "{} bytes read)",
         r.device_read_ratio.value_or(0), kContaminatedBelowRatio, r.cache_method,
         r.device_summary ? r.device_summary->read_bytes : 0, rd.bytes);
+    if (!r.eviction_problem.empty()) m.reason += "; " + r.eviction_problem;
   }
   m.timeline = r.timeline;
   return m;

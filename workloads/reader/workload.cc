@@ -90,7 +90,7 @@ WorkloadResult PreparedDataset::RunOnce(const WorkloadOptions& options) {
     if (!options.evict_only && !DropPageCache()) {
       result.cache_method = "drop_caches";
     } else {
-      EvictFiles(s.BackingFiles());
+      result.eviction_problem = EvictFiles(s.BackingFiles()).Describe();
       result.cache_method = "fadvise_dontneed";
     }
   } else {

@@ -61,6 +61,9 @@ struct WorkloadResult {
   std::optional<WindowSummary> device_summary;
   std::optional<double> device_read_ratio;  // device read bytes / reader bytes; nullopt: n/a
   bool cache_contaminated = false;
+  // Cold by eviction: the files posix_fadvise could not evict, and why ("" when all were); a
+  // reason a repetition may read from the page cache, named when it is contaminated.
+  std::string eviction_problem;
   std::vector<SampleRow> timeline;
 };
 

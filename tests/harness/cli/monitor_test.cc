@@ -42,7 +42,8 @@ std::string ReadFile(const fs::path& path) {
 // it if the test did not.
 class Feedbench {
  public:
-  explicit Feedbench(const std::vector<std::string>& args) {
+  // `fd3`: when given, feedbench starts with this file open (inheritable) as descriptor 3.
+  explicit Feedbench(const std::vector<std::string>& args, const fs::path& fd3 = {}) {
     out_path_ = dir_.path() / "stdout";
     err_path_ = dir_.path() / "stderr";
     std::vector<std::string> argv_strings{FEEDBENCH_BINARY};
@@ -56,6 +57,10 @@ class Feedbench {
                                      0644);
     posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                      0644);
+    if (!fd3.empty()) {
+      posix_spawn_file_actions_addopen(&actions, 3, fd3.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                       0644);
+    }
     const int error = posix_spawn(&pid_, FEEDBENCH_BINARY, &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     if (error != 0) throw std::runtime_error("cannot start " + std::string(FEEDBENCH_BINARY));
@@ -116,8 +121,8 @@ struct RunResult {
   std::string out, err;
 };
 
-RunResult RunFeedbench(const std::vector<std::string>& args) {
-  Feedbench process(args);
+RunResult RunFeedbench(const std::vector<std::string>& args, const fs::path& fd3 = {}) {
+  Feedbench process(args, fd3);
   const int code = process.Wait();
   return {code, process.out(), process.err()};
 }
@@ -151,6 +156,25 @@ TEST(Monitor, CommandNotFoundExits127WithAMessage) {
   EXPECT_NE(run.err.find("feedbench-no-such-command-xyz: command not found"), std::string::npos)
       << run.err;
   EXPECT_FALSE(fs::exists(csv));
+}
+
+TEST(Monitor, CommandThatIsNotExecutableExits126WithTheReason) {
+  TempDir dir(kScratchParent);
+  const fs::path script = dir.path() / "not-executable";
+  std::ofstream(script) << "#!/bin/sh\nexit 0\n";
+  const RunResult run = RunFeedbench({"monitor", "--device", AnyDevice(), "--", script.string()});
+  EXPECT_EQ(run.exit_code, 126) << run.err;
+  EXPECT_NE(run.err.find(script.string() + ": Permission denied"), std::string::npos) << run.err;
+}
+
+TEST(Monitor, CommandKeepsTheDescriptorsFeedbenchInherited) {
+  TempDir dir(kScratchParent);
+  const fs::path out = dir.path() / "fd3";
+  // As a make jobserver pipe or a `3>file` would: fd 3 open, inheritable, in feedbench.
+  const RunResult run = RunFeedbench(
+      {"monitor", "--device", AnyDevice(), "--", "sh", "-c", "echo via-fd-3 >&3"}, out);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(ReadFile(out), "via-fd-3\n");
 }
 
 TEST(Monitor, CommandsStdoutIsLeftToTheCommand) {

@@ -7,6 +7,8 @@
 #include <sys/utsname.h>
 
 #include <cstdlib>
+#include <optional>
+#include <string>
 
 #include "harness/base/errors.h"
 #include "tests/support/fake_sysfs.h"
@@ -95,6 +97,53 @@ TEST(FingerprintMachine, ThisMachine) {
   } else {
     EXPECT_EQ(fp.fio_version, "");
   }
+}
+
+// PATH holds only a directory with a fake `fio` running `script`, while this lives.
+class FakeFioOnPath {
+ public:
+  explicit FakeFioOnPath(const std::string& script) {
+    const fs::path fio = dir_.dir() / "fio";
+    FakeSysfs::WriteFile(fio, "#!/bin/sh\n" + script + "\n");
+    fs::permissions(fio, fs::perms::owner_all);
+    const char* path = std::getenv("PATH");
+    saved_ = path ? std::optional<std::string>(path) : std::nullopt;
+    ::setenv("PATH", dir_.dir().c_str(), 1);
+  }
+  ~FakeFioOnPath() {
+    if (saved_) {
+      ::setenv("PATH", saved_->c_str(), 1);
+    } else {
+      ::unsetenv("PATH");
+    }
+  }
+
+ private:
+  FakeSysfs dir_;
+  std::optional<std::string> saved_;
+};
+
+MachineFingerprint FingerprintWithFakeProc() {
+  FakeSysfs proc;
+  FakeSysfs::WriteFile(proc.dir() / "cpuinfo", "processor\t: 0\nmodel name\t: Test CPU\n");
+  FakeSysfs::WriteFile(proc.dir() / "meminfo", "MemTotal:        1000 kB\n");
+  return FingerprintMachine(proc.dir(), /*probe_fio=*/true);
+}
+
+TEST(FingerprintMachine, FioVersionIsWhatFioOnPathPrints) {
+  FakeFioOnPath fio("echo 'fio-9.99'; echo noise >&2");
+  EXPECT_EQ(FingerprintWithFakeProc().fio_version, "fio-9.99");
+}
+
+TEST(FingerprintMachine, AFioThatFailsLeavesTheVersionEmpty) {
+  FakeFioOnPath fio("echo 'fio-9.99'; exit 1");
+  EXPECT_EQ(FingerprintWithFakeProc().fio_version, "");
+}
+
+TEST(FingerprintMachine, NoFioOnPathLeavesTheVersionEmpty) {
+  FakeFioOnPath fio("exit 0");
+  ::setenv("PATH", "/nonexistent-feedbench-dir", 1);
+  EXPECT_EQ(FingerprintWithFakeProc().fio_version, "");
 }
 
 // ---- device fingerprints on a fake sysfs ----

@@ -3,10 +3,12 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <iterator>
 #include <set>
+#include <string>
 
 #include "harness/base/atomic_file.h"
 #include "harness/base/errors.h"
@@ -284,6 +286,30 @@ TEST(DatasetLock, ExclusiveConflictsWithAnotherHolder) {
   EXPECT_THAT(ErrorMessage<EnvironmentError>(
                   [&] { DatasetLock exclusive(tmp.path(), DatasetLock::Mode::kExclusive); }),
               HasSubstr("in use by another feedbench process"));
+}
+
+TEST(DatasetLock, ConflictNamesTheHolderAndWhatToDo) {
+  TempDir tmp;
+  DatasetLock exclusive(tmp.path(), DatasetLock::Mode::kExclusive);
+  EXPECT_EQ(ErrorMessage<EnvironmentError>(
+                [&] { DatasetLock shared(tmp.path(), DatasetLock::Mode::kShared); }),
+            tmp.path().string() + ": in use by another feedbench process (locked); held by pid " +
+                std::to_string(::getpid()) +
+                " (this process); wait for it or use another directory");
+}
+
+TEST(DatasetLock, ReleasedWhenDestroyed) {
+  TempDir tmp;
+  { DatasetLock exclusive(tmp.path(), DatasetLock::Mode::kExclusive); }
+  EXPECT_NO_THROW(DatasetLock(tmp.path(), DatasetLock::Mode::kExclusive));
+}
+
+TEST(DatasetLock, AFileIsNotADatasetDirectory) {
+  TempDir tmp;
+  std::ofstream(tmp / "file") << "x";
+  EXPECT_EQ(ErrorMessage<EnvironmentError>(
+                [&] { DatasetLock lock(tmp / "file", DatasetLock::Mode::kShared); }),
+            "opening " + (tmp / "file").string() + ": Not a directory");
 }
 
 TEST(Profile, BucketsAreLogLinearEightPerOctave) {

@@ -1,0 +1,47 @@
+#include "workloads/reader/reader_workload.h"
+
+#include <gtest/gtest.h>
+
+namespace feedbench {
+namespace {
+
+WorkloadResult ColdByEviction(double ratio) {
+  WorkloadResult r;
+  r.reader.samples = 100;
+  r.reader.bytes = 1000000;
+  r.cache_method = "fadvise_dontneed";
+  r.device = "vda";
+  r.device_summary =
+      WindowSummary{.device = "vda", .read_bytes = static_cast<uint64_t>(ratio * 1e6)};
+  r.device_read_ratio = ratio;
+  r.cache_contaminated = IsCacheContaminated(CacheMode::kCold, Layout::kFiles, ratio);
+  return r;
+}
+
+TEST(ReaderMeasurement, AContaminatedRepetitionNamesTheFilesThatCouldNotBeEvicted) {
+  WorkloadResult r = ColdByEviction(0.1);
+  r.eviction_problem = "eviction failed for 1 of 40 files: /d/a: fdatasync: Input/output error";
+  const RepetitionMeasurement m = ToMeasurement(r);
+  EXPECT_EQ(m.state, RepetitionState::kCacheContaminated);
+  EXPECT_EQ(m.reason.rfind("cache_contaminated: device read ratio 0.100 < 0.5", 0), 0u) << m.reason;
+  EXPECT_NE(m.reason.find("/d/a: fdatasync: Input/output error"), std::string::npos) << m.reason;
+}
+
+TEST(ReaderMeasurement, AColdRepetitionTheDeviceDeliveredIsValid) {
+  const RepetitionMeasurement m = ToMeasurement(ColdByEviction(1.02));
+  EXPECT_EQ(m.state, RepetitionState::kValid);
+  EXPECT_TRUE(m.reason.empty());
+  EXPECT_EQ(m.figures.Get(Metric::kDeviceReadRatio), 1.02);
+  EXPECT_EQ(m.label, "fadvise_dontneed vda");
+}
+
+TEST(ReaderMeasurement, AVerificationFailureWinsOverContamination) {
+  WorkloadResult r = ColdByEviction(0.1);
+  r.reader.verify_error = "sample 17: checksum mismatch";
+  const RepetitionMeasurement m = ToMeasurement(r);
+  EXPECT_EQ(m.state, RepetitionState::kVerificationFailed);
+  EXPECT_EQ(m.reason, "verify: sample 17: checksum mismatch");
+}
+
+}  // namespace
+}  // namespace feedbench
