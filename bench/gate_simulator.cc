@@ -1,0 +1,175 @@
+// The regression gate on this machine's real noise, simulated: from N >= 30 recorded runs of one
+// gating suite (bench/gate_record_runs.sh), each trial draws a baseline of B whole runs and a
+// current run (another run, never one of the baseline's), so the run-to-run structure of the node
+// is kept, multiplies the current run's throughput counters (samples_per_second,
+// bytes_per_second) by 1 - drop, and judges the pair with the shipped gate (RecordRuns +
+// CompareResults at compare's default settings). With drop 0 the rate of exit 1 is the false-alarm
+// rate per run; with a drop, the rate of exit 1 is the detection rate. Only throughput is dropped:
+// the latency counters keep their measured values, so detection here is the throughput rows'.
+//
+// Usage: build/bench/gate_simulator RESULTS_DIR [--trials 2000] [--baseline-runs 5]
+//                                   [--drops 0,5,10,15,25] [--seed 1] [--workload NAME]
+// Prints, per drop: trials, exit 0 / 1 / other shares, and for drop 0 the false-alarm rate with
+// its 95% Wilson interval.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "harness/base/errors.h"
+#include "harness/gate/baseline.h"
+#include "harness/gate/compare.h"
+#include "harness/results/results_reader.h"
+
+namespace fs = std::filesystem;
+using namespace feedbench;
+
+namespace {
+
+struct Args {
+  fs::path dir;
+  int trials = 2000;
+  int baseline_runs = 5;
+  std::vector<double> drops_pct{0, 5, 10, 15, 25};
+  uint64_t seed = 1;
+  std::string workload;  // empty: every workload is judged
+};
+
+[[noreturn]] void Usage(const std::string& why) {
+  fmt::print(stderr,
+             "gate_simulator: {}\nusage: gate_simulator RESULTS_DIR [--trials N] "
+             "[--baseline-runs B] [--drops 0,5,10] [--seed S] [--workload NAME]\n",
+             why);
+  std::exit(2);
+}
+
+Args Parse(int argc, char** argv) {
+  Args a;
+  if (argc < 2) Usage("RESULTS_DIR is required");
+  a.dir = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (i + 1 >= argc) Usage(flag + ": a value is required");
+    const std::string value = argv[++i];
+    try {
+      if (flag == "--trials") {
+        a.trials = std::stoi(value);
+      } else if (flag == "--baseline-runs") {
+        a.baseline_runs = std::stoi(value);
+      } else if (flag == "--seed") {
+        a.seed = std::stoull(value);
+      } else if (flag == "--workload") {
+        a.workload = value;
+      } else if (flag == "--drops") {
+        a.drops_pct.clear();
+        size_t start = 0;
+        while (start <= value.size()) {
+          const size_t comma = value.find(',', start);
+          a.drops_pct.push_back(std::stod(value.substr(start, comma - start)));
+          if (comma == std::string::npos) break;
+          start = comma + 1;
+        }
+      } else {
+        Usage("unknown flag " + flag);
+      }
+    } catch (const std::logic_error&) {
+      Usage(flag + " " + value + ": not a number");
+    }
+  }
+  if (a.trials < 1 || a.baseline_runs < 1) Usage("--trials and --baseline-runs must be >= 1");
+  return a;
+}
+
+ResultsFile WithDrop(ResultsFile r, double drop) {
+  for (WorkloadResults& w : r.workloads) {
+    for (Repetition& rep : w.repetitions) {
+      for (const char* name : {"samples_per_second", "bytes_per_second"}) {
+        const auto it = rep.counters.find(name);
+        if (it != rep.counters.end()) it->second *= (1.0 - drop);
+      }
+    }
+  }
+  return r;
+}
+
+ResultsFile OnlyWorkload(ResultsFile r, const std::string& name) {
+  if (name.empty()) return r;
+  std::erase_if(r.workloads, [&](const WorkloadResults& w) { return w.name != name; });
+  return r;
+}
+
+// Wilson score interval for k of n at 95%.
+std::pair<double, double> Wilson(int k, int n) {
+  const double z = 1.96, p = static_cast<double>(k) / n;
+  const double d = 1 + z * z / n;
+  const double c = (p + z * z / (2.0 * n)) / d;
+  const double h = z * std::sqrt(p * (1 - p) / n + z * z / (4.0 * n * n)) / d;
+  return {std::max(0.0, c - h), std::min(1.0, c + h)};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args args = Parse(argc, argv);
+  std::vector<ResultsFile> runs;
+  try {
+    std::vector<fs::path> files;
+    for (const auto& e : fs::directory_iterator(args.dir)) {
+      const std::string name = e.path().filename().string();
+      if (e.path().extension() == ".json" && name.find(".timeline.") == std::string::npos) {
+        files.push_back(e.path());
+      }
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+      ResultsFile r = ReadResultsFile(f);
+      if (!r.Problems().empty()) {
+        fmt::print(stderr, "gate_simulator: {} left out: {}\n", f.string(), r.Problems().front());
+        continue;
+      }
+      runs.push_back(OnlyWorkload(std::move(r), args.workload));
+    }
+  } catch (const std::exception& e) {
+    Usage(e.what());
+  }
+  if (static_cast<int>(runs.size()) < 30) {
+    Usage(
+        fmt::format("{} valid runs in {}; at least 30 are needed", runs.size(), args.dir.string()));
+  }
+  if (args.baseline_runs >= static_cast<int>(runs.size())) Usage("--baseline-runs too large");
+
+  const CompareOptions options;  // compare's defaults: what a team gets without flags
+  std::mt19937_64 rng(args.seed);
+  fmt::print("gate simulator: {} runs from {}, {} trials per drop, baseline of {} runs{}\n",
+             runs.size(), args.dir.string(), args.trials, args.baseline_runs,
+             args.workload.empty() ? "" : ", workload " + args.workload);
+  fmt::print("{:>7} {:>8} {:>9} {:>9} {:>9}  {}\n", "drop", "trials", "exit 0", "exit 1", "other",
+             "exit 1 rate, 95% interval");
+  std::vector<size_t> order(runs.size());
+  for (const double drop_pct : args.drops_pct) {
+    std::map<int, int> exits;
+    for (int t = 0; t < args.trials; ++t) {
+      std::iota(order.begin(), order.end(), 0);
+      std::shuffle(order.begin(), order.end(), rng);
+      std::vector<ResultsFile> base;
+      for (int b = 0; b < args.baseline_runs; ++b) base.push_back(runs[order[b]]);
+      const ResultsFile current = WithDrop(runs[order[args.baseline_runs]], drop_pct / 100.0);
+      const Baseline baseline = RecordRuns(std::nullopt, base, std::nullopt);
+      ++exits[CompareResults(baseline, current, options).ExitCode()];
+    }
+    const int failed = exits[1];
+    const auto [lo, hi] = Wilson(failed, args.trials);
+    fmt::print("{:>6.1f}% {:>8} {:>8.1f}% {:>8.1f}% {:>8.1f}%  {:.2f}% [{:.2f}%, {:.2f}%]\n",
+               drop_pct, args.trials, 100.0 * exits[0] / args.trials, 100.0 * failed / args.trials,
+               100.0 * (args.trials - exits[0] - failed) / args.trials,
+               100.0 * failed / args.trials, 100.0 * lo, 100.0 * hi);
+  }
+  return 0;
+}
