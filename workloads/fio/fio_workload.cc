@@ -17,6 +17,7 @@
 #include "harness/base/errors.h"
 #include "harness/base/unique_fd.h"
 #include "harness/base/units.h"
+#include "harness/measure/disturbance.h"
 #include "harness/measure/sampled_window.h"
 #include "workloads/fio/fio_profiles.h"
 
@@ -218,6 +219,11 @@ Figures FioMeasurement::ToFigures() const {
       f.Set(Metric::kFioDiskUtilPct, fio_disk->util_pct);
     }
   }
+  AddNodeActivityFigures(activity,
+                         device_windows.empty()
+                             ? std::nullopt
+                             : std::optional<uint64_t>(device_windows.front().read_bytes),
+                         f);
   return f;
 }
 
@@ -233,6 +239,7 @@ RepetitionMeasurement FioMeasurement::ToMeasurement(
                          .notes = notes,
                          .job_file = run.job_path.string(),
                          .output_file = run.output_path.string()};
+  MarkIfDisturbed(out);
   return out;
 }
 
@@ -420,6 +427,7 @@ FioMeasurement MeasureFioProfile(const FioWorkloadOptions& options) {
   }
   const SampledWindow window = RunSampled(options.devices, options.sample_interval,
                                           [&] { m.run = RunFio(job, run_options); });
+  m.activity = window.activity;
   if (!options.devices.empty()) {
     m.device_windows = window.summaries;
     m.timeline = window.rows;

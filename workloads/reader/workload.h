@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/measure/node_activity.h"
 #include "harness/measure/sampler.h"
 #include "workloads/dataset/dataset_dir.h"
 #include "workloads/dataset/sample_store.h"
@@ -62,6 +63,7 @@ struct WorkloadResult {
   std::optional<double> device_read_ratio;  // device read bytes / reader bytes; nullopt: n/a
   bool cache_contaminated = false;
   std::vector<SampleRow> timeline;
+  NodeActivity activity;  // what else used the node over the reader's window
 };
 
 class PreparedDataset {
