@@ -59,8 +59,9 @@ struct FioMeasurement {
   std::vector<WindowSummary> device_windows;
   std::vector<SampleRow> timeline;
   std::optional<FioDiskUtil> fio_disk;  // fio's disk_util entry for devices[0], if it has one
-  // What else used the node over the same window. fio is a child process: its reads count as this
-  // process's own once it has been reaped, which RunFio does inside the window (proc_io.h).
+  // What else used the node over the same window: CPU steal and pressure only. Own and foreign
+  // reads are not recorded for fio (see ToFigures): that its job processes' reads all reach
+  // /proc/self/io after it is reaped is not yet confirmed.
   NodeActivity activity;
 
   // fio's figures (bytes_per_second, iops, clat_mean_us, clat_p99_us, clat_p99_9_us,
@@ -68,8 +69,8 @@ struct FioMeasurement {
   // device's (device_read_bytes, r_per_second, rareq_kb, r_await_ms, aqu_sz, util_pct of
   // devices[0]), and with fio's disk_util for devices[0] fio's view of it
   // (fio_disk_r_per_second, fio_disk_r_await_ms, fio_disk_aqu_sz, fio_disk_util_pct; rates over
-  // the sampled window's duration), and what else used the node (node_activity.h: own and foreign
-  // read bytes against devices[0], CPU steal, pressure). A figure fio did not report is absent.
+  // the sampled window's duration), and what else used the node (node_activity.h: CPU steal and
+  // pressure; no own or foreign reads). A figure fio did not report is absent.
   Figures ToFigures() const;
   // The typed measurement of this repetition, labelled with the sampled `device`; disturbed when
   // the node's other work went beyond the limits of disturbance.h.
