@@ -93,18 +93,15 @@ constexpr std::array<MetricInfo, kMetricCount> kMetrics = {{
      "storage reads this process caused (/proc/self/io read_bytes)",
      "bytes the reader's threads caused to be read from storage over the repetition (readahead "
      "included, page-cache hits not)",
-     "bytes fio caused to be read from storage over its whole run (a reaped child's reads count "
-     "as its parent's)"},
+     ""},
     {Metric::kForeignReadBytes, "foreign_read_bytes", kLower, kThroughput, "B",
      "device bytes read by other work on the node",
-     "device_read_bytes minus own_read_bytes over the repetition (0 when own is larger)",
-     "device_read_bytes minus own_read_bytes over fio's whole run (0 when own is larger)"},
+     "device_read_bytes minus own_read_bytes over the repetition (0 when own is larger)", ""},
     {Metric::kForeignReadPct, "foreign_read_pct", kLower, kAwait, "%",
      "share of the device's read bytes not read by this workload",
      "foreign_read_bytes / device_read_bytes over the repetition; above the limit the repetition "
      "is disturbed",
-     "foreign_read_bytes / device_read_bytes over fio's whole run; above the limit the repetition "
-     "is disturbed"},
+     ""},
     {Metric::kCpuStealPct, "cpu_steal_pct", kLower, kAwait, "%",
      "CPU time stolen by the hypervisor (/proc/stat steal)",
      "steal / all CPU time of the node over the repetition",
