@@ -8,8 +8,9 @@
 // this header only names them, so that the layers below the results model stay free of strings.
 //
 // A repetition's state is set where it is measured: valid, cache-contaminated (a cold repetition
-// that read from the page cache), verification failed, or failed (an I/O or run error), with the
-// reason in words. Only valid repetitions are judged by the gate and enter aggregates.
+// that read from the page cache), verification failed, failed (an I/O or run error), or disturbed
+// (other work on the node beyond the limits of disturbance.h), with the reason in words. Only
+// valid repetitions are judged by the gate and enter aggregates.
 //
 // Workload is the interface of a workload kind (as fio's ioengine_ops or a benchmark's worker):
 // the reader (workloads/reader) and fio (workloads/fio) implement it; the suite coordinator only
@@ -60,7 +61,14 @@ enum class Metric {
   kFioDiskRAwaitMs,
   kFioDiskAquSz,
   kFioDiskUtilPct,
-  kCount  // not a metric: the number of metrics
+  // What else used the node during the repetition (node_activity.h, disturbance.h).
+  kOwnReadBytes,      // storage reads this process (and its reaped children) caused
+  kForeignReadBytes,  // the sampled device's read bytes minus own_read_bytes
+  kForeignReadPct,    // foreign_read_bytes / the device's read bytes
+  kCpuStealPct,       // CPU time stolen by the hypervisor / all CPU time
+  kIoPressurePct,     // share of the window some task stalled on I/O (PSI io some)
+  kCpuPressurePct,    // share of the window some task waited for a CPU (PSI cpu some)
+  kCount              // not a metric: the number of metrics
 };
 inline constexpr size_t kMetricCount = static_cast<size_t>(Metric::kCount);
 
@@ -81,6 +89,8 @@ enum class RepetitionState {
   kCacheContaminated,   // cold, but the device delivered too little of what was read
   kVerificationFailed,  // a sample's checksum or header did not match
   kFailed,              // an I/O, run or environment error
+  kDisturbed,           // measured correctly, but other work on the node went beyond the limits
+                        // of disturbance.h (foreign device reads, CPU steal); rerun, not judged
 };
 
 // How an external tool (fio) ran a repetition, for the results' context.

@@ -1,10 +1,13 @@
-// A sampled window: run a piece of work while /proc/diskstats is sampled for some devices.
+// A sampled window: run a piece of work while /proc/diskstats is sampled for some devices, and
+// measure what else used the node meanwhile (node_activity.h).
 //
 // Every workload kind measures its repetition this way, so the window always spans exactly the
 // work: the sampler's first snapshot is taken before the work starts, its last after the work
 // ends (also when the work throws). When the work throws, its exception is the one that
 // propagates, even if stopping the sampler fails too; when only stopping the sampler fails, that
-// error propagates. With no devices (tmpfs, or sampling not wanted) the work runs unsampled.
+// error propagates. With no devices (tmpfs, or sampling not wanted) the work runs unsampled. The
+// node activity snapshots are taken just outside the sampler's first and last snapshots (devices
+// or not), so the activity window holds the device window.
 // Blocking; thread-compatible (each call owns its sampler).
 #pragma once
 
@@ -13,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/measure/node_activity.h"
 #include "harness/measure/sampler.h"
 
 namespace feedbench {
@@ -20,6 +24,7 @@ namespace feedbench {
 struct SampledWindow {
   std::vector<WindowSummary> summaries;  // one per device, in the order given
   std::vector<SampleRow> rows;           // the sampled rows, in time order
+  NodeActivity activity;                 // own reads, CPU steal, pressure over the work
 
   // The summary of `device`, if it was sampled.
   std::optional<WindowSummary> SummaryOf(const std::string& device) const;
@@ -49,10 +54,13 @@ template <typename Work>
 SampledWindow RunSampled(SamplerOptions options, Work&& work) {
   SampledWindow window;
   if (options.devices.empty()) {
+    const NodeActivitySnapshot start = TakeNodeActivitySnapshot();
     work();
+    window.activity = ActivityBetween(start, TakeNodeActivitySnapshot());
     return window;
   }
   Sampler sampler(std::move(options));
+  const NodeActivitySnapshot start = TakeNodeActivitySnapshot();
   sampler.Start();
   try {
     work();
@@ -61,6 +69,7 @@ SampledWindow RunSampled(SamplerOptions options, Work&& work) {
     throw;
   }
   window.summaries = sampler.Stop();
+  window.activity = ActivityBetween(start, TakeNodeActivitySnapshot());
   window.rows = sampler.Rows();
   return window;
 }

@@ -86,6 +86,34 @@ constexpr std::array<MetricInfo, kMetricCount> kMetrics = {{
      "fio's disk_util in_queue time / sampled window"},
     {Metric::kFioDiskUtilPct, "fio_disk_util_pct", kLower, kAwait, "%",
      "device busy time, from fio's disk_util", "", "fio's disk_util util"},
+    // What else used the node (harness/measure/node_activity.h); a repetition beyond the limits
+    // of harness/measure/disturbance.h is disturbed. Not gated: they describe the node, not the
+    // storage path under test.
+    {Metric::kOwnReadBytes, "own_read_bytes", kLower, kThroughput, "B",
+     "storage reads this process caused (/proc/self/io read_bytes)",
+     "bytes the reader's threads caused to be read from storage over the repetition (readahead "
+     "included, page-cache hits not)",
+     ""},
+    {Metric::kForeignReadBytes, "foreign_read_bytes", kLower, kThroughput, "B",
+     "device bytes read by other work on the node",
+     "device_read_bytes minus own_read_bytes over the repetition (0 when own is larger)", ""},
+    {Metric::kForeignReadPct, "foreign_read_pct", kLower, kAwait, "%",
+     "share of the device's read bytes not read by this workload",
+     "foreign_read_bytes / device_read_bytes over the repetition; above the limit the repetition "
+     "is disturbed",
+     ""},
+    {Metric::kCpuStealPct, "cpu_steal_pct", kLower, kAwait, "%",
+     "CPU time stolen by the hypervisor (/proc/stat steal)",
+     "steal / all CPU time of the node over the repetition",
+     "steal / all CPU time of the node over fio's whole run"},
+    {Metric::kIoPressurePct, "io_pressure_pct", kLower, kAwait, "%",
+     "share of the time some task stalled on I/O (/proc/pressure/io some)",
+     "the node's I/O stall time / repetition time; the reader's own reads stall too",
+     "the node's I/O stall time / fio's run time; fio's own reads stall too"},
+    {Metric::kCpuPressurePct, "cpu_pressure_pct", kLower, kAwait, "%",
+     "share of the time some task waited for a CPU (/proc/pressure/cpu some)",
+     "the node's CPU wait time / repetition time; the reader's own workers wait too",
+     "the node's CPU wait time / fio's run time; fio's own jobs wait too"},
 }};
 
 constexpr bool RowsFollowTheEnum() {

@@ -44,6 +44,7 @@ RepetitionState Classify(bool error_occurred, std::string_view message, std::str
   if (StartsWith(message, "cache_contaminated") || StartsWith(label, "cache_contaminated")) {
     return RepetitionState::kCacheContaminated;
   }
+  if (StartsWith(message, "disturbed")) return RepetitionState::kDisturbed;
   if (!error_occurred) return RepetitionState::kValid;
   if (StartsWith(message, "verify")) return RepetitionState::kVerificationFailed;
   return RepetitionState::kFailed;
@@ -89,6 +90,12 @@ std::string RequireString(const json& parent, std::string_view key, std::string_
 bool WorkloadResults::AllValid() const {
   return std::all_of(repetitions.begin(), repetitions.end(),
                      [](const Repetition& r) { return r.state == RepetitionState::kValid; });
+}
+
+bool WorkloadResults::Judgeable() const {
+  return std::all_of(repetitions.begin(), repetitions.end(), [](const Repetition& r) {
+    return r.state == RepetitionState::kValid || r.state == RepetitionState::kDisturbed;
+  });
 }
 
 std::vector<double> WorkloadResults::Values(std::string_view counter) const {

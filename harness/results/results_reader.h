@@ -50,6 +50,11 @@ struct WorkloadResults {
   std::vector<Repetition> repetitions;  // in file order
 
   bool AllValid() const;
+  // Every repetition is valid or disturbed: none failed, failed verification or read from the
+  // page cache. A disturbed repetition was measured correctly on a busy node; it is left out of
+  // Values() (and so of judging and aggregates) and the coordinator ran another in its place, so
+  // it does not make the workload's figures unusable, as a contaminated or failed one does.
+  bool Judgeable() const;
   // The values of one counter over the valid repetitions that carry it, in file order.
   std::vector<double> Values(std::string_view counter) const;
 };
@@ -66,7 +71,9 @@ struct ResultsFile {
   std::vector<WorkloadResults> workloads;  // in order of first appearance
 
   const WorkloadResults* Find(std::string_view workload) const;
-  // One line per repetition that is not valid: "workload #index: message".
+  // One line per repetition that is not valid: "workload #index: message". Disturbed ones are
+  // listed too: the baseline recorder keeps every listed repetition's counters, so it must refuse
+  // them until it skips repetitions that are not valid.
   std::vector<std::string> Problems() const;
 };
 

@@ -49,6 +49,7 @@ json DescribeWorkload(const WorkloadRun& run) {
   json out{{"name", w.name},
            {"kind", WorkloadKindName(w.kind)},
            {"repetitions", run.repetitions},
+           {"disturbed_reruns", run.reruns},
            {"device", run.device.value_or("")}};
   if (w.kind == WorkloadKind::kFio) {
     out["profile"] = w.profile;

@@ -180,6 +180,40 @@ RepetitionMeasurement RunRepetition(Workload& workload, int repetition) {
   }
 }
 
+void RunRepetitions(Workload& workload, WorkloadRun& run, int max_reruns,
+                    const std::function<void(const std::string&)>& progress) {
+  int planned_done = 0;
+  while (planned_done < run.repetitions) {
+    const int index = static_cast<int>(run.measurements.size());
+    if (progress) {
+      // index = planned_done + run.reruns: after a rerun, say which run of the workload this is.
+      progress(run.reruns == 0 ? fmt::format("repetition {}/{}", planned_done + 1, run.repetitions)
+                               : fmt::format("repetition {}/{} (run {} of the workload)",
+                                             planned_done + 1, run.repetitions, index + 1));
+    }
+    run.measurements.push_back(RunRepetition(workload, index));
+    const RepetitionMeasurement& m = run.measurements.back();
+    if (m.state == RepetitionState::kDisturbed) {
+      if (run.reruns < max_reruns) {
+        ++run.reruns;
+        if (progress) {
+          progress(fmt::format("repetition {}/{} {}; rerunning it ({} of at most {} extra)",
+                               planned_done + 1, run.repetitions, m.reason, run.reruns,
+                               max_reruns));
+        }
+        continue;
+      }
+      if (progress) {
+        progress(fmt::format(
+            "repetition {}/{} {}; kept as disturbed, not judged (the {} extra repetitions are "
+            "spent)",
+            planned_done + 1, run.repetitions, m.reason, max_reruns));
+      }
+    }
+    ++planned_done;
+  }
+}
+
 bool SuiteRun::AnyFailed() const {
   for (const auto& w : workloads) {
     for (const auto& m : w.measurements) {
@@ -253,13 +287,15 @@ SuiteRun RunSuite(const Suite& suite, const RunRequest& request) {
 
   for (size_t i = 0; i < plan.size(); ++i) {
     WorkloadRun& run = plan[i].run;
-    for (int rep = 0; rep < run.repetitions; ++rep) {
-      if (!request.quiet) {
-        fmt::print(stderr, "feedbench: [{}/{}] {} repetition {}/{}\n", i + 1, plan.size(),
-                   run.workload.name, rep + 1, run.repetitions);
-      }
-      run.measurements.push_back(RunRepetition(*plan[i].workload, rep));
+    std::function<void(const std::string&)> progress;
+    if (!request.quiet) {
+      progress = [&, i](const std::string& line) {
+        fmt::print(stderr, "feedbench: [{}/{}] {} {}\n", i + 1, plan.size(), run.workload.name,
+                   line);
+      };
     }
+    // Budget: as many reruns as planned repetitions, so a busy node at most doubles the run.
+    RunRepetitions(*plan[i].workload, run, run.repetitions, progress);
   }
 
   out.suite = suite;

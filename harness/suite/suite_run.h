@@ -8,11 +8,14 @@
 // it generated is removed at the end unless kept — also when preparing a later dataset or a
 // repetition fails. It writes nothing but datasets and fio's files in the data directory: the
 // results model and its files are the caller's (harness/results). A repetition's own failure is in
-// its state; an EnvironmentError stops the run and propagates. Blocking; one RunSuite at a time
-// per data directory (its lock refuses a second).
+// its state; an EnvironmentError stops the run and propagates. A disturbed repetition (other work
+// on the node beyond the limits of harness/measure/disturbance.h) is kept and rerun, at most as
+// many extra times per workload as the workload has repetitions (RunRepetitions). Blocking; one
+// RunSuite at a time per data directory (its lock refuses a second).
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,7 +54,8 @@ struct WorkloadRun {
   int repetitions = 0;                 // as planned
   CacheMode cache = CacheMode::kCold;  // readers: the cache mode applied
   std::optional<std::string> device;   // the sampled /proc/diskstats device; nullopt: none
-  std::vector<RepetitionMeasurement> measurements;
+  std::vector<RepetitionMeasurement> measurements;  // disturbed ones and their reruns included
+  int reruns = 0;                                   // extra repetitions run for disturbed ones
 };
 
 struct SuiteRun {
@@ -81,6 +85,15 @@ void ValidateRequest(const Suite& suite, const RunRequest& request);
 // EnvironmentError) becomes a failed measurement with the reason "io: <what>"; an
 // EnvironmentError (the node cannot run it at all) propagates and ends the run.
 RepetitionMeasurement RunRepetition(Workload& workload, int repetition);
+
+// Runs the planned `run.repetitions` repetitions of `workload` into run.measurements, in order,
+// repetition k of the results getting RunOnce(k). A disturbed repetition is kept and one more run
+// in its place while fewer than `max_reruns` reruns were made for this workload (counted in
+// run.reruns); once they are spent, disturbed repetitions stay, and are not judged. `progress`, if
+// set, gets one line per repetition and per disturbed one ("repetition 2/5 disturbed: ...;
+// rerunning it (1 of at most 5 extra)"). Throws what RunRepetition throws.
+void RunRepetitions(Workload& workload, WorkloadRun& run, int max_reruns,
+                    const std::function<void(const std::string&)>& progress);
 
 // Runs the suite (see the top of this file). Progress goes to stderr unless request.quiet.
 SuiteRun RunSuite(const Suite& suite, const RunRequest& request);

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "harness/measure/measurement.h"
+#include "harness/measure/node_activity.h"
 #include "harness/measure/sampler.h"
 #include "workloads/fio/fio.h"
 
@@ -58,15 +59,21 @@ struct FioMeasurement {
   std::vector<WindowSummary> device_windows;
   std::vector<SampleRow> timeline;
   std::optional<FioDiskUtil> fio_disk;  // fio's disk_util entry for devices[0], if it has one
+  // What else used the node over the same window: CPU steal and pressure only. Own and foreign
+  // reads are not recorded for fio (see ToFigures): that its job processes' reads all reach
+  // /proc/self/io after it is reaped is not yet confirmed.
+  NodeActivity activity;
 
   // fio's figures (bytes_per_second, iops, clat_mean_us, clat_p99_us, clat_p99_9_us,
   // lat_p50/p95/p99_us, all from fio's clat; usr_cpu_pct, sys_cpu_pct), with sampling the
   // device's (device_read_bytes, r_per_second, rareq_kb, r_await_ms, aqu_sz, util_pct of
   // devices[0]), and with fio's disk_util for devices[0] fio's view of it
   // (fio_disk_r_per_second, fio_disk_r_await_ms, fio_disk_aqu_sz, fio_disk_util_pct; rates over
-  // the sampled window's duration). A figure fio did not report is absent.
+  // the sampled window's duration), and what else used the node (node_activity.h: CPU steal and
+  // pressure; no own or foreign reads). A figure fio did not report is absent.
   Figures ToFigures() const;
-  // The typed measurement of this repetition, labelled with the sampled `device`.
+  // The typed measurement of this repetition, labelled with the sampled `device`; disturbed when
+  // the node's other work went beyond the limits of disturbance.h.
   RepetitionMeasurement ToMeasurement(const std::optional<std::string>& device) const;
 };
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "harness/measure/disturbance.h"
+
 namespace feedbench {
 
 RepetitionMeasurement ToMeasurement(const WorkloadResult& r) {
@@ -29,6 +31,9 @@ RepetitionMeasurement ToMeasurement(const WorkloadResult& r) {
     f.Set(Metric::kUtilPct, s.figures.util_pct);
   }
   if (r.device_read_ratio) f.Set(Metric::kDeviceReadRatio, *r.device_read_ratio);
+  AddNodeActivityFigures(
+      r.activity,
+      r.device_summary ? std::optional<uint64_t>(r.device_summary->read_bytes) : std::nullopt, f);
   m.label = r.cache_method + (r.device ? " " + *r.device : std::string(" no-device"));
   if (rd.verify_error) {
     m.state = RepetitionState::kVerificationFailed;
@@ -42,6 +47,7 @@ RepetitionMeasurement ToMeasurement(const WorkloadResult& r) {
         r.device_summary ? r.device_summary->read_bytes : 0, rd.bytes);
     if (!r.eviction_problem.empty()) m.reason += "; " + r.eviction_problem;
   }
+  MarkIfDisturbed(m);
   m.timeline = r.timeline;
   return m;
 }

@@ -113,6 +113,7 @@ WorkloadResult PreparedDataset::RunOnce(const WorkloadOptions& options) {
     result.reader = RunReader(*store, s.manifest.spec, options.reader);
   });
   result.timeline = window.rows;
+  result.activity = window.activity;
   if (result.device) result.device_summary = window.SummaryOf(*result.device);
   // Close an LMDB environment now: its mapping must not outlive the run into the next drop.
   store.reset();

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/measure/node_activity.h"
 #include "harness/measure/sampler.h"
 #include "workloads/dataset/dataset_dir.h"
 #include "workloads/dataset/sample_store.h"
@@ -65,6 +66,7 @@ struct WorkloadResult {
   // reason a repetition may read from the page cache, named when it is contaminated.
   std::string eviction_problem;
   std::vector<SampleRow> timeline;
+  NodeActivity activity;  // what else used the node over the reader's window
 };
 
 class PreparedDataset {

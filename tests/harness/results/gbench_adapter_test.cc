@@ -121,6 +121,51 @@ TEST(GbenchAdapter, WhatItWritesReadsBackAsTheSameModel) {
   EXPECT_EQ(w.Values("samples_per_second"), (std::vector<double>{100, 300}));
 }
 
+TEST(GbenchAdapter, ADisturbedRepetitionIsLeftOutOfAggregatesAndReadsBackDisturbed) {
+  WorkloadResults w = Fixed("lambda", {100, 20, 300});
+  w.repetitions[1].state = RepetitionState::kDisturbed;
+  w.repetitions[1].error_message =
+      "disturbed: foreign device reads 23% of the device's bytes (limit 10%): 120.0 MiB of 520.0 "
+      "MiB";
+  json document = Adapt({w});
+  const auto reps = EntriesOf(document, "lambda", "iteration");
+  ASSERT_EQ(reps.size(), 3u);
+  EXPECT_EQ(reps[1].at("error_message"), w.repetitions[1].error_message);
+  // Only 100 and 300 count: mean 200.
+  EXPECT_NEAR(Aggregate(EntriesOf(document, "lambda", "aggregate"), "mean")
+                  .at("samples_per_second")
+                  .get<double>(),
+              200.0, 1e-9);
+  document["context"]["feedbench"] = {
+      {"schema_version", kResultsSchemaVersion}, {"suite", "s"}, {"dataset_hash", "h"}};
+  const ResultsFile back = ParseResults(document, "adapted");
+  EXPECT_EQ(back.workloads.at(0).repetitions.at(1).state, RepetitionState::kDisturbed);
+  EXPECT_EQ(back.workloads.at(0).Values("samples_per_second"), (std::vector<double>{100, 300}));
+}
+
+TEST(GbenchAdapter, AnInvalidFirstRepetitionKeepsItsPlaceAndItsCounters) {
+  // Google Benchmark 1.7 crashed computing the aggregates when the first run was skipped and two
+  // others were not.
+  WorkloadResults w = Fixed("mu", {20, 100, 300});
+  w.repetitions[0].state = RepetitionState::kDisturbed;
+  w.repetitions[0].error_message = "disturbed: CPU steal 9.0% of CPU time (limit 5%)";
+  w.repetitions[0].counters["cpu_steal_pct"] = 9.0;
+  const json out = Adapt({w});
+  const auto reps = EntriesOf(out, "mu", "iteration");
+  ASSERT_EQ(reps.size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(reps[i].at("repetition_index"), i);
+  EXPECT_EQ(reps[0].at("error_message"), "disturbed: CPU steal 9.0% of CPU time (limit 5%)");
+  EXPECT_EQ(reps[0].at("cpu_steal_pct"), 9.0);
+  EXPECT_EQ(reps[0].at("samples_per_second"), 20.0);
+  EXPECT_EQ(reps[1].at("samples_per_second"), 100.0);
+  EXPECT_FALSE(reps[1].value("error_occurred", false));
+  EXPECT_EQ(reps[2].at("samples_per_second"), 300.0);
+  EXPECT_NEAR(Aggregate(EntriesOf(out, "mu", "aggregate"), "mean")
+                  .at("samples_per_second")
+                  .get<double>(),
+              200.0, 1e-9);
+}
+
 TEST(GbenchAdapter, CanRunTwiceInOneProcess) {
   const json first = Adapt({Fixed("eta", {10, 20})});
   const json second = Adapt({Fixed("theta", {10})});

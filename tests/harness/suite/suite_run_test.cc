@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <utility>
 
 #include "harness/base/errors.h"
 #include "harness/os/data_dir.h"
@@ -48,12 +50,94 @@ TEST(RunRepetition, AMeasurementPassesThroughWithItsRepetitionIndex) {
   EXPECT_EQ(RunRepetition(w, 2).figures.Get(Metric::kSamplesPerSecond), 102.0);
 }
 
+RepetitionMeasurement Disturbed() {
+  RepetitionMeasurement m;
+  m.state = RepetitionState::kDisturbed;
+  m.reason = "disturbed: foreign device reads 23% of the device's bytes (limit 10%)";
+  return m;
+}
+
+// Runs `reps` planned repetitions of a workload whose RunOnce(k) is disturbed when `disturbed(k)`,
+// with `max_reruns`; returns the run and the progress lines.
+std::pair<WorkloadRun, std::vector<std::string>> RunWith(int reps, int max_reruns,
+                                                         std::function<bool(int)> disturbed) {
+  std::vector<int> calls;
+  FakeWorkload w([&](int k) {
+    calls.push_back(k);
+    RepetitionMeasurement m = disturbed(k) ? Disturbed() : RepetitionMeasurement{};
+    m.figures.Set(Metric::kSamplesPerSecond, 100.0 + k);
+    return m;
+  });
+  WorkloadRun run;
+  run.repetitions = reps;
+  std::vector<std::string> lines;
+  RunRepetitions(w, run, max_reruns, [&](const std::string& line) { lines.push_back(line); });
+  // Repetition k of the results is RunOnce(k): a rerun gets a fresh index (and shuffle seed).
+  for (size_t k = 0; k < calls.size(); ++k) EXPECT_EQ(calls[k], static_cast<int>(k));
+  EXPECT_EQ(calls.size(), run.measurements.size());
+  return {run, lines};
+}
+
+size_t ValidCount(const WorkloadRun& run) {
+  return std::count_if(run.measurements.begin(), run.measurements.end(),
+                       [](const RepetitionMeasurement& m) { return m.valid(); });
+}
+
+TEST(RunRepetitions, AnUndisturbedWorkloadRunsItsPlannedRepetitionsOnly) {
+  const auto [run, lines] = RunWith(3, 3, [](int) { return false; });
+  EXPECT_EQ(run.measurements.size(), 3u);
+  EXPECT_EQ(run.reruns, 0);
+  EXPECT_EQ(lines,
+            (std::vector<std::string>{"repetition 1/3", "repetition 2/3", "repetition 3/3"}));
+}
+
+TEST(RunRepetitions, ADisturbedRepetitionIsKeptAndRerun) {
+  const auto [run, lines] = RunWith(3, 3, [](int k) { return k == 1; });
+  ASSERT_EQ(run.measurements.size(), 4u);
+  EXPECT_EQ(run.measurements[1].state, RepetitionState::kDisturbed);
+  EXPECT_EQ(ValidCount(run), 3u);
+  EXPECT_EQ(run.reruns, 1);
+  ASSERT_EQ(lines.size(), 5u);
+  EXPECT_EQ(lines[2],
+            "repetition 2/3 disturbed: foreign device reads 23% of the device's bytes (limit 10%); "
+            "rerunning it (1 of at most 3 extra)");
+  EXPECT_EQ(lines[3], "repetition 2/3 (run 3 of the workload)");
+}
+
+TEST(RunRepetitions, TheRerunBudgetIsBoundedAndSpentDisturbedOnesStay) {
+  // Every run disturbed: 3 planned + 2 reruns, then the planned ones finish disturbed.
+  const auto [run, lines] = RunWith(3, 2, [](int) { return true; });
+  EXPECT_EQ(run.measurements.size(), 5u);
+  EXPECT_EQ(run.reruns, 2);
+  EXPECT_EQ(ValidCount(run), 0u);
+  EXPECT_EQ(lines.back(),
+            "repetition 3/3 disturbed: foreign device reads 23% of the device's bytes (limit 10%); "
+            "kept as disturbed, not judged (the 2 extra repetitions are spent)");
+}
+
+TEST(RunRepetitions, OnlyDisturbedRepetitionsAreRerunNotFailedOrContaminatedOnes) {
+  FakeWorkload w([](int k) {
+    RepetitionMeasurement m;
+    if (k == 0) m.state = RepetitionState::kCacheContaminated;
+    if (k == 1) throw RunError("read /data/x: Input/output error");
+    return m;
+  });
+  WorkloadRun run;
+  run.repetitions = 3;
+  RunRepetitions(w, run, 3, {});
+  ASSERT_EQ(run.measurements.size(), 3u);
+  EXPECT_EQ(run.measurements[1].state, RepetitionState::kFailed);
+  EXPECT_EQ(run.reruns, 0);
+}
+
 TEST(SuiteRun, AFailedOrUnverifiedRepetitionFailsTheRunAContaminatedOneDoesNot) {
   SuiteRun run;
   run.workloads.resize(1);
   run.workloads[0].measurements.resize(2);
   EXPECT_FALSE(run.AnyFailed());
   run.workloads[0].measurements[1].state = RepetitionState::kCacheContaminated;
+  EXPECT_FALSE(run.AnyFailed());
+  run.workloads[0].measurements[1].state = RepetitionState::kDisturbed;
   EXPECT_FALSE(run.AnyFailed());
   run.workloads[0].measurements[0].state = RepetitionState::kVerificationFailed;
   EXPECT_TRUE(run.AnyFailed());
