@@ -21,9 +21,12 @@
 # latest.compare.json for pipelines to publish (removed at start, so a stale report never passes
 # for a new one).
 #
-# Exit: compare's code — 0 no regression, 1 regression (or invalid repetitions), 2 bad input,
-# 3 environment (fingerprint mismatch, binary missing). When the run itself fails, its code wins:
-# with results written, compare still runs so that the reports show what happened.
+# Exit: compare's code — 0 pass (every gated row judged, none failing), 1 regression (or invalid
+# repetitions, or a missing workload), 2 bad input, 3 environment (fingerprint mismatch, binary
+# missing), 4 inconclusive (a row could not be judged: NOISY, UNCERTAIN, a baseline of fewer than
+# 3 runs or too few repetitions; FEEDBENCH_COMPARE_ARGS=--allow-inconclusive makes it 0). When the
+# run itself fails, its code wins: with results written, compare still runs so that the reports
+# show what happened.
 set -euo pipefail
 
 usage() {

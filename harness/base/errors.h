@@ -14,6 +14,9 @@ enum ExitCode : int {
   kExitFailed = 1,       // a workload failed, or compare found a regression
   kExitBadInput = 2,     // bad CLI value, suite, baseline or results file
   kExitEnvironment = 3,  // no space, no permission, a missing tool
+  // The regression gate could not judge a gated row (NOISY, UNCERTAIN, too few repetitions or
+  // baseline runs) and nothing failed: not a pass. `--allow-inconclusive` makes it 0.
+  kExitInconclusive = 4,
 };
 
 // Bad input from the user: flag values, files they passed. Exit 2.

@@ -2,7 +2,8 @@
 // reads both files, runs the pure comparison (harness/gate/compare.h), prints the table and writes
 // the requested reports atomically. Exit 0 pass, 1 regression, invalid run or a baseline workload
 // missing from the results (unless left out with --filter), 2 bad input, 3 fingerprint mismatch
-// (or an unwritable report destination).
+// (or an unwritable report destination), 4 inconclusive (a gated row could not be judged; 0 with
+// --allow-inconclusive).
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -45,7 +46,9 @@ void AddCompareCommand(CLI::App& app, CommandAction& action) {
   auto* sub = app.add_subcommand(
       "compare",
       "Judge a results file against a baseline: exit 0 pass, 1 regression (or an invalid or "
-      "missing workload), 2 bad input, 3 fingerprint mismatch");
+      "missing workload), 2 bad input, 3 fingerprint mismatch, 4 inconclusive (a gated row "
+      "could not be judged: NOISY, UNCERTAIN, too few repetitions or baseline runs; 0 with "
+      "--allow-inconclusive)");
   sub->add_option("baseline", args->baseline, "Baseline file (baselines/<profile>/<suite>.json)")
       ->required();
   sub->add_option("results", args->results, "Results file written by feedbench run")->required();

@@ -83,7 +83,8 @@ void AddQualifyCommand(CLI::App& app, CommandAction& action) {
       "qualify",
       "Qualify a node: run the qualify suite (fio ceilings and the three layouts, cold) and, with\n"
       "--reference, judge each workload against a reference node's baseline (meets / below).\n"
-      "Exit 0 qualified, 1 a workload below the reference or invalid, 2 bad input, 3 environment.");
+      "Exit 0 qualified, 1 a workload below the reference or invalid, 2 bad input, 3 environment,\n"
+      "4 inconclusive with --reference (a row could not be judged; 0 with --allow-inconclusive).");
   sub->add_option("--reference", flags->reference,
                   "Baseline recorded from the reference node's qualify results "
                   "(feedbench baseline record RESULTS --to FILE)");

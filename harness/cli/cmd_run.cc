@@ -102,7 +102,8 @@ void AddRunCommand(CLI::App& app, CommandAction& action) {
   sub->add_option("--compare", flags->compare,
                   "After the run, compare with this baseline (as `feedbench compare` does) and "
                   "exit with its verdict: 0 pass, 1 regression, invalid or missing workload, 3 "
-                  "fingerprint mismatch");
+                  "fingerprint mismatch, 4 inconclusive (a gated row could not be judged; 0 "
+                  "with --allow-inconclusive)");
   sub->add_flag("--confirm", flags->confirm,
                 "With --compare: rerun the workloads judged REGRESSED once more and fail only if "
                 "the regression reproduces");

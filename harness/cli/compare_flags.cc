@@ -22,6 +22,16 @@ double ParseNumber(std::string_view text, std::string_view flag, std::string_vie
   return value;
 }
 
+// A whole number ≥ 1 ("5"); anything else names the flag.
+std::size_t ParseCount(std::string_view text, std::string_view flag, std::string_view expected) {
+  long long value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty() || value < 1) {
+    throw UsageError(fmt::format("{} '{}': expected {}", flag, text, expected));
+  }
+  return static_cast<std::size_t>(value);
+}
+
 // "5" or "5%" → 0.05.
 double ParsePercent(std::string_view text, std::string_view flag) {
   std::string_view t = text;
@@ -54,6 +64,13 @@ void AddCompareFlags(CLI::App& sub, CompareFlags& flags) {
   sub.add_option("--metrics", flags.metrics,
                  "Comma-separated metrics to gate (default samples_per_second,bytes_per_second,"
                  "r_await_ms,lat_p99_us)");
+  sub.add_option("--reference-runs", flags.reference_runs,
+                 fmt::format("How many of the baseline's last runs form the reference (the "
+                             "median of their medians; default {})",
+                             kDefaultReferenceRuns));
+  sub.add_flag("--allow-inconclusive", flags.allow_inconclusive,
+               "Exit 0 instead of 4 when a gated row could not be judged (NOISY, UNCERTAIN, too "
+               "few repetitions or baseline runs); the report still says INCONCLUSIVE");
   sub.add_option("--json", flags.json_out, "Also write the comparison as JSON to this file");
   sub.add_option("--markdown", flags.markdown_out,
                  "Also write a Markdown summary (for a CI step summary) to this file");
@@ -72,6 +89,9 @@ CompareOptions ToCompareOptions(const CompareFlags& flags) {
     options.metrics = SplitList(flags.metrics);
     if (options.metrics.empty()) throw UsageError("--metrics: expected a comma-separated list");
   }
+  options.reference_runs = ParseCount(flags.reference_runs, "--reference-runs",
+                                      "a whole number of baseline runs ≥ 1, e.g. 5");
+  options.allow_inconclusive = flags.allow_inconclusive;
   options.ignore_fingerprint = flags.ignore_fingerprint;
   if (!flags.filter.empty()) options.workload_filter = flags.filter;
   ValidateOptions(options);

@@ -1,7 +1,8 @@
 // The regression gate's command-line flags, shared by `compare`, `run --compare` and `qualify`.
 //
-// AddCompareFlags registers --tolerance-throughput, --tolerance-await, --alpha, --metrics, --json,
-// --markdown, --junit and --ignore-fingerprint on a subcommand; ToCompareOptions parses and
+// AddCompareFlags registers --tolerance-throughput, --tolerance-await, --alpha, --metrics,
+// --reference-runs, --allow-inconclusive, --json, --markdown, --junit and --ignore-fingerprint on a
+// subcommand; ToCompareOptions parses and
 // validates them (UsageError naming the flag) and checks the report destinations before any work;
 // WriteCompareReports writes the requested reports atomically.
 //
@@ -21,6 +22,8 @@ struct CompareFlags {
   std::string tolerance_await = "10";
   std::string alpha = "0.01";
   std::string metrics;
+  std::string reference_runs = "5";  // K, a whole number ≥ 1
+  bool allow_inconclusive = false;
   std::string json_out;
   std::string markdown_out;
   std::string junit_out;

@@ -106,6 +106,17 @@ std::vector<double> Baseline::RunMedians(std::string_view workload, std::string_
   return medians;
 }
 
+std::vector<std::size_t> Baseline::ReferenceRunIndices(std::string_view workload,
+                                                       std::string_view metric,
+                                                       std::size_t k) const {
+  std::vector<std::size_t> indices;
+  for (std::size_t i = runs.size(); i > 0 && indices.size() < k; --i) {
+    if (runs[i - 1].Values(workload, metric) != nullptr) indices.push_back(i - 1);
+  }
+  std::reverse(indices.begin(), indices.end());
+  return indices;
+}
+
 json BaselineToJson(const Baseline& baseline) {
   json runs = json::array();
   for (const BaselineRun& run : baseline.runs) {

@@ -4,8 +4,10 @@
 // suite and its dataset hash, the machine and device fingerprints of the node it was recorded on,
 // and the history of accepted runs (oldest first, at most `keep`, default 20): for each run its
 // date, feedbench version, the results file it came from, and per workload and counter the value
-// of every repetition (in the counter's own unit). The gate compares with the latest run and uses
-// the history to measure run-to-run noise.
+// of every repetition (in the counter's own unit). The gate's reference is the history, not one
+// run: the last K runs that have a counter (ReferenceRunIndices; compare --reference-runs), pooled
+// as harness/gate/compare.h describes. A baseline of fewer than 3 runs can be recorded, but the
+// gate cannot measure run-to-run noise from it and judges nothing against it but a regression.
 //
 // Only valid runs enter a baseline: RecordRuns refuses results with failed or cache-contaminated
 // repetitions, of another suite or dataset, or from a machine with another fingerprint. All
@@ -57,6 +59,10 @@ struct Baseline {
   const BaselineRun& Latest() const { return runs.back(); }
   // Medians of one workload's counter, one per run that has it, oldest first.
   std::vector<double> RunMedians(std::string_view workload, std::string_view metric) const;
+  // Indices into `runs` of the last `k` runs that have this workload's counter, oldest first:
+  // the runs that form the gate's reference. Fewer than k when fewer runs have it.
+  std::vector<std::size_t> ReferenceRunIndices(std::string_view workload, std::string_view metric,
+                                               std::size_t k) const;
 };
 
 nlohmann::json BaselineToJson(const Baseline& baseline);

@@ -67,42 +67,36 @@ std::string SettleAdvice(const MetricComparison& c, double alpha) {
 }
 
 // The figures of the rule that do not need the rank test: medians, r, change, σ, σ_b and T.
-MetricComparison MeasureChange(const MetricSamples& samples, const MetricInfo& metric,
-                               double tolerance) {
+MetricComparison MeasureChange(const PooledReference& ref, const MetricSamples& samples,
+                               const MetricInfo& metric, double tolerance) {
   MetricComparison c;
-  const std::vector<double>& base = samples.baseline_runs.back();
   const std::vector<double>& cur = samples.current;
   const bool higher_better = metric.orientation == Orientation::kHigherIsBetter;
 
-  const double base_median = stats::Median(base);
   const double cur_median = stats::Median(cur);
-  c.baseline_median = base_median;
+  c.baseline_median = ref.median;
   c.current_median = cur_median;
-  c.baseline_repetitions = base.size();
+  c.baseline_repetitions = ref.repetitions.size();
   c.current_repetitions = cur.size();
-  c.baseline_runs = samples.baseline_runs.size();
-  c.change = Ratio(cur_median, base_median) - 1;
-  c.ratio = higher_better ? Ratio(base_median, cur_median) : Ratio(cur_median, base_median);
+  c.baseline_runs = ref.runs;
+  c.change = Ratio(cur_median, ref.median) - 1;
+  c.ratio = higher_better ? Ratio(ref.median, cur_median) : Ratio(cur_median, ref.median);
 
-  std::vector<double> run_medians;
-  for (const auto& run : samples.baseline_runs) {
-    if (!run.empty()) run_medians.push_back(stats::Median(run));
-  }
-  const double base_spread = stats::RobustRelativeSpread(base);
-  c.within_run_spread = std::max(base_spread, stats::RobustRelativeSpread(cur));
-  c.run_to_run_spread = stats::RobustRelativeSpread(run_medians);
+  c.within_run_spread = std::max(ref.within_run_spread, stats::RobustRelativeSpread(cur));
+  c.run_to_run_spread = ref.run_to_run_spread;
   c.noise = std::max(c.within_run_spread, c.run_to_run_spread);
-  c.baseline_noise = std::max(base_spread, c.run_to_run_spread);
+  c.baseline_noise = std::max(ref.within_run_spread, c.run_to_run_spread);
   c.tolerance = tolerance;
   c.threshold = std::max(tolerance, 3 * c.noise);
   return c;
 }
 
 // Sets p_worse, p_better and p_value from the one-sided rank tests of the current repetitions
-// against the latest baseline run's. Returns the probability that a current repetition is worse
-// than a baseline one (ties count 1/2): the superiority RepetitionsToSettle needs.
-double ApplyRankTests(const MetricSamples& samples, const MetricInfo& metric, MetricComparison& c) {
-  const std::vector<double>& base = samples.baseline_runs.back();
+// against the reference's pooled ones. Returns the probability that a current repetition is
+// worse than a reference one (ties count 1/2): the superiority RepetitionsToSettle needs.
+double ApplyRankTests(const PooledReference& ref, const MetricSamples& samples,
+                      const MetricInfo& metric, MetricComparison& c) {
+  const std::vector<double>& base = ref.repetitions;
   const std::vector<double>& cur = samples.current;
   const bool higher_better = metric.orientation == Orientation::kHigherIsBetter;
   using stats::Alternative;
@@ -111,7 +105,7 @@ double ApplyRankTests(const MetricSamples& samples, const MetricInfo& metric, Me
   c.p_worse = higher_better ? towards_lower.p_value : towards_higher.p_value;
   c.p_better = higher_better ? towards_higher.p_value : towards_lower.p_value;
   c.p_value = c.ratio >= 1 ? c.p_worse : c.p_better;
-  // Probability that a current repetition beats (is higher than) a baseline one.
+  // Probability that a current repetition beats (is higher than) a reference one.
   const double higher_share =
       towards_higher.u_x / (static_cast<double>(cur.size()) * static_cast<double>(base.size()));
   return higher_better ? 1 - higher_share : higher_share;
@@ -148,15 +142,14 @@ std::string ThresholdText(const MetricComparison& c) {
              : fmt::format("threshold {}", Pct(c.threshold));
 }
 
-std::string NoisyMessage(const MetricComparison& c, const MetricSamples& samples,
+std::string NoisyMessage(const MetricComparison& c, const PooledReference& ref,
                          const MetricInfo& metric) {
-  const double base_spread = stats::RobustRelativeSpread(samples.baseline_runs.back());
   return fmt::format(
-      "the baseline is too noisy to gate at {}: its spread σ = {} (within its latest run {}, "
-      "run to run {}) makes 3σ = {} more than twice the tolerance; {} is not judged. Use more "
-      "repetitions, longer workloads or a quieter node, then re-record",
-      Pct(c.tolerance), Pct(c.baseline_noise), Pct(base_spread), Pct(c.run_to_run_spread),
-      Pct(3 * c.baseline_noise), ChangeText(c, metric));
+      "the baseline is too noisy to gate at {}: its spread σ = {} (within a run {}, run to run {} "
+      "over its {} reference run(s)) makes 3σ = {} more than twice the tolerance; {} is not "
+      "judged. Use more repetitions, longer workloads or a quieter node, then re-record",
+      Pct(c.tolerance), Pct(c.baseline_noise), Pct(ref.within_run_spread), Pct(c.run_to_run_spread),
+      ref.runs, Pct(3 * c.baseline_noise), ChangeText(c, metric));
 }
 
 // UNCERTAIN because the change is beyond T but the rank test does not confirm it.
@@ -188,7 +181,7 @@ void SetUncertainWithin(MetricComparison& c, const MetricInfo& metric, bool wors
 }
 
 // Sets the verdict and its message from the evidence, in the order of the rule in compare.h.
-void Decide(MetricComparison& c, const Evidence& e, const MetricSamples& samples,
+void Decide(MetricComparison& c, const Evidence& e, const PooledReference& ref,
             const MetricInfo& metric, double worse_superiority, double alpha) {
   if (e.worse_beyond && e.worse_significant) {
     c.verdict = Verdict::kRegressed;
@@ -196,7 +189,7 @@ void Decide(MetricComparison& c, const Evidence& e, const MetricSamples& samples
                             ThresholdText(c), P(*c.p_worse), alpha);
   } else if (e.noisy) {
     c.verdict = Verdict::kNoisy;
-    c.message = NoisyMessage(c, samples, metric);
+    c.message = NoisyMessage(c, ref, metric);
   } else if (e.better_beyond && e.better_significant) {
     c.verdict = Verdict::kImproved;
     c.message = fmt::format("{}: better by more than the {}, and p = {} < {}",
@@ -247,6 +240,20 @@ bool FailsGate(Verdict v) {
   return v == Verdict::kRegressed || v == Verdict::kInvalid || v == Verdict::kMissing;
 }
 
+std::string_view GateOutcomeName(GateOutcome outcome) {
+  switch (outcome) {
+    case GateOutcome::kPass:
+      return "PASS";
+    case GateOutcome::kFail:
+      return "FAIL";
+    case GateOutcome::kInconclusive:
+      return "INCONCLUSIVE";
+    case GateOutcome::kNotCompared:
+      return "NOT COMPARED";
+  }
+  return "?";
+}
+
 double CompareOptions::ToleranceFor(const MetricInfo& metric) const {
   return metric.tolerance_class == ToleranceClass::kThroughput ? tolerance_throughput
                                                                : tolerance_await;
@@ -261,6 +268,10 @@ void ValidateOptions(const CompareOptions& options) {
   };
   check_tolerance(options.tolerance_throughput, "--tolerance-throughput");
   check_tolerance(options.tolerance_await, "--tolerance-await");
+  if (options.reference_runs < 1) {
+    throw UsageError(fmt::format("--reference-runs {}: expected a whole number of runs ≥ 1",
+                                 options.reference_runs));
+  }
   if (!(options.alpha > 0 && options.alpha < 1)) {
     throw UsageError(
         fmt::format("--alpha {}: expected a probability strictly between 0 and 1", options.alpha));
@@ -284,11 +295,63 @@ void ValidateOptions(const CompareOptions& options) {
   }
 }
 
+PooledReference PoolReference(const std::vector<std::vector<double>>& runs) {
+  PooledReference ref;
+  std::vector<double> medians;
+  std::vector<double> spreads;
+  for (const std::vector<double>& run : runs) {
+    if (run.empty()) continue;
+    medians.push_back(stats::Median(run));
+    spreads.push_back(stats::RobustRelativeSpread(run));
+    ref.repetitions.insert(ref.repetitions.end(), run.begin(), run.end());
+  }
+  ref.runs = medians.size();
+  ref.median = stats::Median(medians);
+  ref.run_to_run_spread = stats::RobustRelativeSpread(medians);
+  ref.within_run_spread = stats::Median(spreads);
+  return ref;
+}
+
+bool IsDecided(const MetricComparison& row) {
+  if (row.verdict == Verdict::kRegressed) return true;
+  return (row.verdict == Verdict::kUnchanged || row.verdict == Verdict::kImproved) &&
+         row.inconclusive_reason.empty();
+}
+
+std::string InconclusiveReason(const MetricComparison& row, double alpha) {
+  if (row.verdict == Verdict::kRegressed || !IsJudged(row.verdict)) return "";
+  if (row.baseline_runs < kMinReferenceRuns) {
+    return fmt::format(
+        "the reference has {} run(s); at least {} are needed to measure run-to-run noise: record "
+        "more runs into the baseline (feedbench baseline record)",
+        row.baseline_runs, kMinReferenceRuns);
+  }
+  const double best_p =
+      stats::MinimumExactPValue(row.baseline_repetitions, row.current_repetitions);
+  if (!(best_p < alpha)) {
+    return fmt::format(
+        "{} reference vs {} current repetitions cannot reach p < {} (best possible p = {}): too "
+        "few repetitions to judge",
+        row.baseline_repetitions, row.current_repetitions, alpha, P(best_p));
+  }
+  if (row.verdict == Verdict::kNoisy || row.verdict == Verdict::kUncertain) return row.message;
+  return "";
+}
+
 MetricComparison JudgeMetric(const MetricSamples& samples, const MetricInfo& metric,
                              double tolerance, double alpha) {
-  MetricComparison c = MeasureChange(samples, metric, tolerance);
-  const double worse_superiority = ApplyRankTests(samples, metric, c);
-  Decide(c, Weigh(c, alpha), samples, metric, worse_superiority, alpha);
+  const PooledReference ref = PoolReference(samples.baseline_runs);
+  MetricComparison c = MeasureChange(ref, samples, metric, tolerance);
+  const double worse_superiority = ApplyRankTests(ref, samples, metric, c);
+  Decide(c, Weigh(c, alpha), ref, metric, worse_superiority, alpha);
+  c.inconclusive_reason = InconclusiveReason(c, alpha);
+  // A reason other than the verdict's own message goes first, so that an UNCHANGED row that
+  // could not have been anything else does not read as a pass.
+  const bool reads_as_decided = c.verdict == Verdict::kUnchanged || c.verdict == Verdict::kImproved;
+  if (!c.inconclusive_reason.empty() && c.inconclusive_reason != c.message &&
+      (reads_as_decided || c.baseline_runs < kMinReferenceRuns)) {
+    c.message = fmt::format("not judged: {}. {}", c.inconclusive_reason, c.message);
+  }
   return c;
 }
 
@@ -308,11 +371,32 @@ std::vector<std::string> CompareReport::RegressedWorkloads() const {
   return out;
 }
 
-int CompareReport::ExitCode() const {
-  if (SkippedForFingerprint()) return kExitEnvironment;
+std::size_t CompareReport::GatedRows() const { return rows.size() - Count(Verdict::kNew); }
+
+std::size_t CompareReport::JudgedRows() const {
+  return static_cast<std::size_t>(std::count_if(rows.begin(), rows.end(), IsDecided));
+}
+
+GateOutcome CompareReport::Outcome() const {
+  if (SkippedForFingerprint()) return GateOutcome::kNotCompared;
   const bool failed = std::any_of(rows.begin(), rows.end(),
                                   [](const MetricComparison& r) { return FailsGate(r.verdict); });
-  if (failed) return kExitFailed;
+  if (failed) return GateOutcome::kFail;
+  if (JudgedRows() < GatedRows() || JudgedRows() == 0) return GateOutcome::kInconclusive;
+  return GateOutcome::kPass;
+}
+
+int CompareReport::ExitCode() const {
+  switch (Outcome()) {
+    case GateOutcome::kNotCompared:
+      return kExitEnvironment;
+    case GateOutcome::kFail:
+      return kExitFailed;
+    case GateOutcome::kInconclusive:
+      return options.allow_inconclusive ? kExitOk : kExitInconclusive;
+    case GateOutcome::kPass:
+      break;
+  }
   return kExitOk;
 }
 
@@ -430,7 +514,20 @@ class RowBuilder {
   }
 
  private:
-  // A row the threshold rule does not judge, with what the baseline knows about it.
+  // The reference runs of a workload's counter: their numbers (1..) and their repetitions.
+  std::pair<std::vector<std::size_t>, std::vector<std::vector<double>>> Reference(
+      const std::string& workload, std::string_view metric) const {
+    std::vector<std::size_t> numbers;
+    std::vector<std::vector<double>> runs;
+    for (const std::size_t i :
+         baseline_.ReferenceRunIndices(workload, metric, options_.reference_runs)) {
+      numbers.push_back(i + 1);
+      runs.push_back(*baseline_.runs[i].Values(workload, metric));
+    }
+    return {std::move(numbers), std::move(runs)};
+  }
+
+  // A row the threshold rule does not judge, with what the reference knows about it.
   MetricComparison Row(const std::string& workload, const MetricInfo& metric, Verdict verdict,
                        std::string message) const {
     MetricComparison c;
@@ -439,10 +536,13 @@ class RowBuilder {
     c.verdict = verdict;
     c.tolerance = options_.ToleranceFor(metric);
     c.threshold = c.tolerance;
-    c.baseline_runs = baseline_.runs.size();
-    if (const auto* b = latest_.Values(workload, metric.name)) {
-      c.baseline_median = stats::Median(*b);
-      c.baseline_repetitions = b->size();
+    auto [numbers, runs] = Reference(workload, metric.name);
+    if (!runs.empty()) {
+      const PooledReference ref = PoolReference(runs);
+      c.baseline_median = ref.median;
+      c.baseline_repetitions = ref.repetitions.size();
+      c.baseline_runs = ref.runs;
+      c.reference_runs = std::move(numbers);
     }
     c.message = std::move(message);
     return c;
@@ -469,15 +569,12 @@ class RowBuilder {
                  "the baseline's latest run has this counter for this workload but the results "
                  "do not: the gate fails rather than pass without it");
     }
-    MetricSamples samples;
-    for (const BaselineRun& run : baseline_.runs) {
-      if (const auto* v = run.Values(w.name, name)) samples.baseline_runs.push_back(*v);
-    }
-    samples.current = current;
-    MetricComparison c =
-        JudgeMetric(samples, metric, options_.ToleranceFor(metric), options_.alpha);
+    auto [numbers, runs] = Reference(w.name, name);
+    MetricComparison c = JudgeMetric(MetricSamples{std::move(runs), current}, metric,
+                                     options_.ToleranceFor(metric), options_.alpha);
     c.workload = w.name;
     c.metric = name;
+    c.reference_runs = std::move(numbers);
     return c;
   }
 
@@ -487,6 +584,20 @@ class RowBuilder {
   const bool skip_;
   const std::string skip_message_;
 };
+
+// The baseline runs that formed some row's reference, oldest first.
+std::vector<ReferenceRun> UsedReferenceRuns(const Baseline& baseline,
+                                            const std::vector<MetricComparison>& rows) {
+  std::vector<bool> used(baseline.runs.size(), false);
+  for (const MetricComparison& r : rows) {
+    for (const std::size_t n : r.reference_runs) used[n - 1] = true;
+  }
+  std::vector<ReferenceRun> out;
+  for (std::size_t i = 0; i < used.size(); ++i) {
+    if (used[i]) out.push_back({i + 1, baseline.runs[i].date, baseline.runs[i].source});
+  }
+  return out;
+}
 
 // Every workload name of the baseline's latest run, then the results' new ones, each once.
 std::vector<std::string> AllWorkloads(const BaselineRun& latest, const ResultsFile& results) {
@@ -529,6 +640,8 @@ CompareReport CompareResults(const Baseline& baseline, const ResultsFile& result
       rows.AddVanishedWorkload(workload, report.rows);
     }
   }
+  report.reference_runs = UsedReferenceRuns(baseline, report.rows);
+  report.baseline_run_count = baseline.runs.size();
   if (report.rows.empty()) {
     throw UsageError(fmt::format(
         "none of the gated metrics ({}) appear in the baseline or in results {}; choose others "

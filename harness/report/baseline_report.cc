@@ -63,7 +63,9 @@ std::string RenderBaselineHistory(const Baseline& baseline,
     out += "  fingerprint:\n";
     for (const std::string& f : fingerprint) out += "    " + f + "\n";
   }
-  out += "\nruns (oldest first; the gate compares with the last):\n";
+  out +=
+      "\nruns (oldest first; the gate's reference is the median of the last K runs' medians, "
+      "K = compare --reference-runs, default 5):\n";
   std::vector<std::vector<std::string>> runs{{"run", "date", "feedbench", "results file"}};
   for (std::size_t i = 0; i < baseline.runs.size(); ++i) {
     const BaselineRun& r = baseline.runs[i];

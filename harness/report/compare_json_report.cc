@@ -1,13 +1,24 @@
-// JSON rendering of a CompareReport. Schema (schema_version 1):
+// JSON rendering of a CompareReport. Schema (schema_version 2; 1 had no "outcome", judged counts,
+// "reference" or per-row "judged", "inconclusive_reason", "reference_runs", and its
+// "baseline_median" was the latest run's):
 // {"feedbench_compare": {"schema_version", "baseline", "results", "suite", "dataset_hash",
 //   "options": {"tolerance_throughput_percent", "tolerance_await_percent", "alpha", "metrics",
-//               "ignore_fingerprint", "workload_filter" (null when none), "workloads"},
+//               "ignore_fingerprint", "workload_filter" (null when none), "workloads",
+//               "reference_runs" (K asked), "allow_inconclusive"},
 //   "fingerprint": {"differences": [..], "ignored": bool},
-//   "exit_code", "counts": {"REGRESSED": n, ...}, "regressed_workloads": [..],
+//   "outcome" ("PASS", "FAIL", "INCONCLUSIVE", "NOT COMPARED"), "exit_code",
+//   "judged_rows", "gated_rows" (every row but NEW ones),
+//   "reference": {"runs_asked", "baseline_runs" (how many the baseline holds),
+//                 "runs": [{"number" (1.. oldest first), "date", "source"}] (those that formed
+//                 some row's reference)},
+//   "counts": {"REGRESSED": n, ...}, "regressed_workloads": [..],
 //   "excluded_workloads": [..] (left out on purpose by the options: no comparisons),
 //   "comparisons": [{"workload", "metric", "orientation", "verdict",
 //     "fails_gate" (REGRESSED, INVALID, MISSING: the rows that make exit_code 1), "message",
-//     "baseline_median", "current_median" (metric's unit, null when absent),
+//     "judged" (IsDecided), "inconclusive_reason" (null when judged or not gated),
+//     "reference_runs" ([numbers of the baseline runs that formed the reference]),
+//     "baseline_median" (the reference: median of its runs' medians), "current_median"
+//     (metric's unit, null when absent),
 //     "baseline_repetitions", "current_repetitions", "baseline_runs",
 //     "ratio" (oriented r, > 1 is worse), "change_percent" (current ÷ baseline − 1),
 //     "tolerance_percent", "threshold_percent", "noise_percent", "within_run_spread_percent",
@@ -42,6 +53,10 @@ json CompareReportToJson(const CompareReport& report) {
         {"verdict", VerdictName(r.verdict)},
         {"fails_gate", FailsGate(r.verdict)},
         {"message", r.message},
+        {"judged", IsDecided(r)},
+        {"inconclusive_reason",
+         r.inconclusive_reason.empty() ? json() : json(r.inconclusive_reason)},
+        {"reference_runs", r.reference_runs},
         {"baseline_median", Number(r.baseline_median)},
         {"current_median", Number(r.current_median)},
         {"baseline_repetitions", r.baseline_repetitions},
@@ -68,9 +83,14 @@ json CompareReportToJson(const CompareReport& report) {
         Verdict::kNoisy, Verdict::kInvalid, Verdict::kMissing, Verdict::kNew, Verdict::kSkipped}) {
     counts[std::string(VerdictName(v))] = report.Count(v);
   }
+  json reference_runs = json::array();
+  for (const ReferenceRun& run : report.reference_runs) {
+    reference_runs.push_back(
+        json{{"number", run.number}, {"date", run.date}, {"source", run.source}});
+  }
   const CompareOptions& o = report.options;
   return json{{"feedbench_compare",
-               {{"schema_version", 1},
+               {{"schema_version", 2},
                 {"baseline", report.baseline_source},
                 {"results", report.results_source},
                 {"suite", report.suite},
@@ -82,11 +102,20 @@ json CompareReportToJson(const CompareReport& report) {
                   {"metrics", o.metrics},
                   {"ignore_fingerprint", o.ignore_fingerprint},
                   {"workload_filter", o.workload_filter ? json(*o.workload_filter) : json()},
-                  {"workloads", o.workloads}}},
+                  {"workloads", o.workloads},
+                  {"reference_runs", o.reference_runs},
+                  {"allow_inconclusive", o.allow_inconclusive}}},
                 {"fingerprint",
                  {{"differences", report.fingerprint_differences},
                   {"ignored", report.fingerprint_ignored}}},
+                {"outcome", GateOutcomeName(report.Outcome())},
                 {"exit_code", report.ExitCode()},
+                {"judged_rows", report.JudgedRows()},
+                {"gated_rows", report.GatedRows()},
+                {"reference",
+                 {{"runs_asked", o.reference_runs},
+                  {"baseline_runs", report.baseline_run_count},
+                  {"runs", reference_runs}}},
                 {"counts", counts},
                 {"regressed_workloads", report.RegressedWorkloads()},
                 {"excluded_workloads", report.excluded_workloads},

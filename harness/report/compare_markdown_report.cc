@@ -32,18 +32,30 @@ std::string Code(std::string_view text) {
 }  // namespace
 
 std::string RenderCompareMarkdown(const CompareReport& report) {
-  const int code = report.ExitCode();
-  const std::string counts = VerdictCounts(report);
-  const std::string_view headline =
-      code == 0 ? "PASS" : (code == 1 ? "FAIL" : "NOT COMPARED (fingerprint mismatch)");
+  const GateOutcome outcome = report.Outcome();
+  std::string headline(GateOutcomeName(outcome));
+  if (outcome == GateOutcome::kNotCompared) headline += " (fingerprint mismatch)";
+  if (outcome == GateOutcome::kInconclusive && report.options.allow_inconclusive) {
+    headline += " (allowed by `--allow-inconclusive`)";
+  }
   std::string out =
       fmt::format("### feedbench compare, suite {}: {}\n\n", Code(report.suite), headline);
-  out += fmt::format("{} (exit {})\n\n", counts, code);
+  out += fmt::format("{}; {} (exit {})\n\n", Cell(JudgedLine(report)), Cell(VerdictCounts(report)),
+                     report.ExitCode());
   const CompareOptions& o = report.options;
   out += fmt::format(
       "Baseline {} · results {} · tolerance {:g}% throughput, {:g}% await · alpha {:g}\n\n",
       Code(report.baseline_source), Code(report.results_source), o.tolerance_throughput * 100,
       o.tolerance_await * 100, o.alpha);
+  if (!report.reference_runs.empty()) {
+    out += fmt::format(
+        "Reference: median of the last {} of {} baseline runs (`--reference-runs {}`):\n\n",
+        report.reference_runs.size(), report.baseline_run_count, o.reference_runs);
+    for (const ReferenceRun& r : report.reference_runs) {
+      out += fmt::format("- #{} {} {}\n", r.number, Cell(r.date), Code(r.source));
+    }
+    out += "\n";
+  }
   if (!report.fingerprint_differences.empty()) {
     out += report.fingerprint_ignored
                ? "**Fingerprint differs from the baseline's** (ignored with "
@@ -64,13 +76,15 @@ std::string RenderCompareMarkdown(const CompareReport& report) {
   }
   bool header = false;
   for (const MetricComparison& row : report.rows) {
-    if (row.verdict == Verdict::kUnchanged || row.verdict == Verdict::kSkipped) continue;
+    if (!NeedsExplanation(row)) continue;
     if (!header) {
       out += "\n";
       header = true;
     }
-    out += fmt::format("- **{}** {} {}: {}\n", VerdictName(row.verdict), Code(row.workload),
-                       Cell(row.metric), Cell(row.message));
+    const bool unjudged = !row.inconclusive_reason.empty();
+    out += fmt::format("- **{}**{} {} {}: {}\n", VerdictName(row.verdict),
+                       unjudged ? " (not judged)" : "", Code(row.workload), Cell(row.metric),
+                       Cell(row.message));
   }
   if (const std::string excluded = ExcludedWorkloadsLine(report); !excluded.empty()) {
     out += "\n" + Cell(excluded) + "\n";

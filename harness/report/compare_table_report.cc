@@ -50,6 +50,40 @@ std::string VerdictCounts(const CompareReport& report) {
   return counts;
 }
 
+std::string JudgedLine(const CompareReport& report) {
+  std::string line = fmt::format("judged {} of {} rows", report.JudgedRows(), report.GatedRows());
+  if (const std::size_t fresh = report.Count(Verdict::kNew); fresh > 0) {
+    line += fmt::format("; {} NEW row{} not gated", fresh, fresh == 1 ? " is" : "s are");
+  }
+  return line;
+}
+
+std::string OutcomeLine(const CompareReport& report) {
+  const GateOutcome outcome = report.Outcome();
+  std::string head(GateOutcomeName(outcome));
+  if (outcome == GateOutcome::kInconclusive && report.options.allow_inconclusive) {
+    head += " (allowed by --allow-inconclusive)";
+  }
+  return fmt::format("{}: {}; {} (exit {})", head, JudgedLine(report), VerdictCounts(report),
+                     report.ExitCode());
+}
+
+std::string ReferenceLine(const CompareReport& report) {
+  if (report.reference_runs.empty()) return "";
+  std::string runs;
+  for (const ReferenceRun& r : report.reference_runs) {
+    runs += fmt::format("{}#{} {} {}", runs.empty() ? "" : ", ", r.number, r.date, r.source);
+  }
+  return fmt::format(
+      "reference: median of the last {} of {} baseline runs (--reference-runs {}): {}",
+      report.reference_runs.size(), report.baseline_run_count, report.options.reference_runs, runs);
+}
+
+bool NeedsExplanation(const MetricComparison& row) {
+  if (row.verdict == Verdict::kSkipped) return false;
+  return row.verdict != Verdict::kUnchanged || !row.inconclusive_reason.empty();
+}
+
 std::string ExcludedWorkloadsLine(const CompareReport& report) {
   if (report.excluded_workloads.empty()) return "";
   std::string names;
@@ -75,6 +109,9 @@ std::string RenderCompareTable(const CompareReport& report) {
   }
   std::string out = fmt::format("compare {} (baseline) with {} (suite {})\n",
                                 report.baseline_source, report.results_source, report.suite);
+  if (const std::string reference = ReferenceLine(report); !reference.empty()) {
+    out += reference + "\n";
+  }
   for (const auto& line : lines) {
     std::string text;
     for (std::size_t i = 0; i < line.size(); ++i) {
@@ -95,7 +132,7 @@ std::string RenderCompareTable(const CompareReport& report) {
   }
   bool header = false;
   for (const MetricComparison& row : report.rows) {
-    if (row.verdict == Verdict::kUnchanged || row.verdict == Verdict::kSkipped) continue;
+    if (!NeedsExplanation(row)) continue;
     if (!header) {
       out += "\n";
       header = true;
@@ -106,10 +143,7 @@ std::string RenderCompareTable(const CompareReport& report) {
   if (const std::string excluded = ExcludedWorkloadsLine(report); !excluded.empty()) {
     out += "\n" + excluded + "\n";
   }
-  const std::string counts = VerdictCounts(report);
-  const int code = report.ExitCode();
-  out += fmt::format("\n{}: {} (exit {})\n",
-                     code == 0 ? "PASS" : (code == 1 ? "FAIL" : "NOT COMPARED"), counts, code);
+  out += "\n" + OutcomeLine(report) + "\n";
   return out;
 }
 

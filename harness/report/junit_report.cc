@@ -1,6 +1,8 @@
 // JUnit XML rendering of a CompareReport (mapping of verdicts in compare_report.h).
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "harness/report/compare_report.h"
 
 namespace feedbench {
@@ -51,8 +53,8 @@ std::string Numbers(const MetricComparison& row) {
   const CompareCells c = FormatCells(row);
   std::string out = fmt::format("{} {} {}\n{}\n", VerdictName(row.verdict), row.workload,
                                 row.metric, row.message);
-  out += fmt::format("baseline median (latest run): {} over {} repetitions, {} runs in history\n",
-                     c.baseline, row.baseline_repetitions, row.baseline_runs);
+  out += fmt::format("reference median: {} over {} repetitions of {} baseline run(s)\n", c.baseline,
+                     row.baseline_repetitions, row.baseline_runs);
   out +=
       fmt::format("current median: {} over {} repetitions\n", c.current, row.current_repetitions);
   if (IsJudged(row.verdict)) {
@@ -87,6 +89,12 @@ std::string Properties(const CompareReport& report) {
   property("tolerance_throughput_percent", fmt::format("{:g}", o.tolerance_throughput * 100));
   property("tolerance_await_percent", fmt::format("{:g}", o.tolerance_await * 100));
   property("alpha", fmt::format("{:g}", o.alpha));
+  property("outcome", std::string(GateOutcomeName(report.Outcome())));
+  property("judged", JudgedLine(report));
+  property("reference_runs_asked", fmt::format("{}", o.reference_runs));
+  for (const ReferenceRun& r : report.reference_runs) {
+    property(fmt::format("reference_run_{}", r.number), r.date + " " + r.source);
+  }
   for (std::size_t i = 0; i < report.fingerprint_differences.size(); ++i) {
     property(fmt::format("fingerprint_difference_{}", i + 1), report.fingerprint_differences[i]);
   }
@@ -114,12 +122,17 @@ std::string TestcaseBody(const MetricComparison& row) {
                          Attr("INVALID: " + row.message), XmlEscape(Numbers(row)));
     case Verdict::kSkipped:
     case Verdict::kNew:
-    case Verdict::kNoisy:
       return fmt::format("      <skipped message=\"{}\"/>\n", Attr(verdict + ": " + row.message));
+    case Verdict::kNoisy:
+    case Verdict::kUncertain:
     case Verdict::kUnchanged:
     case Verdict::kImproved:
-    case Verdict::kUncertain:
       break;
+  }
+  if (!row.inconclusive_reason.empty()) {
+    // Not judged: skipped with the reason, the numbers still in <system-out>.
+    return fmt::format("      <skipped message=\"{}\"/>\n      <system-out>{}</system-out>\n",
+                       Attr(verdict + ": " + row.inconclusive_reason), XmlEscape(Numbers(row)));
   }
   return fmt::format("      <system-out>{}</system-out>\n", XmlEscape(Numbers(row)));
 }
@@ -134,8 +147,11 @@ std::string RenderCompareJunit(const CompareReport& report) {
   const std::size_t tests = report.rows.size();
   const std::size_t failures = report.Count(Verdict::kRegressed) + report.Count(Verdict::kMissing);
   const std::size_t errors = report.Count(Verdict::kInvalid);
-  const std::size_t skipped =
-      report.Count(Verdict::kSkipped) + report.Count(Verdict::kNew) + report.Count(Verdict::kNoisy);
+  const std::size_t skipped = static_cast<std::size_t>(
+      std::count_if(report.rows.begin(), report.rows.end(), [](const MetricComparison& r) {
+        return r.verdict == Verdict::kSkipped || r.verdict == Verdict::kNew ||
+               !r.inconclusive_reason.empty();
+      }));
   const std::string suite_name = "feedbench." + report.suite;
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   out += fmt::format(

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "harness/base/errors.h"
+#include "harness/report/compare_report.h"
 #include "harness/results/metrics.h"
 
 namespace feedbench {
@@ -45,14 +47,18 @@ std::vector<std::string> QualifyMetrics() {
 
 int QualifyReport::ExitCode() const {
   for (const auto& w : workloads) {
-    if (w.verdict == "below reference" || w.verdict == "invalid") return 1;
+    if (w.verdict == "below reference" || w.verdict == "invalid") return kExitFailed;
   }
-  return 0;
+  if (inconclusive && !allow_inconclusive) return kExitInconclusive;
+  return kExitOk;
 }
 
 QualifyReport BuildQualifyReport(const CompareReport& report) {
   QualifyReport out;
   out.fingerprint_differences = report.fingerprint_differences;
+  out.judged = JudgedLine(report);
+  out.inconclusive = report.Outcome() == GateOutcome::kInconclusive;
+  out.allow_inconclusive = report.options.allow_inconclusive;
   for (const MetricComparison& c : report.rows) {
     QualifyRow row;
     row.workload = c.workload;
@@ -64,6 +70,7 @@ QualifyReport BuildQualifyReport(const CompareReport& report) {
     }
     row.verdict = MetricVerdict(c.verdict);
     row.message = c.message;
+    row.inconclusive_reason = c.inconclusive_reason;
     out.rows.push_back(row);
 
     auto it = std::find_if(out.workloads.begin(), out.workloads.end(),
@@ -112,9 +119,26 @@ std::string RenderQualifyReport(const QualifyReport& report) {
     out += "\n\nhow the candidate differs from the reference (not gating):\n";
     for (const auto& d : report.fingerprint_differences) out += "  " + d + "\n";
   }
-  out += fmt::format("\n{}\n", report.ExitCode() == 0
-                                   ? "QUALIFIED: every workload meets the reference"
-                                   : "NOT QUALIFIED: a workload is below the reference or invalid");
+  bool header = false;
+  for (const auto& r : report.rows) {
+    if (r.inconclusive_reason.empty()) continue;
+    out += fmt::format("{}not judged: {} {}: {}\n", header ? "" : "\n", r.workload, r.metric,
+                       r.inconclusive_reason);
+    header = true;
+  }
+  const int code = report.ExitCode();
+  std::string verdict;
+  if (code == kExitFailed) {
+    verdict = "NOT QUALIFIED: a workload is below the reference or invalid";
+  } else if (report.inconclusive) {
+    verdict = fmt::format(
+        "INCONCLUSIVE{}: {}; the rows above could not be judged, so no workload is shown below "
+        "the reference but none is shown to meet it",
+        report.allow_inconclusive ? " (allowed by --allow-inconclusive)" : "", report.judged);
+  } else {
+    verdict = fmt::format("QUALIFIED: every workload meets the reference ({})", report.judged);
+  }
+  out += fmt::format("\n{} (exit {})\n", verdict, code);
   return out;
 }
 

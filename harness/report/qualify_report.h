@@ -7,7 +7,10 @@
 // (UNCHANGED, UNCERTAIN, NOISY). A workload is below reference when any of its metrics is, INVALID
 // when its repetitions were not valid, and "no reference" / "not run" for NEW / MISSING. The
 // device fingerprints differ by design (that is what is being qualified): they are listed, not
-// gating. Pure; thread-safe.
+// gating. As with compare, a qualification that could not judge does not pass: when a gated row
+// was not judged (NOISY, UNCERTAIN, too few reference runs or repetitions; see compare.h) and
+// nothing is below or invalid, the result is INCONCLUSIVE, exit 4 (0 with --allow-inconclusive),
+// and every unjudged row is listed with its reason. Pure; thread-safe.
 #pragma once
 
 #include <string>
@@ -27,6 +30,7 @@ struct QualifyRow {
   std::optional<double> ratio;                 // candidate ÷ reference
   std::string verdict;                         // "meets", "below", "above", "invalid", ...
   std::string message;                         // the gate's reason
+  std::string inconclusive_reason;             // why the gate did not judge it; "" when it did
 };
 
 struct QualifyWorkload {
@@ -38,7 +42,11 @@ struct QualifyReport {
   std::vector<QualifyRow> rows;
   std::vector<QualifyWorkload> workloads;
   std::vector<std::string> fingerprint_differences;
-  // 0 when every workload meets (or exceeds) the reference; 1 when any is below or invalid.
+  std::string judged;               // the compare report's "judged N of M rows"
+  bool inconclusive = false;        // the compare outcome was INCONCLUSIVE
+  bool allow_inconclusive = false;  // --allow-inconclusive
+  // 1 when any workload is below the reference or invalid; otherwise 4 when inconclusive (0 with
+  // --allow-inconclusive); otherwise 0.
   int ExitCode() const;
 };
 

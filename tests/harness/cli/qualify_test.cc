@@ -5,6 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "harness/base/errors.h"
 #include "harness/report/qualify_report.h"
 #include "harness/results/results_reader.h"
 #include "tests/support/subprocess.h"
@@ -52,6 +53,30 @@ TEST(QualifyReport, TheGatesRegressionIsBelowReferenceAndDecidesTheWorkload) {
   EXPECT_NE(text.find("device.model: A → B"), std::string::npos);
 }
 
+TEST(QualifyReport, ARowTheGateCouldNotJudgeIsInconclusiveUnlessAllowed) {
+  CompareReport report;
+  report.rows = {Row("files-random", "bytes_per_second", Verdict::kUnchanged, 100, 101),
+                 Row("lmdb-random", "bytes_per_second", Verdict::kNoisy, 100, 80)};
+  report.rows[1].inconclusive_reason = "the baseline is too noisy to gate at 5.0%";
+  QualifyReport q = BuildQualifyReport(report);
+  EXPECT_EQ(q.workloads[1].verdict, "meets reference");  // no evidence it is below
+  EXPECT_EQ(q.ExitCode(), kExitInconclusive);
+  std::string text = RenderQualifyReport(q);
+  EXPECT_NE(text.find("not judged: lmdb-random bytes_per_second: the baseline is too noisy"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("INCONCLUSIVE: judged 1 of 2 rows"), std::string::npos) << text;
+  EXPECT_EQ(text.find("QUALIFIED"), std::string::npos) << text;
+  report.options.allow_inconclusive = true;
+  q = BuildQualifyReport(report);
+  EXPECT_EQ(q.ExitCode(), kExitOk);
+  text = RenderQualifyReport(q);
+  EXPECT_NE(text.find("INCONCLUSIVE (allowed by --allow-inconclusive)"), std::string::npos) << text;
+  // Below the reference beats inconclusive.
+  report.rows.push_back(Row("fio-qd1", "iops", Verdict::kRegressed, 100, 50));
+  EXPECT_EQ(BuildQualifyReport(report).ExitCode(), kExitFailed);
+}
+
 TEST(QualifyReport, AllMeetingIsQualifiedAndInvalidIsNot) {
   CompareReport report;
   report.rows = {Row("files-random", "bytes_per_second", Verdict::kUnchanged, 100, 101)};
@@ -86,13 +111,24 @@ TEST(QualifyCommand, ReferenceMetAndAReferenceOutOfReachIsBelow) {
                               (dir / "reference.json").string());
   ASSERT_EQ(rec.exit_code, 0) << rec.output;
 
-  // 3 vs 3 repetitions cannot reach p < 0.01: the candidate meets its own reference.
+  // A reference of one run cannot measure run-to-run noise: the gate judges nothing but a
+  // regression against it, so the candidate is shown meeting its own reference but the
+  // qualification is INCONCLUSIVE (exit 4), and 0 only with --allow-inconclusive.
   const auto again = RunCommand(bin + args + " --out " + (dir / "cand.json").string() +
                                 " --reference " + (dir / "reference.json").string());
-  EXPECT_EQ(again.exit_code, 0) << again.output;
-  EXPECT_NE(again.output.find("QUALIFIED: every workload meets"), std::string::npos)
-      << again.output;
+  EXPECT_EQ(again.exit_code, 4) << again.output;
+  EXPECT_NE(again.output.find("meets reference"), std::string::npos) << again.output;
+  EXPECT_EQ(again.output.find("below reference"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("the reference has 1 run(s)"), std::string::npos) << again.output;
+  EXPECT_NE(again.output.find("INCONCLUSIVE: judged 0 of"), std::string::npos) << again.output;
   EXPECT_NE(again.output.find("fio-qd1"), std::string::npos) << again.output;
+  const auto allowed =
+      RunCommand(bin + args + " --out " + (dir / "cand-allowed.json").string() +
+                 " --allow-inconclusive --reference " + (dir / "reference.json").string());
+  EXPECT_EQ(allowed.exit_code, 0) << allowed.output;
+  EXPECT_NE(allowed.output.find("INCONCLUSIVE (allowed by --allow-inconclusive)"),
+            std::string::npos)
+      << allowed.output;
 
   // A reference ten times faster: with alpha 0.1 (3 vs 3 reaches p = 0.05) the gate calls it.
   json ref = json::parse(std::ifstream(dir / "reference.json"));

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 
 #include "tests/support/gate_helpers.h"
@@ -79,8 +80,21 @@ TEST_F(StorageNodeScript, RegressionExitsOneWithJunitMarkdownAndStepSummary) {
   EXPECT_EQ(results, 1u);
 }
 
-TEST_F(StorageNodeScript, UnchangedRunExitsZero) {
+TEST_F(StorageNodeScript, UnchangedRunWithANoisyWorkloadExitsFour) {
+  // Nothing changed, but files-shuffled is too noisy to judge: INCONCLUSIVE, not a pass.
   const auto r = Run("rerun.json");
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_THAT(ReadText(Results("latest.md")), HasSubstr("INCONCLUSIVE"));
+  EXPECT_THAT(ReadText(Results("latest.md")), HasSubstr("judged 23 of 27 rows"));
+}
+
+TEST_F(StorageNodeScript, UnchangedRunPassesWhenEveryRowIsJudgedOrInconclusiveIsAllowed) {
+  setenv("FEEDBENCH_COMPARE_ARGS", "--allow-inconclusive", 1);
+  auto r = Run("rerun.json");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  setenv("FEEDBENCH_COMPARE_ARGS", "--filter ^(?!files-shuffled)", 1);
+  r = Run("rerun.json");
+  unsetenv("FEEDBENCH_COMPARE_ARGS");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(ReadText(Results("latest.md")), HasSubstr("PASS"));
 }

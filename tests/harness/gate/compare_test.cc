@@ -211,6 +211,187 @@ TEST(GateSimulation, ATwentyFivePercentDropIsCaught) {
   EXPECT_GE(caught, 0.99);
 }
 
+// ---- The reference: the history pooled, not the latest run ----
+
+TEST(PoolReference, MedianOfTheRunsMediansAndTheirSpreads) {
+  // Run medians 100, 102, 98, 101, 150 (the latest an outlier): sorted 98 100 101 102 150,
+  // median 101; |deviations| 3 1 0 1 49 → MAD 1 → run-to-run 1.4826 · 1 / 101. Within-run
+  // spreads: runs of MAD 1 around their median → 1.4826/100, /102, /98, /101, /150; their
+  // median is 1.4826/101.
+  const PooledReference ref = PoolReference(
+      {{99, 100, 101}, {101, 102, 103}, {97, 98, 99}, {100, 101, 102}, {149, 150, 151}});
+  EXPECT_DOUBLE_EQ(ref.median, 101);
+  EXPECT_NEAR(ref.run_to_run_spread, 1.4826 / 101, 1e-15);
+  EXPECT_NEAR(ref.within_run_spread, 1.4826 / 101, 1e-15);
+  EXPECT_EQ(ref.runs, 5u);
+  EXPECT_EQ(ref.repetitions.size(), 15u);
+  EXPECT_DOUBLE_EQ(ref.repetitions.back(), 151);
+}
+
+TEST(PoolReference, AnOutlierLatestRunDoesNotMoveTheReference) {
+  const std::vector<V> history{{99, 100, 101, 100.5, 99.5},
+                               {101, 102, 103, 102.5, 101.5},
+                               {97, 98, 99, 98.5, 97.5},
+                               {100, 101, 102, 101.5, 100.5}};
+  std::vector<V> with_outlier = history;
+  with_outlier.push_back({149, 150, 151, 150.5, 149.5});  // the latest run, 50% faster
+  // Medians 100, 102, 98, 101 → 100.5; with 150 added → 101: the outlier moves it by 0.5%.
+  EXPECT_DOUBLE_EQ(PoolReference(history).median, 100.5);
+  EXPECT_DOUBLE_EQ(PoolReference(with_outlier).median, 101);
+  // A current run at the usual level is UNCHANGED against the history; against the latest run
+  // alone it would have read as a 33% drop.
+  const V current{100, 100.5, 101, 101.5, 102};
+  const auto pooled = Judge(with_outlier, current, Throughput());
+  EXPECT_EQ(pooled.verdict, Verdict::kUnchanged);
+  EXPECT_DOUBLE_EQ(*pooled.baseline_median, 101);
+  EXPECT_DOUBLE_EQ(pooled.ratio, 101.0 / 101);
+  EXPECT_EQ(pooled.baseline_runs, 5u);
+  EXPECT_EQ(pooled.baseline_repetitions, 25u);
+  EXPECT_TRUE(pooled.inconclusive_reason.empty()) << pooled.inconclusive_reason;
+  EXPECT_TRUE(IsDecided(pooled));
+  EXPECT_EQ(Judge({with_outlier.back()}, current, Throughput()).verdict, Verdict::kRegressed);
+}
+
+TEST(PoolReference, ReferenceRunsAreTheLastKThatHaveTheCounter) {
+  Baseline b;
+  for (int i = 0; i < 7; ++i) {
+    BaselineRun run;
+    run.date = "d" + std::to_string(i);
+    if (i != 5) run.workloads["w"]["samples_per_second"] = {100.0 + i};
+    b.runs.push_back(run);
+  }
+  EXPECT_EQ(b.ReferenceRunIndices("w", "samples_per_second", 5),
+            (std::vector<std::size_t>{1, 2, 3, 4, 6}));  // run 5 lacks it
+  EXPECT_EQ(b.ReferenceRunIndices("w", "samples_per_second", 2), (std::vector<std::size_t>{4, 6}));
+  EXPECT_TRUE(b.ReferenceRunIndices("w", "r_await_ms", 5).empty());
+}
+
+// ---- Judged or not: the rows that make a report INCONCLUSIVE ----
+
+TEST(InconclusiveReason, AReferenceOfTwoRunsJudgesNothingButARegression) {
+  const V run{100, 101, 99, 100.5, 99.5};
+  const auto two = Judge({run, run}, {100, 100.2, 99.8, 100.1, 99.9}, Throughput());
+  EXPECT_EQ(two.verdict, Verdict::kUnchanged);  // the row stays what it is
+  EXPECT_FALSE(IsDecided(two));
+  EXPECT_THAT(two.inconclusive_reason, HasSubstr("the reference has 2 run(s); at least 3"));
+  EXPECT_THAT(two.message, HasSubstr("not judged: the reference has 2 run(s)"));
+  const auto three = Judge({run, run, run}, {100, 100.2, 99.8, 100.1, 99.9}, Throughput());
+  EXPECT_TRUE(IsDecided(three)) << three.inconclusive_reason;
+  // A regression the threshold and the rank test confirm fails even on a short reference.
+  const auto dropped = Judge({run, run}, {80, 81, 79, 80.5, 79.5}, Throughput());
+  EXPECT_EQ(dropped.verdict, Verdict::kRegressed);
+  EXPECT_TRUE(IsDecided(dropped));
+}
+
+TEST(InconclusiveReason, NoisyAndUncertainAreNotJudgedWithTheirMessageAsReason) {
+  const V run{100, 101, 99, 100.5, 99.5};
+  const auto noisy =
+      Judge({{100, 100, 100, 100, 100}, {130, 130, 130, 130, 130}, {80, 81, 79, 80, 80}},
+            {79, 80, 81, 80, 79.5}, Throughput());
+  ASSERT_EQ(noisy.verdict, Verdict::kNoisy);
+  EXPECT_EQ(noisy.inconclusive_reason, noisy.message);
+  EXPECT_FALSE(IsDecided(noisy));
+  // 15 pooled vs 5: significant, but a 1% shift inside the 5% tolerance.
+  const auto uncertain = Judge({run, run, run}, {98.8, 98.9, 99.0, 98.7, 98.6}, Throughput());
+  ASSERT_EQ(uncertain.verdict, Verdict::kUncertain);
+  EXPECT_EQ(uncertain.inconclusive_reason, uncertain.message);
+  EXPECT_FALSE(IsDecided(uncertain));
+}
+
+TEST(InconclusiveReason, TooFewRepetitionsToReachAlphaIsNotJudged) {
+  // 3 runs × 1 repetition vs 2: best exact p = 1/C(5,2) = 0.1 ≥ 0.01.
+  const auto c = Judge({{100}, {101}, {99}}, {100, 100.5}, Throughput());
+  EXPECT_EQ(c.verdict, Verdict::kUnchanged);
+  EXPECT_THAT(c.inconclusive_reason,
+              HasSubstr("3 reference vs 2 current repetitions cannot reach p < 0.01 (best "
+                        "possible p = 0.100)"));
+  // The same at alpha 0.2 can be judged.
+  EXPECT_TRUE(IsDecided(Judge({{100}, {101}, {99}}, {100, 100.5}, Throughput(), 0.05, 0.2)));
+}
+
+// A report of hand-made rows: the outcome and exit code of each verdict, alone.
+CompareReport ReportOf(std::vector<MetricComparison> rows, bool allow = false) {
+  CompareReport r;
+  r.options.allow_inconclusive = allow;
+  r.rows = std::move(rows);
+  return r;
+}
+
+MetricComparison RowOf(Verdict v, std::string reason = "") {
+  MetricComparison c;
+  c.workload = "w";
+  c.metric = "samples_per_second";
+  c.verdict = v;
+  c.inconclusive_reason = std::move(reason);
+  return c;
+}
+
+TEST(CompareReportExitCode, EachVerdictAlone) {
+  const std::vector<std::pair<Verdict, int>> expected{
+      {Verdict::kRegressed, kExitFailed},       {Verdict::kImproved, kExitOk},
+      {Verdict::kUnchanged, kExitOk},           {Verdict::kInvalid, kExitFailed},
+      {Verdict::kMissing, kExitFailed},         {Verdict::kNew, kExitInconclusive},
+      {Verdict::kUncertain, kExitInconclusive}, {Verdict::kNoisy, kExitInconclusive}};
+  for (const auto& [verdict, code] : expected) {
+    // NOISY and UNCERTAIN rows always carry their reason (JudgeMetric sets it).
+    const bool unjudged = verdict == Verdict::kNoisy || verdict == Verdict::kUncertain;
+    const CompareReport r = ReportOf({RowOf(verdict, unjudged ? "why" : "")});
+    EXPECT_EQ(r.ExitCode(), code) << VerdictName(verdict);
+  }
+  // SKIPPED for a fingerprint mismatch: 3, whatever else.
+  CompareReport skipped = ReportOf({RowOf(Verdict::kSkipped), RowOf(Verdict::kRegressed)}, true);
+  skipped.fingerprint_differences = {"machine.kernel_release: a → b"};
+  EXPECT_EQ(skipped.Outcome(), GateOutcome::kNotCompared);
+  EXPECT_EQ(skipped.ExitCode(), kExitEnvironment);
+  // Only NEW rows: nothing was judged, so not a pass.
+  EXPECT_EQ(ReportOf({RowOf(Verdict::kNew)}).Outcome(), GateOutcome::kInconclusive);
+}
+
+TEST(CompareReportExitCode, FailureBeatsInconclusiveWhichBeatsPass) {
+  const MetricComparison unjudged = RowOf(Verdict::kUnchanged, "the reference has 2 run(s)");
+  const MetricComparison judged = RowOf(Verdict::kUnchanged);
+  EXPECT_EQ(ReportOf({judged, judged}).ExitCode(), kExitOk);
+  EXPECT_EQ(ReportOf({judged, unjudged}).ExitCode(), kExitInconclusive);
+  EXPECT_EQ(ReportOf({judged, unjudged}).Outcome(), GateOutcome::kInconclusive);
+  EXPECT_EQ(ReportOf({RowOf(Verdict::kRegressed), unjudged}).ExitCode(), kExitFailed);
+  EXPECT_EQ(ReportOf({RowOf(Verdict::kInvalid), unjudged}, true).ExitCode(), kExitFailed);
+  // --allow-inconclusive: exit 0, the outcome still INCONCLUSIVE.
+  const CompareReport allowed = ReportOf({judged, unjudged}, true);
+  EXPECT_EQ(allowed.ExitCode(), kExitOk);
+  EXPECT_EQ(allowed.Outcome(), GateOutcome::kInconclusive);
+  EXPECT_EQ(allowed.JudgedRows(), 1u);
+  EXPECT_EQ(allowed.GatedRows(), 2u);
+}
+
+TEST(CompareReportSummary, SaysHowManyRowsWereJudged) {
+  const MetricComparison unjudged = RowOf(Verdict::kNoisy, "too noisy");
+  std::vector<MetricComparison> rows(7, RowOf(Verdict::kUnchanged));
+  for (int i = 0; i < 4; ++i) rows.push_back(unjudged);
+  CompareReport r = ReportOf(rows);
+  EXPECT_EQ(JudgedLine(r), "judged 7 of 11 rows");
+  EXPECT_EQ(OutcomeLine(r), "INCONCLUSIVE: judged 7 of 11 rows; 4 NOISY, 7 UNCHANGED (exit 4)");
+  r.options.allow_inconclusive = true;
+  EXPECT_EQ(OutcomeLine(r),
+            "INCONCLUSIVE (allowed by --allow-inconclusive): judged 7 of 11 rows; 4 NOISY, 7 "
+            "UNCHANGED (exit 0)");
+  r.rows.push_back(RowOf(Verdict::kNew));
+  EXPECT_EQ(JudgedLine(r), "judged 7 of 11 rows; 1 NEW row is not gated");
+  const std::string md = RenderCompareMarkdown(r);
+  EXPECT_THAT(md, HasSubstr("INCONCLUSIVE (allowed by `--allow-inconclusive`)"));
+  EXPECT_THAT(md, HasSubstr("- **NOISY** (not judged) `w` samples_per_second"));
+}
+
+TEST(CompareFlagsValidation, ReferenceRunsBelowOneIsBadInput) {
+  CompareOptions o;
+  o.reference_runs = 0;
+  try {
+    ValidateOptions(o);
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("--reference-runs 0"));
+  }
+}
+
 TEST(CompareOptions, ToleranceFollowsTheMetricsClass) {
   CompareOptions o;
   EXPECT_DOUBLE_EQ(o.ToleranceFor(Throughput()), 0.05);
@@ -368,12 +549,26 @@ TEST_F(CompareFixtures, EachWorkloadGetsItsVerdict) {
   EXPECT_THAT(Row(r, "lmdb-sequential", "r_await_ms")->message, HasSubstr("cache_contaminated"));
   EXPECT_EQ(r.RegressedWorkloads(), std::vector<std::string>{"files-random"});
   EXPECT_EQ(r.ExitCode(), kExitFailed);
-  // The regressed throughput: baseline's latest run median 795, current 560.
+  EXPECT_EQ(r.Outcome(), GateOutcome::kFail);
+  // The regressed throughput: the reference is the median of the three runs' medians
+  // (800, 806, 795) = 800, not the latest run's 795; current 560.
   const MetricComparison& s = *Row(r, "files-random", "samples_per_second");
-  EXPECT_DOUBLE_EQ(*s.baseline_median, 795);
+  EXPECT_DOUBLE_EQ(*s.baseline_median, 800);
   EXPECT_DOUBLE_EQ(*s.current_median, 560);
-  EXPECT_DOUBLE_EQ(s.ratio, 795.0 / 560.0);
+  EXPECT_DOUBLE_EQ(s.ratio, 800.0 / 560.0);
   EXPECT_EQ(s.baseline_runs, 3u);
+  EXPECT_EQ(s.baseline_repetitions, 15u);  // pooled for the rank test
+  EXPECT_EQ(s.reference_runs, (std::vector<std::size_t>{1, 2, 3}));
+  // Judged: files-sequential 4, files-random 4, lmdb-random 4; tmpfs-random's single repetition
+  // cannot reach p < 0.01 against 15, so even its UNCHANGED p99 row is not judged. The 4 NEW
+  // rows are not gated.
+  EXPECT_EQ(r.GatedRows(), 27u);
+  EXPECT_EQ(r.JudgedRows(), 12u);
+  const MetricComparison& p99 = *Row(r, "tmpfs-random", "lat_p99_us");
+  EXPECT_FALSE(IsDecided(p99));
+  EXPECT_THAT(p99.inconclusive_reason, HasSubstr("15 reference vs 1 current repetitions cannot "
+                                                 "reach p < 0.01"));
+  EXPECT_THAT(p99.message, HasSubstr("not judged: "));
 }
 
 TEST_F(CompareFixtures, UnchangedRerunPasses) {
@@ -382,8 +577,25 @@ TEST_F(CompareFixtures, UnchangedRerunPasses) {
   EXPECT_EQ(r.Count(Verdict::kRegressed), 0u);
   EXPECT_EQ(r.Count(Verdict::kInvalid), 0u);
   EXPECT_EQ(r.Count(Verdict::kNoisy), 4u);  // files-shuffled stays too noisy to gate
-  EXPECT_EQ(r.ExitCode(), kExitOk);
   EXPECT_TRUE(r.RegressedWorkloads().empty());
+  // Nothing failed, but four gated rows were not judged: no silent pass.
+  EXPECT_EQ(r.JudgedRows(), 23u);
+  EXPECT_EQ(r.GatedRows(), 27u);
+  EXPECT_EQ(r.Outcome(), GateOutcome::kInconclusive);
+  EXPECT_EQ(r.ExitCode(), kExitInconclusive);
+  CompareOptions allow;
+  allow.allow_inconclusive = true;
+  const CompareReport allowed =
+      CompareResults(baseline, ReadResultsFile(GateFixture("rerun.json")), allow);
+  EXPECT_EQ(allowed.Outcome(), GateOutcome::kInconclusive);
+  EXPECT_EQ(allowed.ExitCode(), kExitOk);
+  // Without the noisy workload, every row is judged: a pass.
+  CompareOptions quiet;
+  quiet.workload_filter = "^(?!files-shuffled)";
+  const CompareReport pass =
+      CompareResults(baseline, ReadResultsFile(GateFixture("rerun.json")), quiet);
+  EXPECT_EQ(pass.JudgedRows(), pass.GatedRows());
+  EXPECT_EQ(pass.ExitCode(), kExitOk);
 }
 
 // Counts with xmllint's XPath so the numbers come from a real XML parser.
@@ -411,7 +623,9 @@ ResultsFile RerunWithout(std::string_view workload, std::string_view counter = "
 }
 
 TEST_F(CompareFixtures, AVanishedWorkloadFailsTheGate) {
-  ASSERT_EQ(CompareResults(baseline, RerunWithout("none"), CompareOptions{}).ExitCode(), kExitOk);
+  // Without a workload removed nothing fails (files-shuffled is NOISY: inconclusive, exit 4).
+  ASSERT_EQ(CompareResults(baseline, RerunWithout("none"), CompareOptions{}).ExitCode(),
+            kExitInconclusive);
   const CompareReport r = CompareResults(baseline, RerunWithout("files-large"), CompareOptions{});
   EXPECT_EQ(r.Count(Verdict::kMissing), 4u);
   EXPECT_EQ(r.Count(Verdict::kRegressed), 0u);
@@ -482,7 +696,7 @@ TEST_F(CompareFixtures, EveryRendererNamesTheMissingWorkloadAndTheOnesLeftOut) {
   const std::string table = RenderCompareTable(r);
   EXPECT_THAT(table, HasSubstr("MISSING files-large samples_per_second: in the baseline's"));
   EXPECT_THAT(table, HasSubstr(left_out));
-  EXPECT_THAT(table, HasSubstr("FAIL: 4 MISSING"));
+  EXPECT_THAT(table, HasSubstr("FAIL: judged 8 of 16 rows; 4 MISSING, 4 NOISY"));
   const std::string md = RenderCompareMarkdown(r);
   EXPECT_THAT(md, HasSubstr("FAIL"));
   EXPECT_THAT(md, HasSubstr("| **MISSING** |"));
@@ -580,8 +794,19 @@ TEST_F(CompareFixtures, MetricsOptionChoosesTheRows) {
 TEST_F(CompareFixtures, JsonReportCarriesEveryRowAndTheExitCode) {
   const CompareReport r = CompareFiles(baseline, current, "current.json", CompareOptions{});
   const nlohmann::json j = CompareReportToJson(r)["feedbench_compare"];
-  EXPECT_EQ(j["schema_version"], 1);
+  EXPECT_EQ(j["schema_version"], 2);
   EXPECT_EQ(j["exit_code"], 1);
+  EXPECT_EQ(j["outcome"], "FAIL");
+  EXPECT_EQ(j["judged_rows"], 12);
+  EXPECT_EQ(j["gated_rows"], 27);
+  EXPECT_EQ(j["options"]["reference_runs"], 5);
+  EXPECT_EQ(j["options"]["allow_inconclusive"], false);
+  EXPECT_EQ(j["reference"]["runs_asked"], 5);
+  EXPECT_EQ(j["reference"]["baseline_runs"], 3);
+  ASSERT_EQ(j["reference"]["runs"].size(), 3u);
+  EXPECT_EQ(j["reference"]["runs"][0]["number"], 1);
+  EXPECT_EQ(j["reference"]["runs"][0]["date"], "2026-11-20T02:00:00+00:00");
+  EXPECT_EQ(j["reference"]["runs"][2]["source"], "baseline_run3.json");
   EXPECT_EQ(j["comparisons"].size(), 31u);
   EXPECT_EQ(j["counts"]["REGRESSED"], 4);
   EXPECT_EQ(j["regressed_workloads"], nlohmann::json::array({"files-random"}));
@@ -589,8 +814,17 @@ TEST_F(CompareFixtures, JsonReportCarriesEveryRowAndTheExitCode) {
   EXPECT_EQ(first_regressed["workload"], "files-random");
   EXPECT_EQ(first_regressed["verdict"], "REGRESSED");
   EXPECT_EQ(first_regressed["orientation"], "higher is better");
-  EXPECT_DOUBLE_EQ(first_regressed["baseline_median"].get<double>(), 795);
-  EXPECT_NEAR(first_regressed["change_percent"].get<double>(), (560.0 / 795.0 - 1) * 100, 1e-9);
+  EXPECT_DOUBLE_EQ(first_regressed["baseline_median"].get<double>(), 800);
+  EXPECT_NEAR(first_regressed["change_percent"].get<double>(), (560.0 / 800.0 - 1) * 100, 1e-9);
+  EXPECT_EQ(first_regressed["judged"], true);
+  EXPECT_TRUE(first_regressed["inconclusive_reason"].is_null());
+  EXPECT_EQ(first_regressed["reference_runs"], nlohmann::json::array({1, 2, 3}));
+  for (const auto& row : j["comparisons"]) {
+    if (row["verdict"] == "NOISY") {
+      EXPECT_EQ(row["judged"], false);
+      EXPECT_THAT(row["inconclusive_reason"].get<std::string>(), HasSubstr("too noisy"));
+    }
+  }
   EXPECT_TRUE(j["comparisons"][30]["current_median"].is_null());  // a MISSING row
 }
 
@@ -600,10 +834,16 @@ TEST_F(CompareFixtures, TerminalTableHasTheColumnsAndTheSummary) {
   EXPECT_THAT(t, HasSubstr("workload"));
   EXPECT_THAT(t, HasSubstr("threshold"));
   EXPECT_THAT(t, HasSubstr("verdict"));
-  EXPECT_THAT(t, HasSubstr("-29.6%"));
+  EXPECT_THAT(t, HasSubstr("-30.0%"));
   EXPECT_THAT(t, HasSubstr("REGRESSED files-random samples_per_second"));
-  EXPECT_THAT(t, HasSubstr("FAIL: 4 REGRESSED, 4 INVALID"));
+  EXPECT_THAT(t, HasSubstr("FAIL: judged 12 of 27 rows; 4 NEW rows are not gated; 4 REGRESSED, "
+                           "4 INVALID"));
   EXPECT_THAT(t, HasSubstr("(exit 1)"));
+  EXPECT_THAT(t, HasSubstr("reference: median of the last 3 of 3 baseline runs (--reference-runs "
+                           "5): #1 2026-11-20T02:00:00+00:00 baseline_run1.json, #2 "
+                           "2026-11-21T02:00:00+00:00 baseline_run2.json, #3"));
+  // An UNCHANGED row that was not judged is explained, with its reason.
+  EXPECT_THAT(t, HasSubstr("UNCHANGED tmpfs-random lat_p99_us: not judged: 15 reference vs 1"));
 }
 
 TEST_F(CompareFixtures, MarkdownSummaryHasHeadlineTableAndDetails) {
@@ -611,9 +851,13 @@ TEST_F(CompareFixtures, MarkdownSummaryHasHeadlineTableAndDetails) {
       RenderCompareMarkdown(CompareFiles(baseline, current, "current.json", CompareOptions{}));
   EXPECT_THAT(md, HasSubstr("### feedbench compare, suite `gate`: FAIL"));
   EXPECT_THAT(md, HasSubstr("| workload | metric | baseline | current | change | threshold | p |"));
-  EXPECT_THAT(md, HasSubstr("| `files-random` | samples_per_second | 795.0 samples/s | "
-                            "560.0 samples/s | -29.6% | 5.0% | 0.004 | **REGRESSED** |"));
-  EXPECT_THAT(md, HasSubstr("- **UNCERTAIN** `tmpfs-random` samples_per_second"));
+  EXPECT_THAT(md, HasSubstr("judged 12 of 27 rows; 4 NEW rows are not gated; 4 REGRESSED"));
+  EXPECT_THAT(md, HasSubstr("| `files-random` | samples_per_second | 800.0 samples/s | "
+                            "560.0 samples/s | -30.0% | 5.0% | 6.4e-05 | **REGRESSED** |"));
+  EXPECT_THAT(md, HasSubstr("- **UNCERTAIN** (not judged) `tmpfs-random` samples_per_second"));
+  EXPECT_THAT(md, HasSubstr("- **UNCHANGED** (not judged) `tmpfs-random` lat_p99_us: not judged: "
+                            "15 reference vs 1 current repetitions cannot reach p < 0.01"));
+  EXPECT_THAT(md, HasSubstr("- #2 2026-11-21T02:00:00+00:00 `baseline_run2.json`"));
   // 2 header lines + 31 rows.
   std::size_t table_lines = 0;
   for (std::size_t pos = 0; (pos = md.find("\n|", pos)) != std::string::npos; ++pos) ++table_lines;
@@ -630,18 +874,38 @@ TEST_F(CompareFixtures, JunitIsValidXmlWithOneTestcasePerWorkloadAndMetric) {
   EXPECT_EQ(XPathCount(file, "//testcase/failure"), "8");  // REGRESSED, MISSING
   EXPECT_EQ(XPathCount(file, "//testcase/failure[@type='MISSING']"), "4");
   EXPECT_EQ(XPathCount(file, "//testcase/error"), "4");
-  EXPECT_EQ(XPathCount(file, "//testcase/skipped"), "8");  // NOISY, NEW
+  // Not judged: 4 NOISY, 2 UNCERTAIN and tmpfs-random's UNCHANGED p99 (too few repetitions); and
+  // the 4 NEW rows.
+  EXPECT_EQ(XPathCount(file, "//testcase/skipped"), "11");
   EXPECT_EQ(XPathCount(file,
                        "/testsuites[@tests=31 and @failures=8 and @errors=4 and "
-                       "@skipped=8]"),
+                       "@skipped=11]"),
+            "1");
+  EXPECT_EQ(XPathCount(file,
+                       "//testcase[@classname='feedbench.gate.tmpfs-random' and "
+                       "@name='lat_p99_us']/skipped[starts-with(@message, 'UNCHANGED: 15 "
+                       "reference vs 1 current repetitions cannot reach p < 0.01')]"),
+            "1");
+  EXPECT_EQ(XPathCount(file,
+                       "//testcase[@classname='feedbench.gate.files-shuffled']/"
+                       "skipped[starts-with(@message, 'NOISY: the baseline is too noisy')]"),
+            "4");
+  EXPECT_EQ(XPathCount(file, "//property[@name='outcome' and @value='FAIL']"), "1");
+  EXPECT_EQ(XPathCount(file,
+                       "//property[@name='judged' and starts-with(@value, 'judged 12 of "
+                       "27 rows')]"),
+            "1");
+  EXPECT_EQ(XPathCount(file,
+                       "//property[@name='reference_run_3' and @value="
+                       "'2026-11-22T02:00:00+00:00 baseline_run3.json']"),
             "1");
   EXPECT_EQ(XPathCount(file,
                        "//testcase[@classname='feedbench.gate.files-random' and "
                        "@name='samples_per_second']/failure[@type='REGRESSED']"),
             "1");
   const std::string xml = ReadText(file);
-  EXPECT_THAT(xml, HasSubstr("REGRESSED: samples_per_second 795.0 samples/s → 560.0 samples/s "
-                             "(-29.6%), threshold 5.0%, p = 0.004"));
+  EXPECT_THAT(xml, HasSubstr("REGRESSED: samples_per_second 800.0 samples/s → 560.0 samples/s "
+                             "(-30.0%), threshold 5.0%, p = 6.4e-05"));
 }
 
 TEST_F(CompareFixtures, JunitForAFingerprintMismatchSkipsEveryTestcase) {
@@ -704,10 +968,67 @@ TEST_F(CompareCli, RegressionExitsOneAndWritesEveryReport) {
   EXPECT_EQ(XPathCount(junit, "//testcase/failure[@type='REGRESSED']"), "4");
 }
 
-TEST_F(CompareCli, UnchangedRerunExitsZero) {
-  const auto r = RunFeedbench(Args(fixture_baseline, GateFixture("rerun.json").string()));
+TEST_F(CompareCli, UnchangedRerunExitsFourWhileANoisyRowIsNotJudged) {
+  // Nothing changed, but files-shuffled is too noisy to judge: INCONCLUSIVE, not a pass.
+  auto r = RunFeedbench(Args(fixture_baseline, GateFixture("rerun.json").string()));
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("INCONCLUSIVE: judged 23 of 27 rows; 4 NOISY, 23 UNCHANGED "
+                                  "(exit 4)"));
+  r = RunFeedbench(
+      Args(fixture_baseline, GateFixture("rerun.json").string(), "--allow-inconclusive"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_THAT(r.output, HasSubstr("PASS"));
+  EXPECT_THAT(r.output, HasSubstr("INCONCLUSIVE (allowed by --allow-inconclusive): judged 23 of "
+                                  "27 rows"));
+  // Every row judged: a pass.
+  r = RunFeedbench(
+      Args(fixture_baseline, GateFixture("rerun.json").string(), "--filter '^(?!files-shuffled)'"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("PASS: judged 23 of 23 rows; 23 UNCHANGED (exit 0)"));
+}
+
+TEST_F(CompareCli, ABaselineOfTwoRunsIsRecordedButGatesAsInconclusive) {
+  const auto two = dir / "two.json";
+  auto r = RunFeedbench(
+      "baseline record " + ShellQuote(GateFixture("baseline_run1.json").string()) + " " +
+      ShellQuote(GateFixture("baseline_run2.json").string()) + " --to " + ShellQuote(two.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto json = dir / "r.json";
+  const auto junit = dir / "r.xml";
+  r = RunFeedbench(Args(two.string(), GateFixture("rerun.json").string(),
+                        "--filter '^(?!files-shuffled)' --json " + ShellQuote(json.string()) +
+                            " --junit " + ShellQuote(junit.string())));
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("not judged: the reference has 2 run(s); at least 3 are needed"));
+  EXPECT_THAT(r.output, HasSubstr("INCONCLUSIVE: judged 0 of 23 rows"));
+  EXPECT_THAT(r.output, HasSubstr("reference: median of the last 2 of 2 baseline runs"));
+  EXPECT_EQ(ReadJson(json)["feedbench_compare"]["outcome"], "INCONCLUSIVE");
+  EXPECT_EQ(XPathCount(junit,
+                       "//testcase/skipped[contains(@message, 'the reference has 2 "
+                       "run(s)')]"),
+            "23");
+  // A regression still fails on it: regression beats inconclusive.
+  r = RunFeedbench(
+      Args(two.string(), GateFixture("current.json").string(), "--filter files-random"));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+}
+
+TEST_F(CompareCli, ReferenceRunsChoosesHowManyOfTheLastRunsFormTheReference) {
+  const auto json = dir / "r.json";
+  auto r = RunFeedbench(
+      Args(fixture_baseline, GateFixture("current.json").string(),
+           "--reference-runs 1 --filter files-random --json " + ShellQuote(json.string())));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  auto j = ReadJson(json)["feedbench_compare"];
+  // The latest run alone: median 795, run 3.
+  EXPECT_EQ(j["reference"]["runs"].size(), 1u);
+  EXPECT_EQ(j["reference"]["runs"][0]["number"], 3);
+  EXPECT_DOUBLE_EQ(j["comparisons"][0]["baseline_median"].get<double>(), 795);
+  r = RunFeedbench(
+      Args(fixture_baseline, GateFixture("current.json").string(),
+           "--reference-runs 2 --filter files-random --json " + ShellQuote(json.string())));
+  j = ReadJson(json)["feedbench_compare"];
+  EXPECT_EQ(j["comparisons"][0]["reference_runs"], nlohmann::json::array({2, 3}));
+  EXPECT_DOUBLE_EQ(j["comparisons"][0]["baseline_median"].get<double>(), (806.0 + 795.0) / 2);
 }
 
 TEST_F(CompareCli, VanishedWorkloadExitsOneAndIsNamedInEveryReport) {
@@ -728,7 +1049,7 @@ TEST_F(CompareCli, VanishedWorkloadExitsOneAndIsNamedInEveryReport) {
                             ShellQuote(md.string()) + " --junit " + ShellQuote(junit.string())));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_THAT(r.output, HasSubstr("MISSING files-large samples_per_second"));
-  EXPECT_THAT(r.output, HasSubstr("FAIL: 4 MISSING, 4 NOISY"));
+  EXPECT_THAT(r.output, HasSubstr("FAIL: judged 19 of 27 rows; 4 MISSING, 4 NOISY"));
   const auto j = ReadJson(json)["feedbench_compare"];
   EXPECT_EQ(j["exit_code"], 1);
   EXPECT_EQ(j["counts"]["MISSING"], 4);
@@ -760,14 +1081,22 @@ TEST_F(CompareCli, FingerprintMismatchExitsThreeUnlessIgnored) {
   auto r = RunFeedbench(Args(fixture_baseline, file.string()));
   EXPECT_EQ(r.exit_code, 3) << r.output;
   EXPECT_THAT(r.output, HasSubstr("machine.kernel_release: 6.1.0-13-amd64 → 6.5.0-1-amd64"));
+  // A mismatch stays 3 even with --allow-inconclusive.
+  r = RunFeedbench(Args(fixture_baseline, file.string(), "--allow-inconclusive"));
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  // Ignored, the rerun is compared: files-shuffled is NOISY, so 4 (0 when allowed).
   r = RunFeedbench(Args(fixture_baseline, file.string(), "--ignore-fingerprint"));
+  EXPECT_EQ(r.exit_code, 4) << r.output;
+  r = RunFeedbench(
+      Args(fixture_baseline, file.string(), "--ignore-fingerprint --allow-inconclusive"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
 }
 
 TEST_F(CompareCli, TolerancesAndAlphaChangeTheVerdict) {
-  // tmpfs-random dropped 20% with 3 repetitions: at alpha 0.05 the 1/56 is significant.
+  // tmpfs-random dropped 20% with one repetition against 15: at alpha 0.1 the 1/16 is
+  // significant.
   auto r = RunFeedbench(Args(fixture_baseline, GateFixture("current.json").string(),
-                             "--alpha 0.05 --metrics samples_per_second"));
+                             "--alpha 0.1 --metrics samples_per_second"));
   EXPECT_THAT(r.output, HasSubstr("tmpfs-random      samples_per_second"));
   EXPECT_THAT(r.output, HasSubstr("REGRESSED tmpfs-random samples_per_second"));
   // A 50% tolerance lets the 30% drop of files-random pass; "%" may be written.
@@ -905,6 +1234,26 @@ INSTANTIATE_TEST_SUITE_P(
             "AlphaOne",
             [](const ScratchDir&, std::string&, std::string&, std::string& e) { e = "--alpha 1"; },
             "--alpha 1"},
+        BadInput{"ReferenceRunsZero",
+                 [](const ScratchDir&, std::string&, std::string&, std::string& e) {
+                   e = "--reference-runs 0";
+                 },
+                 "--reference-runs '0': expected a whole number of baseline runs ≥ 1"},
+        BadInput{"ReferenceRunsNegative",
+                 [](const ScratchDir&, std::string&, std::string&, std::string& e) {
+                   e = "--reference-runs=-2";
+                 },
+                 "--reference-runs '-2'"},
+        BadInput{"ReferenceRunsNotANumber",
+                 [](const ScratchDir&, std::string&, std::string&, std::string& e) {
+                   e = "--reference-runs five";
+                 },
+                 "--reference-runs 'five'"},
+        BadInput{"ReferenceRunsFraction",
+                 [](const ScratchDir&, std::string&, std::string&, std::string& e) {
+                   e = "--reference-runs 2.5";
+                 },
+                 "--reference-runs '2.5'"},
         BadInput{"UnknownMetric",
                  [](const ScratchDir&, std::string&, std::string&, std::string& e) {
                    e = "--metrics samples_per_second,throughput";
