@@ -40,6 +40,9 @@ BaselineRun RunFromResults(const ResultsFile& results) {
   for (const WorkloadResults& w : results.workloads) {
     auto& metrics = run.workloads[w.name];
     for (const Repetition& r : w.repetitions) {
+      // Only valid repetitions: a disturbed one was measured on a busy node and is not figures
+      // of this storage (CheckRecordable refuses failed and contaminated ones).
+      if (r.state != RepetitionState::kValid) continue;
       for (const auto& [name, value] : r.counters) metrics[name].push_back(value);
     }
   }
@@ -48,12 +51,24 @@ BaselineRun RunFromResults(const ResultsFile& results) {
 
 void CheckRecordable(const Baseline& baseline, const ResultsFile& results) {
   const std::string& src = results.source;
-  if (const auto problems = results.Problems(); !problems.empty()) {
+  std::vector<std::string> problems;
+  for (const WorkloadResults& w : results.workloads) {
+    const bool any_valid = std::any_of(w.repetitions.begin(), w.repetitions.end(),
+                                       [](const Repetition& r) { return r.valid(); });
+    for (const Repetition& r : w.repetitions) {
+      if (r.state == RepetitionState::kValid) continue;
+      // A disturbed repetition is left out; a workload with nothing else is not recordable.
+      if (r.state == RepetitionState::kDisturbed && any_valid) continue;
+      problems.push_back(fmt::format("{} #{}: {}", w.name, r.repetition_index,
+                                     r.error_message.empty() ? r.label : r.error_message));
+    }
+  }
+  if (!problems.empty()) {
     std::string list;
     for (const std::string& p : problems) list += "\n  " + p;
     throw UsageError(fmt::format(
-        "results {}: not recorded: {} repetition(s) failed or were cache-contaminated; a baseline "
-        "takes only valid runs:{}",
+        "results {}: not recorded: {} repetition(s) failed, were cache-contaminated or left "
+        "their workload without a valid repetition; a baseline takes only valid runs:{}",
         src, problems.size(), list));
   }
   if (results.suite != baseline.suite) {

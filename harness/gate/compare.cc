@@ -483,7 +483,9 @@ class RowBuilder {
   // The rows of a workload of the results, one per gated metric that applies to it.
   void AddWorkload(const WorkloadResults& w, std::vector<MetricComparison>& rows) const {
     const bool in_baseline = latest_.workloads.contains(w.name);
-    const bool valid = w.AllValid();
+    // Disturbed repetitions are left out of the values judged (the coordinator reran them);
+    // failed or contaminated ones make the workload's figures unusable.
+    const bool valid = w.Judgeable();
     const std::string invalid_message = valid ? std::string() : InvalidMessage(w);
     for (const std::string& name : options_.metrics) {
       const MetricInfo& metric = *FindMetric(name);

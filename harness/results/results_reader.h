@@ -43,6 +43,8 @@ struct Repetition {
                                                     // manual time)
   std::string label;                                // Google Benchmark's label
   std::map<std::string, double> counters;  // counter name → value, in the counter's own unit
+
+  bool valid() const { return state == RepetitionState::kValid; }
 };
 
 struct WorkloadResults {

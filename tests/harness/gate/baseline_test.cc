@@ -5,8 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
+#include <set>
 
 #include "harness/base/errors.h"
 #include "harness/base/json_non_finite.h"
@@ -208,6 +210,40 @@ TEST(RecordRuns, RefusesContaminatedOrFailedRepetitionsNamingTheFile) {
   const ResultsFile bad = ParseResults(j, "verify-failed.json");
   EXPECT_THAT(ErrorMessage<UsageError>([&] { RecordRuns(std::nullopt, {bad}, std::nullopt); }),
               HasSubstr("verify-failed.json: not recorded"));
+}
+
+// rerun.json with `workload`'s repetitions `indices` marked disturbed.
+ResultsFile WithDisturbed(const std::string& workload, std::set<int> indices) {
+  nlohmann::json j = ReadJson(GateFixture("rerun.json"));
+  for (auto& entry : j["benchmarks"]) {
+    if (entry["run_type"] != "iteration" ||
+        WorkloadNameFromRunName(entry["run_name"].get<std::string>()) != workload ||
+        !indices.contains(entry["repetition_index"].get<int>())) {
+      continue;
+    }
+    entry["error_occurred"] = true;
+    entry["error_message"] = "disturbed: foreign device reads 23% of the device's bytes";
+    entry["samples_per_second"] = 1.0;  // a figure the baseline must not take
+  }
+  return ParseResults(j, "disturbed.json");
+}
+
+TEST(RecordRuns, TakesARunWithADisturbedRepetitionWithoutItsFigures) {
+  const ResultsFile results = WithDisturbed("files-random", {0});
+  const Baseline b = RecordRuns(std::nullopt, {results}, std::nullopt);
+  const auto& values = b.runs.back().workloads.at("files-random").at("samples_per_second");
+  EXPECT_EQ(values.size(), results.Find("files-random")->repetitions.size() - 1);
+  EXPECT_EQ(std::count(values.begin(), values.end(), 1.0), 0);
+}
+
+TEST(RecordRuns, RefusesAWorkloadLeftWithOnlyDisturbedRepetitions) {
+  const ResultsFile probe = WithDisturbed("files-random", {});
+  std::set<int> all;
+  for (const Repetition& r : probe.Find("files-random")->repetitions)
+    all.insert(r.repetition_index);
+  const ResultsFile results = WithDisturbed("files-random", all);
+  EXPECT_THAT(ErrorMessage<UsageError>([&] { RecordRuns(std::nullopt, {results}, std::nullopt); }),
+              HasSubstr("files-random #0: disturbed"));
 }
 
 TEST(RecordRuns, RefusesAnotherSuiteDatasetOrMachine) {

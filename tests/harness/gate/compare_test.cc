@@ -634,6 +634,26 @@ TEST_F(CompareFixtures, AVanishedWorkloadFailsTheGate) {
   EXPECT_EQ(r.ExitCode(), kExitFailed);
 }
 
+TEST_F(CompareFixtures, ADisturbedRepetitionIsLeftOutAndTheWorkloadStillJudged) {
+  ResultsFile r = ReadResultsFile(GateFixture("rerun.json"));
+  const CompareReport clean = CompareResults(baseline, r, CompareOptions{});
+  for (WorkloadResults& w : r.workloads) {
+    if (w.name != "files-large") continue;
+    // One more repetition, disturbed, with a figure that would regress if it were judged.
+    Repetition extra = w.repetitions.front();
+    extra.repetition_index = static_cast<int>(w.repetitions.size());
+    extra.state = RepetitionState::kDisturbed;
+    extra.error_message = "disturbed: foreign device reads 23% of the device's bytes";
+    extra.counters["samples_per_second"] = 1.0;
+    w.repetitions.push_back(extra);
+  }
+  const CompareReport disturbed = CompareResults(baseline, r, CompareOptions{});
+  EXPECT_EQ(disturbed.Count(Verdict::kInvalid), 0u);
+  EXPECT_EQ(Row(disturbed, "files-large", "samples_per_second")->verdict,
+            Row(clean, "files-large", "samples_per_second")->verdict);
+  EXPECT_EQ(disturbed.ExitCode(), clean.ExitCode());
+}
+
 TEST_F(CompareFixtures, AVanishedGatedCounterFailsTheGate) {
   const CompareReport r =
       CompareResults(baseline, RerunWithout("files-large", "lat_p99_us"), CompareOptions{});
