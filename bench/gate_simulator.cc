@@ -155,6 +155,7 @@ int main(int argc, char** argv) {
   std::vector<size_t> order(runs.size());
   for (const double drop_pct : args.drops_pct) {
     std::map<int, int> exits;
+    std::map<std::string, std::map<std::string, int>> rows;  // workload/metric → verdict → count
     for (int t = 0; t < args.trials; ++t) {
       std::iota(order.begin(), order.end(), 0);
       std::shuffle(order.begin(), order.end(), rng);
@@ -162,7 +163,11 @@ int main(int argc, char** argv) {
       for (int b = 0; b < args.baseline_runs; ++b) base.push_back(runs[order[b]]);
       const ResultsFile current = WithDrop(runs[order[args.baseline_runs]], drop_pct / 100.0);
       const Baseline baseline = RecordRuns(std::nullopt, base, std::nullopt);
-      ++exits[CompareResults(baseline, current, options).ExitCode()];
+      const CompareReport report = CompareResults(baseline, current, options);
+      ++exits[report.ExitCode()];
+      for (const MetricComparison& row : report.rows) {
+        ++rows[row.workload + "/" + row.metric][std::string(VerdictName(row.verdict))];
+      }
     }
     const int failed = exits[1];
     const auto [lo, hi] = Wilson(failed, args.trials);
@@ -170,6 +175,13 @@ int main(int argc, char** argv) {
                drop_pct, args.trials, 100.0 * exits[0] / args.trials, 100.0 * failed / args.trials,
                100.0 * (args.trials - exits[0] - failed) / args.trials,
                100.0 * failed / args.trials, 100.0 * lo, 100.0 * hi);
+    for (const auto& [row, verdicts] : rows) {
+      std::string line;
+      for (const auto& [verdict, n] : verdicts) {
+        line += fmt::format(" {} {:.1f}%", verdict, 100.0 * n / args.trials);
+      }
+      fmt::print("         {}:{}\n", row, line);
+    }
   }
   return 0;
 }
