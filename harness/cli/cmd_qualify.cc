@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -12,6 +13,7 @@
 #include "harness/cli/compare_flags.h"
 #include "harness/cli/run_pipeline.h"
 #include "harness/cli/suite_run_flags.h"
+#include "harness/cli/until_decided_flags.h"
 #include "harness/gate/baseline.h"
 #include "harness/gate/compare.h"
 #include "harness/os/data_dir.h"
@@ -32,6 +34,7 @@ struct QualifyFlags : SuiteRunFlags {
   }
   std::string reference;
   CompareFlags compare_flags;
+  UntilDecidedFlags until_flags;
 };
 
 int Qualify(const QualifyFlags& flags, const CLI::App& sub) {
@@ -48,11 +51,24 @@ int Qualify(const QualifyFlags& flags, const CLI::App& sub) {
       compare_flags.metrics += (compare_flags.metrics.empty() ? "" : ",") + m;
     }
   }
-  const CompareOptions options = ToCompareOptions(compare_flags);
+  CompareOptions options = ToCompareOptions(compare_flags);
   std::optional<Baseline> reference;
-  if (!flags.reference.empty()) reference = ReadBaselineFile(flags.reference);
+  UntilDecided until;
+  const std::map<std::string, int> planned = PlannedRepetitions(suite, request);
+  until.budget = ToExtensionBudget(flags.until_flags, planned);  // bad values: exit 2 first
+  if (!flags.reference.empty()) {
+    // Every look at the same rows is held at alpha ÷ looks (Bonferroni), the final one included.
+    options.looks = ScheduledLooks(planned, until.budget.max_repetitions);
+    until.options = options;
+    reference = ReadBaselineFile(flags.reference);
+    until.baseline = &*reference;
+  } else if (flags.until_flags.Given()) {
+    throw UsageError(fmt::format(
+        "{}: needs --reference BASELINE",
+        flags.until_flags.max_repetitions.empty() ? "--time-budget" : "--max-repetitions"));
+  }
 
-  const PipelineOutput output = RunRecordWrite(suite, request, out);
+  const PipelineOutput output = RunRecordWrite(suite, request, out, reference ? &until : nullptr);
   const ResultsFile& results = output.recorded.model;
   const bool any_failed = output.recorded.any_failed;
   if (!flags.quiet) {
@@ -68,6 +84,13 @@ int Qualify(const QualifyFlags& flags, const CLI::App& sub) {
   }
   CompareReport report = CompareResults(*reference, results, options);
   report.baseline_source = flags.reference;
+  if (output.extension && output.extension->looks > 1) {
+    fmt::print(
+        "\nuntil decided: {} added round(s) in {:.1f} s; {}; alpha {:g} over up to {} "
+        "looks = {:.2g} per look (Bonferroni)\n",
+        output.extension->rounds, output.extension->spent_sec, output.extension->last.message,
+        options.alpha, output.extension->looks, options.AlphaPerLook());
+  }
   WriteCompareReports(compare_flags, report);
   const QualifyReport qualify = BuildQualifyReport(report);
   fmt::print("\nagainst reference {}:\n\n{}", flags.reference, RenderQualifyReport(qualify));
@@ -84,13 +107,15 @@ void AddQualifyCommand(CLI::App& app, CommandAction& action) {
       "Qualify a node: run the qualify suite (fio ceilings and the three layouts, cold) and, with\n"
       "--reference, judge each workload against a reference node's baseline (meets / below).\n"
       "Exit 0 qualified, 1 a workload below the reference or invalid, 2 bad input, 3 environment,\n"
-      "4 inconclusive with --reference (a row could not be judged; 0 with --allow-inconclusive).");
+      "4 inconclusive with --reference (a row could not be judged within --max-repetitions and\n"
+      "--time-budget; 0 with --allow-inconclusive).");
   sub->add_option("--reference", flags->reference,
                   "Baseline recorded from the reference node's qualify results "
                   "(feedbench baseline record RESULTS --to FILE)");
   AddSuiteRunFlags(*sub, *flags);
   sub->add_flag("--quiet", flags->quiet, "No progress or run table");
   AddCompareFlags(*sub, flags->compare_flags);
+  AddUntilDecidedFlags(*sub, flags->until_flags);
   sub->callback([&action, flags, sub] { action = [flags, sub] { return Qualify(*flags, *sub); }; });
 }
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <optional>
 
 #include "harness/base/atomic_file.h"
@@ -13,6 +14,7 @@
 #include "harness/cli/compare_flags.h"
 #include "harness/cli/run_pipeline.h"
 #include "harness/cli/suite_run_flags.h"
+#include "harness/cli/until_decided_flags.h"
 #include "harness/gate/baseline.h"
 #include "harness/gate/compare.h"
 #include "harness/os/data_dir.h"
@@ -29,7 +31,18 @@ struct RunFlags : SuiteRunFlags {
   std::string compare;  // baseline file
   bool confirm = false;
   CompareFlags compare_flags;
+  UntilDecidedFlags until_flags;
 };
+
+// What repetitions until decided did, in one line.
+void PrintExtension(const ExtensionLog& log, const CompareOptions& options) {
+  if (log.looks <= 1) return;
+  fmt::print(
+      "\nuntil decided: {} added round(s) in {:.1f} s; {}; alpha {:g} over up to {} looks "
+      "= {:.2g} per look (Bonferroni)\n",
+      log.rounds, log.spent_sec, log.last.message, options.alpha, log.looks,
+      options.AlphaPerLook());
+}
 
 int Run(const RunFlags& flags, const CLI::App& sub) {
   const Suite suite = LoadSuite(flags.suite);
@@ -41,16 +54,29 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
   // A bad baseline is bad input: say so before the run, not after it.
   std::optional<Baseline> baseline;
   CompareOptions options;
+  UntilDecided until;
+  const std::map<std::string, int> planned = PlannedRepetitions(suite, request);
+  until.budget = ToExtensionBudget(flags.until_flags, planned);  // bad values: exit 2 first
   if (!flags.compare.empty()) {
     options = ToCompareOptions(flags.compare_flags);
     // What --filter left out on purpose is not judged; what vanished otherwise fails the gate.
     options.workload_filter = request.filter;
     options.workloads = request.only;
+    until.budget.confirm_follows = flags.confirm;
+    // Every look at the same rows is held at alpha ÷ looks (Bonferroni), the final one included.
+    options.looks = ScheduledLooks(planned, until.budget.max_repetitions);
+    until.options = options;
     baseline = ReadBaselineFile(flags.compare);
+    until.baseline = &*baseline;
   }
   if (flags.confirm && !baseline) throw UsageError("--confirm: needs --compare BASELINE");
+  if (flags.until_flags.Given() && !baseline) {
+    throw UsageError(fmt::format(
+        "{}: needs --compare BASELINE",
+        flags.until_flags.max_repetitions.empty() ? "--time-budget" : "--max-repetitions"));
+  }
 
-  const PipelineOutput output = RunRecordWrite(suite, request, out);
+  const PipelineOutput output = RunRecordWrite(suite, request, out, baseline ? &until : nullptr);
   const ResultsFile& results = output.recorded.model;
   const bool any_failed = output.recorded.any_failed;
   if (!flags.quiet) {
@@ -64,6 +90,7 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
 
   CompareReport report = CompareResults(*baseline, results, options);
   report.baseline_source = flags.compare;
+  if (output.extension) PrintExtension(*output.extension, options);
   const std::vector<std::string> regressed = report.RegressedWorkloads();
   if (flags.confirm && !regressed.empty()) {
     // Rerun only what regressed; the build fails only when the regression reproduces.
@@ -73,6 +100,7 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
     RunRequest rerun_request = request;
     rerun_request.only = regressed;
     rerun_request.filter.reset();
+    // The confirmation is one more look at the regressed rows, at the same per-look alpha.
     fs::path confirm_path = out;
     confirm_path.replace_extension(".confirm.json");
     const PipelineOutput rerun = RunRecordWrite(suite, rerun_request, confirm_path);
@@ -100,14 +128,16 @@ void AddRunCommand(CLI::App& app, CommandAction& action) {
       "--quiet", flags->quiet,
       "No progress or run table: print the results path (and, with --compare, the comparison)");
   sub->add_option("--compare", flags->compare,
-                  "After the run, compare with this baseline (as `feedbench compare` does) and "
-                  "exit with its verdict: 0 pass, 1 regression, invalid or missing workload, 3 "
-                  "fingerprint mismatch, 4 inconclusive (a gated row could not be judged; 0 "
-                  "with --allow-inconclusive)");
+                  "After the run, compare with this baseline (as `feedbench compare` does), add "
+                  "repetitions to the workloads not decided yet (see --max-repetitions, "
+                  "--time-budget) and exit with the verdict: 0 pass, 1 regression, invalid or "
+                  "missing workload, 3 fingerprint mismatch, 4 inconclusive (a gated row could "
+                  "not be judged within the budget; 0 with --allow-inconclusive)");
   sub->add_flag("--confirm", flags->confirm,
                 "With --compare: rerun the workloads judged REGRESSED once more and fail only if "
                 "the regression reproduces");
   AddCompareFlags(*sub, flags->compare_flags);
+  AddUntilDecidedFlags(*sub, flags->until_flags);
   sub->callback([&action, flags, sub] { action = [flags, sub] { return Run(*flags, *sub); }; });
 }
 

@@ -1,11 +1,67 @@
 #include "harness/cli/run_pipeline.h"
 
+#include <fmt/format.h>
+
+#include "harness/base/errors.h"
+
 namespace feedbench {
+namespace {
+
+// Where the extension stands, from the run so far.
+ExtensionState StateOf(const SuiteRun& run, double spent_sec) {
+  ExtensionState state;
+  state.spent_sec = spent_sec;
+  for (const WorkloadRun& w : run.workloads) {
+    state.repetitions[w.workload.name] = w.CountedRepetitions();
+    if (!w.measurements.empty()) {
+      state.seconds_per_repetition[w.workload.name] =
+          w.run_sec / static_cast<double>(w.measurements.size());
+    }
+  }
+  return state;
+}
+
+// Rounds of one more repetition of the undecided workloads, until the stopping rule stops.
+ExtensionLog ExtendUntilDecided(SuiteSession& session, const UntilDecided& until,
+                                const std::filesystem::path& results_path, bool quiet) {
+  ExtensionLog log;
+  log.looks = until.options.looks;
+  while (true) {
+    const SuiteRun& now = session.Current();
+    CompareReport report;
+    try {
+      report = CompareResults(*until.baseline, ResultsModelOf(now, results_path.string()),
+                              until.options);
+    } catch (const UsageError& e) {
+      // The comparison after the run says so, with the results written: add nothing.
+      log.last.reason = StopReason::kNothingToLearn;
+      log.last.message = fmt::format("no more repetitions: cannot compare ({})", e.what());
+      return log;
+    }
+    log.last = NextRound(report, until.budget, StateOf(now, log.spent_sec));
+    if (!quiet && (log.rounds > 0 || log.last.Continue())) {
+      fmt::print(stderr, "feedbench: until decided, look {} of at most {}: {}\n", log.rounds + 1,
+                 log.looks, log.last.message);
+    }
+    if (!log.last.Continue()) return log;
+    log.spent_sec += session.RunMore(log.last.extend, 1);
+    ++log.rounds;
+  }
+}
+
+}  // namespace
 
 PipelineOutput RunRecordWrite(const Suite& suite, const RunRequest& request,
-                              const std::filesystem::path& results_path) {
+                              const std::filesystem::path& results_path,
+                              const UntilDecided* until) {
   PipelineOutput out;
-  out.run = RunSuite(suite, request);
+  SuiteSession session(suite, request);
+  session.Prepare();
+  session.RunPlanned();
+  if (until != nullptr) {
+    out.extension = ExtendUntilDecided(session, *until, results_path, request.quiet);
+  }
+  out.run = session.Finish();
   out.recorded = RecordRun(out.run, results_path.string());
   out.results_path = results_path;
   out.timeline_path = WriteRunFiles(out.recorded, results_path);

@@ -1,25 +1,54 @@
 // The one pipeline of the commands that run a suite (`run`, `qualify`, `fio`): run it, record it
 // (the results model, Google Benchmark JSON, the timeline), write both files, and hand back the
-// model for the table, the gate or the qualification. Blocking; one at a time per data directory.
+// model for the table, the gate or the qualification.
+//
+// With a baseline to judge against (UntilDecided: `run --compare`, `qualify --reference`), the
+// repetitions go on until decided: after the planned ones, the run so far is compared with the
+// baseline (in memory) and, while the stopping rule (harness/gate/stopping_rule.h) names
+// workloads, each of them gets one more repetition per round, interleaved in a fresh random order,
+// on the datasets already prepared; then the run is recorded once, every repetition of each
+// workload in the one results file and its timeline. Blocking; one at a time per data directory.
 #pragma once
 
 #include <filesystem>
+#include <optional>
+#include <vector>
 
+#include "harness/gate/baseline.h"
+#include "harness/gate/compare.h"
+#include "harness/gate/stopping_rule.h"
 #include "harness/results/run_record.h"
 #include "harness/suite/suite_run.h"
 
 namespace feedbench {
+
+// What to judge the run against between rounds, and the budget.
+struct UntilDecided {
+  const Baseline* baseline = nullptr;  // REQUIRES: set, outlives the call
+  CompareOptions options;              // as the final comparison; looks = the schedule's
+  ExtensionBudget budget;
+};
+
+// What the extension did.
+struct ExtensionLog {
+  int rounds = 0;          // rounds of added repetitions run
+  double spent_sec = 0;    // their wall time
+  ExtensionDecision last;  // why it stopped
+  std::size_t looks = 1;   // the schedule (options.looks)
+};
 
 struct PipelineOutput {
   SuiteRun run;
   RecordedRun recorded;
   std::filesystem::path results_path;
   std::filesystem::path timeline_path;
+  std::optional<ExtensionLog> extension;  // set when `until` was given
 };
 
-// Runs `suite` as `request` asks and writes its results to `results_path` (and the timeline
-// beside it). Throws what RunSuite and WriteRunFiles throw.
+// Runs `suite` as `request` asks (until decided when `until` is given) and writes its results to
+// `results_path` (and the timeline beside it). Throws what SuiteSession and WriteRunFiles throw.
 PipelineOutput RunRecordWrite(const Suite& suite, const RunRequest& request,
-                              const std::filesystem::path& results_path);
+                              const std::filesystem::path& results_path,
+                              const UntilDecided* until = nullptr);
 
 }  // namespace feedbench

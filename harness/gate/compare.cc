@@ -259,6 +259,12 @@ double CompareOptions::ToleranceFor(const MetricInfo& metric) const {
                                                                : tolerance_await;
 }
 
+double CompareOptions::AlphaPerLook() const { return CorrectedAlpha(alpha, looks); }
+
+double CorrectedAlpha(double alpha, std::size_t looks) {
+  return alpha / static_cast<double>(std::max<std::size_t>(looks, 1));
+}
+
 void ValidateOptions(const CompareOptions& options) {
   auto check_tolerance = [](double t, std::string_view flag) {
     if (!(t > 0 && t < 1)) {
@@ -275,6 +281,11 @@ void ValidateOptions(const CompareOptions& options) {
   if (!(options.alpha > 0 && options.alpha < 1)) {
     throw UsageError(
         fmt::format("--alpha {}: expected a probability strictly between 0 and 1", options.alpha));
+  }
+  if (options.looks < 1) {
+    throw UsageError(
+        "--max-repetitions: the schedule of looks is empty (expected at least the "
+        "suite's own repetitions)");
   }
   if (options.metrics.empty()) throw UsageError("--metrics: expected at least one metric name");
   for (const std::string& m : options.metrics) {
@@ -573,7 +584,7 @@ class RowBuilder {
     }
     auto [numbers, runs] = Reference(w.name, name);
     MetricComparison c = JudgeMetric(MetricSamples{std::move(runs), current}, metric,
-                                     options_.ToleranceFor(metric), options_.alpha);
+                                     options_.ToleranceFor(metric), options_.AlphaPerLook());
     c.workload = w.name;
     c.metric = name;
     c.reference_runs = std::move(numbers);

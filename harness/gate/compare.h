@@ -19,12 +19,13 @@
 //   --tolerance-await (default 10%) by the metric's ToleranceClass.
 // - p_worse / p_better = one-sided Mann–Whitney U p-values (harness/base/statistics.h) of the
 //   current repetitions against the reference runs' pooled repetitions, towards worse and better.
-// - REGRESSED when r > 1 + T and p_worse < alpha (default 0.01). IMPROVED when r < 1 ÷ (1 + T)
-//   and p_better < alpha (the same factor the other way). UNCERTAIN when only one of the two
-//   conditions holds in either direction: the message says how many repetitions per side would
-//   settle it (stats::RepetitionsToSettle with the superiority seen), or, when the shift is
-//   significant but inside T, that it is a real change smaller than the threshold. UNCHANGED when
-//   neither holds.
+// - REGRESSED when r > 1 + T and p_worse < alpha (default 0.01; when the same rows are judged at
+//   several looks, alpha here and below is the per-look CompareOptions::AlphaPerLook()). IMPROVED
+//   when r < 1 ÷ (1 + T) and p_better < alpha (the same factor the other way). UNCERTAIN when only
+//   one of the two conditions holds in either direction: the message says how many repetitions per
+//   side would settle it (stats::RepetitionsToSettle with the superiority seen), or, when the shift
+//   is significant but inside T, that it is a real change smaller than the threshold. UNCHANGED
+//   when neither holds.
 // - NOISY when the reference's own noise σ_b = max(its within-run spread, its run-to-run spread)
 //   is too wide to gate at the asked tolerance: 3·σ_b > 2 × tolerance, i.e. the threshold would
 //   be more than twice what was asked. NOISY replaces every verdict but REGRESSED: a change
@@ -135,6 +136,11 @@ struct CompareOptions {
   double tolerance_throughput = 0.05;  // fraction: 0.05 = 5%
   double tolerance_await = 0.10;       // fraction
   double alpha = 0.01;                 // significance level of the one-sided rank test
+  // How many times the same rows may be judged as repetitions are added (`run --compare` until
+  // decided: the suite's repetitions, then one look per added round). The rank test of each look
+  // is held at AlphaPerLook(), so that the chance of a false alarm over all of them stays ≤ alpha.
+  // 1 for a single comparison (`compare`).
+  std::size_t looks = 1;
   std::vector<std::string> metrics = DefaultGatedMetrics();
   bool ignore_fingerprint = false;
   // How many of the baseline's last runs form the reference (--reference-runs), ≥ 1.
@@ -147,11 +153,19 @@ struct CompareOptions {
   std::vector<std::string> workloads;
 
   double ToleranceFor(const MetricInfo& metric) const;
+  // The significance level each look's rank test uses: CorrectedAlpha(alpha, looks).
+  double AlphaPerLook() const;
 };
 
+// Bonferroni's correction for a fixed schedule of `looks` looks at accumulating data: alpha ÷
+// looks. Whatever the correlation between the looks (they share most of their repetitions) and
+// however discrete the exact rank test, P(some look has p < alpha ÷ looks | no change) ≤ alpha
+// (the union bound). REQUIRES: looks ≥ 1.
+double CorrectedAlpha(double alpha, std::size_t looks);
+
 // Throws UsageError naming the flag: a tolerance outside (0, 1) (i.e. not strictly between 0% and
-// 100%), alpha outside (0, 1), reference_runs 0, an empty or unknown metric name (listing the known
-// ones), a workload_filter that is not a valid regular expression.
+// 100%), alpha outside (0, 1), reference_runs 0, looks 0 (--max-repetitions), an empty or unknown
+// metric name (listing the known ones), a workload_filter that is not a valid regular expression.
 void ValidateOptions(const CompareOptions& options);
 
 // The samples one judgement needs. All values in the metric's own unit.

@@ -50,6 +50,7 @@ json DescribeWorkload(const WorkloadRun& run) {
            {"kind", WorkloadKindName(w.kind)},
            {"repetitions", run.repetitions},
            {"disturbed_reruns", run.reruns},
+           {"added_repetitions", run.added},
            {"device", run.device.value_or("")}};
   if (w.kind == WorkloadKind::kFio) {
     out["profile"] = w.profile;

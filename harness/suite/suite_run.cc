@@ -6,8 +6,10 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <random>
 #include <regex>
 #include <set>
+#include <stdexcept>
 
 #include "harness/base/errors.h"
 #include "harness/base/time_format.h"
@@ -180,37 +182,44 @@ RepetitionMeasurement RunRepetition(Workload& workload, int repetition) {
   }
 }
 
-void RunRepetitions(Workload& workload, WorkloadRun& run, int max_reruns,
-                    const std::function<void(const std::string&)>& progress) {
-  int planned_done = 0;
-  while (planned_done < run.repetitions) {
+void RunCountedRepetition(Workload& workload, WorkloadRun& run, int max_reruns,
+                          const std::string& name,
+                          const std::function<void(const std::string&)>& progress) {
+  while (true) {
     const int index = static_cast<int>(run.measurements.size());
     if (progress) {
-      // index = planned_done + run.reruns: after a rerun, say which run of the workload this is.
-      progress(run.reruns == 0 ? fmt::format("repetition {}/{}", planned_done + 1, run.repetitions)
-                               : fmt::format("repetition {}/{} (run {} of the workload)",
-                                             planned_done + 1, run.repetitions, index + 1));
+      // After a rerun of this workload, say which run of the workload this is.
+      progress(run.reruns == 0 ? name
+                               : fmt::format("{} (run {} of the workload)", name, index + 1));
     }
+    const auto started = std::chrono::steady_clock::now();
     run.measurements.push_back(RunRepetition(workload, index));
+    run.run_sec +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const RepetitionMeasurement& m = run.measurements.back();
-    if (m.state == RepetitionState::kDisturbed) {
-      if (run.reruns < max_reruns) {
-        ++run.reruns;
-        if (progress) {
-          progress(fmt::format("repetition {}/{} {}; rerunning it ({} of at most {} extra)",
-                               planned_done + 1, run.repetitions, m.reason, run.reruns,
-                               max_reruns));
-        }
-        continue;
-      }
+    if (m.state != RepetitionState::kDisturbed) return;
+    if (run.reruns < max_reruns) {
+      ++run.reruns;
       if (progress) {
-        progress(fmt::format(
-            "repetition {}/{} {}; kept as disturbed, not judged (the {} extra repetitions are "
-            "spent)",
-            planned_done + 1, run.repetitions, m.reason, max_reruns));
+        progress(fmt::format("{} {}; rerunning it ({} of at most {} extra)", name, m.reason,
+                             run.reruns, max_reruns));
       }
+      continue;
     }
-    ++planned_done;
+    if (progress) {
+      progress(
+          fmt::format("{} {}; kept as disturbed, not judged (the {} extra repetitions are spent)",
+                      name, m.reason, max_reruns));
+    }
+    return;
+  }
+}
+
+void RunRepetitions(Workload& workload, WorkloadRun& run, int max_reruns,
+                    const std::function<void(const std::string&)>& progress) {
+  for (int planned = 1; planned <= run.repetitions; ++planned) {
+    RunCountedRepetition(workload, run, max_reruns,
+                         fmt::format("repetition {}/{}", planned, run.repetitions), progress);
   }
 }
 
@@ -276,38 +285,136 @@ void ValidateRequest(const Suite& suite, const RunRequest& request) {
   }
 }
 
-SuiteRun RunSuite(const Suite& suite, const RunRequest& request) {
-  const auto started = std::chrono::steady_clock::now();
-  SuiteRun out;
-  out.started_utc = UtcIsoMillis(std::chrono::system_clock::now());
-  ValidateRequest(suite, request);
-  const std::vector<SuiteWorkload> selected = SelectWorkloads(suite, request);
-  RunDatasets data(request, suite.spec);
-  std::vector<PlannedWorkload> plan = Plan(suite, selected, request, data);
+struct SuiteSession::State {
+  State(const Suite& suite_in, RunRequest request_in, WorkloadFactory factory_in)
+      : suite(suite_in), request(std::move(request_in)), factory(std::move(factory_in)) {}
 
-  for (size_t i = 0; i < plan.size(); ++i) {
-    WorkloadRun& run = plan[i].run;
-    std::function<void(const std::string&)> progress;
-    if (!request.quiet) {
-      progress = [&, i](const std::string& line) {
-        fmt::print(stderr, "feedbench: [{}/{}] {} {}\n", i + 1, plan.size(), run.workload.name,
-                   line);
-      };
-    }
-    // Budget: as many reruns as planned repetitions, so a busy node at most doubles the run.
-    RunRepetitions(*plan[i].workload, run, run.repetitions, progress);
+  const Suite& suite;
+  const RunRequest request;
+  const WorkloadFactory factory;
+  std::vector<SuiteWorkload> selected;
+  std::chrono::steady_clock::time_point started;
+  SuiteRun run;  // run.workloads[i] is measured by workloads[i]
+  // Declared before the Workloads, so that they (a reader holds its PreparedDataset, owned here)
+  // are destroyed first.
+  std::unique_ptr<RunDatasets> data;
+  std::vector<std::unique_ptr<Workload>> workloads;
+  std::mt19937_64 shuffle{std::random_device{}()};
+  bool prepared = false;
+  bool finished = false;
+
+  std::function<void(const std::string&)> Progress(size_t i) const {
+    if (request.quiet) return {};
+    return [this, i](const std::string& line) {
+      fmt::print(stderr, "feedbench: [{}/{}] {} {}\n", i + 1, run.workloads.size(),
+                 run.workloads[i].workload.name, line);
+    };
   }
 
-  out.suite = suite;
-  out.cache_mode = request.cache.value_or(std::string(CacheModeName(suite.defaults.cache)));
-  out.interval_ms = request.interval_ms;
-  out.data_dir = data.path();
-  out.datasets = data.uses();
-  for (auto& p : plan) out.workloads.push_back(std::move(p.run));
-  out.fingerprint = TakeFingerprint(data.path());
-  out.finished_utc = UtcIsoMillis(std::chrono::system_clock::now());
-  out.wall_sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  return out;
+  void Stamp() {
+    run.finished_utc = UtcIsoMillis(std::chrono::system_clock::now());
+    run.wall_sec =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  }
+};
+
+SuiteSession::SuiteSession(const Suite& suite, RunRequest request, WorkloadFactory factory)
+    : state_(std::make_unique<State>(suite, std::move(request), std::move(factory))) {
+  ValidateRequest(suite, state_->request);
+  state_->selected = SelectWorkloads(suite, state_->request);
+}
+
+SuiteSession::~SuiteSession() = default;
+
+void SuiteSession::Prepare() {
+  State& s = *state_;
+  if (s.prepared) throw std::logic_error("SuiteSession::Prepare: already prepared");
+  s.started = std::chrono::steady_clock::now();
+  s.run.started_utc = UtcIsoMillis(std::chrono::system_clock::now());
+  s.data = std::make_unique<RunDatasets>(s.request, s.suite.spec);
+  if (s.factory) {
+    for (const SuiteWorkload& w : s.selected) {
+      WorkloadRun run;
+      run.workload = w;
+      run.repetitions = s.request.repetitions.value_or(w.settings.repetitions);
+      s.run.workloads.push_back(std::move(run));
+      s.workloads.push_back(s.factory(w));
+    }
+  } else {
+    for (PlannedWorkload& p : Plan(s.suite, s.selected, s.request, *s.data)) {
+      s.run.workloads.push_back(std::move(p.run));
+      s.workloads.push_back(std::move(p.workload));
+    }
+  }
+  s.run.suite = s.suite;
+  s.run.cache_mode = s.request.cache.value_or(std::string(CacheModeName(s.suite.defaults.cache)));
+  s.run.interval_ms = s.request.interval_ms;
+  s.run.data_dir = s.data->path();
+  s.run.datasets = s.data->uses();
+  s.run.fingerprint = TakeFingerprint(s.data->path());
+  s.prepared = true;
+}
+
+void SuiteSession::RunPlanned() {
+  State& s = *state_;
+  if (!s.prepared || s.finished) throw std::logic_error("SuiteSession::RunPlanned: not prepared");
+  for (size_t i = 0; i < s.workloads.size(); ++i) {
+    WorkloadRun& run = s.run.workloads[i];
+    // Budget: as many reruns as planned repetitions, so a busy node at most doubles the run.
+    RunRepetitions(*s.workloads[i], run, run.repetitions, s.Progress(i));
+  }
+}
+
+double SuiteSession::RunMore(const std::vector<std::string>& workloads, int rounds) {
+  State& s = *state_;
+  if (!s.prepared || s.finished) throw std::logic_error("SuiteSession::RunMore: not prepared");
+  std::vector<size_t> chosen;
+  for (const std::string& name : workloads) {
+    const auto it = std::find_if(s.run.workloads.begin(), s.run.workloads.end(),
+                                 [&](const WorkloadRun& w) { return w.workload.name == name; });
+    if (it == s.run.workloads.end()) {
+      throw UsageError(fmt::format("no workload '{}' in this run of suite {}", name, s.suite.name));
+    }
+    const auto index = static_cast<size_t>(it - s.run.workloads.begin());
+    if (std::find(chosen.begin(), chosen.end(), index) == chosen.end()) chosen.push_back(index);
+  }
+  const auto started = std::chrono::steady_clock::now();
+  for (int round = 0; round < rounds; ++round) {
+    std::shuffle(chosen.begin(), chosen.end(), s.shuffle);
+    for (const size_t i : chosen) {
+      WorkloadRun& run = s.run.workloads[i];
+      ++run.added;
+      RunCountedRepetition(*s.workloads[i], run, run.repetitions,
+                           fmt::format("added repetition {} (repetition {} in all)", run.added,
+                                       run.CountedRepetitions()),
+                           s.Progress(i));
+    }
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+const SuiteRun& SuiteSession::Current() {
+  State& s = *state_;
+  if (!s.prepared || s.finished) throw std::logic_error("SuiteSession::Current: not prepared");
+  s.Stamp();
+  return s.run;
+}
+
+SuiteRun SuiteSession::Finish() {
+  State& s = *state_;
+  if (!s.prepared || s.finished) throw std::logic_error("SuiteSession::Finish: not prepared");
+  s.finished = true;
+  s.workloads.clear();
+  s.data.reset();  // removes what the session generated, unless kept
+  s.Stamp();
+  return std::move(s.run);
+}
+
+SuiteRun RunSuite(const Suite& suite, const RunRequest& request) {
+  SuiteSession session(suite, request);
+  session.Prepare();
+  session.RunPlanned();
+  return session.Finish();
 }
 
 }  // namespace feedbench

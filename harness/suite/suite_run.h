@@ -1,21 +1,31 @@
 // Running a suite: the coordinator. suite → plan → datasets → repetitions (each sampled) → a typed
 // SuiteRun.
 //
-// RunSuite takes the data directory (its lock), generates the suite's datasets once (reused when
-// the spec matches), makes one Workload per selected suite workload (the reader or fio, behind
-// harness/measure/measurement.h), runs their repetitions in suite order and returns every
-// measurement, typed, with what the results context needs (datasets, fingerprints, times). What
-// it generated is removed at the end unless kept — also when preparing a later dataset or a
-// repetition fails. It writes nothing but datasets and fio's files in the data directory: the
-// results model and its files are the caller's (harness/results). A repetition's own failure is in
-// its state; an EnvironmentError stops the run and propagates. A disturbed repetition (other work
-// on the node beyond the limits of harness/measure/disturbance.h) is kept and rerun, at most as
-// many extra times per workload as the workload has repetitions (RunRepetitions). Blocking; one
-// RunSuite at a time per data directory (its lock refuses a second).
+// A SuiteSession takes the data directory (its lock), generates the suite's datasets once (reused
+// when the spec matches), makes one Workload per selected suite workload (the reader or fio, behind
+// harness/measure/measurement.h), runs their planned repetitions in suite order, and can then run
+// more repetitions of chosen workloads over the same prepared datasets (RunMore: `run --compare`
+// until decided), before it hands back every measurement, typed, with what the results context
+// needs (datasets, fingerprints, times):
+//   SuiteSession session(suite, request);  // validates and selects; touches nothing yet
+//   session.Prepare();                      // data directory, datasets, one Workload each
+//   session.RunPlanned();                   // the planned repetitions, suite order
+//   session.RunMore({"files-random"}, 1);   // one more round of the chosen workloads
+//   const SuiteRun run = session.Finish();  // every repetition; datasets removed unless kept
+// RunSuite is those steps without RunMore. What the session generated is removed when it finishes
+// or is destroyed, unless kept — also when preparing a later dataset or a repetition fails. It
+// writes nothing but datasets and fio's files in the data directory: the results model and its
+// files are the caller's (harness/results). A repetition's own failure is in its state; an
+// EnvironmentError stops the run and propagates. A disturbed repetition (other work on the node
+// beyond the limits of harness/measure/disturbance.h) is kept and rerun, at most as many extra
+// times per workload as the workload has planned repetitions (RunRepetitions), added repetitions
+// included. Blocking; a session is used from one thread; one session at a time per data directory
+// (its lock refuses a second).
 #pragma once
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,6 +66,12 @@ struct WorkloadRun {
   std::optional<std::string> device;   // the sampled /proc/diskstats device; nullopt: none
   std::vector<RepetitionMeasurement> measurements;  // disturbed ones and their reruns included
   int reruns = 0;                                   // extra repetitions run for disturbed ones
+  int added = 0;       // repetitions added after the planned ones (RunMore), reruns excluded
+  double run_sec = 0;  // wall time of all its repetitions as the coordinator timed them
+                       // (cache drops included), seconds
+
+  // Planned and added repetitions: what --max-repetitions counts (disturbed reruns are not).
+  int CountedRepetitions() const { return repetitions + added; }
 };
 
 struct SuiteRun {
@@ -95,7 +111,52 @@ RepetitionMeasurement RunRepetition(Workload& workload, int repetition);
 void RunRepetitions(Workload& workload, WorkloadRun& run, int max_reruns,
                     const std::function<void(const std::string&)>& progress);
 
-// Runs the suite (see the top of this file). Progress goes to stderr unless request.quiet.
+// Runs one counted repetition of `workload` into run.measurements (RunOnce(k) for repetition k of
+// the results), and while it is disturbed and fewer than `max_reruns` reruns were made for this
+// workload, one more in its place (see RunRepetitions). `name` ("repetition 2/5") heads the
+// progress lines.
+void RunCountedRepetition(Workload& workload, WorkloadRun& run, int max_reruns,
+                          const std::string& name,
+                          const std::function<void(const std::string&)>& progress);
+
+// Makes the Workload that measures a suite workload. The session's own makes the reader or fio
+// over the datasets it prepared; a test passes its own (then no dataset is generated).
+using WorkloadFactory = std::function<std::unique_ptr<Workload>(const SuiteWorkload&)>;
+
+// The coordinator, step by step (see the top of this file).
+class SuiteSession {
+ public:
+  // Validates the request and selects the workloads (UsageError as ValidateRequest). REQUIRES:
+  // `suite` outlives the session.
+  SuiteSession(const Suite& suite, RunRequest request, WorkloadFactory factory = {});
+  ~SuiteSession();
+  SuiteSession(const SuiteSession&) = delete;
+  SuiteSession& operator=(const SuiteSession&) = delete;
+
+  // Takes the data directory, generates or reuses the datasets, makes each workload's Workload and
+  // takes the fingerprint. Once: REQUIRES: not prepared yet.
+  void Prepare();
+  // The planned repetitions of every workload, in suite order. REQUIRES: prepared.
+  void RunPlanned();
+  // `rounds` rounds; in each, one more counted repetition of each of `workloads` (names of the
+  // selected workloads), in a fresh random order per round so that drift of the node spreads over
+  // them alike. Nothing is prepared again. Returns the wall time it took, seconds. Throws
+  // UsageError for a name the session did not select. REQUIRES: prepared.
+  double RunMore(const std::vector<std::string>& workloads, int rounds = 1);
+  // The run so far, as Finish would return it now (finished_utc and wall_sec as of now): what a
+  // caller judges between rounds. REQUIRES: prepared.
+  const SuiteRun& Current();
+  // Ends the session: the run, every repetition; the datasets are removed unless kept.
+  // REQUIRES: prepared; once.
+  SuiteRun Finish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// Runs the suite (see the top of this file): Prepare, RunPlanned, Finish. Progress goes to stderr
+// unless request.quiet.
 SuiteRun RunSuite(const Suite& suite, const RunRequest& request);
 
 }  // namespace feedbench

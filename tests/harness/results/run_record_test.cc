@@ -105,9 +105,10 @@ TEST(RunRecord, WritesTheSameFormatAsBeforeTheLayers) {
   EXPECT_EQ(KeysOf(recorded.results["context"]["feedbench"]), expected);
   EXPECT_EQ(KeysOf(recorded.results["context"]), KeysOf(before["context"]));
   // A reader workload's description: every key it had, and what the gate's disturbance marks
-  // added since (an addition readers of the old format ignore).
+  // and repetitions until decided added since (additions readers of the old format ignore).
   std::set<std::string> workload_keys = KeysOf(before["context"]["feedbench"]["workloads"][0]);
   workload_keys.insert("disturbed_reruns");
+  workload_keys.insert("added_repetitions");
   EXPECT_EQ(KeysOf(recorded.results["context"]["feedbench"]["workloads"][0]), workload_keys);
   const std::set<std::string> google_benchmark_fields{"name",
                                                       "family_index",

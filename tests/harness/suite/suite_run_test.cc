@@ -6,6 +6,9 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
+#include <memory>
+#include <stdexcept>
 #include <utility>
 
 #include "harness/base/errors.h"
@@ -181,6 +184,65 @@ TEST(RunSuite, APreparationThatFailsForALaterLayoutLeavesNoDatasetBehind) {
   EXPECT_FALSE(fs::exists(DefaultDatasetDir(data, suite.spec, Layout::kFiles)))
       << "the files dataset this run generated was left behind";
   EXPECT_TRUE(fs::exists(lmdb_dir / "not-feedbench.txt")) << "a foreign directory was touched";
+}
+
+TEST(SuiteSession, RunsMoreRepetitionsOfChosenWorkloadsWithoutPreparingAgain) {
+  feedbench::testing::TempDir parent("/var/tmp");
+  const Suite suite = TwoLayoutSuite();
+  RunRequest request;
+  request.data_dir = parent.path() / "data";
+  request.quiet = true;
+  request.repetitions = 3;
+  // Each workload made counts as one preparation; each RunOnce is recorded with its index.
+  std::map<std::string, int> made;
+  std::map<std::string, std::vector<int>> calls;
+  SuiteSession session(suite, request, [&](const SuiteWorkload& w) -> std::unique_ptr<Workload> {
+    ++made[w.name];
+    return std::make_unique<FakeWorkload>([&calls, name = w.name](int k) {
+      calls[name].push_back(k);
+      RepetitionMeasurement m;
+      m.figures.Set(Metric::kSamplesPerSecond, 100.0 + k);
+      return m;
+    });
+  });
+  session.Prepare();
+  session.RunPlanned();
+  EXPECT_EQ(session.Current().workloads[0].measurements.size(), 3u);
+  session.RunMore({"lmdb-sequential"}, 2);
+  session.RunMore({"files-random", "lmdb-sequential"}, 1);
+  const SuiteRun run = session.Finish();
+
+  EXPECT_EQ(made, (std::map<std::string, int>{{"files-random", 1}, {"lmdb-sequential", 1}}));
+  ASSERT_EQ(run.workloads.size(), 2u);
+  const WorkloadRun& files = run.workloads[0];
+  const WorkloadRun& lmdb = run.workloads[1];
+  EXPECT_EQ(files.measurements.size(), 4u);
+  EXPECT_EQ(files.added, 1);
+  EXPECT_EQ(lmdb.measurements.size(), 6u);
+  EXPECT_EQ(lmdb.added, 3);
+  EXPECT_EQ(lmdb.repetitions, 3);  // the plan is unchanged: added ones are counted apart
+  EXPECT_EQ(lmdb.CountedRepetitions(), 6);
+  // The added repetitions continue the workload's indices (and shuffle seeds).
+  EXPECT_EQ(calls["lmdb-sequential"], (std::vector<int>{0, 1, 2, 3, 4, 5}));
+  EXPECT_EQ(lmdb.measurements[5].figures.Get(Metric::kSamplesPerSecond), 105.0);
+  EXPECT_GT(lmdb.run_sec, 0.0);
+  EXPECT_TRUE(run.datasets.empty()) << "a workload factory prepares no dataset";
+  EXPECT_THROW(SuiteSession(suite, request).RunMore({"files-random"}), std::logic_error);
+}
+
+TEST(SuiteSession, RunMoreRefusesAWorkloadTheSessionDidNotSelect) {
+  feedbench::testing::TempDir parent("/var/tmp");
+  RunRequest request;
+  request.data_dir = parent.path() / "data";
+  request.quiet = true;
+  request.filter = "files";
+  const Suite suite = TwoLayoutSuite();
+  SuiteSession session(suite, request, [](const SuiteWorkload&) -> std::unique_ptr<Workload> {
+    return std::make_unique<FakeWorkload>([](int) { return RepetitionMeasurement{}; });
+  });
+  session.Prepare();
+  session.RunPlanned();
+  EXPECT_THROW(session.RunMore({"lmdb-sequential"}), UsageError);
 }
 
 TEST(RunSuite, ARunRemovesWhatItGeneratedAndReturnsEveryRepetitionTyped) {
