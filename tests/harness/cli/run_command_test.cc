@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -76,12 +77,19 @@ TEST_F(RunCommandTest, TinySuiteWritesGoogleBenchmarkJsonWhoseCountersAgreeWithT
   EXPECT_TRUE(fs::exists(TimelinePathFor(out)));
   const double total_bytes = fb["dataset_total_bytes"].get<double>();
 
-  int iterations = 0;
+  // A repetition other work on the node disturbed is kept, marked, and run again (at most as
+  // many extra times as the workload has repetitions): a busy node changes how many entries there
+  // are, never what a valid one says.
+  std::map<std::string, int> valid, disturbed;
   for (const auto& b : results["benchmarks"]) {
     if (b["run_type"] != "iteration") continue;
-    ++iterations;
     SCOPED_TRACE(b.dump());
-    ASSERT_FALSE(b.value("error_occurred", false));
+    if (b.value("error_occurred", false)) {
+      ASSERT_EQ(b.value("error_message", "").rfind("disturbed: ", 0), 0u);
+      ++disturbed[WorkloadNameOf(b)];
+      continue;
+    }
+    ++valid[WorkloadNameOf(b)];
     const double wall_sec = b["real_time"].get<double>() / 1000.0;  // ms
     // Every sample once per epoch: counts are exact, rates are counts over the manual time.
     EXPECT_EQ(b["samples"].get<double>(), 300);
@@ -100,7 +108,11 @@ TEST_F(RunCommandTest, TinySuiteWritesGoogleBenchmarkJsonWhoseCountersAgreeWithT
       EXPECT_GE(b["device_read_ratio"].get<double>(), 0.5);  // cold
     }
   }
-  EXPECT_EQ(iterations, 9);
+  for (const std::string name : {"files-random", "lmdb-sequential", "tmpfs-random"}) {
+    EXPECT_TRUE(valid[name] == 3 || disturbed[name] == 3)
+        << name << ": " << valid[name] << " valid, " << disturbed[name] << " disturbed";
+    EXPECT_LE(valid[name], 3) << name;
+  }
 
   // Aggregates match a recomputation from the per-repetition entries.
   for (const auto& s : SummarizeResults(ParseResults(results, out.string()))) {
