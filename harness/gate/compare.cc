@@ -1,6 +1,7 @@
 #include "harness/gate/compare.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -12,359 +13,6 @@
 #include "harness/base/statistics.h"
 
 namespace feedbench {
-namespace {
-
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
-std::string Pct(double fraction) {
-  if (!std::isfinite(fraction)) return fraction > 0 ? "+inf%" : "-inf%";
-  return fmt::format("{:.1f}%", fraction * 100);
-}
-
-std::string SignedPct(double fraction) {
-  if (!std::isfinite(fraction)) return fraction > 0 ? "+inf%" : "-inf%";
-  return fmt::format("{:+.1f}%", fraction * 100);
-}
-
-std::string P(double p) { return p < 0.001 ? fmt::format("{:.1e}", p) : fmt::format("{:.3f}", p); }
-
-// a ÷ b with the conventions of the header: 0/0 = 1, x/0 = +inf.
-double Ratio(double a, double b) {
-  if (b == 0) return a == 0 ? 1 : (a > 0 ? kInf : 0);
-  return a / b;
-}
-
-std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
-  std::string out;
-  for (const std::string& p : parts) {
-    if (!out.empty()) out += sep;
-    out += p;
-  }
-  return out;
-}
-
-// "more worse/better" direction wording for messages.
-std::string_view Direction(const MetricInfo& metric, bool worse) {
-  const bool higher_better = metric.orientation == Orientation::kHigherIsBetter;
-  return worse == higher_better ? "lower" : "higher";
-}
-
-std::string SettleAdvice(const MetricComparison& c, double alpha) {
-  const double best_p = stats::MinimumExactPValue(c.baseline_repetitions, c.current_repetitions);
-  std::string why;
-  if (!(best_p < alpha)) {
-    why = fmt::format("{} vs {} repetitions cannot reach p < {} (best possible p = {})",
-                      c.baseline_repetitions, c.current_repetitions, alpha, P(best_p));
-  } else {
-    why = fmt::format("the {} vs {} repetitions overlap too much", c.baseline_repetitions,
-                      c.current_repetitions);
-  }
-  if (c.repetitions_to_settle) {
-    return fmt::format("{}; about {} repetitions per side (baseline and current) would settle it",
-                       why, *c.repetitions_to_settle);
-  }
-  return why + "; the overlap is too large for more repetitions to settle it";
-}
-
-// The figures of the rule that do not need the rank test: medians, r, change, σ, σ_b and T.
-MetricComparison MeasureChange(const PooledReference& ref, const MetricSamples& samples,
-                               const MetricInfo& metric, double tolerance) {
-  MetricComparison c;
-  const std::vector<double>& cur = samples.current;
-  const bool higher_better = metric.orientation == Orientation::kHigherIsBetter;
-
-  const double cur_median = stats::Median(cur);
-  c.baseline_median = ref.median;
-  c.current_median = cur_median;
-  c.baseline_repetitions = ref.repetitions.size();
-  c.current_repetitions = cur.size();
-  c.baseline_runs = ref.runs;
-  c.change = Ratio(cur_median, ref.median) - 1;
-  c.ratio = higher_better ? Ratio(ref.median, cur_median) : Ratio(cur_median, ref.median);
-
-  c.within_run_spread = std::max(ref.within_run_spread, stats::RobustRelativeSpread(cur));
-  c.run_to_run_spread = ref.run_to_run_spread;
-  c.noise = std::max(c.within_run_spread, c.run_to_run_spread);
-  c.baseline_noise = std::max(ref.within_run_spread, c.run_to_run_spread);
-  c.tolerance = tolerance;
-  c.threshold = std::max(tolerance, 3 * c.noise);
-  return c;
-}
-
-// Sets p_worse, p_better and p_value from the one-sided rank tests of the current repetitions
-// against the reference's pooled ones. Returns the probability that a current repetition is
-// worse than a reference one (ties count 1/2): the superiority RepetitionsToSettle needs.
-double ApplyRankTests(const PooledReference& ref, const MetricSamples& samples,
-                      const MetricInfo& metric, MetricComparison& c) {
-  const std::vector<double>& base = ref.repetitions;
-  const std::vector<double>& cur = samples.current;
-  const bool higher_better = metric.orientation == Orientation::kHigherIsBetter;
-  using stats::Alternative;
-  const auto towards_higher = stats::MannWhitneyU(cur, base, Alternative::kGreater);
-  const auto towards_lower = stats::MannWhitneyU(cur, base, Alternative::kLess);
-  c.p_worse = higher_better ? towards_lower.p_value : towards_higher.p_value;
-  c.p_better = higher_better ? towards_higher.p_value : towards_lower.p_value;
-  c.p_value = c.ratio >= 1 ? c.p_worse : c.p_better;
-  // Probability that a current repetition beats (is higher than) a reference one.
-  const double higher_share =
-      towards_higher.u_x / (static_cast<double>(cur.size()) * static_cast<double>(base.size()));
-  return higher_better ? 1 - higher_share : higher_share;
-}
-
-// The two conditions of the rule in each direction, and the NOISY one.
-struct Evidence {
-  bool worse_beyond = false;  // r > 1 + T
-  bool worse_significant = false;
-  bool better_beyond = false;  // r < 1 ÷ (1 + T)
-  bool better_significant = false;
-  bool noisy = false;  // 3σ_b > 2 × tolerance
-};
-
-Evidence Weigh(const MetricComparison& c, double alpha) {
-  return Evidence{
-      .worse_beyond = c.ratio > 1 + c.threshold,
-      .worse_significant = *c.p_worse < alpha,
-      .better_beyond = c.ratio < 1 / (1 + c.threshold),
-      .better_significant = *c.p_better<alpha, .noisy = 3 * c.baseline_noise> 2 * c.tolerance};
-}
-
-// "median -20.0% (100.0 samples/s → 80.0 samples/s)".
-std::string ChangeText(const MetricComparison& c, const MetricInfo& metric) {
-  return fmt::format("median {} ({} → {})", SignedPct(c.change),
-                     FormatMetricValue(metric, *c.baseline_median),
-                     FormatMetricValue(metric, *c.current_median));
-}
-
-// "threshold 5.0%", or "threshold 6.7% (3σ; tolerance 5.0%)" when noise widened it.
-std::string ThresholdText(const MetricComparison& c) {
-  return c.threshold > c.tolerance
-             ? fmt::format("threshold {} (3σ; tolerance {})", Pct(c.threshold), Pct(c.tolerance))
-             : fmt::format("threshold {}", Pct(c.threshold));
-}
-
-std::string NoisyMessage(const MetricComparison& c, const PooledReference& ref,
-                         const MetricInfo& metric) {
-  return fmt::format(
-      "the baseline is too noisy to gate at {}: its spread σ = {} (within a run {}, run to run {} "
-      "over its {} reference run(s)) makes 3σ = {} more than twice the tolerance; {} is not "
-      "judged. Use more repetitions, longer workloads or a quieter node, then re-record",
-      Pct(c.tolerance), Pct(c.baseline_noise), Pct(ref.within_run_spread), Pct(c.run_to_run_spread),
-      ref.runs, Pct(3 * c.baseline_noise), ChangeText(c, metric));
-}
-
-// UNCERTAIN because the change is beyond T but the rank test does not confirm it.
-void SetUncertainBeyond(MetricComparison& c, const MetricInfo& metric, bool worse,
-                        double worse_superiority, double alpha) {
-  c.verdict = Verdict::kUncertain;
-  const double superiority = worse ? worse_superiority : 1 - worse_superiority;
-  c.repetitions_to_settle = stats::RepetitionsToSettle(superiority, alpha);
-  c.message = fmt::format("{}: {} beyond the {}, but not significant (p = {} ≥ {}): {}",
-                          ChangeText(c, metric), Direction(metric, worse), ThresholdText(c),
-                          P(worse ? *c.p_worse : *c.p_better), alpha, SettleAdvice(c, alpha));
-}
-
-// UNCERTAIN because the rank test finds a change that stays inside T.
-void SetUncertainWithin(MetricComparison& c, const MetricInfo& metric, bool worse, double alpha) {
-  c.verdict = Verdict::kUncertain;
-  const std::string cause =
-      c.threshold > c.tolerance
-          ? fmt::format(
-                "the threshold is widened by noise to {}; quieter runs (smaller σ) "
-                "would settle whether it exceeds the tolerance {}",
-                Pct(c.threshold), Pct(c.tolerance))
-          : std::string(
-                "a real change smaller than the tolerance; more repetitions will not "
-                "make it exceed the threshold");
-  c.message = fmt::format("{}: significantly {} (p = {} < {}) but within the {}: {}",
-                          ChangeText(c, metric), Direction(metric, worse), ThresholdText(c),
-                          P(worse ? *c.p_worse : *c.p_better), alpha, cause);
-}
-
-// Sets the verdict and its message from the evidence, in the order of the rule in compare.h.
-void Decide(MetricComparison& c, const Evidence& e, const PooledReference& ref,
-            const MetricInfo& metric, double worse_superiority, double alpha) {
-  if (e.worse_beyond && e.worse_significant) {
-    c.verdict = Verdict::kRegressed;
-    c.message = fmt::format("{}: worse by more than the {}, and p = {} < {}", ChangeText(c, metric),
-                            ThresholdText(c), P(*c.p_worse), alpha);
-  } else if (e.noisy) {
-    c.verdict = Verdict::kNoisy;
-    c.message = NoisyMessage(c, ref, metric);
-  } else if (e.better_beyond && e.better_significant) {
-    c.verdict = Verdict::kImproved;
-    c.message = fmt::format("{}: better by more than the {}, and p = {} < {}",
-                            ChangeText(c, metric), ThresholdText(c), P(*c.p_better), alpha);
-  } else if (e.worse_beyond || e.better_beyond) {
-    SetUncertainBeyond(c, metric, e.worse_beyond, worse_superiority, alpha);
-  } else if (e.worse_significant || e.better_significant) {
-    SetUncertainWithin(c, metric, e.worse_significant, alpha);
-  } else {
-    c.verdict = Verdict::kUnchanged;
-    c.message = fmt::format("{}: within the {} (p worse = {}, p better = {})",
-                            ChangeText(c, metric), ThresholdText(c), P(*c.p_worse), P(*c.p_better));
-  }
-}
-
-}  // namespace
-
-std::string_view VerdictName(Verdict verdict) {
-  switch (verdict) {
-    case Verdict::kRegressed:
-      return "REGRESSED";
-    case Verdict::kImproved:
-      return "IMPROVED";
-    case Verdict::kUnchanged:
-      return "UNCHANGED";
-    case Verdict::kUncertain:
-      return "UNCERTAIN";
-    case Verdict::kNoisy:
-      return "NOISY";
-    case Verdict::kInvalid:
-      return "INVALID";
-    case Verdict::kMissing:
-      return "MISSING";
-    case Verdict::kNew:
-      return "NEW";
-    case Verdict::kSkipped:
-      return "SKIPPED";
-  }
-  return "?";
-}
-
-bool IsJudged(Verdict v) {
-  return v == Verdict::kRegressed || v == Verdict::kImproved || v == Verdict::kUnchanged ||
-         v == Verdict::kUncertain || v == Verdict::kNoisy;
-}
-
-bool FailsGate(Verdict v) {
-  return v == Verdict::kRegressed || v == Verdict::kInvalid || v == Verdict::kMissing;
-}
-
-std::string_view GateOutcomeName(GateOutcome outcome) {
-  switch (outcome) {
-    case GateOutcome::kPass:
-      return "PASS";
-    case GateOutcome::kFail:
-      return "FAIL";
-    case GateOutcome::kInconclusive:
-      return "INCONCLUSIVE";
-    case GateOutcome::kNotCompared:
-      return "NOT COMPARED";
-  }
-  return "?";
-}
-
-double CompareOptions::ToleranceFor(const MetricInfo& metric) const {
-  return metric.tolerance_class == ToleranceClass::kThroughput ? tolerance_throughput
-                                                               : tolerance_await;
-}
-
-double CompareOptions::AlphaPerLook() const { return CorrectedAlpha(alpha, looks); }
-
-double CorrectedAlpha(double alpha, std::size_t looks) {
-  return alpha / static_cast<double>(std::max<std::size_t>(looks, 1));
-}
-
-void ValidateOptions(const CompareOptions& options) {
-  auto check_tolerance = [](double t, std::string_view flag) {
-    if (!(t > 0 && t < 1)) {
-      throw UsageError(
-          fmt::format("{} {}: expected a percentage strictly between 0 and 100", flag, t * 100));
-    }
-  };
-  check_tolerance(options.tolerance_throughput, "--tolerance-throughput");
-  check_tolerance(options.tolerance_await, "--tolerance-await");
-  if (options.reference_runs < 1) {
-    throw UsageError(fmt::format("--reference-runs {}: expected a whole number of runs ≥ 1",
-                                 options.reference_runs));
-  }
-  if (!(options.alpha > 0 && options.alpha < 1)) {
-    throw UsageError(
-        fmt::format("--alpha {}: expected a probability strictly between 0 and 1", options.alpha));
-  }
-  if (options.looks < 1) {
-    throw UsageError(
-        "--max-repetitions: the schedule of looks is empty (expected at least the "
-        "suite's own repetitions)");
-  }
-  if (options.metrics.empty()) throw UsageError("--metrics: expected at least one metric name");
-  for (const std::string& m : options.metrics) {
-    if (FindMetric(m) == nullptr) {
-      std::vector<std::string> known;
-      for (const MetricInfo& k : KnownMetrics()) known.emplace_back(k.name);
-      throw UsageError(
-          fmt::format("--metrics: unknown metric '{}'; known metrics: {}", m, Join(known, ", ")));
-    }
-  }
-  if (options.workload_filter) {
-    try {
-      [[maybe_unused]] const std::regex compiled(*options.workload_filter, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      throw UsageError(fmt::format("--filter '{}': not a valid regular expression: {}",
-                                   *options.workload_filter, e.what()));
-    }
-  }
-}
-
-PooledReference PoolReference(const std::vector<std::vector<double>>& runs) {
-  PooledReference ref;
-  std::vector<double> medians;
-  std::vector<double> spreads;
-  for (const std::vector<double>& run : runs) {
-    if (run.empty()) continue;
-    medians.push_back(stats::Median(run));
-    spreads.push_back(stats::RobustRelativeSpread(run));
-    ref.repetitions.insert(ref.repetitions.end(), run.begin(), run.end());
-  }
-  ref.runs = medians.size();
-  ref.median = stats::Median(medians);
-  ref.run_to_run_spread = stats::RobustRelativeSpread(medians);
-  ref.within_run_spread = stats::Median(spreads);
-  return ref;
-}
-
-bool IsDecided(const MetricComparison& row) {
-  if (row.verdict == Verdict::kRegressed) return true;
-  return (row.verdict == Verdict::kUnchanged || row.verdict == Verdict::kImproved) &&
-         row.inconclusive_reason.empty();
-}
-
-std::string InconclusiveReason(const MetricComparison& row, double alpha) {
-  if (row.verdict == Verdict::kRegressed || !IsJudged(row.verdict)) return "";
-  if (row.baseline_runs < kMinReferenceRuns) {
-    return fmt::format(
-        "the reference has {} run(s); at least {} are needed to measure run-to-run noise: record "
-        "more runs into the baseline (feedbench baseline record)",
-        row.baseline_runs, kMinReferenceRuns);
-  }
-  const double best_p =
-      stats::MinimumExactPValue(row.baseline_repetitions, row.current_repetitions);
-  if (!(best_p < alpha)) {
-    return fmt::format(
-        "{} reference vs {} current repetitions cannot reach p < {} (best possible p = {}): too "
-        "few repetitions to judge",
-        row.baseline_repetitions, row.current_repetitions, alpha, P(best_p));
-  }
-  if (row.verdict == Verdict::kNoisy || row.verdict == Verdict::kUncertain) return row.message;
-  return "";
-}
-
-MetricComparison JudgeMetric(const MetricSamples& samples, const MetricInfo& metric,
-                             double tolerance, double alpha) {
-  const PooledReference ref = PoolReference(samples.baseline_runs);
-  MetricComparison c = MeasureChange(ref, samples, metric, tolerance);
-  const double worse_superiority = ApplyRankTests(ref, samples, metric, c);
-  Decide(c, Weigh(c, alpha), ref, metric, worse_superiority, alpha);
-  c.inconclusive_reason = InconclusiveReason(c, alpha);
-  // A reason other than the verdict's own message goes first, so that an UNCHANGED row that
-  // could not have been anything else does not read as a pass.
-  const bool reads_as_decided = c.verdict == Verdict::kUnchanged || c.verdict == Verdict::kImproved;
-  if (!c.inconclusive_reason.empty() && c.inconclusive_reason != c.message &&
-      (reads_as_decided || c.baseline_runs < kMinReferenceRuns)) {
-    c.message = fmt::format("not judged: {}. {}", c.inconclusive_reason, c.message);
-  }
-  return c;
-}
 
 std::size_t CompareReport::Count(Verdict verdict) const {
   return static_cast<std::size_t>(std::count_if(
@@ -469,7 +117,8 @@ std::string InvalidMessage(const WorkloadResults& w) {
                                    r.error_message.empty() ? r.label : r.error_message));
   }
   return fmt::format("{} of {} repetitions are not valid and the workload is not compared: {}",
-                     problems.size(), w.repetitions.size(), Join(problems, "; "));
+                     problems.size(), w.repetitions.size(),
+                     fmt::format("{}", fmt::join(problems, "; ")));
 }
 
 bool HasCounter(const WorkloadResults& w, std::string_view metric) {
@@ -489,7 +138,7 @@ class RowBuilder {
         skip_message_(fmt::format(
             "not compared: this machine's fingerprint differs from the baseline's ({}); re-record "
             "the baseline on this machine or pass --ignore-fingerprint",
-            Join(report.fingerprint_differences, "; "))) {}
+            fmt::format("{}", fmt::join(report.fingerprint_differences, "; ")))) {}
 
   // The rows of a workload of the results, one per gated metric that applies to it.
   void AddWorkload(const WorkloadResults& w, std::vector<MetricComparison>& rows) const {
@@ -638,10 +287,11 @@ CompareReport CompareResults(const Baseline& baseline, const ResultsFile& result
     const std::string selection_text =
         options.workload_filter
             ? fmt::format("--filter '{}'", *options.workload_filter)
-            : fmt::format("the workload selection ({})", Join(options.workloads, ", "));
+            : fmt::format("the workload selection ({})",
+                          fmt::format("{}", fmt::join(options.workloads, ", ")));
     throw UsageError(
         fmt::format("{}: matches no workload of the baseline or of results {}; workloads: {}",
-                    selection_text, results.source, Join(all, ", ")));
+                    selection_text, results.source, fmt::format("{}", fmt::join(all, ", "))));
   }
 
   const RowBuilder rows(baseline, options, report);
@@ -659,7 +309,7 @@ CompareReport CompareResults(const Baseline& baseline, const ResultsFile& result
     throw UsageError(fmt::format(
         "none of the gated metrics ({}) appear in the baseline or in results {}; choose others "
         "with --metrics",
-        Join(options.metrics, ", "), results.source));
+        fmt::format("{}", fmt::join(options.metrics, ", ")), results.source));
   }
   return report;
 }
