@@ -27,14 +27,14 @@
 // - PASS, exit 0, otherwise: every gated row judged, none failing.
 // Bad input never reaches a report: it is a UsageError (exit 2).
 //
-// Calling it from the runner (`feedbench run --compare BASELINE [--confirm]`):
-//   const Baseline baseline = ReadBaselineFile(path);  // UsageError on bad input
-//   const ResultsFile results = ReadResultsFile(out_path);  // or ParseResults(json, out_path)
+// Calling it after a run (`feedbench run --compare BASELINE [--confirm]`):
+//   const Baseline baseline = ReadBaselineFile(path);  // UsageError on bad input, before the run
+//   const ResultsFile& results = recorded.model;  // the run's results model, in memory
 //   opts.workload_filter = request.filter;  // what the run left out on purpose is not MISSING
 //   opts.workloads = request.only;
 //   CompareReport report = CompareResults(baseline, results, opts);
 //   if (confirm && !report.RegressedWorkloads().empty()) {
-//     // rerun only report.RegressedWorkloads(), read that rerun as a ResultsFile `rerun`, then
+//     // rerun only report.RegressedWorkloads(), take that rerun's model as `rerun`, then
 //     report = CompareResults(baseline, WithWorkloadsReplaced(results, rerun), opts);
 //   }
 //   print RenderCompareTable(report); return report.ExitCode();  // 1 only if it reproduced
@@ -102,8 +102,7 @@ struct CompareReport {
 CompareReport CompareResults(const Baseline& baseline, const ResultsFile& results,
                              const CompareOptions& options);
 
-// Convenience for the runner: `results` is the Google Benchmark JSON document it just wrote
-// (named `results_source` in messages).
+// The same for a results document (Google Benchmark JSON), named `results_source` in messages.
 CompareReport CompareFiles(const Baseline& baseline, const nlohmann::json& results,
                            std::string_view results_source, const CompareOptions& options);
 

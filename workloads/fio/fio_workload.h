@@ -3,11 +3,11 @@
 // MeasureFioProfile prepares what the profile reads (the test file in the data directory, laid out
 // once and reused; or the files-layout dataset for smallfile), checks that the filesystem takes
 // O_DIRECT for the device profiles (falling back to buffered reads with invalidation, and saying
-// so; smallfile always reads buffered, as a loader does), runs fio (fio.h) while a Sampler
-// (sampler.h) samples /proc/diskstats for the given devices, and returns fio's figures next to the
-// sampled ones under the counter names the runner uses. Files it writes: only under <data_dir>/fio/
+// so; smallfile always reads buffered, as a loader does), runs fio (fio.h) inside a sampled window
+// (harness/measure/sampled_window.h) over the given devices, and returns fio's figures next to the
+// sampled ones; FioWorkload is the same as a Workload, its figures typed (ToFigures). Files it writes: only under <data_dir>/fio/
 // (the test file, and each run's job file, JSON output and stderr). Blocking; not for concurrent
-// use on one data directory (the runner holds the data directory's lock).
+// use on one data directory (the suite coordinator holds the data directory's lock).
 #pragma once
 
 #include <chrono>
