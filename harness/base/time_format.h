@@ -1,5 +1,7 @@
-// Wall-clock time as text: ISO 8601 UTC with milliseconds, and a compact form for file names.
-// Pure and thread-safe (gmtime_r).
+// Wall-clock time as text, the one UTC formatter of feedbench: ISO 8601 UTC with milliseconds (the
+// sampler's rows, the results' times) and a compact form for file names. Times are truncated to
+// the millisecond (or second) towards the past, also before the epoch. Pure, thread-safe and
+// lock-free (calendar arithmetic, no gmtime_r): cheap enough for every sampled row.
 #pragma once
 
 #include <chrono>

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "harness/base/errors.h"
+#include "harness/base/time_format.h"
 
 namespace feedbench {
 namespace {
@@ -39,27 +40,6 @@ double MillisecondsBetween(SteadyClock::time_point from, SteadyClock::time_point
 }
 
 }  // namespace
-
-std::string FormatUtcIso8601Ms(WallClock::time_point time) {
-  // Calendar arithmetic (no gmtime_r, no time-zone lock): called for every sample.
-  using namespace std::chrono;
-  const auto since_epoch = floor<milliseconds>(time);
-  const auto day = floor<days>(since_epoch);
-  const year_month_day date{day};
-  const hh_mm_ss<milliseconds> clock{since_epoch - day};
-  char text[] = "0000-00-00T00:00:00.000Z";
-  auto put = [&text](int position, int64_t value, int digits) {
-    for (int d = digits - 1; d >= 0; --d, value /= 10) text[position + d] = char('0' + value % 10);
-  };
-  put(0, int(date.year()), 4);
-  put(5, unsigned(date.month()), 2);
-  put(8, unsigned(date.day()), 2);
-  put(11, clock.hours().count(), 2);
-  put(14, clock.minutes().count(), 2);
-  put(17, clock.seconds().count(), 2);
-  put(20, clock.subseconds().count(), 3);
-  return std::string(text, sizeof text - 1);
-}
 
 DiskstatsReader::DiskstatsReader(std::string path) : path_(std::move(path)) {
   fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
@@ -147,7 +127,7 @@ struct Sampler::State {
     ReadSampledDevices();
     const auto now = SteadyClock::now();
     const auto wall = WallClock::now();
-    std::string timestamp = FormatUtcIso8601Ms(wall);
+    std::string timestamp = UtcIsoMillis(wall);
     const double offset_sec = std::chrono::duration<double>(now - start_time).count();
     for (size_t i = 0; i < tracks.size(); ++i) {
       DeviceTrack& track = tracks[i];
@@ -270,7 +250,7 @@ std::vector<WindowSummary> Sampler::Stop() {
   const auto now = SteadyClock::now();
   const auto wall = WallClock::now();
   std::vector<WindowSummary> summaries;
-  const std::string start_utc = FormatUtcIso8601Ms(s.start_wall);
+  const std::string start_utc = UtcIsoMillis(s.start_wall);
   for (size_t i = 0; i < s.tracks.size(); ++i) {
     DeviceTrack& track = s.tracks[i];
     if (const DiskCounters* curr = s.Current(i)) {
@@ -281,7 +261,7 @@ std::vector<WindowSummary> Sampler::Stop() {
     WindowSummary summary;
     summary.device = track.name;
     summary.start_utc = start_utc;
-    summary.end_utc = FormatUtcIso8601Ms(track.last_wall);
+    summary.end_utc = UtcIsoMillis(track.last_wall);
     summary.duration_sec = std::chrono::duration<double>(track.last_time - s.start_time).count();
     // Exact totals from the first and last snapshot, never a sum of per-interval rates.
     const CounterDelta delta = DeltaCounters(track.first, track.last);

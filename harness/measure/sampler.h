@@ -22,6 +22,7 @@ namespace feedbench {
 
 struct SampleRow {
   std::string timestamp_utc;  // ISO 8601 with milliseconds, UTC: 2026-11-26T01:02:03.456Z
+                              // (UtcIsoMillis, harness/base/time_format.h)
   double offset_sec = 0;      // monotonic seconds since Start()
   std::string device;
   IostatFigures figures;
@@ -47,9 +48,6 @@ struct SamplerOptions {
 // The shortest and longest sampling interval.
 inline constexpr std::chrono::milliseconds kMinSampleInterval{1};
 inline constexpr std::chrono::milliseconds kMaxSampleInterval{60'000};
-
-// "2026-11-26T01:02:03.456Z": ISO 8601, UTC, milliseconds (truncated, not rounded).
-std::string FormatUtcIso8601Ms(std::chrono::system_clock::time_point time);
 
 // Reads /proc/diskstats (or a stand-in file) through one descriptor kept open, into a buffer reused
 // from read to read: a sample costs one pread() when the text fits in one procfs read (under ~3.5

@@ -22,7 +22,9 @@
 namespace feedbench {
 namespace fs = std::filesystem;
 
-namespace {
+// Named rather than anonymous: SuiteSession::State holds a RunDatasets, and a member of an
+// anonymous-namespace type in a class with linkage is what GCC warns about in unity builds.
+namespace session_detail {
 
 // The data directory and the datasets of one run, from the moment the directory is taken: what
 // this run generated or staged is removed when it ends, also when preparing a later dataset or a
@@ -167,7 +169,11 @@ std::vector<PlannedWorkload> Plan(const Suite& suite, const std::vector<SuiteWor
   return plan;
 }
 
-}  // namespace
+}  // namespace session_detail
+
+using session_detail::Plan;
+using session_detail::PlannedWorkload;
+using session_detail::RunDatasets;
 
 RepetitionMeasurement RunRepetition(Workload& workload, int repetition) {
   try {

@@ -294,20 +294,6 @@ TEST_F(FakeDiskstatsTest, KeepRowsFalseStillCallsBackButKeepsNothing) {
   EXPECT_TRUE(sampler.Rows().empty());
 }
 
-TEST(FormatUtcIso8601Ms, WritesUtcWithMilliseconds) {
-  const auto time = std::chrono::system_clock::time_point(1700000000123ms);
-  EXPECT_EQ(FormatUtcIso8601Ms(time), "2023-11-14T22:13:20.123Z");
-  EXPECT_EQ(FormatUtcIso8601Ms(std::chrono::system_clock::time_point(0ms)),
-            "1970-01-01T00:00:00.000Z");
-  EXPECT_EQ(FormatUtcIso8601Ms(std::chrono::system_clock::time_point(1709251199999ms)),
-            "2024-02-29T23:59:59.999Z");
-  // Truncated, not rounded, also before the epoch.
-  EXPECT_EQ(FormatUtcIso8601Ms(std::chrono::system_clock::time_point(-1ms)),
-            "1969-12-31T23:59:59.999Z");
-  EXPECT_EQ(FormatUtcIso8601Ms(std::chrono::system_clock::time_point(1999999us)),
-            "1970-01-01T00:00:01.999Z");
-}
-
 TEST(DiskstatsReader, ReadsATextLongerThanOneProcfsRead) {
   TempDir dir(kScratchParent);
   std::vector<FakeDisk> disks;

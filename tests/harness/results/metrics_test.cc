@@ -41,7 +41,10 @@ TEST(Metrics, EveryFigureTheReaderWritesMeansSomethingForTheReader) {
   r.reader.bytes = 1000;
   r.cache_method = "drop_caches";
   r.device = "vda";
-  r.device_summary = WindowSummary{.device = "vda", .read_bytes = 1000};
+  WindowSummary summary;
+  summary.device = "vda";
+  summary.read_bytes = 1000;
+  r.device_summary = summary;
   r.device_read_ratio = 1.0;
   const std::set<Metric> written = SetIn(ToMeasurement(r).figures);
   EXPECT_TRUE(written.contains(Metric::kLatP99Us));
@@ -55,8 +58,14 @@ TEST(Metrics, EveryFigureFioWritesMeansSomethingForFio) {
   m.run.report = ParseFioOutput(
       ReadWholeFile(std::string(FEEDBENCH_FIXTURES) + "/fio/fio-3.33-seq-read.json"), "fixture");
   m.reads = SummarizeReads(m.run.report);
-  m.device_windows = {WindowSummary{.device = "vda", .duration_sec = 10}};
-  m.fio_disk = FioDiskUtil{.name = "vda", .read_ios = 100};
+  WindowSummary window;
+  window.device = "vda";
+  window.duration_sec = 10;
+  m.device_windows = {window};
+  FioDiskUtil disk;
+  disk.name = "vda";
+  disk.read_ios = 100;
+  m.fio_disk = disk;
   const std::set<Metric> written = SetIn(m.ToFigures());
   EXPECT_TRUE(written.contains(Metric::kFioDiskUtilPct));
   for (const Metric metric : written) {

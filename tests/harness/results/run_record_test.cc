@@ -51,7 +51,9 @@ SuiteRun SmokeLikeRun() {
       MakeFioSuiteWorkload("seq-read", "seq-read", json::object(), run.suite.defaults, "test");
   fio.repetitions = 1;
   fio.measurements = {Measured(0)};
-  fio.measurements[0].tool_run = ToolRun{.direct = true, .notes = {"a note"}};
+  ToolRun tool;
+  tool.notes = {"a note"};
+  fio.measurements[0].tool_run = tool;
   run.workloads.push_back(fio);
   return run;
 }

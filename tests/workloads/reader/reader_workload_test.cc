@@ -11,8 +11,10 @@ WorkloadResult ColdByEviction(double ratio) {
   r.reader.bytes = 1000000;
   r.cache_method = "fadvise_dontneed";
   r.device = "vda";
-  r.device_summary =
-      WindowSummary{.device = "vda", .read_bytes = static_cast<uint64_t>(ratio * 1e6)};
+  WindowSummary summary;
+  summary.device = "vda";
+  summary.read_bytes = static_cast<uint64_t>(ratio * 1e6);
+  r.device_summary = summary;
   r.device_read_ratio = ratio;
   r.cache_contaminated = IsCacheContaminated(CacheMode::kCold, Layout::kFiles, ratio);
   return r;
