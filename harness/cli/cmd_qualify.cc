@@ -84,13 +84,7 @@ int Qualify(const QualifyFlags& flags, const CLI::App& sub) {
   }
   CompareReport report = CompareResults(*reference, results, options);
   report.baseline_source = flags.reference;
-  if (output.extension && output.extension->looks > 1) {
-    fmt::print(
-        "\nuntil decided: {} added round(s) in {:.1f} s; {}; alpha {:g} over up to {} "
-        "looks = {:.2g} per look (Bonferroni)\n",
-        output.extension->rounds, output.extension->spent_sec, output.extension->last.message,
-        options.alpha, output.extension->looks, options.AlphaPerLook());
-  }
+  if (output.extension) PrintExtension(*output.extension, options);
   WriteCompareReports(compare_flags, report);
   const QualifyReport qualify = BuildQualifyReport(report);
   fmt::print("\nagainst reference {}:\n\n{}", flags.reference, RenderQualifyReport(qualify));

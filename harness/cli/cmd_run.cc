@@ -34,16 +34,6 @@ struct RunFlags : SuiteRunFlags {
   UntilDecidedFlags until_flags;
 };
 
-// What repetitions until decided did, in one line.
-void PrintExtension(const ExtensionLog& log, const CompareOptions& options) {
-  if (log.looks <= 1) return;
-  fmt::print(
-      "\nuntil decided: {} added round(s) in {:.1f} s; {}; alpha {:g} over up to {} looks "
-      "= {:.2g} per look (Bonferroni)\n",
-      log.rounds, log.spent_sec, log.last.message, options.alpha, log.looks,
-      options.AlphaPerLook());
-}
-
 int Run(const RunFlags& flags, const CLI::App& sub) {
   const Suite suite = LoadSuite(flags.suite);
   const RunRequest request = ToRunRequest(flags, sub);

@@ -51,6 +51,15 @@ ExtensionLog ExtendUntilDecided(SuiteSession& session, const UntilDecided& until
 
 }  // namespace
 
+void PrintExtension(const ExtensionLog& log, const CompareOptions& options) {
+  if (log.looks <= 1) return;
+  fmt::print(
+      "\nuntil decided: {} added round(s) in {:.1f} s; {}; alpha {:g} over up to {} looks "
+      "= {:.2g} per look (Bonferroni)\n",
+      log.rounds, log.spent_sec, log.last.message, options.alpha, log.looks,
+      options.AlphaPerLook());
+}
+
 PipelineOutput RunRecordWrite(const Suite& suite, const RunRequest& request,
                               const std::filesystem::path& results_path,
                               const UntilDecided* until) {

@@ -37,6 +37,10 @@ struct ExtensionLog {
   std::size_t looks = 1;   // the schedule (options.looks)
 };
 
+// Prints, on stdout, what the extension did in one line (rounds, time, why it stopped, the alpha
+// per look); nothing when it had a single look (no extension).
+void PrintExtension(const ExtensionLog& log, const CompareOptions& options);
+
 struct PipelineOutput {
   SuiteRun run;
   RecordedRun recorded;
