@@ -59,8 +59,7 @@ void CheckRecordable(const Baseline& baseline, const ResultsFile& results) {
       if (r.state == RepetitionState::kValid) continue;
       // A disturbed repetition is left out; a workload with nothing else is not recordable.
       if (r.state == RepetitionState::kDisturbed && any_valid) continue;
-      problems.push_back(fmt::format("{} #{}: {}", w.name, r.repetition_index,
-                                     r.error_message.empty() ? r.label : r.error_message));
+      problems.push_back(ProblemLine(w, r));
     }
   }
   if (!problems.empty()) {

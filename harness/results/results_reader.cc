@@ -87,11 +87,6 @@ std::string RequireString(const json& parent, std::string_view key, std::string_
 
 }  // namespace
 
-bool WorkloadResults::AllValid() const {
-  return std::all_of(repetitions.begin(), repetitions.end(),
-                     [](const Repetition& r) { return r.state == RepetitionState::kValid; });
-}
-
 bool WorkloadResults::Judgeable() const {
   return std::all_of(repetitions.begin(), repetitions.end(), [](const Repetition& r) {
     return r.state == RepetitionState::kValid || r.state == RepetitionState::kDisturbed;
@@ -119,12 +114,15 @@ std::vector<std::string> ResultsFile::Problems() const {
   std::vector<std::string> problems;
   for (const WorkloadResults& w : workloads) {
     for (const Repetition& r : w.repetitions) {
-      if (r.state == RepetitionState::kValid) continue;
-      problems.push_back(fmt::format("{} #{}: {}", w.name, r.repetition_index,
-                                     r.error_message.empty() ? r.label : r.error_message));
+      if (r.state != RepetitionState::kValid) problems.push_back(ProblemLine(w, r));
     }
   }
   return problems;
+}
+
+std::string ProblemLine(const WorkloadResults& workload, const Repetition& r) {
+  return fmt::format("{} #{}: {}", workload.name, r.repetition_index,
+                     r.error_message.empty() ? r.label : r.error_message);
 }
 
 std::string WorkloadNameFromRunName(std::string_view run_name) {

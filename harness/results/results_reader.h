@@ -51,7 +51,6 @@ struct WorkloadResults {
   std::string name;  // run_name without Google Benchmark's suffixes, e.g. "files/random"
   std::vector<Repetition> repetitions;  // in file order
 
-  bool AllValid() const;
   // Every repetition is valid or disturbed: none failed, failed verification or read from the
   // page cache. A disturbed repetition was measured correctly on a busy node; it is left out of
   // Values() (and so of judging and aggregates) and the coordinator ran another in its place, so
@@ -73,11 +72,13 @@ struct ResultsFile {
   std::vector<WorkloadResults> workloads;  // in order of first appearance
 
   const WorkloadResults* Find(std::string_view workload) const;
-  // One line per repetition that is not valid: "workload #index: message". Disturbed ones are
-  // listed too: the baseline recorder keeps every listed repetition's counters, so it must refuse
-  // them until it skips repetitions that are not valid.
+  // One ProblemLine per repetition that is not valid, disturbed ones included.
   std::vector<std::string> Problems() const;
 };
+
+// "workload #index: message" (the label when there is no message): how a repetition that is not
+// valid is named in every refusal and listing.
+std::string ProblemLine(const WorkloadResults& workload, const Repetition& repetition);
 
 // "files/random/iterations:1/repeats:5/manual_time" → "files/random".
 std::string WorkloadNameFromRunName(std::string_view run_name);

@@ -50,7 +50,7 @@ TEST(ResultsReader, ADisturbedRepetitionReadsBackAsDisturbed) {
 TEST(ResultsReader, DisturbedRepetitionsLeaveTheWorkloadJudgeableOthersDoNot) {
   const ResultsFile r =
       Read({Entry(0, 100), Entry(1, 40, "disturbed: CPU steal 9.0% of CPU time")});
-  EXPECT_FALSE(r.workloads[0].AllValid());
+  EXPECT_EQ(r.workloads[0].repetitions[1].state, RepetitionState::kDisturbed);
   EXPECT_TRUE(r.workloads[0].Judgeable());
   // A disturbed repetition is still listed: a baseline takes only valid repetitions.
   ASSERT_EQ(r.Problems().size(), 1u);
