@@ -15,7 +15,8 @@
 #   sudo bench/gate_false_alarms.sh [DATA_DIR]
 # Environment: SUITE (smoke; a suite name or file, or `gate` for the quick gate suite of
 #   bench/gate_detection.sh: files-random, cold, SAMPLES (6000) x 128 KiB, 2 workers),
-#   REPETITIONS (5), BASELINE_RUNS (5), RERUNS (10),
+#   REPETITIONS (5), BASELINE_RUNS (5), RERUNS (10), GATE_ARGS (extra arguments for the reruns'
+#   `run --compare`, e.g. "--time-budget 120 --max-repetitions 24"),
 #   FEEDBENCH_BINARY (build/feedbench), KEEP_DIR (when set, the results, baseline and compare
 #   reports are copied there before the clean-up).
 #
@@ -34,6 +35,7 @@ baseline_runs=${BASELINE_RUNS:-5}
 reruns=${RERUNS:-10}
 binary=$(realpath "${FEEDBENCH_BINARY:-build/feedbench}")
 keep_dir=${KEEP_DIR:-}
+read -r -a gate_args <<<"${GATE_ARGS:-}"
 
 [[ $(id -u) -eq 0 ]] || { echo "needs root: cold runs drop the page cache" >&2; exit 3; }
 [[ -x $binary ]] ||
@@ -137,12 +139,15 @@ run_child "$work/record.log" "$binary" baseline record "${results[@]}" --to "$ba
 
 alarms_default=0
 alarms_confirmed=0
+inconclusive_default=0
+inconclusive_confirmed=0
 row='%-6s %-8s %-40s %-5s %-6s %s\n'
 printf "\n$row" rerun compare "verdicts (default settings)" load confirm "verdicts after --confirm"
 for ((i = 1; i <= reruns; i++)); do
   out=$work/rerun-$i.json
   run_child "$work/rerun-$i.log" "$binary" "${run_args[@]}" --out "$out" \
-    --compare "$baseline" --confirm --json "$work/rerun-$i.confirmed.compare.json"
+    --compare "$baseline" --confirm --json "$work/rerun-$i.confirmed.compare.json" \
+    ${gate_args[@]+"${gate_args[@]}"}
   confirmed_rc=$rc
   if [[ ! -f $out ]]; then
     echo "rerun $i wrote no results (exit $confirmed_rc)" >&2
@@ -153,6 +158,8 @@ for ((i = 1; i <= reruns; i++)); do
   default_rc=$rc
   ((default_rc == 1)) && alarms_default=$((alarms_default + 1))
   ((confirmed_rc == 1)) && alarms_confirmed=$((alarms_confirmed + 1))
+  ((default_rc == 4)) && inconclusive_default=$((inconclusive_default + 1))
+  ((confirmed_rc == 4)) && inconclusive_confirmed=$((inconclusive_confirmed + 1))
   confirm_note="-"
   [[ -f ${out%.json}.confirm.json ]] && confirm_note="reran"
   printf "$row" "$i" "exit $default_rc" "$(counts "$work/rerun-$i.compare.json")" \
@@ -177,3 +184,5 @@ echo "settings: suite $suite, --repetitions $repetitions, baseline of $baseline_
   "compare defaults (tolerance 5% throughput, 10% await/latency, alpha 0.01)"
 echo "false alarms: $alarms_default/$reruns (default settings)," \
   "$alarms_confirmed/$reruns after --confirm"
+echo "inconclusive (exit 4): $inconclusive_default/$reruns (compare alone)," \
+  "$inconclusive_confirmed/$reruns (run --compare: until decided, confirmed)"

@@ -7,8 +7,17 @@
 // rate per run; with a drop, the rate of exit 1 is the detection rate. Only throughput is dropped:
 // the latency counters keep their measured values, so detection here is the throughput rows'.
 //
+// The drop multiplies probe_efficiency_pct too (the workload slowed, the device did not).
+//
+// --block B merges B consecutive recorded runs (in time order) into one: a run whose repetitions
+// span B times as long, as an interleaved run of B times the repetitions does. --confirm replays
+// `run --compare`'s confirmation: when a trial regresses, the regressed workloads are judged
+// again on the run recorded right after the current one (the same drop applied), as the rerun
+// that follows at once would measure them.
+//
 // Usage: build/bench/gate_simulator RESULTS_DIR [--trials 2000] [--baseline-runs 5]
 //                                   [--drops 0,5,10,15,25] [--seed 1] [--workload NAME]
+//                                   [--block B] [--confirm]
 // Prints, per drop: trials, exit 0 / 1 / other shares, and for drop 0 the false-alarm rate with
 // its 95% Wilson interval.
 #include <fmt/format.h>
@@ -40,6 +49,8 @@ struct Args {
   std::vector<double> drops_pct{0, 5, 10, 15, 25};
   uint64_t seed = 1;
   std::string workload;  // empty: every workload is judged
+  int block = 1;
+  bool confirm = false;
 };
 
 [[noreturn]] void Usage(const std::string& why) {
@@ -56,6 +67,10 @@ Args Parse(int argc, char** argv) {
   a.dir = argv[1];
   for (int i = 2; i < argc; ++i) {
     const std::string flag = argv[i];
+    if (flag == "--confirm") {
+      a.confirm = true;
+      continue;
+    }
     if (i + 1 >= argc) Usage(flag + ": a value is required");
     const std::string value = argv[++i];
     try {
@@ -65,6 +80,8 @@ Args Parse(int argc, char** argv) {
         a.baseline_runs = std::stoi(value);
       } else if (flag == "--seed") {
         a.seed = std::stoull(value);
+      } else if (flag == "--block") {
+        a.block = std::stoi(value);
       } else if (flag == "--workload") {
         a.workload = value;
       } else if (flag == "--drops") {
@@ -83,14 +100,16 @@ Args Parse(int argc, char** argv) {
       Usage(flag + " " + value + ": not a number");
     }
   }
-  if (a.trials < 1 || a.baseline_runs < 1) Usage("--trials and --baseline-runs must be >= 1");
+  if (a.trials < 1 || a.baseline_runs < 1 || a.block < 1) {
+    Usage("--trials, --baseline-runs and --block must be >= 1");
+  }
   return a;
 }
 
 ResultsFile WithDrop(ResultsFile r, double drop) {
   for (WorkloadResults& w : r.workloads) {
     for (Repetition& rep : w.repetitions) {
-      for (const char* name : {"samples_per_second", "bytes_per_second"}) {
+      for (const char* name : {"samples_per_second", "bytes_per_second", "probe_efficiency_pct"}) {
         const auto it = rep.counters.find(name);
         if (it != rep.counters.end()) it->second *= (1.0 - drop);
       }
@@ -103,6 +122,28 @@ ResultsFile OnlyWorkload(ResultsFile r, const std::string& name) {
   if (name.empty()) return r;
   std::erase_if(r.workloads, [&](const WorkloadResults& w) { return w.name != name; });
   return r;
+}
+
+// B consecutive runs as one: each workload's repetitions, in time order.
+std::vector<ResultsFile> Merge(const std::vector<ResultsFile>& runs, int block) {
+  if (block == 1) return runs;
+  std::vector<ResultsFile> merged;
+  for (size_t i = 0; i + static_cast<size_t>(block) <= runs.size(); i += block) {
+    ResultsFile m = runs[i];
+    for (int b = 1; b < block; ++b) {
+      for (const WorkloadResults& w : runs[i + b].workloads) {
+        for (WorkloadResults& into : m.workloads) {
+          if (into.name != w.name) continue;
+          for (Repetition rep : w.repetitions) {
+            rep.repetition_index = static_cast<int>(into.repetitions.size());
+            into.repetitions.push_back(std::move(rep));
+          }
+        }
+      }
+    }
+    merged.push_back(std::move(m));
+  }
+  return merged;
 }
 
 // Wilson score interval for k of n at 95%.
@@ -143,13 +184,18 @@ int main(int argc, char** argv) {
     Usage(
         fmt::format("{} valid runs in {}; at least 30 are needed", runs.size(), args.dir.string()));
   }
+  const size_t recorded = runs.size();
+  runs = Merge(runs, args.block);
   if (args.baseline_runs >= static_cast<int>(runs.size())) Usage("--baseline-runs too large");
 
   const CompareOptions options;  // compare's defaults: what a team gets without flags
   std::mt19937_64 rng(args.seed);
-  fmt::print("gate simulator: {} runs from {}, {} trials per drop, baseline of {} runs{}\n",
-             runs.size(), args.dir.string(), args.trials, args.baseline_runs,
-             args.workload.empty() ? "" : ", workload " + args.workload);
+  fmt::print(
+      "gate simulator: {} runs from {} ({} recorded, merged by {}), {} trials per drop, baseline "
+      "of {} runs{}{}\n",
+      runs.size(), args.dir.string(), recorded, args.block, args.trials, args.baseline_runs,
+      args.workload.empty() ? "" : ", workload " + args.workload,
+      args.confirm ? ", regressions confirmed on the next run" : "");
   fmt::print("{:>7} {:>8} {:>9} {:>9} {:>9}  {}\n", "drop", "trials", "exit 0", "exit 1", "other",
              "exit 1 rate, 95% interval");
   std::vector<size_t> order(runs.size());
@@ -161,9 +207,19 @@ int main(int argc, char** argv) {
       std::shuffle(order.begin(), order.end(), rng);
       std::vector<ResultsFile> base;
       for (int b = 0; b < args.baseline_runs; ++b) base.push_back(runs[order[b]]);
-      const ResultsFile current = WithDrop(runs[order[args.baseline_runs]], drop_pct / 100.0);
+      const size_t current_index = order[args.baseline_runs];
+      const ResultsFile current = WithDrop(runs[current_index], drop_pct / 100.0);
       const Baseline baseline = RecordRuns(std::nullopt, base, std::nullopt);
-      const CompareReport report = CompareResults(baseline, current, options);
+      CompareReport report = CompareResults(baseline, current, options);
+      if (args.confirm && !report.RegressedWorkloads().empty()) {
+        const size_t next = current_index + 1 < runs.size() ? current_index + 1 : current_index - 1;
+        ResultsFile rerun = WithDrop(runs[next], drop_pct / 100.0);
+        const std::vector<std::string> regressed = report.RegressedWorkloads();
+        std::erase_if(rerun.workloads, [&](const WorkloadResults& w) {
+          return std::find(regressed.begin(), regressed.end(), w.name) == regressed.end();
+        });
+        report = CompareResults(baseline, WithWorkloadsReplaced(current, rerun), options);
+      }
       ++exits[report.ExitCode()];
       for (const MetricComparison& row : report.rows) {
         ++rows[row.workload + "/" + row.metric][std::string(VerdictName(row.verdict))];

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# What a storage-node CI job calls: run a suite, compare the results with the node's baseline,
-# write JUnit XML, a Markdown summary and a JSON report next to the results, and exit with
-# compare's code.
+# What a storage-node CI job calls: run a suite and gate it against the node's baseline in one
+# `feedbench run --compare` (repetitions added to undecided workloads within the budget, a
+# regression confirmed by a rerun before it fails), write JUnit XML, a Markdown summary and a JSON
+# report next to the results, and exit with the gate's code.
 #
 # Usage: ci/storage-node.sh SUITE DATA_DIR BASELINE
 #   SUITE     suite name or file, as `feedbench run --suite` takes it (e.g. ci)
@@ -12,8 +13,9 @@
 #   FEEDBENCH               the binary (default: build/feedbench of this checkout)
 #   RESULTS_DIR             where results and reports go (default: results/ of this checkout)
 #   FEEDBENCH_RUN_ARGS      extra arguments for `feedbench run`, split on spaces
-#   FEEDBENCH_COMPARE_ARGS  extra arguments for `feedbench compare`, split on spaces
-#                           (e.g. "--tolerance-throughput 8 --alpha 0.01")
+#                           (e.g. "--time-budget 300 --max-repetitions 21")
+#   FEEDBENCH_COMPARE_ARGS  extra gate arguments, split on spaces, passed to the same
+#                           `feedbench run --compare` (e.g. "--tolerance-throughput 8 --alpha 0.01")
 #   GITHUB_STEP_SUMMARY     when set (GitHub Actions), the Markdown summary is appended to it
 #
 # Files: RESULTS_DIR/<suite>-<host>-<UTC stamp>.json (results), .junit.xml, .md, .compare.json next
@@ -21,11 +23,11 @@
 # latest.compare.json for pipelines to publish (removed at start, so a stale report never passes
 # for a new one).
 #
-# Exit: compare's code — 0 pass (every gated row judged, none failing), 1 regression (or invalid
+# Exit: the gate's code (as `feedbench compare`'s) — 0 pass (every gated row judged, none failing), 1 regression (or invalid
 # repetitions, or a missing workload), 2 bad input, 3 environment (fingerprint mismatch, binary
 # missing), 4 inconclusive (a row could not be judged: NOISY, UNCERTAIN, a baseline of fewer than
-# 3 runs or too few repetitions; FEEDBENCH_COMPARE_ARGS=--allow-inconclusive makes it 0). When the
-# run itself fails, its code wins: with results written, compare still runs so that the reports
+# 3 runs or too few repetitions within the budget; FEEDBENCH_COMPARE_ARGS=--allow-inconclusive
+# makes it 0). When a workload of the run fails, exit 1, with the reports written so that they
 # show what happened.
 set -euo pipefail
 
@@ -63,18 +65,15 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 stem="$results_dir/$(basename "${suite%.json}")-$host-$stamp"
 results="$stem.json"
 
-echo "storage-node.sh: running suite $suite on $data_dir -> $results"
-run_code=0
-"$feedbench" run --suite "$suite" --data-dir "$data_dir" --out "$results" \
-  ${run_args[@]+"${run_args[@]}"} || run_code=$?
+echo "storage-node.sh: running suite $suite on $data_dir against $baseline -> $results"
+gate_code=0
+"$feedbench" run --suite "$suite" --data-dir "$data_dir" --out "$results" --compare "$baseline" \
+  --junit "$stem.junit.xml" --markdown "$stem.md" --json "$stem.compare.json" \
+  ${run_args[@]+"${run_args[@]}"} ${compare_args[@]+"${compare_args[@]}"} || gate_code=$?
 if [[ ! -f $results ]]; then
-  echo "storage-node.sh: feedbench run failed (exit $run_code) and wrote no results" >&2
-  exit $((run_code == 0 ? 3 : run_code))
+  echo "storage-node.sh: feedbench run failed (exit $gate_code) and wrote no results" >&2
+  exit $((gate_code == 0 ? 3 : gate_code))
 fi
-
-compare_code=0
-"$feedbench" compare "$baseline" "$results" --junit "$stem.junit.xml" --markdown "$stem.md" \
-  --json "$stem.compare.json" ${compare_args[@]+"${compare_args[@]}"} || compare_code=$?
 
 for ext in junit.xml md compare.json; do
   if [[ -f $stem.$ext ]]; then cp "$stem.$ext" "$results_dir/latest.$ext"; fi
@@ -82,7 +81,5 @@ done
 if [[ -n ${GITHUB_STEP_SUMMARY:-} && -f $stem.md ]]; then
   cat "$stem.md" >>"$GITHUB_STEP_SUMMARY"
 fi
-echo "storage-node.sh: reports: $stem.junit.xml, $stem.md (run exit $run_code, compare exit $compare_code)"
-
-if ((run_code != 0)); then exit "$run_code"; fi
-exit "$compare_code"
+echo "storage-node.sh: reports: $stem.junit.xml, $stem.md (exit $gate_code)"
+exit "$gate_code"

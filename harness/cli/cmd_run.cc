@@ -29,7 +29,7 @@ namespace {
 
 struct RunFlags : SuiteRunFlags {
   std::string compare;  // baseline file
-  bool confirm = false;
+  bool confirm = true;
   CompareFlags compare_flags;
   UntilDecidedFlags until_flags;
 };
@@ -59,7 +59,9 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
     baseline = ReadBaselineFile(flags.compare);
     until.baseline = &*baseline;
   }
-  if (flags.confirm && !baseline) throw UsageError("--confirm: needs --compare BASELINE");
+  if (sub.count("--confirm") > 0 && flags.confirm && !baseline) {
+    throw UsageError("--confirm: needs --compare BASELINE");
+  }
   if (flags.until_flags.Given() && !baseline) {
     throw UsageError(fmt::format(
         "{}: needs --compare BASELINE",
@@ -123,9 +125,9 @@ void AddRunCommand(CLI::App& app, CommandAction& action) {
                   "--time-budget) and exit with the verdict: 0 pass, 1 regression, invalid or "
                   "missing workload, 3 fingerprint mismatch, 4 inconclusive (a gated row could "
                   "not be judged within the budget; 0 with --allow-inconclusive)");
-  sub->add_flag("--confirm", flags->confirm,
-                "With --compare: rerun the workloads judged REGRESSED once more and fail only if "
-                "the regression reproduces");
+  sub->add_flag("--confirm,!--no-confirm", flags->confirm,
+                "With --compare (on by default): rerun the workloads judged REGRESSED once more "
+                "and fail only if the regression reproduces; --no-confirm fails on the first run");
   AddCompareFlags(*sub, flags->compare_flags);
   AddUntilDecidedFlags(*sub, flags->until_flags);
   sub->callback([&action, flags, sub] { action = [flags, sub] { return Run(*flags, *sub); }; });

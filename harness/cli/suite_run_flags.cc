@@ -21,6 +21,18 @@ void AddSuiteRunFlags(CLI::App& sub, SuiteRunFlags& flags) {
       ->capture_default_str();
   sub.add_option("--tmpfs-dir", flags.tmpfs_dir, "Where the tmpfs layout is staged")
       ->capture_default_str();
+  sub.add_option("--schedule", flags.schedule,
+                 "Order of the repetitions: interleaved (rounds of one repetition per workload, in "
+                 "a fresh random order each round, so the node's drift spreads over all "
+                 "workloads) or grouped (all of a workload's repetitions, then the next)")
+      ->capture_default_str();
+  sub.add_option("--probe", flags.probe,
+                 "A short fio run of each reader workload's own pattern on its own dataset right "
+                 "before each cold repetition, its ceiling (probe_bytes_per_second, "
+                 "probe_efficiency_pct): auto (when fio is on PATH), on (exit 3 without fio), off")
+      ->capture_default_str();
+  sub.add_option("--probe-seconds", flags.probe_seconds, "Length of each probe, 0.5..60 s")
+      ->capture_default_str();
   sub.add_flag("--keep-data", flags.keep_data,
                "Keep generated datasets and the fio test file for the next run (default: remove "
                "them afterwards)");
@@ -37,6 +49,9 @@ RunRequest ToRunRequest(const SuiteRunFlags& flags, const CLI::App& sub) {
   request.keep_data = flags.keep_data;
   request.quiet = flags.quiet;
   request.tmpfs_dir = flags.tmpfs_dir;
+  request.schedule = ParseSchedule(flags.schedule);
+  request.probe = ParseProbeMode(flags.probe);
+  request.probe_sec = flags.probe_seconds;
   return request;
 }
 

@@ -22,6 +22,9 @@ struct SuiteRunFlags {
   bool keep_data = false;
   bool quiet = false;
   std::string tmpfs_dir = "/dev/shm";
+  std::string schedule = "interleaved";
+  std::string probe = "auto";
+  double probe_seconds = 1;
 };
 
 void AddSuiteRunFlags(CLI::App& sub, SuiteRunFlags& flags);

@@ -30,7 +30,11 @@ std::vector<std::string> CompareReport::RegressedWorkloads() const {
   return out;
 }
 
-std::size_t CompareReport::GatedRows() const { return rows.size() - Count(Verdict::kNew); }
+std::size_t CompareReport::GatedRows() const {
+  return static_cast<std::size_t>(std::count_if(rows.begin(), rows.end(), [](const auto& r) {
+    return r.verdict == Verdict::kRegressed || (r.gated && r.verdict != Verdict::kNew);
+  }));
+}
 
 std::size_t CompareReport::JudgedRows() const {
   return static_cast<std::size_t>(std::count_if(rows.begin(), rows.end(), IsDecided));
@@ -38,8 +42,9 @@ std::size_t CompareReport::JudgedRows() const {
 
 GateOutcome CompareReport::Outcome() const {
   if (SkippedForFingerprint()) return GateOutcome::kNotCompared;
-  const bool failed = std::any_of(rows.begin(), rows.end(),
-                                  [](const MetricComparison& r) { return FailsGate(r.verdict); });
+  const bool failed = std::any_of(rows.begin(), rows.end(), [](const MetricComparison& r) {
+    return FailsGate(r.verdict) && (r.gated || r.verdict == Verdict::kRegressed);
+  });
   if (failed) return GateOutcome::kFail;
   if (JudgedRows() < GatedRows() || JudgedRows() == 0) return GateOutcome::kInconclusive;
   return GateOutcome::kPass;
@@ -119,6 +124,11 @@ std::string InvalidMessage(const WorkloadResults& w) {
   return fmt::format("{} of {} repetitions are not valid and the workload is not compared: {}",
                      problems.size(), w.repetitions.size(),
                      fmt::format("{}", fmt::join(problems, "; ")));
+}
+
+bool IsProbeMetric(std::string_view metric) {
+  return metric == InfoOf(Metric::kProbeBytesPerSecond).name ||
+         metric == InfoOf(Metric::kProbeEfficiencyPct).name;
 }
 
 bool HasCounter(const WorkloadResults& w, std::string_view metric) {
@@ -226,6 +236,15 @@ class RowBuilder {
       c.current_repetitions = current.size();
       return c;
     }
+    if (current.empty() && IsProbeMetric(name)) {
+      // The probe is the node's beside the workload, not the workload's own figure: a run
+      // without it (no fio, --probe off) is judged on its own figures.
+      MetricComparison c = Row(w.name, metric, Verdict::kSkipped,
+                               "not gated: this run has no probe figures for this workload (the "
+                               "results' context says why); its own figures are judged alone");
+      c.gated = false;
+      return c;
+    }
     if (current.empty()) {
       return Row(w.name, metric, Verdict::kMissing,
                  "the baseline's latest run has this counter for this workload but the results "
@@ -246,6 +265,53 @@ class RowBuilder {
   const bool skip_;
   const std::string skip_message_;
 };
+
+std::string Percent(double fraction) { return fmt::format("{:.1f}%", fraction * 100); }
+
+// Through the probe (judge.h is per row; this is per workload): a workload's throughput rows
+// (samples_per_second, bytes_per_second) and its probe_efficiency_pct row, the same throughput
+// divided by the probe's taken seconds before each repetition. The normalised row is gated only
+// where it narrows the spread: when its reference noise σ_b is below the workload's own
+// (samples_per_second's); otherwise it is reported, not gated, unless REGRESSED. Where it
+// narrows and is decided, each throughput row the rule could not decide alone (NOISY, UNCERTAIN,
+// or unjudged) and that did not regress is decided through it: judged_through is set and the
+// message says so. A REGRESSED throughput row stays REGRESSED: a change of the device itself
+// moves the probe and the workload together, so only the workload's own figures can show it.
+void JudgeThroughProbe(std::vector<MetricComparison>& rows) {
+  const std::string efficiency(InfoOf(Metric::kProbeEfficiencyPct).name);
+  const std::string samples(InfoOf(Metric::kSamplesPerSecond).name);
+  const std::string bytes(InfoOf(Metric::kBytesPerSecond).name);
+  for (MetricComparison& eff : rows) {
+    if (eff.metric != efficiency || !IsJudged(eff.verdict) || !eff.gated) continue;
+    const auto own = std::find_if(rows.begin(), rows.end(), [&](const MetricComparison& r) {
+      return r.workload == eff.workload && r.metric == samples && IsJudged(r.verdict);
+    });
+    if (own == rows.end()) continue;
+    const double own_noise = own->baseline_noise;
+    if (eff.verdict == Verdict::kRegressed) continue;
+    if (!(eff.baseline_noise < own_noise)) {
+      eff.gated = false;
+      eff.inconclusive_reason.clear();
+      eff.message = fmt::format(
+          "not gated: against the probe the reference spreads σ_b = {}, no narrower than the "
+          "workload's own {}; reported. {}",
+          Percent(eff.baseline_noise), Percent(own_noise), eff.message);
+      continue;
+    }
+    if (!IsDecided(eff)) continue;
+    for (MetricComparison& r : rows) {
+      if (r.workload != eff.workload || (r.metric != samples && r.metric != bytes)) continue;
+      if (!IsJudged(r.verdict) || r.verdict == Verdict::kRegressed || IsDecided(r)) continue;
+      r.judged_through = efficiency;
+      r.inconclusive_reason.clear();
+      r.message = fmt::format(
+          "{}. Judged through the probe: {} is {} (σ_b {} against {} alone); a change of the "
+          "device itself moves the probe too and shows in probe_bytes_per_second",
+          r.message, efficiency, VerdictName(eff.verdict), Percent(eff.baseline_noise),
+          Percent(own_noise));
+    }
+  }
+}
 
 // The baseline runs that formed some row's reference, oldest first.
 std::vector<ReferenceRun> UsedReferenceRuns(const Baseline& baseline,
@@ -303,6 +369,7 @@ CompareReport CompareResults(const Baseline& baseline, const ResultsFile& result
       rows.AddVanishedWorkload(workload, report.rows);
     }
   }
+  JudgeThroughProbe(report.rows);
   report.reference_runs = UsedReferenceRuns(baseline, report.rows);
   report.baseline_run_count = baseline.runs.size();
   if (report.rows.empty()) {

@@ -58,6 +58,37 @@ std::string SettleAdvice(const MetricComparison& c, double alpha) {
   return why + "; the overlap is too large for more repetitions to settle it";
 }
 
+// A median of n values spread σ (robust relative spread of one value) is spread about
+// sqrt(π/2)·σ/√n (the asymptotic efficiency of the median for normal data).
+constexpr double kMedianFactor = 1.2533141373155;
+
+double MedianSpread(double spread, double n) {
+  return n > 0 ? kMedianFactor * spread / std::sqrt(n) : spread;
+}
+
+// The parts of the ratio's noise (see the header): the run effect (what moves a whole run, and no
+// number of repetitions averages out), the current median's sampling spread, and the
+// reference's own uncertainty (a median of K run medians).
+struct NoiseParts {
+  double run_effect = 0;
+  double current_median = 0;
+  double reference = 0;
+};
+
+NoiseParts SplitNoise(const PooledReference& ref, double within, std::size_t current_n) {
+  NoiseParts parts;
+  const double runs = static_cast<double>(std::max<std::size_t>(ref.runs, 1));
+  const double per_run = static_cast<double>(ref.repetitions.size()) / runs;
+  // The run medians' spread holds their own sampling spread; what is left is the run effect.
+  const double sampled = MedianSpread(ref.within_run_spread, per_run);
+  const double rr = ref.run_to_run_spread;
+  parts.run_effect = std::sqrt(std::max(0.0, rr * rr - sampled * sampled));
+  parts.current_median = MedianSpread(within, static_cast<double>(current_n));
+  // With one run there is no run-to-run spread to go by: its medians' sampling spread stands in.
+  parts.reference = MedianSpread(ref.runs > 1 ? rr : sampled, runs);
+  return parts;
+}
+
 // The figures of the rule that do not need the rank test: medians, r, change, σ, σ_b and T.
 MetricComparison MeasureChange(const PooledReference& ref, const MetricSamples& samples,
                                const MetricInfo& metric, double tolerance) {
@@ -76,8 +107,12 @@ MetricComparison MeasureChange(const PooledReference& ref, const MetricSamples& 
 
   c.within_run_spread = std::max(ref.within_run_spread, stats::RobustRelativeSpread(cur));
   c.run_to_run_spread = ref.run_to_run_spread;
-  c.noise = std::max(c.within_run_spread, c.run_to_run_spread);
-  c.baseline_noise = std::max(ref.within_run_spread, c.run_to_run_spread);
+  const NoiseParts parts = SplitNoise(ref, c.within_run_spread, cur.size());
+  c.noise = std::sqrt(parts.run_effect * parts.run_effect +
+                      parts.current_median * parts.current_median +
+                      parts.reference * parts.reference);
+  c.baseline_noise =
+      std::sqrt(parts.run_effect * parts.run_effect + parts.reference * parts.reference);
   c.tolerance = tolerance;
   c.threshold = std::max(tolerance, 3 * c.noise);
   return c;
@@ -110,6 +145,7 @@ struct Evidence {
   bool better_beyond = false;  // r < 1 ÷ (1 + T)
   bool better_significant = false;
   bool noisy = false;  // 3σ_b > 2 × tolerance
+  bool within_tolerance = false;  // 1 ÷ (1 + tolerance) ≤ r ≤ 1 + tolerance
 };
 
 Evidence Weigh(const MetricComparison& c, double alpha) {
@@ -117,7 +153,9 @@ Evidence Weigh(const MetricComparison& c, double alpha) {
       .worse_beyond = c.ratio > 1 + c.threshold,
       .worse_significant = *c.p_worse < alpha,
       .better_beyond = c.ratio < 1 / (1 + c.threshold),
-      .better_significant = *c.p_better<alpha, .noisy = 3 * c.baseline_noise> 2 * c.tolerance};
+      .better_significant = *c.p_better < alpha,
+      .noisy = 3 * c.baseline_noise > 2 * c.tolerance,
+      .within_tolerance = c.ratio <= 1 + c.tolerance && c.ratio >= 1 / (1 + c.tolerance)};
 }
 
 // "median -20.0% (100.0 samples/s → 80.0 samples/s)".
@@ -137,11 +175,12 @@ std::string ThresholdText(const MetricComparison& c) {
 std::string NoisyMessage(const MetricComparison& c, const PooledReference& ref,
                          const MetricInfo& metric) {
   return fmt::format(
-      "the baseline is too noisy to gate at {}: its spread σ = {} (within a run {}, run to run {} "
-      "over its {} reference run(s)) makes 3σ = {} more than twice the tolerance; {} is not "
-      "judged. Use more repetitions, longer workloads or a quieter node, then re-record",
-      Pct(c.tolerance), Pct(c.baseline_noise), Pct(ref.within_run_spread), Pct(c.run_to_run_spread),
-      ref.runs, Pct(3 * c.baseline_noise), ChangeText(c, metric));
+      "the baseline is too noisy to gate at {}: the spread no repetition of this run can narrow "
+      "is σ_b = {} (its {} reference run(s) differ by {} run to run, within a run {}), so 3σ_b "
+      "= {} is more than twice the tolerance; {} is not judged. More baseline runs "
+      "(--reference-runs), longer workloads or a quieter node narrow it",
+      Pct(c.tolerance), Pct(c.baseline_noise), ref.runs, Pct(c.run_to_run_spread),
+      Pct(ref.within_run_spread), Pct(3 * c.baseline_noise), ChangeText(c, metric));
 }
 
 // UNCERTAIN because the change is beyond T but the rank test does not confirm it.
@@ -155,21 +194,16 @@ void SetUncertainBeyond(MetricComparison& c, const MetricInfo& metric, bool wors
                           P(worse ? *c.p_worse : *c.p_better), alpha, SettleAdvice(c, alpha));
 }
 
-// UNCERTAIN because the rank test finds a change that stays inside T.
+// UNCERTAIN because the rank test finds a change beyond the tolerance that stays inside T (so T
+// was widened by noise).
 void SetUncertainWithin(MetricComparison& c, const MetricInfo& metric, bool worse, double alpha) {
   c.verdict = Verdict::kUncertain;
-  const std::string cause =
-      c.threshold > c.tolerance
-          ? fmt::format(
-                "the threshold is widened by noise to {}; quieter runs (smaller σ) "
-                "would settle whether it exceeds the tolerance {}",
-                Pct(c.threshold), Pct(c.tolerance))
-          : std::string(
-                "a real change smaller than the tolerance; more repetitions will not "
-                "make it exceed the threshold");
-  c.message = fmt::format("{}: significantly {} (p = {} < {}) but within the {}: {}",
-                          ChangeText(c, metric), Direction(metric, worse), ThresholdText(c),
-                          P(worse ? *c.p_worse : *c.p_better), alpha, cause);
+  c.message = fmt::format(
+      "{}: significantly {} (p = {} < {}) and beyond the tolerance {}, but within the {}: the "
+      "node's noise widened the threshold; quieter runs (smaller σ) or more baseline runs would "
+      "settle whether it is a regression",
+      ChangeText(c, metric), Direction(metric, worse), P(worse ? *c.p_worse : *c.p_better), alpha,
+      Pct(c.tolerance), ThresholdText(c));
 }
 
 // Sets the verdict and its message from the evidence, in the order of the rule in compare.h.
@@ -188,8 +222,14 @@ void Decide(MetricComparison& c, const Evidence& e, const PooledReference& ref,
                             ChangeText(c, metric), ThresholdText(c), P(*c.p_better), alpha);
   } else if (e.worse_beyond || e.better_beyond) {
     SetUncertainBeyond(c, metric, e.worse_beyond, worse_superiority, alpha);
-  } else if (e.worse_significant || e.better_significant) {
+  } else if ((e.worse_significant || e.better_significant) && !e.within_tolerance) {
     SetUncertainWithin(c, metric, e.worse_significant, alpha);
+  } else if (e.worse_significant || e.better_significant) {
+    c.verdict = Verdict::kUnchanged;
+    c.message = fmt::format(
+        "{}: a real change (p = {} < {}) but within the tolerance {}, which the gate allows",
+        ChangeText(c, metric), P(e.worse_significant ? *c.p_worse : *c.p_better), alpha,
+        Pct(c.tolerance));
   } else {
     c.verdict = Verdict::kUnchanged;
     c.message = fmt::format("{}: within the {} (p worse = {}, p better = {})",
@@ -310,13 +350,37 @@ PooledReference PoolReference(const std::vector<std::vector<double>>& runs) {
   }
   ref.runs = medians.size();
   ref.median = stats::Median(medians);
-  ref.run_to_run_spread = stats::RobustRelativeSpread(medians);
+  // Robust, and honest about a small K: with K ≈ 5 medians the MAD alone is often near 0 (three
+  // runs close by chance) and a threshold built on it cries wolf, so the spread is the larger of
+  // the MAD's and the standard deviation of the log medians — leaving out, from 4 runs on, the one
+  // farthest from their median, so that one outlier run does not make the whole history NOISY.
+  double log_sd = 0;
+  if (medians.size() > 1 && std::all_of(medians.begin(), medians.end(),
+                                        [](double m) { return m > 0; })) {
+    std::vector<double> logs;
+    for (const double m : medians) logs.push_back(std::log(m));
+    if (logs.size() >= 4) {
+      const double center = stats::Median(logs);
+      logs.erase(std::max_element(logs.begin(), logs.end(), [&](double a, double b) {
+        return std::abs(a - center) < std::abs(b - center);
+      }));
+    }
+    double mean = 0;
+    for (const double l : logs) mean += l;
+    mean /= static_cast<double>(logs.size());
+    double sum = 0;
+    for (const double l : logs) sum += (l - mean) * (l - mean);
+    log_sd = std::sqrt(sum / static_cast<double>(logs.size() - 1));
+  }
+  ref.run_to_run_spread = std::max(stats::RobustRelativeSpread(medians), log_sd);
   ref.within_run_spread = stats::Median(spreads);
   return ref;
 }
 
 bool IsDecided(const MetricComparison& row) {
   if (row.verdict == Verdict::kRegressed) return true;
+  if (!row.gated || row.verdict == Verdict::kNew) return false;
+  if (!row.judged_through.empty()) return true;
   return (row.verdict == Verdict::kUnchanged || row.verdict == Verdict::kImproved) &&
          row.inconclusive_reason.empty();
 }

@@ -4,8 +4,13 @@
 // The reference (PoolReference), for one workload and metric: the baseline's last K runs that
 // have the counter (K = CompareOptions::reference_runs, --reference-runs, default 5), never one
 // run. Its value is the median of those runs' medians, so one outlier run (even the latest)
-// does not move it; its noise is the run-to-run robust spread of those medians and the median of
-// the runs' own within-run spreads; its repetitions are every repetition of those runs, pooled.
+// does not move it; its run-to-run spread is the larger of the robust spread (1.4826·MAD ÷
+// median) of those medians and the standard deviation of their logarithms, from 4 runs on without
+// the one farthest from their median (with K ≈ 5 the MAD alone is often near 0 and a threshold
+// built on it cries wolf; one outlier run should not make the history NOISY, two are a spread);
+// its within-run spread is the
+// median of the runs' own robust spreads; its repetitions are every repetition of those runs,
+// pooled.
 //
 // The rule (JudgeMetric), for one workload and metric, given the reference runs:
 // - r = median(current) ÷ the reference, oriented so that r > 1 is worse: for a lower-is-better
@@ -13,24 +18,33 @@
 //   r = reference ÷ current, the ratio of time per sample — so a 5% tolerance means "5% longer
 //   to deliver the same data". When both are 0, r = 1; when only the divisor is 0, r = +inf (or
 //   0 when the change is for the better).
-// - σ (noise) = the larger of the within-run robust spread (1.4826·MAD ÷ median: the larger of
-//   the reference runs' median spread and the current run's) and the run-to-run spread (the same
-//   robust spread of the reference runs' medians; 0 with one run).
+// - σ (noise of r, relative) = sqrt(ρ² + s_cur² + s_ref²), three parts (a median of n values
+//   spread w is spread about 1.2533·w/√n):
+//     ρ, the run effect: what moves a whole run and no number of its repetitions averages out,
+//       sqrt(max(0, rr² − (1.2533·w_ref/√n_ref)²)) — the run-to-run spread rr less what the
+//       reference runs' own medians' sampling (w_ref within, n_ref repetitions each) explains;
+//     s_cur, the current median's sampling: 1.2533·w/√n, w the larger of the reference's and the
+//       current run's within-run spreads, n the current repetitions — what added repetitions
+//       narrow;
+//     s_ref, the reference's own: 1.2533·rr/√K (a median of K run medians).
+//   σ_b (baseline noise) = sqrt(ρ² + s_ref²), the part no repetition of the current run narrows.
 // - T (threshold) = max(tolerance, 3σ); tolerance is --tolerance-throughput (default 5%) or
 //   --tolerance-await (default 10%) by the metric's ToleranceClass.
 // - p_worse / p_better = one-sided Mann–Whitney U p-values (harness/base/statistics.h) of the
 //   current repetitions against the reference runs' pooled repetitions, towards worse and better.
 // - REGRESSED when r > 1 + T and p_worse < alpha (default 0.01; when the same rows are judged at
 //   several looks, alpha here and below is the per-look CompareOptions::AlphaPerLook()). IMPROVED
-//   when r < 1 ÷ (1 + T) and p_better < alpha (the same factor the other way). UNCERTAIN when only
-//   one of the two conditions holds in either direction: the message says how many repetitions per
-//   side would settle it (stats::RepetitionsToSettle with the superiority seen), or, when the shift
-//   is significant but inside T, that it is a real change smaller than the threshold. UNCHANGED
-//   when neither holds.
-// - NOISY when the reference's own noise σ_b = max(its within-run spread, its run-to-run spread)
-//   is too wide to gate at the asked tolerance: 3·σ_b > 2 × tolerance, i.e. the threshold would
-//   be more than twice what was asked. NOISY replaces every verdict but REGRESSED: a change
-//   beyond 3σ that the rank test confirms is reported as a regression even on a noisy baseline.
+//   when r < 1 ÷ (1 + T) and p_better < alpha (the same factor the other way). UNCERTAIN when the change
+//   is beyond T but the rank test does not confirm it (the message says how many repetitions per
+//   side would settle it: stats::RepetitionsToSettle with the superiority seen), or when the rank
+//   test finds a shift inside T but beyond the tolerance (T widened by noise: whether it exceeds
+//   the tolerance cannot be told). UNCHANGED otherwise — also for a significant shift within the
+//   tolerance itself: with many repetitions the rank test finds the node's small run-to-run
+//   differences, and a change the tolerance allows is decided, not in doubt.
+// - NOISY when σ_b is too wide to gate at the asked tolerance: 3·σ_b > 2 × tolerance, i.e. the
+//   threshold would be more than twice what was asked however many repetitions were added.
+//   NOISY replaces every verdict but REGRESSED: a change beyond 3σ that the rank test confirms
+//   is reported as a regression even on a noisy baseline.
 //
 // Judged or not (InconclusiveReason): a row is judged when its verdict is REGRESSED, or when it
 // is UNCHANGED or IMPROVED and the judgement could have gone the other way: the reference has at
@@ -140,7 +154,7 @@ struct MetricSamples {
 // The reference formed by some baseline runs, as described above.
 struct PooledReference {
   double median = 0;                // median of the runs' medians
-  double run_to_run_spread = 0;     // robust relative spread of the runs' medians, fraction
+  double run_to_run_spread = 0;     // rr: spread of the runs' medians (see above), fraction
   double within_run_spread = 0;     // median of the runs' robust relative spreads, fraction
   std::vector<double> repetitions;  // every repetition of the runs, oldest run first
   std::size_t runs = 0;             // how many non-empty runs formed it
@@ -167,7 +181,7 @@ struct MetricComparison {
   double threshold = 0;  // T, fraction
   double within_run_spread = 0;   // fraction
   double run_to_run_spread = 0;   // fraction
-  double noise = 0;               // σ = max of the two, fraction
+  double noise = 0;               // σ of r (see above), fraction
   double baseline_noise = 0;      // σ_b, what NOISY is judged on
   std::optional<double> p_worse;  // one-sided rank test towards worse
   std::optional<double> p_better;
@@ -177,10 +191,17 @@ struct MetricComparison {
   // Why a gated row was not judged (see "Judged or not"); empty when it was judged, and for the
   // verdicts outside the threshold rule (INVALID, MISSING, NEW, SKIPPED).
   std::string inconclusive_reason;
+  // False for a row reported but not gated (compare.h: a probe row that does not narrow the
+  // spread, or that the current run has no probe for): it neither fails nor counts as judged or
+  // not. A REGRESSED row is always gated.
+  bool gated = true;
+  // A throughput row the rule could not decide alone, decided through the probe: the metric
+  // that decided it ("probe_efficiency_pct"); empty otherwise (compare.h).
+  std::string judged_through;
 };
 
-// True when the row is gated (not NEW) and was judged: REGRESSED, or UNCHANGED / IMPROVED
-// without an inconclusive_reason.
+// True when the row is gated (not NEW, `gated`) and was judged: REGRESSED, UNCHANGED / IMPROVED
+// without an inconclusive_reason, or decided through the probe (judged_through).
 bool IsDecided(const MetricComparison& row);
 
 // The reason the header's "Judged or not" gives for a row the threshold rule produced, "" when

@@ -68,6 +68,10 @@ enum class Metric {
   kCpuStealPct,       // CPU time stolen by the hypervisor / all CPU time
   kIoPressurePct,     // share of the window some task stalled on I/O (PSI io some)
   kCpuPressurePct,    // share of the window some task waited for a CPU (PSI cpu some)
+  // The probe taken right before the repetition (workloads/fio/fio_probe.h): the device's
+  // delivery of the workload's own pattern, and the repetition's share of it.
+  kProbeBytesPerSecond,
+  kProbeEfficiencyPct,  // bytes_per_second / probe_bytes_per_second x 100
   kCount              // not a metric: the number of metrics
 };
 inline constexpr size_t kMetricCount = static_cast<size_t>(Metric::kCount);
@@ -109,6 +113,9 @@ struct RepetitionMeasurement {
   std::string label;   // a few words on how it ran: "drop_caches vda", "fio direct vda"
   std::vector<SampleRow> timeline;  // the sampled diskstats rows of this repetition
   std::optional<ToolRun> tool_run;  // set by workloads that run an external tool
+  // The probe taken before this repetition failed: why (the repetition ran, without probe
+  // figures). Empty when it ran or the repetition had none.
+  std::string probe_problem;
 
   bool valid() const { return state == RepetitionState::kValid; }
 };

@@ -2,19 +2,22 @@
 // "reference" or per-row "judged", "inconclusive_reason", "reference_runs", and its
 // "baseline_median" was the latest run's):
 // {"feedbench_compare": {"schema_version", "baseline", "results", "suite", "dataset_hash",
-//   "options": {"tolerance_throughput_percent", "tolerance_await_percent", "alpha", "metrics",
+//   "options": {"tolerance_throughput_percent", "tolerance_await_percent", "alpha", "looks",
+//               "alpha_per_look" (alpha ÷ looks, what each look's rank test used), "metrics",
 //               "ignore_fingerprint", "workload_filter" (null when none), "workloads",
 //               "reference_runs" (K asked), "allow_inconclusive"},
 //   "fingerprint": {"differences": [..], "ignored": bool},
 //   "outcome" ("PASS", "FAIL", "INCONCLUSIVE", "NOT COMPARED"), "exit_code",
-//   "judged_rows", "gated_rows" (every row but NEW ones),
+//   "judged_rows", "gated_rows" (every row but NEW ones and probe rows reported, not gated),
 //   "reference": {"runs_asked", "baseline_runs" (how many the baseline holds),
 //                 "runs": [{"number" (1.. oldest first), "date", "source"}] (those that formed
 //                 some row's reference)},
 //   "counts": {"REGRESSED": n, ...}, "regressed_workloads": [..],
 //   "excluded_workloads": [..] (left out on purpose by the options: no comparisons),
 //   "comparisons": [{"workload", "metric", "orientation", "verdict",
-//     "fails_gate" (REGRESSED, INVALID, MISSING: the rows that make exit_code 1), "message",
+//     "fails_gate" (REGRESSED, INVALID, MISSING: the rows that make exit_code 1), "gated" (false
+//     for a probe row reported, not gated), "judged_through" (the probe row that decided this
+//     one, null when it was decided alone or not at all), "message",
 //     "judged" (IsDecided), "inconclusive_reason" (null when judged or not gated),
 //     "reference_runs" ([numbers of the baseline runs that formed the reference]),
 //     "baseline_median" (the reference: median of its runs' medians), "current_median"
@@ -51,7 +54,9 @@ json CompareReportToJson(const CompareReport& report) {
         {"metric", r.metric},
         {"orientation", metric ? json(OrientationName(metric->orientation)) : json()},
         {"verdict", VerdictName(r.verdict)},
-        {"fails_gate", FailsGate(r.verdict)},
+        {"fails_gate", FailsGate(r.verdict) && (r.gated || r.verdict == Verdict::kRegressed)},
+        {"gated", r.gated || r.verdict == Verdict::kRegressed},
+        {"judged_through", r.judged_through.empty() ? json() : json(r.judged_through)},
         {"message", r.message},
         {"judged", IsDecided(r)},
         {"inconclusive_reason",
@@ -99,6 +104,8 @@ json CompareReportToJson(const CompareReport& report) {
                  {{"tolerance_throughput_percent", o.tolerance_throughput * 100},
                   {"tolerance_await_percent", o.tolerance_await * 100},
                   {"alpha", o.alpha},
+                  {"looks", o.looks},
+                  {"alpha_per_look", o.AlphaPerLook()},
                   {"metrics", o.metrics},
                   {"ignore_fingerprint", o.ignore_fingerprint},
                   {"workload_filter", o.workload_filter ? json(*o.workload_filter) : json()},

@@ -43,10 +43,13 @@ std::string RenderCompareMarkdown(const CompareReport& report) {
   out += fmt::format("{}; {} (exit {})\n\n", Cell(JudgedLine(report)), Cell(VerdictCounts(report)),
                      report.ExitCode());
   const CompareOptions& o = report.options;
-  out += fmt::format(
-      "Baseline {} · results {} · tolerance {:g}% throughput, {:g}% await · alpha {:g}\n\n",
-      Code(report.baseline_source), Code(report.results_source), o.tolerance_throughput * 100,
-      o.tolerance_await * 100, o.alpha);
+  const std::string alpha =
+      o.looks > 1 ? fmt::format("alpha {:g} over up to {} looks = {:.2g} per look", o.alpha,
+                                o.looks, o.AlphaPerLook())
+                  : fmt::format("alpha {:g}", o.alpha);
+  out += fmt::format("Baseline {} · results {} · tolerance {:g}% throughput, {:g}% await · {}\n\n",
+                     Code(report.baseline_source), Code(report.results_source),
+                     o.tolerance_throughput * 100, o.tolerance_await * 100, alpha);
   if (!report.reference_runs.empty()) {
     out += fmt::format(
         "Reference: median of the last {} of {} baseline runs (`--reference-runs {}`):\n\n",

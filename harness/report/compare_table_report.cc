@@ -1,6 +1,7 @@
 // Terminal rendering of a CompareReport, and the cell formatting the text reporters share.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <vector>
@@ -55,6 +56,18 @@ std::string JudgedLine(const CompareReport& report) {
   if (const std::size_t fresh = report.Count(Verdict::kNew); fresh > 0) {
     line += fmt::format("; {} NEW row{} not gated", fresh, fresh == 1 ? " is" : "s are");
   }
+  const auto reported = static_cast<std::size_t>(
+      std::count_if(report.rows.begin(), report.rows.end(), [](const MetricComparison& r) {
+        return !r.gated && r.verdict != Verdict::kNew && r.verdict != Verdict::kRegressed;
+      }));
+  if (reported > 0) {
+    line += fmt::format("; {} probe row{} reported, not gated", reported,
+                        reported == 1 ? " is" : "s are");
+  }
+  const auto through = static_cast<std::size_t>(std::count_if(
+      report.rows.begin(), report.rows.end(),
+      [](const MetricComparison& r) { return !r.judged_through.empty(); }));
+  if (through > 0) line += fmt::format(", {} judged through the probe", through);
   return line;
 }
 
@@ -81,6 +94,7 @@ std::string ReferenceLine(const CompareReport& report) {
 
 bool NeedsExplanation(const MetricComparison& row) {
   if (row.verdict == Verdict::kSkipped) return false;
+  if (!row.judged_through.empty() || !row.gated) return true;
   return row.verdict != Verdict::kUnchanged || !row.inconclusive_reason.empty();
 }
 

@@ -89,6 +89,8 @@ std::string Properties(const CompareReport& report) {
   property("tolerance_throughput_percent", fmt::format("{:g}", o.tolerance_throughput * 100));
   property("tolerance_await_percent", fmt::format("{:g}", o.tolerance_await * 100));
   property("alpha", fmt::format("{:g}", o.alpha));
+  property("looks", fmt::format("{}", o.looks));
+  property("alpha_per_look", fmt::format("{:g}", o.AlphaPerLook()));
   property("outcome", std::string(GateOutcomeName(report.Outcome())));
   property("judged", JudgedLine(report));
   property("reference_runs_asked", fmt::format("{}", o.reference_runs));
@@ -129,6 +131,15 @@ std::string TestcaseBody(const MetricComparison& row) {
     case Verdict::kImproved:
       break;
   }
+  if (!row.gated) {
+    // Reported, not gated (a probe row that does not narrow the spread): numbers only.
+    return fmt::format("      <skipped message=\"{}\"/>\n      <system-out>{}</system-out>\n",
+                       Attr(verdict + ", not gated: " + row.message), XmlEscape(Numbers(row)));
+  }
+  if (!row.judged_through.empty()) {
+    return fmt::format("      <system-out>{}</system-out>\n",
+                       XmlEscape(row.message + "\n" + Numbers(row)));
+  }
   if (!row.inconclusive_reason.empty()) {
     // Not judged: skipped with the reason, the numbers still in <system-out>.
     return fmt::format("      <skipped message=\"{}\"/>\n      <system-out>{}</system-out>\n",
@@ -149,8 +160,8 @@ std::string RenderCompareJunit(const CompareReport& report) {
   const std::size_t errors = report.Count(Verdict::kInvalid);
   const std::size_t skipped = static_cast<std::size_t>(
       std::count_if(report.rows.begin(), report.rows.end(), [](const MetricComparison& r) {
-        return r.verdict == Verdict::kSkipped || r.verdict == Verdict::kNew ||
-               !r.inconclusive_reason.empty();
+        return r.verdict == Verdict::kSkipped || r.verdict == Verdict::kNew || !r.gated ||
+               (!r.inconclusive_reason.empty() && r.judged_through.empty());
       }));
   const std::string suite_name = "feedbench." + report.suite;
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";

@@ -114,6 +114,16 @@ constexpr std::array<MetricInfo, kMetricCount> kMetrics = {{
      "share of the time some task waited for a CPU (/proc/pressure/cpu some)",
      "the node's CPU wait time / repetition time; the reader's own workers wait too",
      "the node's CPU wait time / fio's run time; fio's own jobs wait too"},
+    {Metric::kProbeBytesPerSecond, "probe_bytes_per_second", kHigher, kThroughput, "B/s",
+     "the device's delivery of the workload's own pattern, probed right before the repetition",
+     "fio's read bytes/s over a short buffered, cold run of the repetition's access pattern on "
+     "its own dataset at its concurrency (fio_probe.h), taken just before it",
+     ""},
+    {Metric::kProbeEfficiencyPct, "probe_efficiency_pct", kHigher, kThroughput, "%",
+     "bytes_per_second as a share of the probe's: the workload against the device's pattern",
+     "100 x bytes_per_second / probe_bytes_per_second of the same repetition; at most about 100, "
+     "as the probe bounds the pattern",
+     ""},
 }};
 
 constexpr bool RowsFollowTheEnum() {
@@ -148,7 +158,8 @@ const MetricInfo* FindMetric(std::string_view name) {
 const MetricInfo& InfoOf(Metric metric) { return kMetrics[static_cast<size_t>(metric)]; }
 
 std::vector<std::string> DefaultGatedMetrics() {
-  return {"samples_per_second", "bytes_per_second", "r_await_ms", "lat_p99_us"};
+  return {"samples_per_second", "bytes_per_second", "r_await_ms", "lat_p99_us",
+          "probe_efficiency_pct"};
 }
 
 std::string FormatMetricValue(const MetricInfo& metric, double value) {

@@ -45,7 +45,7 @@ const MetricInfo* FindMetric(std::string_view name);
 const MetricInfo& InfoOf(Metric metric);
 
 // samples_per_second, bytes_per_second (higher is better), r_await_ms, lat_p99_us (lower is
-// better).
+// better), probe_efficiency_pct (higher is better; gated where it narrows the spread, compare.h).
 std::vector<std::string> DefaultGatedMetrics();
 
 // A value in the metric's own unit, for humans: "1234.5 samples/s", "12.3 MiB/s", "0.42 ms".

@@ -75,6 +75,18 @@ json DescribeWorkload(const WorkloadRun& run) {
                   {"compute_ms_per_batch", w.settings.compute_ms_per_batch},
                   {"epochs", w.settings.epochs},
                   {"verify", w.settings.verify}});
+  // The probe before each repetition (fio_probe.h): what it ran, or why there was none, and the
+  // repetitions whose probe failed.
+  json probe{{"ran", run.probe.has_value()}};
+  if (run.probe) probe["job"] = *run.probe;
+  if (!run.probe_skipped.empty()) probe["skipped"] = run.probe_skipped;
+  json failures = json::array();
+  for (size_t i = 0; i < run.measurements.size(); ++i) {
+    const std::string& problem = run.measurements[i].probe_problem;
+    if (!problem.empty()) failures.push_back({{"repetition_index", i}, {"problem", problem}});
+  }
+  if (!failures.empty()) probe["failures"] = std::move(failures);
+  out["probe"] = std::move(probe);
   return out;
 }
 

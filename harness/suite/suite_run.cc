@@ -16,7 +16,10 @@
 #include "harness/os/data_dir.h"
 #include "harness/os/device.h"
 #include "workloads/dataset/dataset_dir.h"
+#include "workloads/fio/fio.h"
+#include "workloads/fio/fio_probe.h"
 #include "workloads/fio/fio_profiles.h"
+#include "workloads/fio/fio_workload.h"
 #include "workloads/reader/reader_workload.h"
 
 namespace feedbench {
@@ -108,6 +111,42 @@ class RunDatasets {
   bool runs_fio_ = false;
 };
 
+// A reader workload with the probe right before each repetition: the probe's figures go into the
+// repetition's (probe_bytes_per_second, probe_efficiency_pct). A probe that fails leaves its
+// repetition without them, saying why in probe_problem; the repetition itself still runs.
+class ProbedWorkload : public Workload {
+ public:
+  ProbedWorkload(std::unique_ptr<Workload> inner, ProbeJob job, ProbeOptions options)
+      : inner_(std::move(inner)), job_(std::move(job)), options_(std::move(options)) {}
+
+  RepetitionMeasurement RunOnce(int repetition) override {
+    std::optional<ProbeResult> probe;
+    std::string problem;
+    try {
+      probe = RunProbe(job_, options_);
+    } catch (const EnvironmentError&) {
+      throw;
+    } catch (const std::exception& e) {
+      problem = e.what();
+    }
+    RepetitionMeasurement m = inner_->RunOnce(repetition);
+    m.probe_problem = std::move(problem);
+    if (probe) {
+      m.figures.Set(Metric::kProbeBytesPerSecond, probe->bytes_per_second);
+      if (const auto bytes_per_second = m.figures.Get(Metric::kBytesPerSecond)) {
+        m.figures.Set(Metric::kProbeEfficiencyPct,
+                      100.0 * *bytes_per_second / probe->bytes_per_second);
+      }
+    }
+    return m;
+  }
+
+ private:
+  std::unique_ptr<Workload> inner_;
+  ProbeJob job_;
+  ProbeOptions options_;
+};
+
 // One planned workload: what the run records of it, and the Workload that measures it.
 struct PlannedWorkload {
   WorkloadRun run;
@@ -150,6 +189,72 @@ PlannedWorkload PlanReader(const SuiteWorkload& w, const RunRequest& request,
   return p;
 }
 
+// Why a reader workload gets no probe under `request`, or nullopt when it gets one.
+std::optional<std::string> ProbeSkipped(const WorkloadRun& run, const RunRequest& request) {
+  if (request.probe == ProbeMode::kOff) return "--probe off";
+  if (const auto why = ProbeNotApplicable(run.workload.layout)) return why;
+  if (run.cache != CacheMode::kCold) {
+    return "warm repetitions read the page cache: a cold probe does not bound them";
+  }
+  if (!run.device) return "no device under the dataset: nothing to probe";
+  return std::nullopt;
+}
+
+// Wraps each planned reader workload that gets a probe (see ProbeSkipped) in a ProbedWorkload.
+// fio is looked up once: missing, the run goes on without probes and says so (--probe auto), or
+// stops with EnvironmentError (--probe on).
+void AddProbes(std::vector<PlannedWorkload>& plan, const RunRequest& request,
+               const DatasetSpec& spec, RunDatasets& data) {
+  std::optional<std::string> no_fio;
+  bool checked = false;
+  for (PlannedWorkload& p : plan) {
+    WorkloadRun& run = p.run;
+    if (run.workload.kind != WorkloadKind::kReader) continue;
+    if (const auto why = ProbeSkipped(run, request)) {
+      run.probe_skipped = *why;
+      continue;
+    }
+    if (!checked) {
+      checked = true;
+      try {
+        FioVersion();
+      } catch (const EnvironmentError& e) {
+        if (request.probe == ProbeMode::kOn) {
+          throw EnvironmentError(fmt::format("--probe on: {}", e.what()));
+        }
+        no_fio = fmt::format("{}; repetitions run without a probe", e.what());
+        if (!request.quiet) fmt::print(stderr, "feedbench: {}\n", *no_fio);
+      }
+    }
+    if (no_fio) {
+      run.probe_skipped = *no_fio;
+      continue;
+    }
+    ProbeTarget target;
+    target.layout = run.workload.layout;
+    target.order =
+        run.workload.order == Order::kSequential ? ProbeOrder::kSequential : ProbeOrder::kRandom;
+    target.dataset_dir = data.Ensure(*run.workload.DatasetLayout());
+    target.jobs = run.workload.settings.workers;
+    target.mean_sample_bytes = spec.samples == 0 ? 0 : TotalBytes(spec) / spec.samples;
+    ProbeJob job = MakeProbeJob(target, request.probe_sec);
+    ProbeOptions options;
+    options.seconds = request.probe_sec;
+    options.work_dir = data.path() / kFioSubdir;
+    options.name = "probe-" + run.workload.name;
+    std::error_code ec;
+    fs::create_directories(options.work_dir, ec);
+    if (ec) {
+      throw EnvironmentError(
+          fmt::format("cannot create {}: {}", options.work_dir.string(), ec.message()));
+    }
+    data.set_runs_fio();
+    run.probe = job.description;
+    p.workload = std::make_unique<ProbedWorkload>(std::move(p.workload), std::move(job),
+                                                  std::move(options));
+  }
+}
+
 // Generates every dataset first (so no repetition waits on generation), then plans each workload.
 std::vector<PlannedWorkload> Plan(const Suite& suite, const std::vector<SuiteWorkload>& selected,
                                   const RunRequest& request, RunDatasets& data) {
@@ -166,6 +271,7 @@ std::vector<PlannedWorkload> Plan(const Suite& suite, const std::vector<SuiteWor
     p.run.repetitions = request.repetitions.value_or(w.settings.repetitions);
     plan.push_back(std::move(p));
   }
+  AddProbes(plan, request, suite.spec, data);
   return plan;
 }
 
@@ -174,6 +280,35 @@ std::vector<PlannedWorkload> Plan(const Suite& suite, const std::vector<SuiteWor
 using session_detail::Plan;
 using session_detail::PlannedWorkload;
 using session_detail::RunDatasets;
+
+std::string_view ScheduleName(Schedule schedule) {
+  return schedule == Schedule::kGrouped ? "grouped" : "interleaved";
+}
+
+Schedule ParseSchedule(std::string_view text) {
+  if (text == "interleaved") return Schedule::kInterleaved;
+  if (text == "grouped") return Schedule::kGrouped;
+  throw UsageError(fmt::format("--schedule {}: expected interleaved or grouped", text));
+}
+
+std::string_view ProbeModeName(ProbeMode mode) {
+  switch (mode) {
+    case ProbeMode::kAuto:
+      return "auto";
+    case ProbeMode::kOn:
+      return "on";
+    case ProbeMode::kOff:
+      return "off";
+  }
+  return "auto";
+}
+
+ProbeMode ParseProbeMode(std::string_view text) {
+  if (text == "auto") return ProbeMode::kAuto;
+  if (text == "on") return ProbeMode::kOn;
+  if (text == "off") return ProbeMode::kOff;
+  throw UsageError(fmt::format("--probe {}: expected auto, on or off", text));
+}
 
 RepetitionMeasurement RunRepetition(Workload& workload, int repetition) {
   try {
@@ -280,6 +415,10 @@ void ValidateRequest(const Suite& suite, const RunRequest& request) {
     throw UsageError(
         fmt::format("--interval-ms {}: expected 1 to 60000 milliseconds", request.interval_ms));
   }
+  if (!(request.probe_sec >= kMinProbeSeconds && request.probe_sec <= kMaxProbeSeconds)) {
+    throw UsageError(fmt::format("--probe-seconds {}: expected {} to {} seconds",
+                                 request.probe_sec, kMinProbeSeconds, kMaxProbeSeconds));
+  }
   for (const auto& w : SelectWorkloads(suite, request)) {
     if (w.kind != WorkloadKind::kFio || IsBuiltinFioProfile(w.profile)) continue;
     // A profile that is not built in is a .fio file: it must exist and pass the raw-device and
@@ -364,10 +503,26 @@ void SuiteSession::Prepare() {
 void SuiteSession::RunPlanned() {
   State& s = *state_;
   if (!s.prepared || s.finished) throw std::logic_error("SuiteSession::RunPlanned: not prepared");
-  for (size_t i = 0; i < s.workloads.size(); ++i) {
-    WorkloadRun& run = s.run.workloads[i];
-    // Budget: as many reruns as planned repetitions, so a busy node at most doubles the run.
-    RunRepetitions(*s.workloads[i], run, run.repetitions, s.Progress(i));
+  // Budget: as many reruns as planned repetitions, so a busy node at most doubles the run.
+  if (s.request.schedule == Schedule::kGrouped) {
+    for (size_t i = 0; i < s.workloads.size(); ++i) {
+      WorkloadRun& run = s.run.workloads[i];
+      RunRepetitions(*s.workloads[i], run, run.repetitions, s.Progress(i));
+    }
+    return;
+  }
+  int rounds = 0;
+  for (const WorkloadRun& run : s.run.workloads) rounds = std::max(rounds, run.repetitions);
+  std::vector<size_t> order(s.workloads.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  for (int round = 1; round <= rounds; ++round) {
+    std::shuffle(order.begin(), order.end(), s.shuffle);
+    for (const size_t i : order) {
+      WorkloadRun& run = s.run.workloads[i];
+      if (round > run.repetitions) continue;
+      RunCountedRepetition(*s.workloads[i], run, run.repetitions,
+                           fmt::format("repetition {}/{}", round, run.repetitions), s.Progress(i));
+    }
   }
 }
 

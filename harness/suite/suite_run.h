@@ -36,6 +36,25 @@
 
 namespace feedbench {
 
+// Whether each cold repetition of a reader workload on a device gets a probe right before it
+// (workloads/fio/fio_probe.h): auto = when fio is on PATH (without it the run goes on and says
+// so), on = required (no fio: EnvironmentError, exit 3), off = never.
+enum class ProbeMode { kAuto, kOn, kOff };
+
+// "auto", "on", "off"; ParseProbeMode throws UsageError naming --probe.
+std::string_view ProbeModeName(ProbeMode mode);
+ProbeMode ParseProbeMode(std::string_view text);
+
+// The order of the planned repetitions: interleaved = in rounds, each round one repetition of
+// every workload that has repetitions left, in a fresh random order per round, so that the node's
+// drift over the run spreads over all workloads and over the whole run (randomized multiple
+// interleaved trials); grouped = every repetition of a workload before the next, in suite order.
+enum class Schedule { kInterleaved, kGrouped };
+
+// "interleaved", "grouped"; ParseSchedule throws UsageError naming --schedule.
+std::string_view ScheduleName(Schedule schedule);
+Schedule ParseSchedule(std::string_view text);
+
 struct RunRequest {
   std::filesystem::path data_dir;     // where datasets live (DataDir rules apply)
   std::optional<int> repetitions;     // overrides every workload's
@@ -46,6 +65,9 @@ struct RunRequest {
   bool keep_data = false;             // keep generated datasets after the run
   bool quiet = false;                 // no progress on stderr
   std::filesystem::path tmpfs_dir = "/dev/shm";
+  Schedule schedule = Schedule::kInterleaved;
+  ProbeMode probe = ProbeMode::kAuto;
+  double probe_sec = 1;  // the probe's fio runtime, seconds (fio_probe.h bounds)
 };
 
 // A dataset the run read: where, and whether it was generated now.
@@ -68,7 +90,11 @@ struct WorkloadRun {
   int reruns = 0;                                   // extra repetitions run for disturbed ones
   int added = 0;       // repetitions added after the planned ones (RunMore), reruns excluded
   double run_sec = 0;  // wall time of all its repetitions as the coordinator timed them
-                       // (cache drops included), seconds
+                       // (cache drops and probes included), seconds
+  // The probe before each repetition: what it runs (fio_probe.h ProbeJob::description), or why
+  // there is none (probe_skipped). A repetition whose probe failed says why in probe_problem.
+  std::optional<std::string> probe;
+  std::string probe_skipped;
 
   // Planned and added repetitions: what --max-repetitions counts (disturbed reruns are not).
   int CountedRepetitions() const { return repetitions + added; }
@@ -136,7 +162,7 @@ class SuiteSession {
   // Takes the data directory, generates or reuses the datasets, makes each workload's Workload and
   // takes the fingerprint. Once: REQUIRES: not prepared yet.
   void Prepare();
-  // The planned repetitions of every workload, in suite order. REQUIRES: prepared.
+  // The planned repetitions of every workload, in the request's Schedule. REQUIRES: prepared.
   void RunPlanned();
   // `rounds` rounds; in each, one more counted repetition of each of `workloads` (names of the
   // selected workloads), in a fresh random order per round so that drift of the node spreads over

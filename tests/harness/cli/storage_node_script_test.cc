@@ -1,7 +1,7 @@
-// ci/storage-node.sh: runs, compares, writes the reports and exits with the right code. The run
-// step is replaced by a stand-in that copies a fixture results file to --out (and exits with a
-// chosen code), so the script's own logic is tested without a storage run; compare is the real
-// binary.
+// ci/storage-node.sh: runs and gates in one `run --compare`, writes the reports and exits with the
+// right code. The run is replaced by a stand-in that copies a fixture results file to --out and
+// judges it with the real binary's `compare` (and exits with a chosen code when the run is to
+// fail), so the script's own logic is tested without a storage run.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -25,18 +25,30 @@ class StorageNodeScript : public ::testing::Test {
  protected:
   void SetUp() override {
     stand_in_ = dir_ / "feedbench";
-    testing::WriteText(stand_in_,
-                       "#!/bin/sh\n"
-                       "if [ \"$1\" = run ]; then\n"
-                       "  while [ $# -gt 0 ]; do\n"
-                       "    if [ \"$1\" = --out ]; then out=$2; fi\n"
-                       "    shift\n"
-                       "  done\n"
-                       "  if [ -n \"$FAKE_RESULTS\" ]; then cp \"$FAKE_RESULTS\" \"$out\"; fi\n"
-                       "  exit ${FAKE_RUN_CODE:-0}\n"
-                       "fi\n"
-                       "exec " +
-                           ShellQuote(FEEDBENCH_BINARY) + " \"$@\"\n");
+    // `run --compare B --out F ARGS...` copies the fixture to F, then judges it with the real
+    // `compare B F ARGS...` (report paths and gate flags as given), and exits as `run --compare`
+    // does: the run's own failure code first, else the gate's.
+    testing::WriteText(stand_in_, "#!/bin/sh\nreal=" + ShellQuote(FEEDBENCH_BINARY) + "\n" + R"(
+if [ "$1" = run ]; then
+  shift
+  out=""; baseline=""; args=""
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --out) out=$2; shift 2 ;;
+      --compare) baseline=$2; shift 2 ;;
+      --suite|--data-dir) shift 2 ;;
+      *) args="$args '$(printf '%s' "$1" | sed "s/'/'\\''/g")'"; shift ;;
+    esac
+  done
+  [ -n "$FAKE_RESULTS" ] || exit ${FAKE_RUN_CODE:-0}
+  cp "$FAKE_RESULTS" "$out"
+  eval "\"\$real\" compare \"\$baseline\" \"\$out\" $args"
+  code=$?
+  [ "${FAKE_RUN_CODE:-0}" = 0 ] || exit "$FAKE_RUN_CODE"
+  exit $code
+fi
+exec "$real" "$@"
+)");
     fs::permissions(stand_in_, fs::perms::owner_all);
     fs::create_directory(dir_ / "results");
   }

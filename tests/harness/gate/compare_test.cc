@@ -12,6 +12,7 @@
 #include <random>
 
 #include "harness/base/errors.h"
+#include "harness/base/statistics.h"
 #include "harness/report/compare_report.h"
 #include "tests/support/gate_helpers.h"
 
@@ -99,14 +100,14 @@ TEST(JudgeMetric, LargeDropWithTooFewRepetitionsIsUncertainAndSaysHowManyWouldSe
   EXPECT_THAT(c.message, HasSubstr("cannot reach p < 0.01"));
 }
 
-TEST(JudgeMetric, SignificantShiftWithinToleranceIsUncertainAndNotARegression) {
+TEST(JudgeMetric, SignificantShiftWithinToleranceIsUnchangedAndNotARegression) {
   const auto c =
       Judge({{100, 100.1, 100.2, 100.3, 100.4}}, {99.0, 99.1, 99.2, 99.3, 99.4}, Throughput());
-  EXPECT_EQ(c.verdict, Verdict::kUncertain);
+  EXPECT_EQ(c.verdict, Verdict::kUnchanged);
   EXPECT_LT(*c.p_worse, 0.01);
   EXPECT_LT(c.ratio, 1.05);
   EXPECT_FALSE(c.repetitions_to_settle.has_value());
-  EXPECT_THAT(c.message, HasSubstr("smaller than the tolerance"));
+  EXPECT_THAT(c.message, HasSubstr("a real change"));
 }
 
 TEST(JudgeMetric, SmallOverlappingChangeIsUnchanged) {
@@ -115,28 +116,38 @@ TEST(JudgeMetric, SmallOverlappingChangeIsUnchanged) {
 }
 
 TEST(JudgeMetric, NoiseWidensTheThresholdToThreeSigma) {
-  // Baseline within-run spread: MAD 1.5 around 100 → σ = 1.4826·1.5/100 ≈ 2.22%, 3σ ≈ 6.67%:
-  // wider than the 5% tolerance, but not twice it, so still gated, at 6.67%.
+  // One reference run, within-run spread w = 1.4826·1.5/100 ≈ 2.22% (MAD 1.5 around 100), and
+  // 5 repetitions a side: the current median is spread k·w/√5 (k = 1.2533), the reference (one
+  // run: its median's own sampling spread stands in for run-to-run) k·(k·w/√5); σ ≈ 2.0%,
+  // 3σ ≈ 6.0%: wider than the 5% tolerance, but not twice it, so still gated, at 6.0%.
   const V base{97, 98.5, 100, 101.5, 103};
-  const double sigma = 1.4826 * 1.5 / 100;
-  // 6% lower (r ≈ 1.064): significant, but inside the widened threshold.
-  auto c = Judge({base}, {93.5, 93.7, 94, 94.2, 94.4}, Throughput());
+  const double w = 1.4826 * 1.5 / 100;
+  const double k = 1.2533141373155;
+  const double sigma = std::hypot(k * w / std::sqrt(5.0), k * k * w / std::sqrt(5.0));
+  // 5.5% lower (r ≈ 1.055): significant and beyond the tolerance, but inside the widened T.
+  auto c = Judge({base}, {94.6, 94.7, 94.8, 94.9, 95.0}, Throughput());
+  EXPECT_NEAR(c.within_run_spread, w, 1e-12);
+  EXPECT_NEAR(c.noise, sigma, 1e-12);
   EXPECT_NEAR(c.threshold, 3 * sigma, 1e-12);
-  EXPECT_NEAR(c.within_run_spread, sigma, 1e-12);
   EXPECT_EQ(c.verdict, Verdict::kUncertain);
-  EXPECT_THAT(c.message, HasSubstr("widened by noise"));
+  EXPECT_THAT(c.message, HasSubstr("widened the threshold"));
   // 8% lower (r ≈ 1.087): beyond it.
   c = Judge({base}, {91.5, 91.7, 92, 92.2, 92.4}, Throughput());
   EXPECT_EQ(c.verdict, Verdict::kRegressed);
 }
 
 TEST(JudgeMetric, RunToRunSpreadOfMediansCountsAsNoise) {
-  // Each run is tight, but the run medians wander: 100, 104, 96 → MAD 4 → σ ≈ 5.93%.
+  // Each run is tight, but the run medians wander: 100, 104, 96 → MAD 4 → rr ≈ 5.93% (the SD of
+  // their logs, 4.0%, is smaller). No within-run spread: σ is the run effect rr and the
+  // reference's own k·rr/√3.
   const auto c =
       Judge({{100, 100, 100}, {104, 104, 104}, {96, 96, 96}}, {96, 96, 96}, Await(), 0.10);
-  EXPECT_NEAR(c.run_to_run_spread, 1.4826 * 4 / 100, 1e-12);
+  const double rr = 1.4826 * 4 / 100;
+  const double k = 1.2533141373155;
+  EXPECT_NEAR(c.run_to_run_spread, rr, 1e-12);
   EXPECT_DOUBLE_EQ(c.within_run_spread, 0);
-  EXPECT_NEAR(c.noise, c.run_to_run_spread, 1e-15);
+  EXPECT_NEAR(c.noise, rr * std::sqrt(1 + k * k / 3), 1e-12);
+  EXPECT_NEAR(c.baseline_noise, c.noise, 1e-15);  // nothing here more repetitions could narrow
   EXPECT_EQ(c.baseline_runs, 3u);
 }
 
@@ -145,15 +156,19 @@ TEST(JudgeMetric, BaselineTooNoisyForTheToleranceIsNoisy) {
   const auto c = Judge({{100, 100, 100, 100, 100}, {130, 130, 130, 130, 130}, {80, 81, 79, 80, 80}},
                        {79, 80, 81, 80, 79.5}, Throughput());
   EXPECT_EQ(c.verdict, Verdict::kNoisy);
-  EXPECT_NEAR(c.baseline_noise, 1.4826 * 20 / 100, 1e-12);
+  const double rr = 1.4826 * 20 / 100;  // MAD of the medians (the SD of their logs is 24%)
+  EXPECT_NEAR(c.baseline_noise, rr * std::sqrt(1 + 1.2533141373155 * 1.2533141373155 / 3), 1e-9);
   EXPECT_THAT(c.message, HasSubstr("too noisy to gate at 5.0%"));
 }
 
 TEST(JudgeMetric, NoisyRuleIsThreeSigmaAboveTwiceTheTolerance) {
-  // σ_b = 1.4826·MAD/median; MAD 3 around 100 → σ_b = 4.45%, 3σ_b = 13.3%.
-  const V base{94, 97, 100, 103, 106};
-  EXPECT_EQ(Judge({base}, base, Throughput(), 0.05).verdict, Verdict::kNoisy);      // 13.3 > 10
-  EXPECT_EQ(Judge({base}, base, Throughput(), 0.07).verdict, Verdict::kUnchanged);  // 13.3 ≤ 14
+  // One run of 5, MAD 4 around 100: w = 5.93%, σ_b = its median's spread k·w/√5 taken once more
+  // by k for the reference's own: (π/2)·w/√5 = 4.17%, 3σ_b = 12.5%.
+  const V base{92, 96, 100, 104, 108};
+  const auto c = Judge({base}, base, Throughput(), 0.05);
+  EXPECT_NEAR(c.baseline_noise, M_PI / 2 * 1.4826 * 4 / 100 / std::sqrt(5.0), 1e-9);
+  EXPECT_EQ(c.verdict, Verdict::kNoisy);                                            // 12.5 > 10
+  EXPECT_EQ(Judge({base}, base, Throughput(), 0.07).verdict, Verdict::kUnchanged);  // 12.5 ≤ 14
 }
 
 TEST(JudgeMetric, RegressionBeyondThreeSigmaIsReportedEvenOnANoisyBaseline) {
@@ -215,13 +230,19 @@ TEST(GateSimulation, ATwentyFivePercentDropIsCaught) {
 
 TEST(PoolReference, MedianOfTheRunsMediansAndTheirSpreads) {
   // Run medians 100, 102, 98, 101, 150 (the latest an outlier): sorted 98 100 101 102 150,
-  // median 101; |deviations| 3 1 0 1 49 → MAD 1 → run-to-run 1.4826 · 1 / 101. Within-run
-  // spreads: runs of MAD 1 around their median → 1.4826/100, /102, /98, /101, /150; their
-  // median is 1.4826/101.
+  // median 101; |deviations| 3 1 0 1 49 → MAD 1 → 1.4826 · 1 / 101; the SD of the logs of the
+  // four left when the farthest (150) is left out is larger, and is the run-to-run spread.
+  // Within-run spreads: runs of MAD 1 around their median → 1.4826/100, /102, /98, /101, /150;
+  // their median is 1.4826/101.
   const PooledReference ref = PoolReference(
       {{99, 100, 101}, {101, 102, 103}, {97, 98, 99}, {100, 101, 102}, {149, 150, 151}});
   EXPECT_DOUBLE_EQ(ref.median, 101);
-  EXPECT_NEAR(ref.run_to_run_spread, 1.4826 / 101, 1e-15);
+  double mean = 0;
+  for (const double m : {100.0, 102.0, 98.0, 101.0}) mean += std::log(m) / 4;
+  double ss = 0;
+  for (const double m : {100.0, 102.0, 98.0, 101.0}) ss += std::pow(std::log(m) - mean, 2);
+  EXPECT_GT(std::sqrt(ss / 3), 1.4826 / 101);
+  EXPECT_NEAR(ref.run_to_run_spread, std::sqrt(ss / 3), 1e-12);
   EXPECT_NEAR(ref.within_run_spread, 1.4826 / 101, 1e-15);
   EXPECT_EQ(ref.runs, 5u);
   EXPECT_EQ(ref.repetitions.size(), 15u);
@@ -291,8 +312,11 @@ TEST(InconclusiveReason, NoisyAndUncertainAreNotJudgedWithTheirMessageAsReason) 
   ASSERT_EQ(noisy.verdict, Verdict::kNoisy);
   EXPECT_EQ(noisy.inconclusive_reason, noisy.message);
   EXPECT_FALSE(IsDecided(noisy));
-  // 15 pooled vs 5: significant, but a 1% shift inside the 5% tolerance.
-  const auto uncertain = Judge({run, run, run}, {98.8, 98.9, 99.0, 98.7, 98.6}, Throughput());
+  // Runs at 100, 101.5 and 98.5 widen T to about 8%: a significant 6.5% drop is beyond the
+  // tolerance but inside T.
+  const auto tight = [](double m) { return V{m - 0.1, m - 0.05, m, m + 0.05, m + 0.1}; };
+  const auto uncertain =
+      Judge({tight(100), tight(101.5), tight(98.5)}, tight(100 / 1.065), Throughput());
   ASSERT_EQ(uncertain.verdict, Verdict::kUncertain);
   EXPECT_EQ(uncertain.inconclusive_reason, uncertain.message);
   EXPECT_FALSE(IsDecided(uncertain));
@@ -307,6 +331,191 @@ TEST(InconclusiveReason, TooFewRepetitionsToReachAlphaIsNotJudged) {
                         "possible p = 0.100)"));
   // The same at alpha 0.2 can be judged.
   EXPECT_TRUE(IsDecided(Judge({{100}, {101}, {99}}, {100, 100.5}, Throughput(), 0.05, 0.2)));
+}
+
+// ---- The noise of r: run effect, the current median's sampling, the reference's own ----
+
+TEST(JudgeMetric, NoiseHasTheThreePartsOfTheHeader) {
+  // Reference: 3 runs of 9 repetitions, medians 100, 103, 98 and within-run MAD 2 around each
+  // (robust spread 1.4826·2/median). Current: 16 repetitions around 100.
+  const auto run = [](double m) {
+    return V{m - 4, m - 3, m - 2, m - 1, m, m + 1, m + 2, m + 3, m + 4};
+  };
+  const std::vector<V> history{run(100), run(103), run(98)};
+  V current;
+  for (int i = 0; i < 16; ++i) current.push_back(100 + (i % 2 == 0 ? -1 : 1) * (i % 3));
+  const PooledReference ref = PoolReference(history);
+  // rr: the larger of 1.4826·MAD(100,102,98,100)/100 = 1.4826·1/100 and the SD of the logs.
+  double mean = 0;
+  for (const double m : {100.0, 103.0, 98.0}) mean += std::log(m) / 3;
+  double ss = 0;
+  for (const double m : {100.0, 103.0, 98.0}) ss += std::pow(std::log(m) - mean, 2);
+  const double rr = std::max(1.4826 * 2 / 100, std::sqrt(ss / 2));
+  EXPECT_NEAR(ref.run_to_run_spread, rr, 1e-12);
+  const auto c = Judge(history, current, Throughput());
+  const double w = std::max(ref.within_run_spread, stats::RobustRelativeSpread(current));
+  const double k = 1.2533141373155;
+  const double sampled = k * ref.within_run_spread / 3;  // √9 repetitions per reference run
+  const double rho2 = std::max(0.0, rr * rr - sampled * sampled);
+  const double s_cur = k * w / 4;  // √16 current repetitions
+  const double s_ref = k * rr / std::sqrt(3.0);  // 3 reference runs
+  EXPECT_NEAR(c.noise, std::sqrt(rho2 + s_cur * s_cur + s_ref * s_ref), 1e-12);
+  EXPECT_NEAR(c.baseline_noise, std::sqrt(rho2 + s_ref * s_ref), 1e-12);
+  EXPECT_NEAR(c.threshold, std::max(0.05, 3 * c.noise), 1e-12);
+  // More current repetitions narrow σ but never σ_b.
+  V longer = current;
+  longer.insert(longer.end(), current.begin(), current.end());
+  const auto more = Judge(history, longer, Throughput());
+  EXPECT_LT(more.noise, c.noise);
+  EXPECT_DOUBLE_EQ(more.baseline_noise, c.baseline_noise);
+}
+
+TEST(JudgeMetric, ThreeCloseRunsDoNotHideTheOthersSpreadButOneOutlierIsLeftOut) {
+  // Medians 100, 100, 100.2, 106, 94: the MAD of the medians is 0.2 (0.3%), but two runs differ
+  // by 6%: the SD of the logs (the farthest left out) says so.
+  const std::vector<V> two_off{
+      {99, 100, 101}, {99, 100, 101}, {99.2, 100.2, 101.2}, {105, 106, 107}, {93, 94, 95}};
+  EXPECT_GT(PoolReference(two_off).run_to_run_spread, 0.025);
+  // One run off: left out of the SD, the spread is the close runs' own.
+  const std::vector<V> one_off{
+      {99, 100, 101}, {99, 100, 101}, {99.2, 100.2, 101.2}, {99.8, 99.9, 100}, {93, 94, 95}};
+  EXPECT_LT(PoolReference(one_off).run_to_run_spread, 0.005);
+}
+
+TEST(JudgeMetric, ASignificantShiftWithinTheToleranceIsUnchangedAndDecided) {
+  // 3 runs × 5 vs 5: a 1% drop the rank test finds (p < 0.01) but the 5% tolerance allows.
+  const V run{100, 101, 99, 100.5, 99.5};
+  const auto c = Judge({run, run, run}, {98.8, 98.9, 99.0, 98.7, 98.6}, Throughput());
+  EXPECT_EQ(c.verdict, Verdict::kUnchanged);
+  EXPECT_LT(*c.p_worse, 0.01);
+  EXPECT_THAT(c.message, HasSubstr("a real change"));
+  EXPECT_THAT(c.message, HasSubstr("within the tolerance 5.0%"));
+  EXPECT_TRUE(IsDecided(c)) << c.inconclusive_reason;
+}
+
+// ---- Through the probe ----
+
+// A baseline of `runs` runs and a results file with one workload "w" whose repetitions carry
+// samples_per_second and, when `probe`, probe_efficiency_pct: each from its own function of
+// (run, repetition), the results being run number `runs`.
+struct ProbeHistory {
+  Baseline baseline;
+  ResultsFile results;
+};
+
+ProbeHistory MakeProbeHistory(int runs, const std::function<double(int, int)>& samples,
+                              const std::function<double(int, int)>& efficiency,
+                              bool probe_in_current = true) {
+  ProbeHistory h;
+  h.baseline.suite = h.results.suite = "s";
+  h.baseline.dataset_hash = h.results.dataset_hash = "h";
+  for (int r = 0; r < runs; ++r) {
+    BaselineRun run;
+    run.date = "d" + std::to_string(r);
+    for (int i = 0; i < 9; ++i) {
+      run.workloads["w"]["samples_per_second"].push_back(samples(r, i));
+      run.workloads["w"]["probe_efficiency_pct"].push_back(efficiency(r, i));
+    }
+    h.baseline.runs.push_back(run);
+  }
+  WorkloadResults w;
+  w.name = "w";
+  for (int i = 0; i < 9; ++i) {
+    Repetition rep;
+    rep.repetition_index = i;
+    rep.counters["samples_per_second"] = samples(runs, i);
+    if (probe_in_current) rep.counters["probe_efficiency_pct"] = efficiency(runs, i);
+    w.repetitions.push_back(rep);
+  }
+  h.results.workloads.push_back(w);
+  return h;
+}
+
+CompareOptions ThroughputAndProbe() {
+  CompareOptions o;
+  o.metrics = {"samples_per_second", "probe_efficiency_pct"};
+  return o;
+}
+
+const MetricComparison& RowFor(const CompareReport& r, const std::string& metric) {
+  for (const auto& row : r.rows) {
+    if (row.metric == metric) return row;
+  }
+  throw std::runtime_error("no row " + metric);
+}
+
+// The node drifts by run (±8%), the probe with it: the workload's own figure is NOISY, the
+// efficiency is steady.
+double Drift(int run) { return 1.0 + 0.08 * ((run * 7) % 5 - 2) / 2.0; }
+double Wiggle(int i) { return 1.0 + 0.002 * (i % 3 - 1); }
+
+TEST(ThroughTheProbe, ANoisyThroughputRowIsDecidedThroughANarrowerEfficiencyRow) {
+  const auto h = MakeProbeHistory(
+      5, [](int r, int i) { return 1000 * Drift(r) * Wiggle(i); },
+      [](int, int i) { return 80 * Wiggle(i + 1); });
+  const CompareReport report = CompareResults(h.baseline, h.results, ThroughputAndProbe());
+  const auto& own = RowFor(report, "samples_per_second");
+  const auto& eff = RowFor(report, "probe_efficiency_pct");
+  EXPECT_EQ(own.verdict, Verdict::kNoisy);
+  EXPECT_EQ(eff.verdict, Verdict::kUnchanged);
+  EXPECT_TRUE(eff.gated);
+  EXPECT_LT(eff.baseline_noise, own.baseline_noise);
+  EXPECT_EQ(own.judged_through, "probe_efficiency_pct");
+  EXPECT_TRUE(IsDecided(own));
+  EXPECT_THAT(own.message, HasSubstr("Judged through the probe: probe_efficiency_pct is UNCHANGED"));
+  EXPECT_EQ(report.Outcome(), GateOutcome::kPass);
+  EXPECT_EQ(report.ExitCode(), 0);
+}
+
+TEST(ThroughTheProbe, AWorkloadThatSlowsAgainstTheDeviceFailsThroughTheEfficiencyRow) {
+  // The workload loses 10% against the probe in the current run; its own figure is too noisy.
+  const auto h = MakeProbeHistory(
+      5, [](int r, int i) { return 1000 * Drift(r) * Wiggle(i) * (r == 5 ? 0.9 : 1.0); },
+      [](int r, int i) { return 80 * Wiggle(i + 1) * (r == 5 ? 0.9 : 1.0); });
+  const CompareReport report = CompareResults(h.baseline, h.results, ThroughputAndProbe());
+  EXPECT_EQ(RowFor(report, "probe_efficiency_pct").verdict, Verdict::kRegressed);
+  EXPECT_EQ(report.Outcome(), GateOutcome::kFail);
+  EXPECT_EQ(report.ExitCode(), 1);
+}
+
+TEST(ThroughTheProbe, AnEfficiencyRowNoNarrowerIsReportedNotGated) {
+  // A steady workload beside a probe that wanders: dividing by it would widen the spread.
+  const auto h = MakeProbeHistory(
+      5, [](int, int i) { return 1000 * Wiggle(i); },
+      [](int r, int i) { return 80 * Drift(r) * Wiggle(i); });
+  const CompareReport report = CompareResults(h.baseline, h.results, ThroughputAndProbe());
+  const auto& eff = RowFor(report, "probe_efficiency_pct");
+  EXPECT_FALSE(eff.gated);
+  EXPECT_THAT(eff.message, HasSubstr("not gated: against the probe"));
+  EXPECT_EQ(RowFor(report, "samples_per_second").verdict, Verdict::kUnchanged);
+  EXPECT_TRUE(RowFor(report, "samples_per_second").judged_through.empty());
+  EXPECT_EQ(report.GatedRows(), 1u);
+  EXPECT_EQ(report.JudgedRows(), 1u);
+  EXPECT_EQ(report.Outcome(), GateOutcome::kPass);
+}
+
+TEST(ThroughTheProbe, ARegressedThroughputRowIsNeverOverruled) {
+  // The device itself slowed by 30% (a throttle): probe and workload together, the efficiency
+  // steady — the workload's own row fails the gate.
+  const auto h = MakeProbeHistory(
+      5, [](int r, int i) { return 1000 * Wiggle(i) * (r == 5 ? 0.7 : 1.0); },
+      [](int, int i) { return 80 * Wiggle(i + 1); });
+  const CompareReport report = CompareResults(h.baseline, h.results, ThroughputAndProbe());
+  EXPECT_EQ(RowFor(report, "samples_per_second").verdict, Verdict::kRegressed);
+  EXPECT_TRUE(RowFor(report, "samples_per_second").judged_through.empty());
+  EXPECT_EQ(report.Outcome(), GateOutcome::kFail);
+}
+
+TEST(ThroughTheProbe, ARunWithoutProbeFiguresIsJudgedOnItsOwnRows) {
+  const auto h = MakeProbeHistory(
+      5, [](int, int i) { return 1000 * Wiggle(i); }, [](int, int i) { return 80 * Wiggle(i); },
+      /*probe_in_current=*/false);
+  const CompareReport report = CompareResults(h.baseline, h.results, ThroughputAndProbe());
+  const auto& eff = RowFor(report, "probe_efficiency_pct");
+  EXPECT_EQ(eff.verdict, Verdict::kSkipped);
+  EXPECT_FALSE(eff.gated);
+  EXPECT_THAT(eff.message, HasSubstr("this run has no probe figures"));
+  EXPECT_EQ(report.Outcome(), GateOutcome::kPass);  // not MISSING: the gate does not fail for it
 }
 
 // A report of hand-made rows: the outcome and exit code of each verdict, alone.
@@ -481,7 +690,8 @@ TEST(MetricOrientation, DirectionsOfTheCountersPeopleReadFirst) {
   EXPECT_EQ(FindMetric("lat_p99_us")->orientation, Orientation::kLowerIsBetter);
   EXPECT_EQ(FindMetric("real_time"), nullptr);
   EXPECT_THAT(DefaultGatedMetrics(),
-              ElementsAre("samples_per_second", "bytes_per_second", "r_await_ms", "lat_p99_us"));
+              ElementsAre("samples_per_second", "bytes_per_second", "r_await_ms", "lat_p99_us",
+                          "probe_efficiency_pct"));
 }
 
 TEST(ValidateOptions, RejectsOutOfRangeTolerancesAlphaAndUnknownMetrics) {

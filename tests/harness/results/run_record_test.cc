@@ -111,6 +111,7 @@ TEST(RunRecord, WritesTheSameFormatAsBeforeTheLayers) {
   std::set<std::string> workload_keys = KeysOf(before["context"]["feedbench"]["workloads"][0]);
   workload_keys.insert("disturbed_reruns");
   workload_keys.insert("added_repetitions");
+  workload_keys.insert("probe");
   EXPECT_EQ(KeysOf(recorded.results["context"]["feedbench"]["workloads"][0]), workload_keys);
   const std::set<std::string> google_benchmark_fields{"name",
                                                       "family_index",

@@ -1,0 +1,227 @@
+// The probe beside each repetition: the job it writes for each layout and order (and that the
+// job passes the same safety checks as a user's .fio file), the refusals, a real short run with
+// fio (cold: the device delivers what fio reads), and, as root on a throttled loop device, that
+// it bounds the workload it stands beside.
+#include "workloads/fio/fio_probe.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "harness/base/errors.h"
+#include "tests/support/blkio_throttle.h"
+#include "tests/support/error_message.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/loop_ext4.h"
+#include "tests/support/temp_dir.h"
+#include "workloads/dataset/dataset.h"
+#include "workloads/dataset/dataset_dir.h"
+#include "workloads/fio/fio.h"
+
+namespace feedbench {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using testing::ErrorMessage;
+using testing::TempDir;
+
+bool HaveFio() { return std::system("command -v fio >/dev/null 2>&1") == 0; }
+
+DatasetSpec SmallSpec(uint64_t samples = 64) {
+  DatasetSpec spec;
+  spec.samples = samples;
+  spec.sizes = ParseSizeSpec("64KiB");
+  spec.seed = 5;
+  spec.files_per_dir = 16;
+  return spec;
+}
+
+fs::path MakeDataset(const fs::path& root, Layout layout, const DatasetSpec& spec) {
+  const fs::path dir = root / LayoutName(layout);
+  EnsureOptions options;
+  options.progress = false;
+  EnsureDataset(dir, spec, layout, options);
+  return dir;
+}
+
+ProbeTarget Target(Layout layout, ProbeOrder order, const fs::path& dir, int jobs = 2) {
+  ProbeTarget t;
+  t.layout = layout;
+  t.order = order;
+  t.dataset_dir = dir;
+  t.jobs = jobs;
+  t.mean_sample_bytes = 64 * 1024;
+  return t;
+}
+
+std::string Option(const ProbeJob& job, const std::string& key) {
+  return FioOption(job.job, "probe", key);
+}
+
+TEST(ProbeJob, FilesAtRandomReadWholeFilesColdWithFourTimesTheWorkers) {
+  TempDir tmp;
+  const fs::path ds = MakeDataset(tmp.path(), Layout::kFiles, SmallSpec());
+  const ProbeJob job = MakeProbeJob(Target(Layout::kFiles, ProbeOrder::kRandom, ds, 3), 1.5);
+  EXPECT_EQ(Option(job, "opendir"), (fs::absolute(ds) / "data").string());
+  EXPECT_EQ(Option(job, "numjobs"), "12");
+  EXPECT_EQ(Option(job, "bs"), "65536");  // the largest power of two not above 64 KiB + header
+  EXPECT_EQ(Option(job, "openfiles"), "1");
+  EXPECT_EQ(Option(job, "file_service_type"), "random:1048576");
+  EXPECT_EQ(Option(job, "direct"), "0");
+  EXPECT_EQ(Option(job, "invalidate"), "1");  // each file's cache dropped as it is opened
+  EXPECT_EQ(Option(job, "time_based"), "1");
+  EXPECT_EQ(Option(job, "runtime"), "1500ms");
+  EXPECT_EQ(Option(job, "allow_file_create"), "0");
+  EXPECT_GT(job.alloc_size_kib, 0u);
+  EXPECT_DOUBLE_EQ(job.counted_share, 1.0);  // 64 KiB files read in 64 KiB blocks
+  // 66 KiB files: fio counts 64 KiB of each, the kernel reads them whole (readahead takes the
+  // tail), so the probe's bytes/s are fio's ÷ 64/66.
+  DatasetSpec odd = SmallSpec();
+  odd.sizes = ParseSizeSpec("66KiB");
+  const fs::path odd_dir = MakeDataset(tmp.path() / "odd", Layout::kFiles, odd);
+  const ProbeJob odd_job = MakeProbeJob(Target(Layout::kFiles, ProbeOrder::kRandom, odd_dir), 1);
+  EXPECT_EQ(Option(odd_job, "bs"), "65536");
+  EXPECT_NEAR(odd_job.counted_share, 64.0 / 66.0, 1e-12);
+  EXPECT_THAT(job.description, HasSubstr("12 jobs (4 x 3 workers)"));
+  EXPECT_THAT(job.description, HasSubstr("random order"));
+  // The same allow-list a user's .fio file passes: only reads, only the dataset's own files.
+  EXPECT_NO_THROW(CheckFioJobTargets(job.job, "probe", tmp.path()));
+}
+
+TEST(ProbeJob, FilesInOrderReadTheDirectoryInOrder) {
+  TempDir tmp;
+  const fs::path ds = MakeDataset(tmp.path(), Layout::kFiles, SmallSpec());
+  const ProbeJob job = MakeProbeJob(Target(Layout::kFiles, ProbeOrder::kSequential, ds), 1);
+  EXPECT_EQ(Option(job, "file_service_type"), "sequential");
+  EXPECT_THAT(job.description, HasSubstr("directory order"));
+}
+
+TEST(ProbeJob, LmdbSplitsDataMdbAmongItsJobsAndRereadsItColdPassAfterPass) {
+  TempDir tmp;
+  const fs::path ds = MakeDataset(tmp.path(), Layout::kLmdb, SmallSpec());
+  const ProbeJob random = MakeProbeJob(Target(Layout::kLmdb, ProbeOrder::kRandom, ds, 4), 1);
+  EXPECT_EQ(Option(random, "filename"), (fs::absolute(ds) / "lmdb" / "data.mdb").string());
+  EXPECT_EQ(Option(random, "rw"), "randread");
+  EXPECT_EQ(Option(random, "bs"), "65536");  // the mean sample, rounded up to 4 KiB
+  EXPECT_EQ(Option(random, "numjobs"), "4");
+  EXPECT_EQ(Option(random, "size"), "25%");
+  EXPECT_EQ(Option(random, "offset_increment"), "25%");
+  EXPECT_EQ(Option(random, "loops"), "100000");
+  // Not time_based: a job looping over a file it keeps open would reread it from the cache.
+  EXPECT_EQ(Option(random, "time_based"), "");
+  EXPECT_EQ(Option(random, "invalidate"), "1");
+  EXPECT_NO_THROW(CheckFioJobTargets(random.job, "probe", tmp.path()));
+
+  const ProbeJob in_order = MakeProbeJob(Target(Layout::kLmdb, ProbeOrder::kSequential, ds, 3), 1);
+  EXPECT_EQ(Option(in_order, "rw"), "read");
+  EXPECT_EQ(Option(in_order, "bs"), "1048576");
+  EXPECT_EQ(Option(in_order, "numjobs"), "3");
+  EXPECT_EQ(Option(in_order, "size"), "33%");
+  EXPECT_THAT(in_order.description, HasSubstr("in order"));
+}
+
+TEST(ProbeJob, RefusesWhatItCannotProbe) {
+  TempDir tmp;
+  EXPECT_TRUE(ProbeNotApplicable(Layout::kTmpfs).has_value());
+  EXPECT_FALSE(ProbeNotApplicable(Layout::kFiles).has_value());
+  EXPECT_THAT(ErrorMessage<UsageError>([&] {
+                MakeProbeJob(Target(Layout::kTmpfs, ProbeOrder::kRandom, tmp.path()), 1);
+              }),
+              HasSubstr("tmpfs layout reads memory"));
+  const fs::path ds = MakeDataset(tmp.path(), Layout::kFiles, SmallSpec());
+  EXPECT_THAT(ErrorMessage<UsageError>([&] {
+                MakeProbeJob(Target(Layout::kFiles, ProbeOrder::kRandom, ds, 0), 1);
+              }),
+              HasSubstr("0 jobs; expected 1 to 256"));
+  EXPECT_THAT(ErrorMessage<UsageError>([&] {
+                MakeProbeJob(Target(Layout::kFiles, ProbeOrder::kRandom, ds), 0.1);
+              }),
+              HasSubstr("--probe-seconds 0.1"));
+  EXPECT_THAT(ErrorMessage<UsageError>([&] {
+                MakeProbeJob(Target(Layout::kLmdb, ProbeOrder::kRandom, ds), 1);
+              }),
+              HasSubstr("data.mdb"));
+  EXPECT_THROW(MakeProbeJob(Target(Layout::kFiles, ProbeOrder::kRandom, tmp.path() / "none"), 1),
+               UsageError);
+}
+
+TEST(RunProbe, ReadsTheDatasetColdAndReportsFiosThroughput) {
+  if (!HaveFio()) GTEST_SKIP() << "fio is not installed";
+  TempDir tmp;
+  const fs::path ds = MakeDataset(tmp.path(), Layout::kLmdb, SmallSpec(256));
+  ProbeOptions options;
+  options.seconds = 0.5;
+  options.work_dir = tmp.path();
+  const ProbeJob job = MakeProbeJob(Target(Layout::kLmdb, ProbeOrder::kSequential, ds), 0.5);
+  const ProbeResult r = RunProbe(job, options);
+  EXPECT_GT(r.bytes, 0u);
+  EXPECT_GT(r.bytes_per_second, 0);
+  EXPECT_GT(r.runtime_sec, 0);
+  EXPECT_LE(r.runtime_sec, 0.5 + 0.5);
+  EXPECT_TRUE(fs::exists(tmp.path() / "probe.json"));
+}
+
+TEST(RunProbe, WithoutFioIsAnEnvironmentError) {
+  TempDir tmp;
+  const fs::path ds = MakeDataset(tmp.path(), Layout::kFiles, SmallSpec());
+  ProbeOptions options;
+  options.work_dir = tmp.path();
+  options.fio_program = "feedbench-no-such-fio";
+  const ProbeJob job = MakeProbeJob(Target(Layout::kFiles, ProbeOrder::kRandom, ds), 1);
+  EXPECT_THROW(RunProbe(job, options), EnvironmentError);
+}
+
+// As root on an ext4 loop device whose reads are throttled for the run's cgroup: the reader and
+// the probe both meet the throttle, so a probe that bounds the pattern must come out at or above
+// every repetition. Windows of seconds (a 105 MB dataset at 24 MiB/s, 3 s probes), so that the
+// throttle's own early budget (it grants up to a 100 ms slice ahead) stays a few percent; 5%
+// allowed for it.
+TEST(ProbeOnThrottledLoopDevice, BoundsEveryRepetitionOfTheReaderItStandsBeside) {
+  if (const auto why = testing::LoopExt4::Unavailable()) GTEST_SKIP() << *why;
+  if (const auto why = testing::BlkioThrottle::Unavailable()) GTEST_SKIP() << *why;
+  if (!HaveFio()) GTEST_SKIP() << "fio is not installed";
+  testing::LoopExt4 loop(512);
+  testing::BlkioThrottle throttle(loop.device());
+  throttle.SetReadBps(24ULL << 20);
+  TempDir tmp;
+  const fs::path suite = tmp.path() / "probe.json";
+  std::ofstream(suite) << nlohmann::json::parse(R"({
+        "schema_version": 1, "name": "probe-bound",
+        "dataset": {"samples": 1600, "sizes": {"distribution": "fixed", "bytes": "64KiB"}, "seed": 3},
+        "defaults": {"repetitions": 3, "cache": "cold", "workers": 2, "batch_size": 8, "prefetch": 2},
+        "workloads": [{"name": "files-random", "layout": "files", "order": "random"},
+                      {"name": "lmdb-random", "layout": "lmdb", "order": "random"}]})");
+  const fs::path out = tmp.path() / "results.json";
+  const auto r = testing::RunCommand(throttle.ShellPrefix() + FEEDBENCH_BINARY + " run --suite " +
+                                     suite.string() + " --data-dir " +
+                                     (loop.mount_point() / "data").string() +
+                                     " --probe on --probe-seconds 3 --quiet --out " + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const nlohmann::json results = nlohmann::json::parse(std::ifstream(out));
+  int repetitions = 0;
+  for (const auto& b : results["benchmarks"]) {
+    if (b.value("run_type", "") != "iteration") continue;
+    ++repetitions;
+    ASSERT_TRUE(b.contains("probe_bytes_per_second")) << b.dump();
+    // What the device delivered to the repetition (its bytes/s × the share the device read).
+    const double ratio = std::min(1.0, b.value("device_read_ratio", 1.0));
+    EXPECT_LE(b["bytes_per_second"].get<double>() * ratio,
+              1.05 * b["probe_bytes_per_second"].get<double>())
+        << b["name"] << " device_read_ratio " << ratio;
+    EXPECT_LE(b["probe_efficiency_pct"].get<double>() * ratio, 105.0) << b["name"];
+    // Both are held to the throttle: neither reads faster than it allows.
+    EXPECT_LE(b["probe_bytes_per_second"].get<double>(), 1.10 * (24 << 20)) << b["name"];
+  }
+  EXPECT_EQ(repetitions, 6);
+}
+
+}  // namespace
+}  // namespace feedbench
