@@ -271,12 +271,17 @@ std::string Percent(double fraction) { return fmt::format("{:.1f}%", fraction * 
 // Through the probe (judge.h is per row; this is per workload): a workload's throughput rows
 // (samples_per_second, bytes_per_second) and its probe_efficiency_pct row, the same throughput
 // divided by the probe's taken seconds before each repetition. The normalised row is gated only
-// where it narrows the spread: when its reference noise σ_b is below the workload's own
-// (samples_per_second's); otherwise it is reported, not gated, unless REGRESSED. Where it
-// narrows and is decided, each throughput row the rule could not decide alone (NOISY, UNCERTAIN,
+// where it narrows the spread: when its reference noise σ_b (the part no repetition narrows) is
+// below the workload's own (samples_per_second's); otherwise it is reported, not gated, unless
+// REGRESSED. Where it narrows, is decided, and judges at least as sharply as the gate was asked
+// to — its threshold T within twice the tolerance (where NOISY begins) and no wider than the
+// throughput row's own — each throughput row the rule could not decide alone (NOISY, UNCERTAIN,
 // or unjudged) and that did not regress is decided through it: judged_through is set and the
-// message says so. A REGRESSED throughput row stays REGRESSED: a change of the device itself
-// moves the probe and the workload together, so only the workload's own figures can show it.
+// message says so. A normalised row that narrows but is still too wide (few repetitions: its
+// within-run part shrinks as they are added) leaves the throughput rows undecided, saying why, so
+// that `run --compare` adds repetitions. A REGRESSED throughput row stays REGRESSED: a change of
+// the device itself moves the probe and the workload together, so only the workload's own
+// figures can show it.
 void JudgeThroughProbe(std::vector<MetricComparison>& rows) {
   const std::string efficiency(InfoOf(Metric::kProbeEfficiencyPct).name);
   const std::string samples(InfoOf(Metric::kSamplesPerSecond).name);
@@ -288,6 +293,7 @@ void JudgeThroughProbe(std::vector<MetricComparison>& rows) {
     });
     if (own == rows.end()) continue;
     const double own_noise = own->baseline_noise;
+    const double own_threshold = own->threshold;
     if (eff.verdict == Verdict::kRegressed) continue;
     if (!(eff.baseline_noise < own_noise)) {
       eff.gated = false;
@@ -298,17 +304,30 @@ void JudgeThroughProbe(std::vector<MetricComparison>& rows) {
           Percent(eff.baseline_noise), Percent(own_noise), eff.message);
       continue;
     }
-    if (!IsDecided(eff)) continue;
+    const bool sharp_enough =
+        eff.threshold <= 2 * eff.tolerance && eff.threshold <= own_threshold;
     for (MetricComparison& r : rows) {
       if (r.workload != eff.workload || (r.metric != samples && r.metric != bytes)) continue;
       if (!IsJudged(r.verdict) || r.verdict == Verdict::kRegressed || IsDecided(r)) continue;
+      if (!IsDecided(eff)) continue;
+      if (!sharp_enough) {
+        r.message = fmt::format(
+            "{}. Not yet judged through the probe: {} is {} but at a threshold of {} (its "
+            "within-run part; more repetitions narrow it), wider than {}",
+            r.message, efficiency, VerdictName(eff.verdict), Percent(eff.threshold),
+            eff.threshold > 2 * eff.tolerance ? "twice the tolerance"
+                                              : "this row's own threshold");
+        if (!r.inconclusive_reason.empty()) r.inconclusive_reason = r.message;
+        continue;
+      }
       r.judged_through = efficiency;
       r.inconclusive_reason.clear();
       r.message = fmt::format(
-          "{}. Judged through the probe: {} is {} (σ_b {} against {} alone); a change of the "
-          "device itself moves the probe too and shows in probe_bytes_per_second",
-          r.message, efficiency, VerdictName(eff.verdict), Percent(eff.baseline_noise),
-          Percent(own_noise));
+          "{}. Judged through the probe: {} is {} at a threshold of {} (σ_b {} against {} "
+          "alone); a change of the device itself moves the probe too and shows in "
+          "probe_bytes_per_second",
+          r.message, efficiency, VerdictName(eff.verdict), Percent(eff.threshold),
+          Percent(eff.baseline_noise), Percent(own_noise));
     }
   }
 }

@@ -162,6 +162,70 @@ TEST_F(RunCommandTest, NoArgumentsRunsTheSmokeSuiteToAResultsFile) {
   EXPECT_NE(r.output.find("samples/s"), std::string::npos) << r.output;
 }
 
+// The probe before each cold repetition on a device: its figures in the repetition's counters,
+// what it ran (or why not) in the workload's context.
+TEST_F(RunCommandTest, EachColdRepetitionOnADeviceHasItsProbe) {
+  if (RunCommand("command -v fio").exit_code != 0) GTEST_SKIP() << "fio is not installed";
+  const fs::path suite = WriteSuite("tiny", TinySuite());
+  const fs::path out = dir_ / "p.json";
+  const auto r = Feedbench("run --suite " + suite.string() + " --data-dir " +
+                           (dir_ / "data").string() + " --out " + out.string() +
+                           " --repetitions 2 --probe on --probe-seconds 0.5");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const json results = LoadResults(out);
+  std::map<std::string, int> probed;
+  for (const auto& b : results["benchmarks"]) {
+    if (b.value("run_type", "") != "iteration") continue;
+    const std::string name = b["run_name"].get<std::string>().substr(0, b["run_name"].get<std::string>().find('/'));
+    if (b.contains("probe_bytes_per_second")) {
+      ++probed[name];
+      EXPECT_GT(b["probe_bytes_per_second"].get<double>(), 0);
+      EXPECT_NEAR(b["probe_efficiency_pct"].get<double>(),
+                  100 * b["bytes_per_second"].get<double>() /
+                      b["probe_bytes_per_second"].get<double>(),
+                  1e-6);
+    }
+  }
+  EXPECT_EQ(probed["files-random"], 2);
+  EXPECT_EQ(probed["lmdb-sequential"], 2);
+  EXPECT_EQ(probed.count("tmpfs-random"), 0u);
+  for (const auto& w : results["context"]["feedbench"]["workloads"]) {
+    SCOPED_TRACE(w.dump());
+    if (w["layout"] == "tmpfs") {
+      EXPECT_FALSE(w["probe"]["ran"].get<bool>());
+      EXPECT_NE(w["probe"]["skipped"].get<std::string>().find("tmpfs"), std::string::npos);
+    } else {
+      EXPECT_TRUE(w["probe"]["ran"].get<bool>());
+      EXPECT_NE(w["probe"]["job"].get<std::string>().find("fio"), std::string::npos);
+    }
+  }
+}
+
+// No fio: `--probe auto` runs on without it and says so; `--probe on` is an environment error.
+TEST_F(RunCommandTest, WithoutFioTheRunGoesOnUnlessTheProbeWasAskedFor) {
+  const fs::path suite = WriteSuite("tiny", TinySuite());
+  fs::create_directory(dir_ / "empty-path");
+  const std::string no_fio = "PATH=" + (dir_ / "empty-path").string() + " ";
+  const fs::path out = dir_ / "nofio.json";
+  auto r = RunCommand("cd " + ShellQuote(dir_.string()) + " && " + no_fio + FEEDBENCH_BINARY +
+                      " run --suite " + suite.string() + " --data-dir " + (dir_ / "data").string() +
+                      " --out " + out.string() + " --repetitions 1 --filter files");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("repetitions run without a probe"), std::string::npos) << r.output;
+  const json results = LoadResults(out);
+  const json& probe = results["context"]["feedbench"]["workloads"][0]["probe"];
+  EXPECT_FALSE(probe["ran"].get<bool>());
+  EXPECT_NE(probe["skipped"].get<std::string>().find("fio"), std::string::npos);
+  for (const auto& b : results["benchmarks"]) EXPECT_FALSE(b.contains("probe_bytes_per_second"));
+
+  r = RunCommand("cd " + ShellQuote(dir_.string()) + " && " + no_fio + FEEDBENCH_BINARY +
+                 " run --suite " + suite.string() + " --data-dir " + (dir_ / "data2").string() +
+                 " --out " + (dir_ / "on.json").string() + " --repetitions 1 --probe on");
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("--probe on"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir_ / "on.json"));
+}
+
 TEST_F(RunCommandTest, BadInputExitsTwoWithAClearMessage) {
   const fs::path suite = WriteSuite("tiny", TinySuite());
   const std::string data = " --data-dir " + (dir_ / "data").string();
@@ -191,6 +255,10 @@ TEST_F(RunCommandTest, BadInputExitsTwoWithAClearMessage) {
        "somebody else"},
       {"run --suite " + suite.string() + " --interval-ms 0" + data, "--interval-ms"},
       {"run --suite " + suite.string() + " --cache tepid" + data, "--cache"},
+      {"run --suite " + suite.string() + " --probe sometimes" + data, "--probe sometimes"},
+      {"run --suite " + suite.string() + " --probe-seconds 0" + data, "--probe-seconds 0"},
+      {"run --suite " + suite.string() + " --probe-seconds 61" + data, "--probe-seconds 61"},
+      {"run --suite " + suite.string() + " --schedule shuffled" + data, "--schedule shuffled"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.args);

@@ -462,9 +462,29 @@ TEST(ThroughTheProbe, ANoisyThroughputRowIsDecidedThroughANarrowerEfficiencyRow)
   EXPECT_LT(eff.baseline_noise, own.baseline_noise);
   EXPECT_EQ(own.judged_through, "probe_efficiency_pct");
   EXPECT_TRUE(IsDecided(own));
-  EXPECT_THAT(own.message, HasSubstr("Judged through the probe: probe_efficiency_pct is UNCHANGED"));
+  EXPECT_THAT(own.message,
+              HasSubstr("Judged through the probe: probe_efficiency_pct is UNCHANGED at a threshold"));
   EXPECT_EQ(report.Outcome(), GateOutcome::kPass);
   EXPECT_EQ(report.ExitCode(), 0);
+}
+
+TEST(ThroughTheProbe, AnEfficiencyRowTooWideWithinARunDoesNotDecideYet) {
+  // The efficiency is steady from run to run (σ_b 0) but swings ±30% within each run: with 9
+  // repetitions its threshold is far beyond twice the tolerance, so it cannot vouch for the
+  // NOISY throughput row yet — the report stays INCONCLUSIVE and says more repetitions narrow it.
+  const auto h = MakeProbeHistory(
+      5, [](int r, int i) { return 1000 * Drift(r) * Wiggle(i); },
+      [](int, int i) { return 80 * (1 + 0.3 * (i % 3 - 1)); });
+  const CompareReport report = CompareResults(h.baseline, h.results, ThroughputAndProbe());
+  const auto& own = RowFor(report, "samples_per_second");
+  const auto& eff = RowFor(report, "probe_efficiency_pct");
+  EXPECT_TRUE(eff.gated);
+  EXPECT_GT(eff.threshold, 0.10);
+  EXPECT_EQ(own.verdict, Verdict::kNoisy);
+  EXPECT_TRUE(own.judged_through.empty());
+  EXPECT_FALSE(IsDecided(own));
+  EXPECT_THAT(own.message, HasSubstr("Not yet judged through the probe"));
+  EXPECT_EQ(report.Outcome(), GateOutcome::kInconclusive);
 }
 
 TEST(ThroughTheProbe, AWorkloadThatSlowsAgainstTheDeviceFailsThroughTheEfficiencyRow) {

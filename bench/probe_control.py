@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Does the probe track its workload? The A/A figures of the control study.
+
+Reads the results files of identical runs (bench/gate_record_runs.sh, with the probe on) and
+prints, per reader workload that has probe figures:
+  - run to run: the standard deviation of the logs of the runs' medians, of the workload's own
+    bytes/s, of the same normalised by the probe (probe_efficiency_pct), and of the probe alone,
+    and the correlation of the workload's and the probe's run medians (logs);
+  - within a run: the median over runs of the standard deviation of the logs of the repetitions,
+    own and normalised, and the correlation of the repetitions' deviations from their run's
+    median, workload against probe, pooled over runs;
+  - the spread of probe_efficiency_pct itself (min, 10th, 50th, 90th percentile, max, and the
+    share of repetitions above 100% and 105%): how often the probe failed to bound.
+A control helps the gate where the normalised spread is the narrower one; the gate decides that
+per workload from its baseline (harness/gate/compare.cc, JudgeThroughProbe).
+
+Usage: bench/probe_control.py RESULTS_DIR
+"""
+import glob
+import json
+import math
+import statistics
+import sys
+
+
+def robust_runs(directory):
+    files = sorted(f for f in glob.glob(f"{directory}/*.json")
+                   if not f.endswith(".timeline.json") and not f.endswith(".compare.json"))
+    runs = []
+    for f in files:
+        try:
+            with open(f) as handle:
+                document = json.load(handle)
+        except (OSError, ValueError) as e:
+            print(f"left out {f}: {e}", file=sys.stderr)
+            continue
+        per = {}
+        for b in document.get("benchmarks", []):
+            if b.get("run_type") != "iteration" or b.get("error_occurred"):
+                continue
+            if "probe_bytes_per_second" not in b:
+                continue
+            name = b["name"].split("/")[0]
+            per.setdefault(name, []).append((b["bytes_per_second"], b["probe_bytes_per_second"]))
+        runs.append(per)
+    return runs
+
+
+def sd_log(values):
+    logs = [math.log(v) for v in values]
+    return statistics.stdev(logs) if len(logs) > 1 else float("nan")
+
+
+def correlation(a, b):
+    if len(a) < 3:
+        return float("nan")
+    ma, mb = statistics.mean(a), statistics.mean(b)
+    cov = sum((x - ma) * (y - mb) for x, y in zip(a, b)) / (len(a) - 1)
+    return cov / (statistics.stdev(a) * statistics.stdev(b))
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__.strip().splitlines()[-1], file=sys.stderr)
+        return 2
+    runs = robust_runs(sys.argv[1])
+    workloads = sorted({w for run in runs for w in run})
+    if not workloads:
+        print(f"no repetitions with probe figures in {sys.argv[1]}", file=sys.stderr)
+        return 2
+    for w in workloads:
+        own_med, norm_med, probe_med = [], [], []
+        own_within, norm_within = [], []
+        dev_own, dev_probe, efficiencies = [], [], []
+        for run in runs:
+            pairs = run.get(w, [])
+            if len(pairs) < 2:
+                continue
+            own = [o for o, _ in pairs]
+            probe = [p for _, p in pairs]
+            norm = [o / p for o, p in pairs]
+            own_med.append(statistics.median(own))
+            probe_med.append(statistics.median(probe))
+            norm_med.append(statistics.median(norm))
+            own_within.append(sd_log(own))
+            norm_within.append(sd_log(norm))
+            mo, mp = statistics.median(own), statistics.median(probe)
+            dev_own += [math.log(o / mo) for o in own]
+            dev_probe += [math.log(p / mp) for p in probe]
+            efficiencies += [100 * x for x in norm]
+        if len(own_med) < 3:
+            print(f"{w}: fewer than 3 runs with probe figures")
+            continue
+        log_own = [math.log(x) for x in own_med]
+        log_probe = [math.log(x) for x in probe_med]
+        print(f"{w}: {len(own_med)} runs, {len(efficiencies)} repetitions")
+        print(f"  run to run (sd of log medians): own {sd_log(own_med):.3f}, normalised by the "
+              f"probe {sd_log(norm_med):.3f}, probe {sd_log(probe_med):.3f}; correlation own vs "
+              f"probe over runs {correlation(log_own, log_probe):.2f}")
+        print(f"  within a run (median sd of log repetitions): own "
+              f"{statistics.median(own_within):.3f}, normalised "
+              f"{statistics.median(norm_within):.3f}; correlation within runs "
+              f"{correlation(dev_own, dev_probe):.2f}")
+        e = sorted(efficiencies)
+        n = len(e)
+        print(f"  probe_efficiency_pct: min {e[0]:.0f}, p10 {e[n // 10]:.0f}, median "
+              f"{e[n // 2]:.0f}, p90 {e[(9 * n) // 10]:.0f}, max {e[-1]:.0f}; above 100%: "
+              f"{100 * sum(x > 100 for x in e) / n:.0f}%, above 105%: "
+              f"{100 * sum(x > 105 for x in e) / n:.0f}%")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
