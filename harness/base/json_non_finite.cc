@@ -2,15 +2,16 @@
 
 #include <array>
 #include <cctype>
+#include <cmath>
 
 namespace feedbench {
 namespace {
 
 bool IsWordChar(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
-}  // namespace
-
-std::string ReplaceNonFinite(std::string_view text, std::string_view replacement) {
+// Copies `text`, writing `replace(out, token)` in place of each bare non-finite token.
+template <typename Replace>
+std::string RewriteNonFinite(std::string_view text, Replace replace) {
   // Longer spellings first, so "infinity" is not read as "inf" followed by a word.
   static constexpr std::array<std::string_view, 8> kTokens = {
       "-infinity", "infinity", "-nan", "nan", "-inf", "inf", "+nan", "+inf"};
@@ -50,7 +51,7 @@ std::string ReplaceNonFinite(std::string_view text, std::string_view replacement
           if (close != std::string_view::npos) end = close + 1;
         }
         if (match && (end >= text.size() || !IsWordChar(text[end]))) {
-          out += replacement;
+          replace(out, text.substr(i, end - i));
           i = end - 1;
           replaced = true;
           break;
@@ -63,6 +64,45 @@ std::string ReplaceNonFinite(std::string_view text, std::string_view replacement
   return out;
 }
 
+}  // namespace
+
+std::string ReplaceNonFinite(std::string_view text, std::string_view replacement) {
+  return RewriteNonFinite(text, [&](std::string& out, std::string_view) { out += replacement; });
+}
+
 std::string NonFiniteToNull(std::string_view text) { return ReplaceNonFinite(text, "null"); }
+
+std::string NonFiniteToMarkers(std::string_view text) {
+  // A token holds only letters, digits, signs and parentheses: nothing to escape in a JSON string.
+  return RewriteNonFinite(text, [](std::string& out, std::string_view token) {
+    out += '"';
+    out += kNonFiniteMarkerPrefix;
+    out += token;
+    out += '"';
+  });
+}
+
+std::optional<std::string> NonFiniteSpelling(const nlohmann::json& value) {
+  if (value.is_null()) return "null";
+  if (value.is_number_float()) {
+    const double v = value.get<double>();
+    if (std::isnan(v)) return "NaN";
+    if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+    return std::nullopt;
+  }
+  if (value.is_string()) {
+    const std::string& s = value.get_ref<const std::string&>();
+    if (s.starts_with(kNonFiniteMarkerPrefix)) return s.substr(kNonFiniteMarkerPrefix.size());
+  }
+  return std::nullopt;
+}
+
+void NonFiniteMarkersToNull(nlohmann::json& value) {
+  if (value.is_structured()) {
+    for (nlohmann::json& child : value) NonFiniteMarkersToNull(child);
+  } else if (value.is_string() && NonFiniteSpelling(value)) {
+    value = nullptr;
+  }
+}
 
 }  // namespace feedbench

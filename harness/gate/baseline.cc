@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "harness/base/atomic_file.h"
 #include "harness/base/errors.h"
+#include "harness/base/json_non_finite.h"
 #include "harness/base/statistics.h"
 #include "harness/measure/fingerprint.h"
 
@@ -51,6 +53,18 @@ BaselineRun RunFromResults(const ResultsFile& results) {
 
 void CheckRecordable(const Baseline& baseline, const ResultsFile& results) {
   const std::string& src = results.source;
+  // ParseResults refuses these; a model built in memory is checked too, since a counter the
+  // baseline lacked would judge nothing (its rows are NEW) and the gate would pass.
+  for (const WorkloadResults& w : results.workloads) {
+    for (const Repetition& r : w.repetitions) {
+      for (const auto& [name, value] : r.counters) {
+        if (std::isfinite(value)) continue;
+        throw UsageError(fmt::format(
+            "results {}: not recorded: {} #{}: {} is {}; a baseline takes only finite figures", src,
+            w.name, r.repetition_index, name, *NonFiniteSpelling(nlohmann::json(value))));
+      }
+    }
+  }
   std::vector<std::string> problems;
   for (const WorkloadResults& w : results.workloads) {
     const bool any_valid = std::any_of(w.repetitions.begin(), w.repetitions.end(),
@@ -200,11 +214,18 @@ Baseline ParseBaseline(const json& document, std::string_view source) {
       if (!metrics.is_object()) Bad(source, wpath + " is not an object of counters");
       auto& out = run.workloads[name];
       for (const auto& [metric, values] : metrics.items()) {
-        const bool numbers =
-            values.is_array() &&
-            std::all_of(values.begin(), values.end(), [](const json& v) { return v.is_number(); });
-        if (!numbers) {
+        if (!values.is_array()) {
           Bad(source, fmt::format("{}.{} is not an array of numbers", wpath, metric));
+        }
+        for (std::size_t k = 0; k < values.size(); ++k) {
+          // Checked before the type: a bare NaN or Infinity arrives as a marker string.
+          if (const auto spelling = NonFiniteSpelling(values[k])) {
+            Bad(source, fmt::format("{}.{}[{}] is {}; expected a finite number", wpath, metric, k,
+                                    *spelling));
+          }
+          if (!values[k].is_number()) {
+            Bad(source, fmt::format("{}.{} is not an array of numbers", wpath, metric));
+          }
         }
         out[metric] = values.get<std::vector<double>>();
       }
@@ -215,10 +236,20 @@ Baseline ParseBaseline(const json& document, std::string_view source) {
 }
 
 Baseline ReadBaselineFile(const std::filesystem::path& path) {
-  const std::string text = ReadWholeFile(path);
+  // Bare non-finite tokens parse as markers, so that ParseBaseline names the run, workload and
+  // counter that holds one; anywhere else a marker is refused here, as the token was before.
+  const std::string text = NonFiniteToMarkers(ReadWholeFile(path));
   const json document = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded()) Bad(path.string(), "not JSON");
-  return ParseBaseline(document, path.string());
+  Baseline baseline = ParseBaseline(document, path.string());
+  const json flat = document.flatten();  // JSON pointer → every leaf value
+  for (const auto& [pointer, value] : flat.items()) {
+    if (value.is_string() && NonFiniteSpelling(value)) {
+      Bad(path.string(), fmt::format("{} is {}, which is not JSON; expected a finite number",
+                                     pointer, *NonFiniteSpelling(value)));
+    }
+  }
+  return baseline;
 }
 
 void WriteBaselineFile(const std::filesystem::path& path, const Baseline& baseline) {

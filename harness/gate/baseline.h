@@ -10,9 +10,12 @@
 // gate cannot measure run-to-run noise from it and judges nothing against it but a regression.
 //
 // Only valid runs enter a baseline: RecordRuns refuses results with failed or cache-contaminated
-// repetitions, of another suite or dataset, or from a machine with another fingerprint. All
-// functions but the two file functions are pure; nothing here is shared between threads. Errors
-// are UsageError naming the file and what was expected.
+// repetitions or a counter that is not a finite number, of another suite or dataset, or from a
+// machine with another fingerprint. Every value a baseline holds is finite: ParseBaseline refuses
+// NaN, Infinity (bare tokens, which are not JSON, or doubles built in memory) and null among a
+// counter's values, naming the run, workload and counter. All functions but the two file
+// functions are pure; nothing here is shared between threads. Errors are UsageError naming the
+// file and what was expected.
 #pragma once
 
 #include <cstddef>
@@ -33,7 +36,7 @@ inline constexpr std::size_t kDefaultKeepRuns = 20;
 // The `kind` key that tells a baseline from any other JSON file.
 inline constexpr std::string_view kBaselineKind = "feedbench-baseline";
 
-// workload → counter → value per repetition.
+// workload → counter → value per repetition (finite, in the counter's own unit).
 using RunValues = std::map<std::string, std::map<std::string, std::vector<double>>>;
 
 struct BaselineRun {
@@ -68,10 +71,13 @@ struct Baseline {
 nlohmann::json BaselineToJson(const Baseline& baseline);
 
 // Throws UsageError naming `source` and the key when the document is not a baseline of
-// kBaselineSchemaVersion (wrong `kind`, wrong version, missing or mistyped keys, no runs).
+// kBaselineSchemaVersion (wrong `kind`, wrong version, missing or mistyped keys, no runs), or a
+// counter's value is not a finite number (null, a non-finite double or a NonFiniteToMarkers marker:
+// "runs[i].workloads.<workload>.<counter>[k] is NaN").
 Baseline ParseBaseline(const nlohmann::json& document, std::string_view source);
 
-// Reads and parses `path`; throws UsageError when it cannot be read, is not JSON or not a baseline.
+// Reads and parses `path`; throws UsageError when it cannot be read, is not JSON or not a baseline,
+// or holds a bare NaN or Infinity anywhere (named as written, with its place).
 Baseline ReadBaselineFile(const std::filesystem::path& path);
 
 // Writes atomically (temporary file, fsync, rename): an interrupted write leaves the old file.
@@ -92,8 +98,9 @@ std::vector<std::string> FingerprintMismatches(const nlohmann::json& baseline_ma
 // one run per results file in the given order and keeping the last `keep` runs (default: the
 // baseline's own `keep`, or kDefaultKeepRuns for a new one). Validates every results file before
 // changing anything. Throws UsageError naming the results file when one has failed or
-// contaminated repetitions, another suite, dataset hash or fingerprint, or is already recorded
-// (same source name and date). REQUIRES: !results.empty(); keep ≥ 1 when given.
+// contaminated repetitions, a counter that is not finite (naming workload, repetition and
+// counter), another suite, dataset hash or fingerprint, or is already recorded (same source name
+// and date). REQUIRES: !results.empty(); keep ≥ 1 when given.
 Baseline RecordRuns(std::optional<Baseline> existing, const std::vector<ResultsFile>& results,
                     std::optional<std::size_t> keep);
 

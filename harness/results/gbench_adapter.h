@@ -20,7 +20,9 @@
 
 namespace feedbench {
 
-// {"context": {...Google Benchmark's...}, "benchmarks": [...]}; non-finite counters as null.
+// {"context": {...Google Benchmark's...}, "benchmarks": [...]}; non-finite aggregates (the cv of a
+// counter that is 0 in every repetition) as null. REQUIRES: every counter of the model is finite
+// (a non-finite one would be written as null in its repetition, which ParseResults refuses).
 // Throws RunError when Google Benchmark writes JSON that cannot be read back.
 nlohmann::json ToGoogleBenchmarkJson(const ResultsFile& model);
 

@@ -23,6 +23,12 @@ constexpr std::array<std::string_view, 8> kBenchmarkFields = {
     "threads",      "iterations",
     "real_time",    "cpu_time"};
 
+// Google Benchmark's fields of a run that are not numbers (json_reporter.cc): null there is not a
+// non-finite figure.
+constexpr std::array<std::string_view, 9> kBenchmarkTextFields = {
+    "name",      "run_name",       "run_type",      "aggregate_name", "aggregate_unit",
+    "time_unit", "error_occurred", "error_message", "label"};
+
 bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
@@ -179,7 +185,30 @@ void ParseRepetition(const json& entry, const std::string& where, std::string_vi
     run_name = RequireString(entry, "name", where, source);
   }
   const std::string workload = WorkloadNameFromRunName(run_name);
+  auto it = std::find_if(results.workloads.begin(), results.workloads.end(),
+                         [&](const WorkloadResults& w) { return w.name == workload; });
+  if (it == results.workloads.end()) {
+    results.workloads.push_back(WorkloadResults{workload, {}});
+    it = results.workloads.end() - 1;
+  }
   Repetition rep;
+  rep.repetition_index =
+      entry.contains("repetition_index") && entry["repetition_index"].is_number_integer()
+          ? entry["repetition_index"].get<int>()
+          : static_cast<int>(it->repetitions.size());
+  for (const auto& [key, value] : entry.items()) {
+    // A figure that was not measured is left out of the entry, never written as NaN, Infinity or
+    // null: reading one as absent would drop the row from the gate, which then passes.
+    const auto spelling = NonFiniteSpelling(value);
+    if (!spelling ||
+        (value.is_null() && std::find(kBenchmarkTextFields.begin(), kBenchmarkTextFields.end(),
+                                      key) != kBenchmarkTextFields.end())) {
+      continue;
+    }
+    Bad(source, fmt::format("{} ({} #{}): {} is {}; expected a finite number (a figure that was "
+                            "not measured is left out, not written as NaN, Infinity or null)",
+                            where, workload, rep.repetition_index, key, *spelling));
+  }
   const bool error_occurred = entry.value("error_occurred", false);
   rep.error_message = entry.value("error_message", std::string());
   rep.label = entry.value("label", std::string());
@@ -193,16 +222,6 @@ void ParseRepetition(const json& entry, const std::string& where, std::string_vi
     }
     rep.counters[key] = value.get<double>();
   }
-  auto it = std::find_if(results.workloads.begin(), results.workloads.end(),
-                         [&](const WorkloadResults& w) { return w.name == workload; });
-  if (it == results.workloads.end()) {
-    results.workloads.push_back(WorkloadResults{workload, {}});
-    it = results.workloads.end() - 1;
-  }
-  rep.repetition_index =
-      entry.contains("repetition_index") && entry["repetition_index"].is_number_integer()
-          ? entry["repetition_index"].get<int>()
-          : static_cast<int>(it->repetitions.size());
   it->repetitions.push_back(std::move(rep));
 }
 
@@ -248,10 +267,25 @@ ResultsFile WithWorkloadsReplaced(ResultsFile original, const ResultsFile& rerun
 }
 
 ResultsFile ReadResultsFile(const std::filesystem::path& path) {
-  const std::string text = NonFiniteToNull(ReadWholeFile(path));
+  // Bare non-finite tokens are kept as markers, so that a repetition holding one is refused with
+  // the token; elsewhere (Google Benchmark's aggregates and context) they read as null, as always.
+  const std::string text = NonFiniteToMarkers(ReadWholeFile(path));
   json document = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded()) {
     throw UsageError(fmt::format("results {}: not JSON", path.string()));
+  }
+  if (document.is_object()) {
+    for (auto& [key, value] : document.items()) {
+      if (key != "benchmarks" || !value.is_array()) {
+        NonFiniteMarkersToNull(value);
+        continue;
+      }
+      for (json& entry : value) {
+        if (!entry.is_object() || entry.value("run_type", json("iteration")) != "iteration") {
+          NonFiniteMarkersToNull(entry);
+        }
+      }
+    }
   }
   return ParseResults(document, path.string());
 }

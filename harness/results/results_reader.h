@@ -12,8 +12,13 @@
 // /manual_time, /real_time, /process_time), so a workload keeps its name when its repetition count
 // changes.
 //
-// Google Benchmark writes a non-finite counter as a bare NaN, Infinity or -Infinity, which is not
-// JSON; ReadResultsFile reads those as null, and a null counter is "not measured" (absent).
+// Every counter of a repetition is a finite number. A figure that was not measured is left out of
+// the entry (feedbench writes only finite counters); a repetition holding a non-finite one —
+// Google Benchmark writes it as a bare NaN, Infinity or -Infinity, which is not JSON, and other
+// writers as null — is bad input, refused with the file, the entry (benchmarks[i], workload and
+// repetition) and the key: read as absent, it would drop the row from the gate, which then passes.
+// Google Benchmark's aggregates are skipped, so non-finite values there (the cv of a counter that
+// is 0 in every repetition) read as null, as does one in the context.
 //
 // Pure parsing plus one reading function; thread-safe. Errors are UsageError naming the file and
 // the key, and what was expected.
@@ -42,7 +47,8 @@ struct Repetition {
   double wall_sec = 0;                              // the workload's wall time (Google Benchmark's
                                                     // manual time)
   std::string label;                                // Google Benchmark's label
-  std::map<std::string, double> counters;  // counter name → value, in the counter's own unit
+  std::map<std::string, double> counters;  // counter name → value, in the counter's own unit;
+                                           // finite (ParseResults refuses any other)
 
   bool valid() const { return state == RepetitionState::kValid; }
 };
@@ -84,8 +90,9 @@ std::string ProblemLine(const WorkloadResults& workload, const Repetition& repet
 std::string WorkloadNameFromRunName(std::string_view run_name);
 
 // Parses a results document; `source` names it in errors. Throws UsageError when the document is
-// not Google Benchmark JSON with a feedbench context of kResultsSchemaVersion, or has no
-// repetitions.
+// not Google Benchmark JSON with a feedbench context of kResultsSchemaVersion, has no
+// repetitions, or a repetition holds a number that is not finite (a non-finite double, null, or a
+// NonFiniteToMarkers marker; json_non_finite.h) under any key but Google Benchmark's text fields.
 ResultsFile ParseResults(const nlohmann::json& document, std::string_view source);
 
 // For `feedbench run --compare --confirm`: `original` with the repetitions of every workload that
@@ -94,7 +101,8 @@ ResultsFile ParseResults(const nlohmann::json& document, std::string_view source
 // checks them).
 ResultsFile WithWorkloadsReplaced(ResultsFile original, const ResultsFile& rerun);
 
-// Reads and parses `path`. Throws UsageError when it cannot be read or is not JSON (naming it).
+// Reads and parses `path`. Throws UsageError when it cannot be read or is not JSON (naming it),
+// or as ParseResults does; a bare NaN or Infinity in a repetition is named as written.
 ResultsFile ReadResultsFile(const std::filesystem::path& path);
 
 }  // namespace feedbench

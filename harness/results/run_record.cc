@@ -36,7 +36,8 @@ Repetition ToRepetition(const RepetitionMeasurement& m, int index) {
   rep.label = m.label;
   rep.wall_sec = m.wall_sec;
   for (const MetricInfo& metric : KnownMetrics()) {
-    // A non-finite figure was not measured, as when a results file is read back.
+    // A non-finite figure was not measured: left out, so the file holds only finite counters
+    // (the results reader refuses any other).
     const auto value = m.figures.Get(metric.id);
     if (value && std::isfinite(*value)) rep.counters[std::string(metric.name)] = *value;
   }

@@ -1,6 +1,6 @@
 // Helpers shared by the regression-gate tests: a scratch directory removed on scope exit, running
 // the built feedbench binary (or any shell command) and capturing its exit code and output, and
-// reading/writing the hand-made fixtures under tests/fixtures/gate/.
+// (gate_fixtures.h) reading/writing the hand-made fixtures under tests/fixtures/gate/.
 #pragma once
 
 #include <stdlib.h>
@@ -9,41 +9,14 @@
 #include <array>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <nlohmann/json.hpp>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 
+#include "tests/support/gate_fixtures.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
 namespace feedbench::testing {
-
-inline std::filesystem::path GateFixture(const std::string& name) {
-  return std::filesystem::path(FEEDBENCH_FIXTURES) / "gate" / name;
-}
-
-inline std::string ReadText(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-inline nlohmann::json ReadJson(const std::filesystem::path& path) {
-  return nlohmann::json::parse(ReadText(path));
-}
-
-inline void WriteText(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  if (!out) throw std::runtime_error("cannot write " + path.string());
-}
-
-inline void WriteJson(const std::filesystem::path& path, const nlohmann::json& j) {
-  WriteText(path, j.dump(2));
-}
 
 // A fresh directory under $TMPDIR (or /tmp), removed with its contents on destruction.
 class ScratchDir : public TempDir {

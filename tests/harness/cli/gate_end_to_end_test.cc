@@ -2,7 +2,9 @@
 // device's read bandwidth throttled through a blkio cgroup must fail compare (exit 1, naming the
 // workload), and a run after the throttle is gone must not fail; a workload that vanished from
 // the suite must fail the gate too, unless left out on purpose with --filter; a baseline of one
-// run gates as INCONCLUSIVE (exit 4). Root only.
+// run gates as INCONCLUSIVE (exit 4). Root only. And, on the hand-made fixtures (no device, no
+// root): a non-finite figure in either input is bad input, so it can neither pass the gate nor
+// reach a baseline.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -13,16 +15,25 @@
 #include "harness/base/statistics.h"
 #include "harness/results/results_reader.h"
 #include "tests/support/blkio_throttle.h"
+#include "tests/support/gate_fixtures.h"
 #include "tests/support/loop_ext4.h"
 #include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
 
 namespace feedbench {
 namespace {
 
 namespace fs = std::filesystem;
 using testing::BlkioThrottle;
+using testing::GateFixture;
 using testing::LoopExt4;
+using testing::ReadJson;
+using testing::ReadText;
+using testing::RepetitionCounters;
 using testing::RunCommand;
+using testing::ShellQuote;
+using testing::TempDir;
+using testing::WithValuesWrittenAs;
 
 TEST(GateEndToEnd, ThrottledLoopDeviceRegressesAndRecoveryPasses) {
   if (auto why = LoopExt4::Unavailable()) GTEST_SKIP() << *why;
@@ -157,6 +168,72 @@ TEST(GateEndToEnd, AWorkloadThatVanishedFailsTheGateUnlessLeftOutOnPurpose) {
             std::string::npos)
       << filtered_run.output;
   EXPECT_EQ(filtered_run.output.find("MISSING"), std::string::npos) << filtered_run.output;
+}
+
+TEST(GateEndToEnd, NonFiniteFiguresAreBadInputNotAPassAndNeverReachABaseline) {
+  const TempDir dir(fs::temp_directory_path());
+  auto feedbench = [](const std::string& args) {
+    return RunCommand(ShellQuote(FEEDBENCH_BINARY) + " " + args);
+  };
+  const fs::path baseline = dir / "gate.json";
+  fs::copy_file(GateFixture("baseline.json"), baseline);
+  const std::string baseline_before = ReadText(baseline);
+  const nlohmann::json rerun = ReadJson(GateFixture("rerun.json"));
+  const std::string gated = " --filter files-random --metrics samples_per_second";
+  // The precondition: the fixtures gate files-random's throughput (no NaN involved).
+  const auto fine = feedbench("compare " + ShellQuote(baseline.string()) + " " +
+                              ShellQuote(GateFixture("rerun.json").string()) + gated);
+  ASSERT_EQ(fine.exit_code, 0) << fine.output;
+
+  // Results whose throughput is non-finite in every repetition of files-random.
+  const fs::path nan_results = dir / "nan-results.json";
+  for (const std::string token : {"NaN", "Infinity", "-Infinity", "null"}) {
+    testing::WriteText(
+        nan_results,
+        WithValuesWrittenAs(rerun, RepetitionCounters(rerun, "files-random", "samples_per_second"),
+                            token));
+    const auto cmp = feedbench("compare " + ShellQuote(baseline.string()) + " " +
+                               ShellQuote(nan_results.string()) + gated);
+    EXPECT_EQ(cmp.exit_code, 2) << cmp.output;
+    EXPECT_NE(cmp.output.find("results " + nan_results.string() + ": benchmarks["),
+              std::string::npos)
+        << cmp.output;
+    EXPECT_NE(cmp.output.find("(files-random #0): samples_per_second is " + token),
+              std::string::npos)
+        << cmp.output;
+    const auto rec = feedbench("baseline record " + ShellQuote(nan_results.string()) + " --to " +
+                               ShellQuote(baseline.string()));
+    EXPECT_EQ(rec.exit_code, 2) << rec.output;
+    EXPECT_NE(rec.output.find("samples_per_second is " + token), std::string::npos) << rec.output;
+    EXPECT_TRUE(ReadText(baseline) == baseline_before) << "the baseline was rewritten";
+  }
+
+  // So the baseline still gates throughput: a 68% drop of it fails, where a baseline recorded
+  // from the non-finite results would have had no such row and passed the drop as NEW.
+  nlohmann::json dropped = rerun;
+  for (const auto& pointer : RepetitionCounters(rerun, "files-random", "samples_per_second")) {
+    dropped.at(pointer) = dropped.at(pointer).get<double>() * 0.32;
+  }
+  const fs::path dropped_results = dir / "dropped.json";
+  testing::WriteJson(dropped_results, dropped);
+  const auto drop = feedbench("compare " + ShellQuote(baseline.string()) + " " +
+                              ShellQuote(dropped_results.string()) + gated);
+  EXPECT_EQ(drop.exit_code, 1) << drop.output;
+  EXPECT_NE(drop.output.find("REGRESSED"), std::string::npos) << drop.output;
+
+  // A baseline holding a non-finite value is bad input as well, named by run, workload and key.
+  const nlohmann::json::json_pointer value("/runs/2/workloads/files-random/samples_per_second/0");
+  for (const std::string token : {"NaN", "-Infinity", "null"}) {
+    const fs::path bad_baseline = dir / "bad-baseline.json";
+    testing::WriteText(bad_baseline, WithValuesWrittenAs(ReadJson(baseline), {value}, token));
+    const auto cmp = feedbench("compare " + ShellQuote(bad_baseline.string()) + " " +
+                               ShellQuote(GateFixture("rerun.json").string()) + gated);
+    EXPECT_EQ(cmp.exit_code, 2) << cmp.output;
+    EXPECT_NE(cmp.output.find("baseline " + bad_baseline.string() +
+                              ": runs[2].workloads.files-random.samples_per_second[0] is " + token),
+              std::string::npos)
+        << cmp.output;
+  }
 }
 
 }  // namespace

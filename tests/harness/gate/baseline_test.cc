@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <set>
 
 #include "harness/base/errors.h"
@@ -28,10 +29,12 @@ using testing::GateFixture;
 using ::testing::HasSubstr;
 using testing::ReadJson;
 using testing::ReadText;
+using testing::RepetitionCounters;
 using testing::RunFeedbench;
 using testing::RunShell;
 using testing::ScratchDir;
 using testing::ShellQuote;
+using testing::WithValuesWrittenAs;
 using testing::WriteJson;
 
 ResultsFile Results(const std::string& fixture) { return ReadResultsFile(GateFixture(fixture)); }
@@ -109,23 +112,28 @@ TEST(ResultsReader, ClassifiesContaminatedVerifyAndOtherFailures) {
   EXPECT_EQ(r.Problems().size(), 3u);
 }
 
-TEST(ResultsReader, NonFiniteCountersAsGoogleBenchmarkWritesThemReadAsAbsent) {
+TEST(ResultsReader, NonFiniteToNullReplacesGoogleBenchmarkSpellingsOutsideStrings) {
   EXPECT_EQ(NonFiniteToNull(
                 R"({"a": NaN, "b": "NaN \"Infinity\"", "c": -Infinity, "d": [Infinity, -NaN]})"),
             R"({"a": null, "b": "NaN \"Infinity\"", "c": null, "d": [null, null]})");
-  ScratchDir dir;
-  std::string text = ReadText(GateFixture("rerun.json"));
-  const std::string key = "\"r_await_ms\": ";
-  const auto at = text.find(key);  // the first repetition of files-sequential
-  ASSERT_NE(at, std::string::npos);
-  const auto end = text.find(',', at);
-  text.replace(at + key.size(), end - at - key.size(), "NaN");
-  testing::WriteText(dir / "nan.json", text);
-  const ResultsFile r = ReadResultsFile(dir / "nan.json");
-  const WorkloadResults& w = *r.Find("files-sequential");
-  EXPECT_FALSE(w.repetitions[0].counters.contains("r_await_ms"));
-  EXPECT_TRUE(w.repetitions[0].counters.contains("samples_per_second"));
-  EXPECT_EQ(w.Values("r_await_ms").size(), 4u);
+}
+
+TEST(ResultsReader, NonFiniteToMarkersKeepsEachTokenAsWrittenForTheReaderToName) {
+  const std::string text =
+      R"({"a": NaN, "b": "NaN", "c": [-inf, nan(0x8000)], "d": 1.5, "e": null})";
+  const std::string marked = NonFiniteToMarkers(text);
+  EXPECT_EQ(marked, R"j({"a": "(non-finite) NaN", "b": "NaN", "c": ["(non-finite) -inf", )j"
+                    R"j("(non-finite) nan(0x8000)"], "d": 1.5, "e": null})j");
+  nlohmann::json j = nlohmann::json::parse(marked);
+  EXPECT_EQ(NonFiniteSpelling(j["a"]), "NaN");
+  EXPECT_EQ(NonFiniteSpelling(j["b"]), std::nullopt);
+  EXPECT_EQ(NonFiniteSpelling(j["c"][1]), "nan(0x8000)");
+  EXPECT_EQ(NonFiniteSpelling(j["d"]), std::nullopt);
+  EXPECT_EQ(NonFiniteSpelling(j["e"]), "null");
+  EXPECT_EQ(NonFiniteSpelling(nlohmann::json(-std::numeric_limits<double>::infinity())),
+            "-Infinity");
+  NonFiniteMarkersToNull(j);
+  EXPECT_EQ(j, nlohmann::json::parse(NonFiniteToNull(text)));
 }
 
 TEST(ResultsReader, NonFiniteToNullAlsoTakesPrintfSpellingsButNotWordsContainingThem) {
@@ -211,6 +219,23 @@ TEST(RecordRuns, RefusesContaminatedOrFailedRepetitionsNamingTheFile) {
   const ResultsFile bad = ParseResults(j, "verify-failed.json");
   EXPECT_THAT(ErrorMessage<UsageError>([&] { RecordRuns(std::nullopt, {bad}, std::nullopt); }),
               HasSubstr("verify-failed.json: not recorded"));
+}
+
+TEST(RecordRuns, RefusesANonFiniteCounterOfAModelBuiltInMemory) {
+  // ParseResults refuses these in a file; a model built in memory must not reach a baseline either.
+  for (const double bad :
+       {std::numeric_limits<double>::quiet_NaN(), -std::numeric_limits<double>::infinity()}) {
+    ResultsFile results = Results("rerun.json");
+    WorkloadResults& random = results.workloads.at(1);
+    ASSERT_EQ(random.name, "files-random");
+    random.repetitions.at(3).counters.at("samples_per_second") = bad;
+    EXPECT_THAT(
+        ErrorMessage<UsageError>([&] { RecordRuns(std::nullopt, {results}, std::nullopt); }),
+        HasSubstr("rerun.json: not recorded: files-random #3: samples_per_second is " +
+                  std::string(bad < 0 ? "-Infinity" : "NaN")));
+    const Baseline b = RecordRuns(std::nullopt, BaselineRuns(), std::nullopt);
+    EXPECT_THROW(RecordRuns(b, {results}, std::nullopt), UsageError);
+  }
 }
 
 // rerun.json with `workload`'s repetitions `indices` marked disturbed.
@@ -308,6 +333,31 @@ TEST(BaselineFile, RejectsWhatIsNotABaseline) {
   EXPECT_THAT(error([](auto& j) { j["keep"] = 0; }), HasSubstr("keep is 0"));
 }
 
+TEST(BaselineFile, RefusesNonFiniteValuesNamingTheFileRunWorkloadAndCounter) {
+  const nlohmann::json good = ReadJson(GateFixture("baseline.json"));
+  const nlohmann::json::json_pointer value("/runs/1/workloads/files-random/samples_per_second/2");
+  ASSERT_TRUE(good.at(value).is_number());
+  ScratchDir dir;
+  const fs::path path = dir / "gate.json";
+  for (const char* token : {"NaN", "Infinity", "-Infinity", "-nan", "inf", "null"}) {
+    testing::WriteText(path, WithValuesWrittenAs(good, {value}, token));
+    EXPECT_THAT(ErrorMessage<UsageError>([&] { ReadBaselineFile(path); }),
+                HasSubstr("baseline " + path.string() +
+                          ": runs[1].workloads.files-random.samples_per_second[2] is " + token +
+                          "; expected a finite number"));
+  }
+  // Built in memory, and a bare token anywhere else in the file.
+  nlohmann::json nan = good;
+  nan.at(value) = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_THAT(ErrorMessage<UsageError>([&] { ParseBaseline(nan, "b.json"); }),
+              HasSubstr("baseline b.json: runs[1].workloads.files-random.samples_per_second[2] "
+                        "is NaN"));
+  testing::WriteText(
+      path, WithValuesWrittenAs(good, {nlohmann::json::json_pointer("/machine/cpu_count")}, "NaN"));
+  EXPECT_THAT(ErrorMessage<UsageError>([&] { ReadBaselineFile(path); }),
+              HasSubstr("/machine/cpu_count is NaN"));
+}
+
 TEST(BaselineHistory, ShowsMediansAndSpreadsPerRun) {
   Baseline b = RecordRuns(std::nullopt, BaselineRuns(), std::nullopt);
   b.source = "baselines/node-a/gate.json";
@@ -375,6 +425,37 @@ TEST_F(BaselineCli, RefusedRecordExitsTwoAndLeavesTheBaselineAsItWas) {
   r = RunFeedbench(Record({"rerun.json"}, to, "--keep 0"));
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_EQ(ReadText(to), before);
+}
+
+TEST_F(BaselineCli, ResultsWithANonFiniteCounterAreNeverRecorded) {
+  const fs::path to = dir / "gate.json";
+  fs::copy_file(GateFixture("baseline.json"), to);
+  const std::string before = ReadText(to);
+  const nlohmann::json rerun = ReadJson(GateFixture("rerun.json"));
+  const fs::path results = dir / "nonfinite.json";
+  for (const std::string token : {"NaN", "Infinity", "-Infinity", "null"}) {
+    // Every repetition's throughput, as Google Benchmark writes a counter that is never finite.
+    testing::WriteText(
+        results,
+        WithValuesWrittenAs(rerun, RepetitionCounters(rerun, "files-random", "samples_per_second"),
+                            token));
+    // Into an existing baseline, also beside results that are fine: nothing is written.
+    for (const std::string& inputs :
+         {ShellQuote(results.string()),
+          ShellQuote(GateFixture("rerun.json").string()) + " " + ShellQuote(results.string())}) {
+      const auto r = RunFeedbench("baseline record " + inputs + " --to " + ShellQuote(to.string()));
+      EXPECT_EQ(r.exit_code, 2) << r.output;
+      EXPECT_THAT(r.output, HasSubstr("results " + results.string() + ": benchmarks["));
+      EXPECT_THAT(r.output, HasSubstr("(files-random #0): samples_per_second is " + token));
+      EXPECT_TRUE(ReadText(to) == before) << "the baseline was rewritten";
+    }
+    // Nor is a new baseline created.
+    const fs::path fresh = dir / "fresh.json";
+    const auto r = RunFeedbench("baseline record " + ShellQuote(results.string()) + " --to " +
+                                ShellQuote(fresh.string()));
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_FALSE(fs::exists(fresh));
+  }
 }
 
 TEST_F(BaselineCli, ToAFileThatIsNotABaselineIsRefused) {
