@@ -27,11 +27,132 @@ constexpr std::array<std::string_view, 4> kProfiles = {"seq-read", "rand-read-4k
 constexpr std::array<std::string_view, 9> kAllowedEngines = {
     "sync", "psync", "vsync", "pvsync", "pvsync2", "libaio", "io_uring", "posixaio", "mmap"};
 
-// Options that run programs, change the system, delete files or write outside the data directory.
-constexpr std::array<std::string_view, 14> kRefusedOptions = {
-    "exec_prerun",  "exec_postrun",     "ioscheduler",    "replay_redirect", "write_iolog",
-    "write_bw_log", "write_lat_log",    "write_iops_log", "write_hist_log",  "cgroup",
-    "unlink",       "unlink_each_loop", "fill_device",    "fill_fs"};
+// How the value of an allowed option is checked.
+enum class FioValueRule {
+  kAny,         // numbers, sizes, times, modes, CPU lists: nothing fio opens
+  kPaths,       // a file or directory fio opens: no raw device, nothing under /dev, no variables
+  kReadMode,    // rw: read or randread only
+  kFileEngine,  // ioengine: one of kAllowedEngines, exactly
+  kOffOnly,     // harmless only when off (unlink=0)
+};
+
+struct AllowedFioOption {
+  std::string_view name;
+  FioValueRule rule;
+};
+
+// The options a user's job file may use: an allow-list, so that an option fio adds later, or one
+// that reads another file (read_iolog, include, ...), writes files (write_*_log, verify state),
+// runs programs (exec_*, trigger*) or changes the system (ioscheduler, cgroup) is refused without
+// being named here. fio's aliases are listed beside their option (fio 3.33 options.c).
+// Each entry is one fio option name, as fio spells it (fio matches names case-sensitively; the
+// parser lowers them, and the rendered job file carries the lowered names).
+constexpr auto kAllowedFioOptions = std::to_array<AllowedFioOption>({
+    // What is read: checked paths (fio opens files only through these and the job's name).
+    {"filename", FioValueRule::kPaths},
+    {"directory", FioValueRule::kPaths},
+    {"opendir", FioValueRule::kPaths},
+    {"filename_format", FioValueRule::kPaths},
+    {"nrfiles", FioValueRule::kAny},
+    {"nr_files", FioValueRule::kAny},
+    {"openfiles", FioValueRule::kAny},
+    {"file_service_type", FioValueRule::kAny},
+    {"filesize", FioValueRule::kAny},
+    {"allow_file_create", FioValueRule::kAny},
+    {"unlink", FioValueRule::kOffOnly},
+    {"unlink_each_loop", FioValueRule::kOffOnly},
+    // The I/O pattern and sizes.
+    {"rw", FioValueRule::kReadMode},
+    {"readwrite", FioValueRule::kReadMode},
+    {"bs", FioValueRule::kAny},
+    {"blocksize", FioValueRule::kAny},
+    {"ba", FioValueRule::kAny},
+    {"blockalign", FioValueRule::kAny},
+    {"bsrange", FioValueRule::kAny},
+    {"blocksize_range", FioValueRule::kAny},
+    {"bssplit", FioValueRule::kAny},
+    {"bs_unaligned", FioValueRule::kAny},
+    {"blocksize_unaligned", FioValueRule::kAny},
+    {"bs_is_seq_rand", FioValueRule::kAny},
+    {"size", FioValueRule::kAny},
+    {"io_size", FioValueRule::kAny},
+    {"io_limit", FioValueRule::kAny},
+    {"offset", FioValueRule::kAny},
+    {"fileoffset", FioValueRule::kAny},
+    {"offset_increment", FioValueRule::kAny},
+    {"offset_align", FioValueRule::kAny},
+    {"number_ios", FioValueRule::kAny},
+    {"loops", FioValueRule::kAny},
+    {"norandommap", FioValueRule::kAny},
+    {"randrepeat", FioValueRule::kAny},
+    {"randseed", FioValueRule::kAny},
+    {"random_generator", FioValueRule::kAny},
+    {"random_distribution", FioValueRule::kAny},
+    {"percentage_random", FioValueRule::kAny},
+    // The engine, its queue and the page cache.
+    {"ioengine", FioValueRule::kFileEngine},
+    {"iodepth", FioValueRule::kAny},
+    {"iodepth_batch", FioValueRule::kAny},
+    {"iodepth_batch_submit", FioValueRule::kAny},
+    {"iodepth_batch_complete", FioValueRule::kAny},
+    {"iodepth_batch_complete_min", FioValueRule::kAny},
+    {"iodepth_batch_complete_max", FioValueRule::kAny},
+    {"iodepth_low", FioValueRule::kAny},
+    {"direct", FioValueRule::kAny},
+    {"buffered", FioValueRule::kAny},
+    {"invalidate", FioValueRule::kAny},
+    {"fadvise_hint", FioValueRule::kAny},
+    {"numjobs", FioValueRule::kAny},
+    {"thread", FioValueRule::kAny},
+    // Timing and pacing.
+    {"time_based", FioValueRule::kAny},
+    {"runtime", FioValueRule::kAny},
+    {"timeout", FioValueRule::kAny},
+    {"ramp_time", FioValueRule::kAny},
+    {"startdelay", FioValueRule::kAny},
+    {"thinktime", FioValueRule::kAny},
+    {"thinktime_spin", FioValueRule::kAny},
+    {"thinktime_blocks", FioValueRule::kAny},
+    {"rate", FioValueRule::kAny},
+    {"rate_iops", FioValueRule::kAny},
+    {"rate_min", FioValueRule::kAny},
+    {"ratemin", FioValueRule::kAny},
+    {"rate_iops_min", FioValueRule::kAny},
+    {"rate_process", FioValueRule::kAny},
+    {"rate_cycle", FioValueRule::kAny},
+    {"ratecycle", FioValueRule::kAny},
+    {"stonewall", FioValueRule::kAny},
+    {"wait_for_previous", FioValueRule::kAny},
+    {"new_group", FioValueRule::kAny},
+    // Where fio's own processes run.
+    {"cpus_allowed", FioValueRule::kAny},
+    {"cpus_allowed_policy", FioValueRule::kAny},
+    {"cpumask", FioValueRule::kAny},
+    {"nice", FioValueRule::kAny},
+    {"prio", FioValueRule::kAny},
+    {"prioclass", FioValueRule::kAny},
+    // Reporting into fio's JSON output only (no log files).
+    {"group_reporting", FioValueRule::kAny},
+    {"description", FioValueRule::kAny},
+    {"kb_base", FioValueRule::kAny},
+    {"unit_base", FioValueRule::kAny},
+    {"percentile_list", FioValueRule::kAny},
+    {"clat_percentiles", FioValueRule::kAny},
+    {"lat_percentiles", FioValueRule::kAny},
+    {"slat_percentiles", FioValueRule::kAny},
+    {"disable_lat", FioValueRule::kAny},
+    {"disable_clat", FioValueRule::kAny},
+    {"disable_slat", FioValueRule::kAny},
+    {"disable_bw_measurement", FioValueRule::kAny},
+    {"disable_bw", FioValueRule::kAny},
+    {"gtod_reduce", FioValueRule::kAny},
+});
+
+const AllowedFioOption* FindAllowedFioOption(std::string_view key) {
+  const auto it = std::find_if(kAllowedFioOptions.begin(), kAllowedFioOptions.end(),
+                               [&](const AllowedFioOption& o) { return o.name == key; });
+  return it == kAllowedFioOptions.end() ? nullptr : &*it;
+}
 
 std::string Lower(std::string_view text) {
   std::string out(text);
@@ -255,10 +376,13 @@ FioJobFile ParseFioJobFile(std::string_view text, std::string_view source) {
   while (pos < text.size()) {
     size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
-    const std::string_view line = Trim(text.substr(pos, end - pos));
+    std::string_view line = text.substr(pos, end - pos);
     pos = end + 1;
     ++line_number;
-    if (line.empty() || line.front() == ';' || line.front() == '#') continue;
+    // fio cuts every line at its first ';' or '#' (parse.c strip_blank_end): "filename=a;b"
+    // opens a. Checking the same text as fio reads keeps a comment from hiding the real path.
+    line = Trim(line.substr(0, line.find_first_of(";#")));
+    if (line.empty()) continue;
     if (line.front() == '[') {
       if (line.back() != ']' || Trim(line.substr(1, line.size() - 2)).empty()) {
         throw UsageError(
@@ -267,7 +391,8 @@ FioJobFile ParseFioJobFile(std::string_view text, std::string_view source) {
       job.sections.push_back({std::string(Trim(line.substr(1, line.size() - 2))), {}});
       continue;
     }
-    if (Lower(line).starts_with("include ") || Lower(line) == "include") {
+    // fio takes any option line that starts with "include" for an include of the rest of it.
+    if (Lower(line).starts_with("include")) {
       throw UsageError(fmt::format(
           "{}:{}: include directives are not supported in a feedbench profile; put the options "
           "in the file itself",
@@ -291,86 +416,157 @@ FioJobFile ParseFioJobFile(std::string_view text, std::string_view source) {
 
 namespace {
 
-// The directory a relative filename of `section` is taken from: its own directory= option, else
-// [global]'s, else `base_dir` (relative directories are under `base_dir`).
-fs::path FileBase(const FioJobSection* global, const FioJobSection& section,
-                  const fs::path& base_dir) {
-  std::string directory;
-  for (const auto* s : {global, &section}) {
-    if (s == nullptr) continue;
-    for (const auto& [key, value] : s->options) {
-      if (key == "directory") directory = value;
-    }
-  }
-  if (directory.empty()) return base_dir;
-  const fs::path first(SplitFioPaths(directory).front());
-  return first.is_absolute() ? first : base_dir / first;
+// fio takes every section whose name starts with "global" for a global one (init.c).
+bool IsGlobalSection(std::string_view name) { return name.starts_with("global"); }
+
+fs::path Resolve(const fs::path& path, const fs::path& base_dir) {
+  return path.is_absolute() ? path : base_dir / path;
 }
 
-// Checks one option of `section`; throws UsageError naming the source, section, key and value.
-void CheckFioOption(const std::string& key, const std::string& value, std::string_view source,
-                    const FioJobSection& section, const fs::path& file_base,
-                    const fs::path& base_dir) {
-  auto refuse = [&](std::string_view why) {
-    throw UsageError(fmt::format("{}: [{}] {}={}: {}", source, section.name, key, value, why));
+// Where fio may look for a file a job names. fio puts a job's directory= in front of every file
+// name, absolute ones too (filesetup.c add_file), spreads the jobs over all of directory=a:b, and
+// without a directory opens the name from its working directory (`base_dir`). So a name is
+// checked as it is and under every directory the job may have: its own and any global section's
+// (all of them, whatever their order: a few paths too many are checked, none too few).
+std::vector<fs::path> CandidatePaths(const std::string& name, const FioJobFile& job,
+                                     const FioJobSection& section, const fs::path& base_dir) {
+  std::vector<fs::path> paths{Resolve(name, base_dir)};
+  for (const auto& s : job.sections) {
+    if (&s != &section && !IsGlobalSection(s.name)) continue;
+    for (const auto& [key, value] : s.options) {
+      if (key != "directory") continue;
+      for (const auto& dir : SplitFioPaths(value)) {
+        if (!dir.empty()) paths.emplace_back(Resolve(dir, base_dir).string() + "/" + name);
+      }
+    }
+  }
+  return paths;
+}
+
+// The file names a filename_format gives: $jobname is the name of the job (every job's when the
+// format is in a global section), $jobnum, $filenum and $clientuid are numbers (init.c
+// make_filename).
+std::vector<std::string> ExpandFilenameFormat(const std::string& format, const FioJobFile& job,
+                                              const FioJobSection& section) {
+  auto replace_all = [](std::string text, std::string_view from, std::string_view to) {
+    for (size_t at = text.find(from); at != std::string::npos;
+         at = text.find(from, at + to.size())) {
+      text.replace(at, from.size(), to);
+    }
+    return text;
   };
-  const bool names_paths =
-      key == "filename" || key == "directory" || key == "opendir" || key == "filename_format";
-  if (names_paths && value.find('$') != std::string::npos && key != "filename_format") {
+  std::string numbered = format;
+  for (const std::string_view keyword : {"$jobnum", "$filenum", "$clientuid"}) {
+    numbered = replace_all(numbered, keyword, "0");
+  }
+  std::vector<std::string> names;
+  for (const auto& s : job.sections) {
+    const bool applies =
+        &s == &section || (IsGlobalSection(section.name) && !IsGlobalSection(s.name));
+    if (applies) names.push_back(replace_all(numbered, "$jobname", s.name));
+  }
+  if (names.empty()) names.push_back(numbered);
+  return names;
+}
+
+// Checks one option of `section` against the allow-list; throws UsageError naming the source,
+// section, key and value.
+void CheckFioOption(const std::string& key, const std::string& value, std::string_view source,
+                    const FioJobFile& job, const FioJobSection& section, const fs::path& base_dir) {
+  auto refuse = [&](std::string_view why) {
+    const std::string option = value.empty() ? key : fmt::format("{}={}", key, value);
+    throw UsageError(fmt::format("{}: [{}] {}: {}", source, section.name, option, why));
+  };
+  const AllowedFioOption* allowed = FindAllowedFioOption(key);
+  if (allowed == nullptr) {
+    refuse(
+        "not on feedbench's list of allowed options (the I/O pattern, sizes, timing, file I/O "
+        "engines and reporting that writes no files; kAllowedFioOptions in "
+        "workloads/fio/fio_profiles.cc); fio could read or write other files, run programs or "
+        "change the system through the others");
+  }
+  switch (allowed->rule) {
+    case FioValueRule::kAny:
+      return;
+    case FioValueRule::kReadMode: {
+      const std::string mode = Lower(value.substr(0, value.find(':')));
+      if (mode != "read" && mode != "randread") {
+        refuse("profiles only read; expected rw=read or rw=randread");
+      }
+      return;
+    }
+    case FioValueRule::kFileEngine:
+      // Exactly a name: fio keeps an engine name it does not know and dlopen()s it, and loads
+      // the file after "external:".
+      if (std::find(kAllowedEngines.begin(), kAllowedEngines.end(), value) ==
+          kAllowedEngines.end()) {
+        refuse(fmt::format("expected one of the file I/O engines: {}",
+                           fmt::join(kAllowedEngines, ", ")));
+      }
+      return;
+    case FioValueRule::kOffOnly:
+      if (!IsFalse(value)) refuse("allowed only off (0): fio would delete the files it read");
+      return;
+    case FioValueRule::kPaths:
+      break;
+  }
+  if (key == "filename_format") {
+    if (value.find("${") != std::string::npos) {
+      refuse("environment variables in paths are expanded by fio unchecked");
+    }
+    for (const auto& name : ExpandFilenameFormat(value, job, section)) {
+      for (const auto& path : CandidatePaths(name, job, section, base_dir)) {
+        CheckPath(path, source, section, key);
+      }
+    }
+    return;
+  }
+  if (value.find('$') != std::string::npos) {
     refuse("variables in paths are expanded by fio unchecked; write the path out");
   }
-  if (key == "filename_format" && value.find("${") != std::string::npos) {
-    refuse("environment variables in paths are expanded by fio unchecked");
+  if (key == "directory") {
+    for (const auto& dir : SplitFioPaths(value)) {
+      if (!dir.empty()) CheckPath(Resolve(dir, base_dir), source, section, key);
+    }
+    return;
   }
-  if (key == "filename" || key == "directory") {
-    for (const auto& p : SplitFioPaths(value)) {
-      if (p.empty()) continue;
-      const fs::path path(p);
-      const fs::path base = key == "filename" ? file_base : base_dir;
-      CheckPath(path.is_absolute() ? path : base / path, source, section, key);
+  // filename=a:b names several files; opendir= one directory (fio reads the regular files below
+  // it, each under the job's directory= as a filename would be).
+  const std::vector<std::string> names =
+      key == "filename" ? SplitFioPaths(value) : std::vector<std::string>{value};
+  for (const auto& name : names) {
+    if (name.empty()) continue;
+    for (const auto& path : CandidatePaths(name, job, section, base_dir)) {
+      CheckPath(path, source, section, key);
     }
-  } else if (key == "opendir") {
-    const fs::path path(value);
-    CheckPath(path.is_absolute() ? path : base_dir / path, source, section, key);
-  } else if (key == "filename_format") {
-    const fs::path path(value);
-    CheckPath(path.is_absolute() ? path : file_base / path, source, section, key);
-  } else if (key == "rw" || key == "readwrite") {
-    const std::string mode = Lower(value.substr(0, value.find(':')));
-    if (mode != "read" && mode != "randread") {
-      refuse("profiles only read; expected rw=read or rw=randread");
-    }
-  } else if (key == "ioengine") {
-    const std::string engine = Lower(value.substr(0, value.find(':')));
-    if (std::find(kAllowedEngines.begin(), kAllowedEngines.end(), engine) ==
-        kAllowedEngines.end()) {
-      refuse(fmt::format("expected one of the file I/O engines: {}",
-                         fmt::join(kAllowedEngines, ", ")));
-    }
-  } else if (std::find(kRefusedOptions.begin(), kRefusedOptions.end(), key) !=
-             kRefusedOptions.end()) {
-    const bool harmless = (key == "unlink" || key == "unlink_each_loop" || key == "fill_device" ||
-                           key == "fill_fs") &&
-                          IsFalse(value);
-    if (!harmless) {
-      refuse(
-          "not allowed in a feedbench profile (it runs programs, changes the system, deletes "
-          "files or writes outside the data directory)");
-    }
+  }
+}
+
+// fio names a job's files after the job (by default "<job>.<n>.<n>", or filename_format's
+// $jobname), so a job name stays one plain path component.
+void CheckSectionName(const FioJobSection& section, std::string_view source) {
+  if (section.name.find('/') != std::string::npos || section.name == "." || section.name == "..") {
+    throw UsageError(fmt::format(
+        "{}: [{}]: fio names a job's files after the job, so a section name may not contain '/' "
+        "or be '.' or '..'",
+        source, section.name));
   }
 }
 
 }  // namespace
 
+std::vector<std::string_view> AllowedFioOptions() {
+  std::vector<std::string_view> names;
+  names.reserve(kAllowedFioOptions.size());
+  for (const auto& option : kAllowedFioOptions) names.push_back(option.name);
+  return names;
+}
+
 void CheckFioJobTargets(const FioJobFile& job, std::string_view source, const fs::path& base_dir) {
-  const FioJobSection* global = nullptr;
   for (const auto& section : job.sections) {
-    if (section.name == "global") global = &section;
-  }
-  for (const auto& section : job.sections) {
-    const fs::path file_base = FileBase(global, section, base_dir);
+    CheckSectionName(section, source);
     for (const auto& [key, value] : section.options) {
-      CheckFioOption(key, value, source, section, file_base, base_dir);
+      CheckFioOption(key, value, source, job, section, base_dir);
     }
   }
 }

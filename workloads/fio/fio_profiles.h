@@ -20,9 +20,11 @@
 //                      fio 3.33 spins forever when ramp_time ends in a time-based job that picks
 //                      files at random (the ramp resets the count of finished files but not their
 //                      flags, so the file picker never finds an unfinished one).
-// A user-supplied .fio file is parsed and checked: it may not name a raw device (a block or
-// character device, or anything under /dev), include other files, write, or use options that run
-// programs or write outside the data directory; fio itself also runs with --readonly.
+// A user-supplied .fio file is parsed and checked against an allow-list: every option must be one
+// feedbench knows to be safe for read-only benchmarking (AllowedFioOptions), and the paths among
+// them may not reach a raw device (a block or character device, or anything under /dev); anything
+// else (include, read_iolog, write_*_log, exec_*, an option fio adds later) is refused. fio itself
+// also runs with --readonly.
 // All functions are pure and thread-safe, except the file-reading ones (LoadFioJobFile,
 // CheckFioJobTargets), which stat/read the paths they are given.
 #pragma once
@@ -83,18 +85,33 @@ std::optional<FioJobFile> MakeFioWarmup(std::string_view name, const FioProfileS
 // The job file's text, as fio reads it.
 std::string RenderFioJobFile(const FioJobFile& job);
 
-// Parses job-file text (INI: [sections], key=value, bare flags, ';' and '#' comments). Throws
-// UsageError naming `source` and the line for text outside a section, an empty section name, or
-// an `include` directive (included files are not checked, so they are refused).
+// Parses job-file text (INI: [sections], key=value, bare flags, ';' and '#' comments) as fio
+// reads it: each line is cut at its first ';' or '#', and keys are lowered. Throws UsageError
+// naming `source` and the line for text outside a section, an empty section name, or a line that
+// starts with "include" (fio takes it for an include directive; included files are not checked,
+// so they are refused).
 FioJobFile ParseFioJobFile(std::string_view text, std::string_view source);
 
-// Refuses (UsageError naming `source`, the section and the key) a job file that could touch a
-// raw device or write: a filename, directory, opendir or filename_format under /dev or naming a
-// block or character device (after following symlinks), a `${VAR}` in such a path (fio would
-// expand it unchecked), an rw mode that writes or trims, an I/O engine other than the file ones
-// (sync, psync, vsync, pvsync, pvsync2, libaio, io_uring, posixaio, mmap), or an option that runs
-// programs, changes the system, deletes files or writes logs (exec_prerun, ioscheduler, unlink,
-// write_*_log, ...). Relative paths are resolved against `base_dir` (fio's working directory).
+// The options a user's job file may use, by fio's name (aliases listed as their own entries): the
+// I/O pattern and sizes, the file I/O engines, queue depth and page-cache handling, timing,
+// CPU placement, and reporting that writes no files. Defined in kAllowedFioOptions in
+// fio_profiles.cc; every option of the built-in profiles and of the probe jobs is on it.
+std::vector<std::string_view> AllowedFioOptions();
+
+// Refuses, with a UsageError naming `source`, the section and the option:
+//   - any option not on AllowedFioOptions(), with "not on feedbench's list of allowed options"
+//     (read_iolog, replay_*, write_*_log, exec_*, trigger*, include, ioscheduler, unknown ones);
+//   - a path of filename, directory, opendir or filename_format that is under /dev or names a
+//     block or character device (after following symlinks), or holds a variable fio would expand
+//     unchecked (`$` in filename, directory and opendir; `${VAR}` in filename_format, whose
+//     $jobname, $jobnum, $filenum are expanded for the check). A relative path is taken from
+//     `base_dir` (fio's working directory); each name is also checked under every directory= the
+//     job may have, as fio puts it in front of every file name;
+//   - rw/readwrite other than read or randread (a ":N" suffix is fine);
+//   - an ioengine other than exactly one of the file engines (sync, psync, vsync, pvsync,
+//     pvsync2, libaio, io_uring, posixaio, mmap);
+//   - unlink or unlink_each_loop other than off;
+//   - a section name containing '/' or being '.' or '..' (fio names a job's files after it).
 void CheckFioJobTargets(const FioJobFile& job, std::string_view source,
                         const std::filesystem::path& base_dir);
 

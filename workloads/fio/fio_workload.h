@@ -86,10 +86,11 @@ struct FioMeasurement {
 void ApplyFioSuiteOptions(const nlohmann::json& options, std::string_view where,
                           FioWorkloadOptions& out);
 
-// Runs one profile. Throws UsageError for an unknown profile, a user .fio file that targets a raw
-// device (CheckFioJobTargets), a missing or empty dataset directory for smallfile, a data
-// directory that does not exist; EnvironmentError when fio is missing or there is no space for
-// the test file; RunError when fio fails, overruns its limit or reads no data.
+// Runs one profile. Throws UsageError for an unknown profile, a user .fio file with an option off
+// the allow-list or a path to a raw device (CheckFioJobTargets; fio does not run), a missing or
+// empty dataset directory for smallfile, a data directory that does not exist; EnvironmentError
+// when fio is missing or there is no space for the test file; RunError when fio fails, overruns
+// its limit or reads no data.
 FioMeasurement MeasureFioProfile(const FioWorkloadOptions& options);
 
 // Lays out `path` with `bytes` of incompressible data (written to a temporary name, fsynced and

@@ -9,6 +9,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +19,7 @@
 #include <iterator>
 #include <optional>
 #include <random>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -476,9 +478,142 @@ TEST(FioJobChecks, RefusesWritesProgramsAndUncheckedPaths) {
   ExpectRefused("[j]\nreadwrite=rw\n", "profiles only read");
   ExpectRefused("[j]\nfilename=${DEV}\n", "variables in paths");
   ExpectRefused("[j]\nioengine=filedelete\n", "file I/O engines");
-  ExpectRefused("[j]\nexec_prerun=rm -rf /\n", "runs programs");
-  ExpectRefused("[j]\nunlink=1\n", "deletes files");
-  ExpectRefused("[j]\nwrite_bw_log=/etc/bw\n", "not allowed");
+  ExpectRefused("[j]\nexec_prerun=rm -rf /\n", "[j] exec_prerun");
+  ExpectRefused("[j]\nunlink=1\n", "[j] unlink=1");
+  ExpectRefused("[j]\nwrite_bw_log=/etc/bw\n", "[j] write_bw_log");
+}
+
+// The refusal of an option that is not on the allow-list names the file, the section and the
+// option.
+void ExpectNotAllowed(const std::string& text, const std::string& section,
+                      const std::string& option) {
+  SCOPED_TRACE(text);
+  const std::string message = ErrorMessage(
+      [&] { CheckFioJobTargets(ParseFioJobFile(text, "user.fio"), "user.fio", "/var/tmp"); });
+  EXPECT_THAT(message, HasSubstr("user.fio: [" + section + "] " + option));
+  EXPECT_THAT(message, HasSubstr("not on feedbench's list of allowed options"));
+  EXPECT_THROW(CheckFioJobTargets(ParseFioJobFile(text, "user.fio"), "user.fio", "/var/tmp"),
+               UsageError);
+}
+
+TEST(FioJobChecks, RefusesAnIologThatReplaysOntoARawDevice) {
+  // fio opens the device an iolog names: the iolog itself lies outside /dev.
+  TempDir dir;
+  const fs::path iolog = dir.path() / "replay.log";
+  WriteFileAtomic(iolog,
+                  "fio version 2 iolog\n/dev/vda add\n/dev/vda open\n"
+                  "/dev/vda read 0 4096\n/dev/vda close\n");
+  ExpectNotAllowed("[j]\nrw=read\nread_iolog=" + iolog.string() + "\n", "j", "read_iolog");
+  ExpectNotAllowed("[j]\nread_iolog=/dev/vda\n", "j", "read_iolog");
+  ExpectNotAllowed("[global]\nread_iolog=/dev/vda\n[j]\nrw=read\n", "global", "read_iolog");
+}
+
+TEST(FioJobChecks, RefusesAnIologHoweverItIsSpelled) {
+  for (const std::string line :
+       {"READ_IOLOG=/dev/vda", "Read_Iolog=/dev/vda", "read_iolog = /dev/vda",
+        "  read_iolog\t=\t/dev/vda", "read_iolog=/dev/vda ; a comment", "read_iolog ; a flag",
+        "read_iolog"}) {
+    ExpectNotAllowed("[j]\nrw=read\n" + line + "\n", "j", "read_iolog");
+  }
+  ExpectNotAllowed("[j]\niolog=/dev/vda\n", "j", "iolog");
+  ExpectNotAllowed("[j]\nread_iolog_chunked=1\n", "j", "read_iolog_chunked");
+  ExpectNotAllowed("[j]\nreplay_redirect=/dev/vda\n", "j", "replay_redirect");
+  ExpectNotAllowed("[j]\nreplay_no_stall=1\n", "j", "replay_no_stall");
+  ExpectNotAllowed("[j]\nmerge_blktrace_file=/var/tmp/m\n", "j", "merge_blktrace_file");
+}
+
+TEST(FioJobChecks, RefusesAnOptionOffTheAllowList) {
+  ExpectNotAllowed("[j]\nfilename=/var/tmp/x\nno_such_option=1\n", "j", "no_such_option");
+  ExpectNotAllowed("[j]\nno_such_flag\n", "j", "no_such_flag");
+  // Programs, logs and state files, the I/O scheduler, cgroups, memory-mapped files, the job's
+  // name (fio names files after it), file creation and filling, zoned devices, external engines.
+  std::istringstream off_the_list(
+      "exec_prerun exec_postrun write_iolog write_bw_log write_lat_log write_iops_log "
+      "write_hist_log trigger trigger_file trigger_cmd trigger_timeout ioscheduler cgroup "
+      "verify_state_save mem iomem name fill_fs create_on_open pre_read zonemode ioengine_so_path");
+  for (std::string option; off_the_list >> option;) {
+    ExpectNotAllowed("[j]\nrw=read\n" + option + "=1\n", "j", option);
+  }
+}
+
+TEST(FioJobChecks, RefusesEveryLineFioTakesForAnInclude) {
+  // fio takes any option line starting with "include" for an include of the rest of the line.
+  for (const std::string line : {"include other.fio", "include\tother.fio", "include=other.fio",
+                                 "includeother.fio", "INCLUDE other.fio"}) {
+    SCOPED_TRACE(line);
+    const std::string text = "[j]\n" + line + "\n";
+    EXPECT_THAT(ErrorMessage([&] { ParseFioJobFile(text, "u.fio"); }),
+                HasSubstr("u.fio:2: include"));
+  }
+}
+
+TEST(FioJobChecks, ChecksThePathFioReadsBeforeAnInlineComment) {
+  // fio cuts an option line at ';' or '#': filename=<link>;x opens <link>.
+  TempDir dir;
+  fs::create_symlink("/dev/null", dir.path() / "null");
+  const std::string link = (dir.path() / "null").string();
+  ExpectRefused("[j]\nfilename=" + link + ";x\n", "character device");
+  ExpectRefused("[j]\nfilename=" + link + " # x\n", "character device");
+  ExpectRefused("[j]\nopendir=/dev#x\n", "/dev");
+}
+
+TEST(FioJobChecks, ChecksARelativeFilenameUnderEveryDirectory) {
+  // fio spreads a job's files over all of directory=a:b, and [global...] sections are global.
+  TempDir dir;
+  fs::create_symlink("/dev/null", dir.path() / "null");
+  ExpectRefused("[j]\ndirectory=/var/tmp:" + dir.path().string() + "\nfilename=null\n",
+                "character device");
+  ExpectRefused("[global-common]\ndirectory=" + dir.path().string() + "\n[j]\nfilename=null\n",
+                "character device");
+  // fio puts the directory in front of an absolute filename too.
+  ExpectRefused("[j]\ndirectory=" + dir.path().string() + "\nfilename=/null\n", "character device");
+}
+
+TEST(FioJobChecks, ChecksAFilenameFormatWithTheJobNameFioPutsInIt) {
+  TempDir dir;
+  fs::create_symlink("/dev/null", dir.path() / "null");
+  ExpectRefused("[null]\ndirectory=" + dir.path().string() + "\nfilename_format=$jobname\n",
+                "character device");
+  // A job name is one path component: fio names files after it.
+  ExpectRefused("[..]\nfilename_format=$jobname/$jobname/$jobname/dev/vda\n", "[..]");
+  ExpectRefused("[../../dev/vda]\nrw=read\n", "[../../dev/vda]");
+}
+
+TEST(FioJobChecks, RefusesAnEngineWithAnAttachedPath) {
+  ExpectRefused("[j]\nioengine=psync:/var/tmp/engine.so\n", "file I/O engines");
+  ExpectRefused("[j]\nioengine=external:/var/tmp/engine.so\n", "file I/O engines");
+}
+
+TEST(FioJobChecks, AllowListNamesNoOptionThatReachesOtherFilesOrPrograms) {
+  const std::vector<std::string_view> allowed = AllowedFioOptions();
+  ASSERT_FALSE(allowed.empty());
+  for (const std::string_view name : allowed) {
+    SCOPED_TRACE(name);
+    for (const std::string_view family :
+         {"log", "replay", "exec", "trigger", "include", "verify", "mem", "sched", "cgroup",
+          "create_", "fill", "trim", "write_", "zone", "lockfile"}) {
+      EXPECT_EQ(name.find(family), std::string_view::npos) << family;
+    }
+    // The parser lowers keys, so an entry with a capital or a blank could never match.
+    EXPECT_TRUE(std::all_of(name.begin(), name.end(), [](char c) {
+      return std::islower(static_cast<unsigned char>(c)) ||
+             std::isdigit(static_cast<unsigned char>(c)) || c == '_';
+    }));
+  }
+}
+
+TEST(FioJobChecks, AcceptsEveryOptionOfTheBuiltinProfiles) {
+  for (const bool direct : {true, false}) {
+    FioProfileSettings s = TestSettings();
+    s.direct = direct;
+    for (auto name : BuiltinFioProfiles()) {
+      SCOPED_TRACE(name);
+      EXPECT_NO_THROW(CheckFioJobTargets(MakeFioProfile(name, s), name, "/var/tmp"));
+      if (const auto warmup = MakeFioWarmup(name, s)) {
+        EXPECT_NO_THROW(CheckFioJobTargets(*warmup, name, "/var/tmp"));
+      }
+    }
+  }
 }
 
 TEST(FioJobChecks, AcceptsReadsOfRegularFiles) {

@@ -233,6 +233,28 @@ TEST(MeasureFio, RejectsAUserProfileOnARawDeviceWithoutRunningFio) {
   EXPECT_FALSE(fs::exists(dir.path() / "fio" / "raw.json"));
 }
 
+TEST(MeasureFio, RejectsAUserProfileReplayingAnIologWithoutRunningFio) {
+  // The iolog names the raw device; fio would open it. read_iolog is not on the allow-list.
+  TempDir dir;
+  const fs::path iolog = dir.path() / "replay.log";
+  WriteFileAtomic(iolog,
+                  "fio version 2 iolog\n/dev/vda add\n/dev/vda open\n"
+                  "/dev/vda read 0 4096\n/dev/vda close\n");
+  const fs::path profile = dir.path() / "replay.fio";
+  WriteFileAtomic(profile,
+                  "[replay]\nioengine=psync\nrw=read\nread_iolog=" + iolog.string() + "\n");
+  FioWorkloadOptions o;
+  o.profile = profile.string();
+  o.data_dir = dir.path();
+  // Should the check let the job through, no fio runs it: the program does not exist.
+  o.fio_program = (dir.path() / "no-fio").string();
+  const std::string message = ErrorMessage([&] { MeasureFioProfile(o); });
+  EXPECT_THAT(message, HasSubstr(profile.string() + ": [replay] read_iolog"));
+  EXPECT_THAT(message, HasSubstr("not on feedbench's list of allowed options"));
+  EXPECT_THROW(MeasureFioProfile(o), UsageError);
+  EXPECT_FALSE(fs::exists(dir.path() / "fio" / "replay.json"));
+}
+
 TEST(MeasureFio, SmallfileNeedsADataset) {
   TempDir dir;
   FioWorkloadOptions o;
