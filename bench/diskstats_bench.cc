@@ -37,13 +37,12 @@ std::string StepDevice(const std::vector<DiskCounters>& snapshot) {
 
 void BM_ParseProcDiskstats(benchmark::State& state) {
   const std::string text = ProcDiskstatsText();
-  std::vector<DiskCounters> snapshot;
+  DiskstatsSnapshot snapshot;
   for (auto _ : state) {
-    auto error = ParseDiskstatsInto(text, snapshot);
-    benchmark::DoNotOptimize(error);
-    benchmark::DoNotOptimize(snapshot.data());
+    ParseDiskstatsInto(text, snapshot);
+    benchmark::DoNotOptimize(snapshot.devices.data());
   }
-  state.counters["lines"] = static_cast<double>(snapshot.size());
+  state.counters["lines"] = static_cast<double>(snapshot.devices.size());
   state.counters["bytes"] = static_cast<double>(text.size());
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
 }
@@ -73,10 +72,10 @@ std::string LargeDiskstats() {
 
 void BM_ParseLargeDiskstats(benchmark::State& state) {
   const std::string text = LargeDiskstats();
-  std::vector<DiskCounters> snapshot;
+  DiskstatsSnapshot snapshot;
   for (auto _ : state) {
-    auto error = ParseDiskstatsInto(text, snapshot);
-    benchmark::DoNotOptimize(error);
+    ParseDiskstatsInto(text, snapshot);
+    benchmark::DoNotOptimize(snapshot.devices.data());
   }
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
 }
@@ -87,9 +86,10 @@ void BM_ParseOneDeviceOfLargeDiskstats(benchmark::State& state) {
   const std::string text = LargeDiskstats();
   const std::vector<std::string> devices{"nvme255n1"};
   std::vector<DiskCounters> current;
+  std::vector<LineProblem> problems;
   for (auto _ : state) {
-    auto error = ParseDiskstatsDevices(text, devices, current);
-    benchmark::DoNotOptimize(error);
+    ParseDiskstatsDevices(text, devices, current, problems);
+    benchmark::DoNotOptimize(current.data());
   }
 }
 BENCHMARK(BM_ParseOneDeviceOfLargeDiskstats);
@@ -108,17 +108,19 @@ BENCHMARK(BM_ReadProcDiskstats);
 // compute the figures against the previous sample.
 void BM_SampleStep(benchmark::State& state) {
   DiskstatsReader reader("/proc/diskstats");
-  std::vector<DiskCounters> snapshot;
-  if (ParseDiskstatsInto(reader.Read(), snapshot)) {
-    state.SkipWithError("cannot parse /proc/diskstats");
+  const DiskstatsSnapshot snapshot = ParseDiskstats(reader.Read());
+  if (snapshot.devices.empty()) {
+    state.SkipWithError("no readable line in /proc/diskstats");
     return;
   }
-  const std::vector<std::string> devices{StepDevice(snapshot)};
+  const std::vector<std::string> devices{StepDevice(snapshot.devices)};
   std::vector<DiskCounters> current;
-  DiskCounters prev = *FindDevice(snapshot, devices[0]);
+  std::vector<LineProblem> problems;
+  DiskCounters prev = *FindDevice(snapshot.devices, devices[0]);
   for (auto _ : state) {
-    if (ParseDiskstatsDevices(reader.Read(), devices, current)) {
-      state.SkipWithError("cannot parse /proc/diskstats");
+    ParseDiskstatsDevices(reader.Read(), devices, current, problems);
+    if (current[0].name.empty()) {
+      state.SkipWithError("the device's line went missing or unreadable");
       return;
     }
     const IostatFigures figures = ComputeIostat(prev, current[0], 100.0);
@@ -132,19 +134,21 @@ BENCHMARK(BM_SampleStep);
 // The same step parsing every line (ParseDiskstatsInto + FindDevice), for comparison.
 void BM_SampleStepFullParse(benchmark::State& state) {
   DiskstatsReader reader("/proc/diskstats");
-  std::vector<DiskCounters> snapshot;
-  if (ParseDiskstatsInto(reader.Read(), snapshot)) {
-    state.SkipWithError("cannot parse /proc/diskstats");
+  DiskstatsSnapshot snapshot;
+  ParseDiskstatsInto(reader.Read(), snapshot);
+  if (snapshot.devices.empty()) {
+    state.SkipWithError("no readable line in /proc/diskstats");
     return;
   }
-  const std::string device = StepDevice(snapshot);
-  DiskCounters prev = *FindDevice(snapshot, device);
+  const std::string device = StepDevice(snapshot.devices);
+  DiskCounters prev = *FindDevice(snapshot.devices, device);
   for (auto _ : state) {
-    if (ParseDiskstatsInto(reader.Read(), snapshot)) {
-      state.SkipWithError("cannot parse /proc/diskstats");
+    ParseDiskstatsInto(reader.Read(), snapshot);
+    const DiskCounters* curr = FindDevice(snapshot.devices, device);
+    if (curr == nullptr) {
+      state.SkipWithError("the device's line went missing or unreadable");
       return;
     }
-    const DiskCounters* curr = FindDevice(snapshot, device);
     const IostatFigures figures = ComputeIostat(prev, *curr, 100.0);
     benchmark::DoNotOptimize(figures);
     prev = *curr;

@@ -80,14 +80,10 @@ std::string DeviceFromFlag(const std::string& device) {
   return block_device->name;
 }
 
-std::vector<DiskCounters> ReadProcDiskstats() {
+// One parse of /proc/diskstats. A line it could not read costs only that line's device.
+DiskstatsSnapshot ReadProcDiskstats() {
   DiskstatsReader reader("/proc/diskstats");
-  std::vector<DiskCounters> snapshot;
-  if (auto error = ParseDiskstatsInto(reader.Read(), snapshot)) {
-    throw EnvironmentError(
-        fmt::format("/proc/diskstats: line {}: {}", error->line, error->message));
-  }
-  return snapshot;
+  return ParseDiskstats(reader.Read());
 }
 
 // No --device or --path: every whole device (not a partition) that has done I/O since boot, as
@@ -112,19 +108,25 @@ std::vector<std::string> ResolveDevices(const MonitorOptions& options) {
   auto add = [&names](std::string name) {
     if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   };
-  const std::vector<DiskCounters> snapshot = ReadProcDiskstats();
+  const DiskstatsSnapshot snapshot = ReadProcDiskstats();
   for (const std::string& path : options.paths) add(DeviceBehindPath(path));
   for (const std::string& device : options.devices) {
     std::string name = DeviceFromFlag(device);
-    if (FindDevice(snapshot, name) == nullptr) {
+    if (FindDevice(snapshot.devices, name) == nullptr) {
+      for (const LineProblem& problem : snapshot.problems) {
+        if (problem.device == name && problem.skipped) {
+          throw EnvironmentError(fmt::format("--device {}: /proc/diskstats: line {}: {}", device,
+                                             problem.line, problem.message));
+        }
+      }
       std::vector<std::string> known;
-      for (const DiskCounters& c : snapshot) known.push_back(c.name);
+      for (const DiskCounters& c : snapshot.devices) known.push_back(c.name);
       throw UsageError(fmt::format("--device {}: no device '{}' in /proc/diskstats (it has: {})",
                                    device, name, fmt::join(known, ", ")));
     }
     add(std::move(name));
   }
-  return names.empty() ? DefaultDevices(snapshot) : names;
+  return names.empty() ? DefaultDevices(snapshot.devices) : names;
 }
 
 // Blocks SIGINT, SIGTERM and SIGCHLD in this thread (and the threads it starts) so that they are
@@ -244,6 +246,9 @@ int RunMonitor(const MonitorOptions& options) {
   sampler_options.interval = std::chrono::milliseconds(options.interval_ms);
   sampler_options.keep_rows = keep_rows;
   sampler_options.on_row = [&live](const SampleRow& row) { live.Row(row); };
+  sampler_options.on_note = [&live](const std::string&, const std::string& note) {
+    live.Text(fmt::format("feedbench monitor: note: {}\n", note));
+  };
   Sampler sampler(std::move(sampler_options));  // checks the devices are in /proc/diskstats
 
   live.Text(fmt::format(

@@ -4,6 +4,8 @@
 
 #include <array>
 #include <charconv>
+#include <optional>
+#include <utility>
 
 namespace feedbench {
 namespace {
@@ -13,7 +15,7 @@ namespace {
 constexpr int kFields14 = 14;
 constexpr int kFields18 = 18;
 constexpr int kFields20 = 20;
-constexpr int kMaxFields = kFields20;
+constexpr int kMaxFields = kFields20;  // the fields read; any beyond are ignored, as in iostat
 
 constexpr std::array<std::string_view, kFields20> kFieldNames{"major",
                                                               "minor",
@@ -36,7 +38,14 @@ constexpr std::array<std::string_view, kFields20> kFieldNames{"major",
                                                               "flush_ios",
                                                               "flush_ticks_ms"};
 
-constexpr uint64_t kTickMask = 0xffffffffULL;  // the kernel prints these fields as unsigned int
+constexpr uint64_t kTickMask = 0xffffffffULL;   // the kernel prints these fields as unsigned int
+constexpr uint64_t kHalfRange = 0x80000000ULL;  // 2^31: serial-number arithmetic (RFC 1982)
+
+constexpr std::array<std::string_view, kCounterFieldCount> kCounterFieldNames{
+    "read_ios",    "read_merges",    "read_sectors",    "read_ticks_ms",
+    "write_ios",   "write_merges",   "write_sectors",   "write_ticks_ms",
+    "discard_ios", "discard_merges", "discard_sectors", "discard_ticks_ms",
+    "flush_ios",   "flush_ticks_ms", "io_ticks_ms",     "time_in_queue_ms"};
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 
@@ -69,40 +78,59 @@ bool ParseUnsigned(std::string_view token, T& value) {
   return ec == std::errc() && ptr == end;
 }
 
-// `unterminated`: the line is the last of the text and has no newline, as when a read stopped
-// half-way through it.
-std::optional<ParseError> ParseLineInto(std::string_view line, int line_number, bool unterminated,
-                                        DiskCounters& out) {
+// The fields of a line that are read: 14, 18 or 20, the largest known layout the line holds.
+int FieldsUsed(int count) {
+  if (count >= kFields20) return kFields20;
+  if (count >= kFields18) return kFields18;
+  return kFields14;
+}
+
+// Parses one line into `out`; returns whether it was read. Appends to `problems` when the line
+// was skipped or its field count is not a known one. `unterminated`: the line is the last of the
+// text and has no newline, as when a read stopped half-way through it.
+bool ParseLineInto(std::string_view line, int line_number, bool unterminated, DiskCounters& out,
+                   std::vector<LineProblem>& problems) {
   std::array<std::string_view, kMaxFields + 1> tokens;
   const int count = Tokenize(line, tokens);
+  auto problem = [&](bool skipped, std::string message) {
+    problems.push_back(LineProblem{.line = line_number,
+                                   .device = std::string(count >= 3 ? tokens[2] : ""),
+                                   .field_count = count,
+                                   .skipped = skipped,
+                                   .message = std::move(message)});
+  };
   const bool known_count = count == kFields14 || count == kFields18 || count == kFields20;
-  if (count < kFields14 || (unterminated && !known_count)) {
-    return ParseError{line_number,
-                      fmt::format("truncated line{}: {} fields, expected 14, 18 or 20",
-                                  unterminated ? " (no newline at the end)" : "", count)};
+  if (count < kFields14) {
+    problem(true, fmt::format("{} fields{}, expected at least 14 (14 before kernel 4.18, 18 from "
+                              "4.18, 20 from 5.5); line skipped",
+                              count, unterminated ? " and no newline at the end" : ""));
+    return false;
   }
-  if (!known_count) {
-    return ParseError{line_number,
-                      fmt::format("unknown field count {}, expected 14 (kernels before 4.18), "
-                                  "18 (4.18+) or 20 (5.5+)",
-                                  count)};
+  if (unterminated && !known_count) {
+    // A line cut short by the read may end inside a number: none of it can be trusted.
+    problem(true, fmt::format("{} fields and no newline at the end (a read cut short?), expected "
+                              "14, 18 or 20; line skipped",
+                              count));
+    return false;
   }
   for (int i = 0; i < 2; ++i) {
     if (!ParseUnsigned(tokens[i], i == 0 ? out.major : out.minor)) {
-      return ParseError{line_number,
-                        fmt::format("field {} ({}) is not a non-negative integer: '{}'", i + 1,
-                                    kFieldNames[i], tokens[i])};
+      problem(true, fmt::format("field {} ({}) is not a non-negative integer: '{}'; line skipped",
+                                i + 1, kFieldNames[i], tokens[i]));
+      return false;
+    }
+  }
+  const int used = FieldsUsed(count);
+  std::array<uint64_t, kFields20> v{};
+  for (int i = 3; i < used; ++i) {
+    if (!ParseUnsigned(tokens[i], v[i])) {
+      problem(true, fmt::format("field {} ({}) of {} is not a non-negative integer: '{}'; line "
+                                "skipped",
+                                i + 1, kFieldNames[i], tokens[2], tokens[i]));
+      return false;
     }
   }
   out.name.assign(tokens[2]);
-  std::array<uint64_t, kFields20> v{};
-  for (int i = 3; i < count; ++i) {
-    if (!ParseUnsigned(tokens[i], v[i])) {
-      return ParseError{
-          line_number, fmt::format("field {} ({}) of {} is not a non-negative integer: '{}'", i + 1,
-                                   kFieldNames[i], out.name, tokens[i])};
-    }
-  }
   out.read_ios = v[3];
   out.read_merges = v[4];
   out.read_sectors = v[5];
@@ -114,28 +142,43 @@ std::optional<ParseError> ParseLineInto(std::string_view line, int line_number, 
   out.in_flight = v[11];
   out.io_ticks_ms = v[12];
   out.time_in_queue_ms = v[13];
-  out.has_discards = count >= kFields18;
+  out.has_discards = used >= kFields18;
   out.discard_ios = v[14];
   out.discard_merges = v[15];
   out.discard_sectors = v[16];
   out.discard_ticks_ms = v[17];
-  out.has_flushes = count >= kFields20;
+  out.has_flushes = used >= kFields20;
   out.flush_ios = v[18];
   out.flush_ticks_ms = v[19];
+  if (!known_count) {
+    problem(false, fmt::format("{} fields, expected 14, 18 or 20; read the first {} (as iostat "
+                               "does), ignored the rest",
+                               count, used));
+  }
+  return true;
+}
+
+// A 64-bit count's delta, or nullopt when it went backwards. On 64-bit kernels these counters
+// are unsigned long and do not wrap in practice; on 32-bit kernels they wrap at 2^32. As iostat's
+// write_basic_stat does for sectors, a value below a previous one that fits in 32 bits may be a
+// 32-bit wrap, but only when the 32-bit difference is below 2^31: a count a little below its
+// previous value stepped back (masked, it would be ~4.29e9).
+std::optional<uint64_t> CountDelta(uint64_t prev, uint64_t curr) {
+  if (curr >= prev) return curr - prev;
+  const uint64_t wrapped = (curr - prev) & kTickMask;
+  if (prev <= kTickMask && wrapped < kHalfRange) return wrapped;
   return std::nullopt;
 }
 
-// A 64-bit count's delta. On 64-bit kernels these counters are unsigned long and do not wrap in
-// practice; on 32-bit kernels they wrap at 2^32. As iostat's write_basic_stat does for sectors, a
-// value below a previous one that fits in 32 bits is taken as a 32-bit wrap.
-uint64_t CountDelta(uint64_t prev, uint64_t curr) {
-  const uint64_t delta = curr - prev;
-  return (curr < prev && prev <= kTickMask) ? (delta & kTickMask) : delta;
-}
-
 // A tick field's delta, modulo 2^32: the kernel keeps and prints them as unsigned int, and iostat
-// subtracts them as unsigned int, so a wrapped counter still gives the right difference.
-uint64_t TickDelta(uint64_t prev, uint64_t curr) { return (curr - prev) & kTickMask; }
+// subtracts them as unsigned int, so a wrapped counter still gives the right difference. A value
+// below the previous one whose 32-bit difference is 2^31 or more stepped back: nullopt.
+std::optional<uint64_t> TickDelta(uint64_t prev, uint64_t curr) {
+  if (curr >= prev) return curr - prev;
+  const uint64_t wrapped = (curr - prev) & kTickMask;
+  if (wrapped < kHalfRange) return wrapped;
+  return std::nullopt;
+}
 
 double Ratio(double numerator, double denominator) {
   return denominator != 0 ? numerator / denominator : 0.0;
@@ -143,14 +186,20 @@ double Ratio(double numerator, double denominator) {
 
 }  // namespace
 
-std::variant<DiskCounters, ParseError> ParseDiskstatsLine(std::string_view line, int line_number) {
+LineParse ParseDiskstatsLine(std::string_view line, int line_number) {
+  LineParse parse;
   DiskCounters counters;
-  if (auto error = ParseLineInto(line, line_number, false, counters)) return *error;
-  return counters;
+  std::vector<LineProblem> problems;
+  if (ParseLineInto(line, line_number, false, counters, problems)) {
+    parse.counters = std::move(counters);
+  }
+  if (!problems.empty()) parse.problem = std::move(problems.front());
+  return parse;
 }
 
-std::optional<ParseError> ParseDiskstatsInto(std::string_view text,
-                                             std::vector<DiskCounters>& out) {
+void ParseDiskstatsInto(std::string_view text, DiskstatsSnapshot& out) {
+  std::vector<DiskCounters>& devices = out.devices;
+  out.problems.clear();
   size_t used = 0;
   int line_number = 0;
   size_t pos = 0;
@@ -164,25 +213,17 @@ std::optional<ParseError> ParseDiskstatsInto(std::string_view text,
     bool blank = true;
     for (const char c : line) blank = blank && IsSpace(c);
     if (blank) continue;
-    if (used == out.size()) out.emplace_back();
-    if (auto error = ParseLineInto(line, line_number, unterminated, out[used])) {
-      out.resize(used);
-      return error;
-    }
-    ++used;
+    if (used == devices.size()) devices.emplace_back();
+    if (ParseLineInto(line, line_number, unterminated, devices[used], out.problems)) ++used;
   }
-  out.resize(used);
-  if (used == 0) {
-    return ParseError{line_number == 0 ? 1 : line_number, "no device lines (empty diskstats)"};
-  }
-  return std::nullopt;
+  devices.resize(used);
 }
 
-std::optional<ParseError> ParseDiskstatsDevices(std::string_view text,
-                                                const std::vector<std::string>& names,
-                                                std::vector<DiskCounters>& out) {
+void ParseDiskstatsDevices(std::string_view text, const std::vector<std::string>& names,
+                           std::vector<DiskCounters>& out, std::vector<LineProblem>& problems) {
   out.resize(names.size());
   for (DiskCounters& counters : out) counters.name.clear();
+  problems.clear();
   int line_number = 0;
   size_t pos = 0;
   while (pos < text.size()) {
@@ -203,18 +244,55 @@ std::optional<ParseError> ParseDiskstatsDevices(std::string_view text,
     }
     for (size_t n = 0; n < names.size(); ++n) {
       if (name == names[n]) {
-        if (auto error = ParseLineInto(line, line_number, unterminated, out[n])) return error;
+        // A skipped line may have set part of out[n]: its empty name marks it absent.
+        if (!ParseLineInto(line, line_number, unterminated, out[n], problems)) out[n].name.clear();
         break;
       }
     }
   }
-  return std::nullopt;
 }
 
-std::variant<std::vector<DiskCounters>, ParseError> ParseDiskstats(std::string_view text) {
-  std::vector<DiskCounters> snapshot;
-  if (auto error = ParseDiskstatsInto(text, snapshot)) return *error;
+DiskstatsSnapshot ParseDiskstats(std::string_view text) {
+  DiskstatsSnapshot snapshot;
+  ParseDiskstatsInto(text, snapshot);
   return snapshot;
+}
+
+std::string_view CounterFieldName(CounterField field) {
+  return kCounterFieldNames[static_cast<size_t>(field)];
+}
+
+std::string BackwardsCounterNames(const CounterDelta& delta) {
+  std::string names;
+  for (int i = 0; i < kCounterFieldCount; ++i) {
+    const auto field = static_cast<CounterField>(i);
+    if (!delta.WentBackwards(field)) continue;
+    if (!names.empty()) names += ", ";
+    names += CounterFieldName(field);
+  }
+  return names;
+}
+
+CounterDelta& CounterDelta::operator+=(const CounterDelta& o) {
+  read_ios += o.read_ios;
+  read_merges += o.read_merges;
+  read_sectors += o.read_sectors;
+  read_ticks_ms += o.read_ticks_ms;
+  write_ios += o.write_ios;
+  write_merges += o.write_merges;
+  write_sectors += o.write_sectors;
+  write_ticks_ms += o.write_ticks_ms;
+  discard_ios += o.discard_ios;
+  discard_merges += o.discard_merges;
+  discard_sectors += o.discard_sectors;
+  discard_ticks_ms += o.discard_ticks_ms;
+  flush_ios += o.flush_ios;
+  flush_ticks_ms += o.flush_ticks_ms;
+  io_ticks_ms += o.io_ticks_ms;
+  time_in_queue_ms += o.time_in_queue_ms;
+  reset = reset || o.reset;
+  went_backwards |= o.went_backwards;
+  return *this;
 }
 
 CounterDelta DeltaCounters(const DiskCounters& prev_in, const DiskCounters& curr) {
@@ -233,22 +311,30 @@ CounterDelta DeltaCounters(const DiskCounters& prev_in, const DiskCounters& curr
   const DiskCounters zero;
   const DiskCounters& prev = d.reset ? zero : prev_in;
 
-  d.read_ios = CountDelta(prev.read_ios, curr.read_ios);
-  d.read_merges = CountDelta(prev.read_merges, curr.read_merges);
-  d.read_sectors = CountDelta(prev.read_sectors, curr.read_sectors);
-  d.read_ticks_ms = TickDelta(prev.read_ticks_ms, curr.read_ticks_ms);
-  d.write_ios = CountDelta(prev.write_ios, curr.write_ios);
-  d.write_merges = CountDelta(prev.write_merges, curr.write_merges);
-  d.write_sectors = CountDelta(prev.write_sectors, curr.write_sectors);
-  d.write_ticks_ms = TickDelta(prev.write_ticks_ms, curr.write_ticks_ms);
-  d.discard_ios = CountDelta(prev.discard_ios, curr.discard_ios);
-  d.discard_merges = CountDelta(prev.discard_merges, curr.discard_merges);
-  d.discard_sectors = CountDelta(prev.discard_sectors, curr.discard_sectors);
-  d.discard_ticks_ms = TickDelta(prev.discard_ticks_ms, curr.discard_ticks_ms);
-  d.flush_ios = CountDelta(prev.flush_ios, curr.flush_ios);
-  d.flush_ticks_ms = TickDelta(prev.flush_ticks_ms, curr.flush_ticks_ms);
-  d.io_ticks_ms = TickDelta(prev.io_ticks_ms, curr.io_ticks_ms);
-  d.time_in_queue_ms = TickDelta(prev.time_in_queue_ms, curr.time_in_queue_ms);
+  // A counter that went backwards counts 0 for the interval, flagged.
+  auto set = [&d](CounterField field, uint64_t& delta, std::optional<uint64_t> value) {
+    delta = value.value_or(0);
+    if (!value) d.went_backwards |= 1u << static_cast<int>(field);
+  };
+  using F = CounterField;
+  set(F::kReadIos, d.read_ios, CountDelta(prev.read_ios, curr.read_ios));
+  set(F::kReadMerges, d.read_merges, CountDelta(prev.read_merges, curr.read_merges));
+  set(F::kReadSectors, d.read_sectors, CountDelta(prev.read_sectors, curr.read_sectors));
+  set(F::kReadTicks, d.read_ticks_ms, TickDelta(prev.read_ticks_ms, curr.read_ticks_ms));
+  set(F::kWriteIos, d.write_ios, CountDelta(prev.write_ios, curr.write_ios));
+  set(F::kWriteMerges, d.write_merges, CountDelta(prev.write_merges, curr.write_merges));
+  set(F::kWriteSectors, d.write_sectors, CountDelta(prev.write_sectors, curr.write_sectors));
+  set(F::kWriteTicks, d.write_ticks_ms, TickDelta(prev.write_ticks_ms, curr.write_ticks_ms));
+  set(F::kDiscardIos, d.discard_ios, CountDelta(prev.discard_ios, curr.discard_ios));
+  set(F::kDiscardMerges, d.discard_merges, CountDelta(prev.discard_merges, curr.discard_merges));
+  set(F::kDiscardSectors, d.discard_sectors,
+      CountDelta(prev.discard_sectors, curr.discard_sectors));
+  set(F::kDiscardTicks, d.discard_ticks_ms,
+      TickDelta(prev.discard_ticks_ms, curr.discard_ticks_ms));
+  set(F::kFlushIos, d.flush_ios, CountDelta(prev.flush_ios, curr.flush_ios));
+  set(F::kFlushTicks, d.flush_ticks_ms, TickDelta(prev.flush_ticks_ms, curr.flush_ticks_ms));
+  set(F::kIoTicks, d.io_ticks_ms, TickDelta(prev.io_ticks_ms, curr.io_ticks_ms));
+  set(F::kTimeInQueue, d.time_in_queue_ms, TickDelta(prev.time_in_queue_ms, curr.time_in_queue_ms));
   return d;
 }
 

@@ -71,23 +71,27 @@ std::string_view DiskstatsReader::Read() {
   return std::string_view(buffer_.data(), total);
 }
 
-// Per requested device: its counters in the first snapshot and at its latest sample.
+// Per requested device: its counters at its latest sample, the window's total so far and what
+// has been said about it.
 struct DeviceTrack {
   std::string name;
-  DiskCounters first;
   DiskCounters last;
   SteadyClock::time_point last_time;
   WallClock::time_point last_wall;
+  CounterDelta total;  // the sum of the intervals' deltas since Start
+  std::vector<std::string> notes;
+  bool noted_line = false, noted_backwards = false, noted_reset = false;
 };
 
 struct Sampler::State {
   explicit State(SamplerOptions opts) : options(std::move(opts)), reader(options.diskstats_path) {}
 
   SamplerOptions options;
-  DiskstatsReader reader;  // one thread at a time: Start, then the sampler thread, then Stop
-  std::vector<DiskCounters> snapshot;  // every line: only to check the devices at construction
-  std::vector<DiskCounters> current;   // the sampled devices' lines, reused from sample to sample
-  std::vector<DeviceTrack> tracks;     // in the order of options.devices
+  DiskstatsReader reader;      // one thread at a time: Start, then the sampler thread, then Stop
+  DiskstatsSnapshot snapshot;  // every line: only to check the devices at construction
+  std::vector<DiskCounters> current;  // the sampled devices' lines, reused from sample to sample
+  std::vector<LineProblem> problems;  // their lines' problems in the latest read
+  std::vector<DeviceTrack> tracks;    // in the order of options.devices
   SteadyClock::time_point start_time;
   WallClock::time_point start_wall;
   bool started = false;
@@ -102,25 +106,71 @@ struct Sampler::State {
   bool stopping = false;  // guarded by wait_mutex
   std::jthread thread;
 
-  [[noreturn]] void Fail(const ParseError& error) const {
-    throw EnvironmentError(
-        fmt::format("{}: line {}: {}", reader.path(), error.line, error.message));
+  // Notes `text` for `track` (the caller says it once per kind).
+  void Note(DeviceTrack& track, std::string text) {
+    if (options.on_note) options.on_note(track.name, text);
+    track.notes.push_back(std::move(text));
   }
 
-  // Reads and parses every line into `snapshot`. Throws EnvironmentError on failure.
-  void ReadSnapshot() {
-    if (auto error = ParseDiskstatsInto(reader.Read(), snapshot)) Fail(*error);
+  std::string LineNote(const LineProblem& problem) const {
+    return fmt::format("{}: line {}: {}: {}", reader.path(), problem.line, problem.device,
+                       problem.message);
   }
+
+  // Notes the first line problem of each sampled device.
+  void NoteLineProblems() {
+    for (const LineProblem& problem : problems) {
+      for (DeviceTrack& track : tracks) {
+        if (track.name != problem.device || track.noted_line) continue;
+        track.noted_line = true;
+        Note(track, problem.skipped ? LineNote(problem) + " (no sample of it while so)"
+                                    : LineNote(problem));
+      }
+    }
+  }
+
+  // Notes, once per device, a re-added device and counters that went backwards.
+  void NoteDelta(DeviceTrack& track, const CounterDelta& delta, double offset_sec) {
+    if (delta.reset && !track.noted_reset) {
+      track.noted_reset = true;
+      Note(track, fmt::format("{}: its counters restarted at {:.3f} s (the device was re-added, "
+                              "as iostat detects it); that interval counts from zero",
+                              track.name, offset_sec));
+    }
+    if (delta.went_backwards != 0 && !track.noted_backwards) {
+      track.noted_backwards = true;
+      Note(track, fmt::format("{}: {} went backwards at {:.3f} s without the device being "
+                              "re-added; counted 0 for that interval",
+                              track.name, BackwardsCounterNames(delta), offset_sec));
+    }
+  }
+
+  // Reads and parses every line into `snapshot` (construction only: to check the devices).
+  void ReadSnapshot() { ParseDiskstatsInto(reader.Read(), snapshot); }
 
   // Reads diskstats and parses the sampled devices' lines into `current` (the others are skipped:
-  // a server may have hundreds). Throws EnvironmentError on failure.
+  // a server may have hundreds), noting their lines' problems. Throws EnvironmentError when the
+  // file cannot be read.
   void ReadSampledDevices() {
-    if (auto error = ParseDiskstatsDevices(reader.Read(), options.devices, current)) Fail(*error);
+    ParseDiskstatsDevices(reader.Read(), options.devices, current, problems);
+    NoteLineProblems();
   }
 
-  // The counters of tracks[i] in `current`, or null when its line was missing.
+  // The counters of tracks[i] in `current`, or null when its line was missing or skipped.
   const DiskCounters* Current(size_t i) const {
     return current[i].name.empty() ? nullptr : &current[i];
+  }
+
+  // Takes tracks[i] to `curr` at `now`; returns the interval's delta.
+  CounterDelta Advance(DeviceTrack& track, const DiskCounters& curr, SteadyClock::time_point now,
+                       WallClock::time_point wall) {
+    const CounterDelta delta = DeltaCounters(track.last, curr);
+    NoteDelta(track, delta, std::chrono::duration<double>(now - start_time).count());
+    track.total += delta;
+    track.last = curr;
+    track.last_time = now;
+    track.last_wall = wall;
+    return delta;
   }
 
   void TakeSample() {
@@ -137,10 +187,8 @@ struct Sampler::State {
       row.timestamp_utc = timestamp;
       row.offset_sec = offset_sec;
       row.device = track.name;
-      row.figures = ComputeIostat(track.last, *curr, MillisecondsBetween(track.last_time, now));
-      track.last = *curr;
-      track.last_time = now;
-      track.last_wall = wall;
+      const double interval_ms = MillisecondsBetween(track.last_time, now);
+      row.figures = ComputeIostat(Advance(track, *curr, now, wall), interval_ms);
       if (options.on_row) options.on_row(row);
       if (options.keep_rows) {
         std::lock_guard lock(rows_mutex);
@@ -194,16 +242,23 @@ Sampler::Sampler(SamplerOptions options) {
   s.ReadSnapshot();
   std::vector<std::string> missing;
   for (const std::string& name : s.options.devices) {
-    if (FindDevice(s.snapshot, name) == nullptr) missing.push_back(name);
+    if (FindDevice(s.snapshot.devices, name) != nullptr) continue;
+    for (const LineProblem& problem : s.snapshot.problems) {
+      if (problem.device == name && problem.skipped) {
+        throw EnvironmentError(fmt::format("cannot sample '{}': {}", name, s.LineNote(problem)));
+      }
+    }
+    missing.push_back(name);
   }
   if (!missing.empty()) {
     std::string known;
-    for (size_t i = 0; i < s.snapshot.size(); ++i) {
+    const std::vector<DiskCounters>& devices = s.snapshot.devices;
+    for (size_t i = 0; i < devices.size(); ++i) {
       if (i == 24) {
-        known += fmt::format(", ... ({} more)", s.snapshot.size() - i);
+        known += fmt::format(", ... ({} more)", devices.size() - i);
         break;
       }
-      known += (i == 0 ? "" : ", ") + s.snapshot[i].name;
+      known += (i == 0 ? "" : ", ") + devices[i].name;
     }
     throw UsageError(fmt::format("device '{}' is not in {} (it has: {})",
                                  fmt::join(missing, "', '"), s.reader.path(), known));
@@ -226,10 +281,15 @@ void Sampler::Start() {
     DeviceTrack& track = s.tracks[i];
     const DiskCounters* counters = s.Current(i);
     if (counters == nullptr) {
+      for (const LineProblem& problem : s.problems) {
+        if (problem.device == track.name && problem.skipped) {
+          throw EnvironmentError(
+              fmt::format("cannot sample '{}': {}", track.name, s.LineNote(problem)));
+        }
+      }
       throw EnvironmentError(
           fmt::format("device '{}' vanished from {}", track.name, s.reader.path()));
     }
-    track.first = *counters;
     track.last = *counters;
     track.last_time = s.start_time;
     track.last_wall = s.start_wall;
@@ -253,18 +313,14 @@ std::vector<WindowSummary> Sampler::Stop() {
   const std::string start_utc = UtcIsoMillis(s.start_wall);
   for (size_t i = 0; i < s.tracks.size(); ++i) {
     DeviceTrack& track = s.tracks[i];
-    if (const DiskCounters* curr = s.Current(i)) {
-      track.last = *curr;
-      track.last_time = now;
-      track.last_wall = wall;
-    }
+    if (const DiskCounters* curr = s.Current(i)) s.Advance(track, *curr, now, wall);
     WindowSummary summary;
     summary.device = track.name;
     summary.start_utc = start_utc;
     summary.end_utc = UtcIsoMillis(track.last_wall);
     summary.duration_sec = std::chrono::duration<double>(track.last_time - s.start_time).count();
-    // Exact totals from the first and last snapshot, never a sum of per-interval rates.
-    const CounterDelta delta = DeltaCounters(track.first, track.last);
+    // Exact totals: the sum of the intervals' integer deltas, never of per-interval rates.
+    const CounterDelta& delta = track.total;
     summary.read_bytes = delta.read_sectors * kSectorBytes;
     summary.write_bytes = delta.write_sectors * kSectorBytes;
     summary.discard_bytes = delta.discard_sectors * kSectorBytes;
@@ -273,6 +329,7 @@ std::vector<WindowSummary> Sampler::Stop() {
     summary.discard_ios = delta.discard_ios;
     summary.flush_ios = delta.flush_ios;
     summary.figures = ComputeIostat(delta, summary.duration_sec * 1000.0);
+    summary.notes = track.notes;
     summaries.push_back(std::move(summary));
   }
   return summaries;

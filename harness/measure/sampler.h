@@ -3,9 +3,14 @@
 // A Sampler owns one std::jthread. Start() takes the first snapshot before returning, so a window
 // begins exactly when Start returns; Stop() takes the last snapshot, joins the thread and returns
 // the window. Rows (one per device per interval) are kept in memory and, optionally, handed to a
-// callback on the sampling thread as they are produced. Summary figures come from the first and
-// last snapshot only (exact totals), never from averaging per-interval rates. Not copyable;
-// Start/Stop from one thread; Rows()/Summary() after Stop().
+// callback on the sampling thread as they are produced. Summary figures come from exact counter
+// totals (the sum of the intervals' integer deltas: the last snapshot minus the first unless a
+// counter restarted), never from averaging per-interval rates.
+// One odd line never stops sampling: a device whose line is skipped (fewer than 14 fields, a field
+// that is not a number) has no row that interval and its next row spans the gap; a line with an
+// unexpected field count is read as iostat reads it; a counter that went backwards counts 0 for
+// its interval. Each of these is said once per device, as a note in its WindowSummary (and to
+// on_note as it happens). Not copyable; Start/Stop from one thread; Rows() after Stop().
 #pragma once
 
 #include <chrono>
@@ -35,6 +40,9 @@ struct WindowSummary {
   uint64_t read_bytes = 0, write_bytes = 0, discard_bytes = 0;
   uint64_t read_ios = 0, write_ios = 0, discard_ios = 0, flush_ios = 0;
   IostatFigures figures;  // over the whole window (util_pct is the window's mean utilisation)
+  // Plain sentences, each kind once: the device's line was skipped or had an unexpected field
+  // count, a counter went backwards, the device was re-added. Empty for a clean window.
+  std::vector<std::string> notes;
 };
 
 struct SamplerOptions {
@@ -42,6 +50,9 @@ struct SamplerOptions {
   std::chrono::milliseconds interval{1000};  // 1 ms .. 60 s
   std::string diskstats_path = "/proc/diskstats";
   std::function<void(const SampleRow&)> on_row;  // called on the sampling thread
+  // Called with each note as it is first made (WindowSummary::notes), on the thread that read the
+  // snapshot: the caller's in the constructor, Start() and Stop(), the sampling thread otherwise.
+  std::function<void(const std::string& device, const std::string& note)> on_note;
   bool keep_rows = true;  // false: rows only go to on_row (long runs at short intervals)
 };
 
@@ -74,7 +85,8 @@ class Sampler {
  public:
   // Throws UsageError for an interval outside 1 ms..60 s (naming --interval-ms), no device, or a
   // device not in diskstats (naming it and the file); EnvironmentError when the diskstats file
-  // cannot be read or parsed. Reads the file once to check the devices.
+  // cannot be read, or a device's own line is there but unreadable (naming the file, the line and
+  // why). Other devices' lines are not checked. Reads the file once to check the devices.
   explicit Sampler(SamplerOptions options);
   ~Sampler();  // stops the thread if still running
   Sampler(const Sampler&) = delete;
@@ -86,9 +98,10 @@ class Sampler {
   // REQUIRES: not started before.
   void Start();
   // Stops the thread, takes the last snapshot and returns one summary per device, in the order of
-  // SamplerOptions::devices: first snapshot to last (for a device that vanished, to the last
-  // snapshot that had it). Throws EnvironmentError if the sampling thread failed to read or parse
-  // diskstats. REQUIRES: Start() was called, Stop() was not.
+  // SamplerOptions::devices: first snapshot to last (for a device that vanished or whose line was
+  // skipped, to the last snapshot that had it). Throws EnvironmentError if the sampling thread
+  // failed to read diskstats (an I/O error, not a line's content). REQUIRES: Start() was called,
+  // Stop() was not.
   std::vector<WindowSummary> Stop();
 
   const std::vector<SampleRow>& Rows() const;

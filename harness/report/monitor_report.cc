@@ -89,6 +89,7 @@ nlohmann::ordered_json MonitorJson(const MonitorRun& run, const std::vector<Samp
         {"flush_ios", s.flush_ios},
     };
     entry.update(IostatFiguresJson(s.figures));
+    if (!s.notes.empty()) entry["notes"] = s.notes;
     json_summary.push_back(std::move(entry));
   }
   return doc;
@@ -137,6 +138,9 @@ std::string SummaryText(const std::vector<WindowSummary>& summaries) {
     }
     fmt::format_to(std::back_inserter(out), "  await {:.2f} ms, aqu-sz {:.2f}, %util {:.2f}\n",
                    f.await_ms, f.aqu_sz, f.util_pct);
+    for (const std::string& note : s.notes) {
+      fmt::format_to(std::back_inserter(out), "  note: {}\n", note);
+    }
   }
   return out;
 }

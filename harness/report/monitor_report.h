@@ -41,7 +41,8 @@ nlohmann::ordered_json IostatFiguresJson(const IostatFigures& figures);
 
 // {"schema": "feedbench.monitor/1", "interval_ms", "devices", "command", "exit_status", "rows":
 // [...], "summary": [...]}; a summary entry has the exact totals (read_bytes, read_ios, ...),
-// start_utc, end_utc, duration_sec and the window's figures.
+// start_utc, end_utc, duration_sec, the window's figures and, when the sampler made any, "notes"
+// (plain sentences: a skipped diskstats line, a counter that went backwards).
 nlohmann::ordered_json MonitorJson(const MonitorRun& run, const std::vector<SampleRow>& rows,
                                    const std::vector<WindowSummary>& summaries);
 
@@ -49,7 +50,8 @@ nlohmann::ordered_json MonitorJson(const MonitorRun& run, const std::vector<Samp
 std::string LiveHeader();
 std::string LiveRow(const SampleRow& row);
 
-// The window summary for the terminal: one block per device, several lines, ending in '\n'.
+// The window summary for the terminal: one block per device, several lines (its notes last, one
+// "note:" line each), ending in '\n'.
 std::string SummaryText(const std::vector<WindowSummary>& summaries);
 
 }  // namespace feedbench

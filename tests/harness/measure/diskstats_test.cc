@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace feedbench {
 namespace {
@@ -19,13 +21,13 @@ std::string Fixture(const std::string& name) {
   return text.str();
 }
 
+// The devices of a fixture that must parse without a problem.
 std::vector<DiskCounters> Snapshot(const std::string& fixture) {
-  auto parsed = ParseDiskstats(Fixture(fixture));
-  if (auto* error = std::get_if<ParseError>(&parsed)) {
-    ADD_FAILURE() << fixture << ": line " << error->line << ": " << error->message;
-    return {};
+  DiskstatsSnapshot parsed = ParseDiskstats(Fixture(fixture));
+  for (const LineProblem& problem : parsed.problems) {
+    ADD_FAILURE() << fixture << ": line " << problem.line << ": " << problem.message;
   }
-  return std::get<std::vector<DiskCounters>>(parsed);
+  return std::move(parsed.devices);
 }
 
 // The figures of one device between two fixture snapshots.
@@ -41,11 +43,10 @@ IostatFigures Between(const std::string& a, const std::string& b, const std::str
   return ComputeIostat(*p, *c, interval_ms);
 }
 
-ParseError ExpectParseError(const std::string& fixture) {
-  auto parsed = ParseDiskstats(Fixture(fixture));
-  EXPECT_TRUE(std::holds_alternative<ParseError>(parsed)) << fixture << " parsed without error";
-  if (auto* error = std::get_if<ParseError>(&parsed)) return *error;
-  return {};
+// The one problem of a fixture that has exactly one.
+LineProblem OneProblem(const DiskstatsSnapshot& parsed) {
+  EXPECT_EQ(parsed.problems.size(), 1u);
+  return parsed.problems.empty() ? LineProblem{} : parsed.problems.front();
 }
 
 constexpr double kEps = 1e-9;
@@ -110,22 +111,27 @@ TEST(ParseDiskstats, ParsesPre418FourteenFieldLines) {
 }
 
 TEST(ParseDiskstats, CountsAreSixtyFourBit) {
-  const auto parsed =
+  const LineParse parsed =
       ParseDiskstatsLine("8 0 sda 18446744073709551615 0 9000000000000 0 0 0 0 0 0 0 0", 1);
-  ASSERT_TRUE(std::holds_alternative<DiskCounters>(parsed));
-  EXPECT_EQ(std::get<DiskCounters>(parsed).read_ios, 18446744073709551615ull);
-  EXPECT_EQ(std::get<DiskCounters>(parsed).read_sectors, 9000000000000ull);
+  ASSERT_TRUE(parsed.counters.has_value());
+  EXPECT_FALSE(parsed.problem.has_value());
+  EXPECT_EQ(parsed.counters->read_ios, 18446744073709551615ull);
+  EXPECT_EQ(parsed.counters->read_sectors, 9000000000000ull);
 }
 
 TEST(ParseDiskstats, ReusesTheOutputVector) {
-  std::vector<DiskCounters> out;
-  ASSERT_FALSE(ParseDiskstatsInto(Fixture("kernel_6_18_a.txt"), out).has_value());
-  ASSERT_EQ(out.size(), 10u);
-  ASSERT_FALSE(ParseDiskstatsInto(Fixture("kernel_4_14_a.txt"), out).has_value());
-  ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[0].name, "sda");
-  EXPECT_FALSE(out[0].has_discards);  // not left over from the 20-field parse
-  EXPECT_EQ(out[0].discard_ios, 0u);
+  DiskstatsSnapshot out;
+  ParseDiskstatsInto(Fixture("mixed_field_counts.txt"), out);
+  ASSERT_EQ(out.devices.size(), 5u);
+  ASSERT_FALSE(out.problems.empty());
+  ParseDiskstatsInto(Fixture("kernel_6_18_a.txt"), out);
+  ASSERT_EQ(out.devices.size(), 10u);
+  EXPECT_TRUE(out.problems.empty());  // not left over from the previous parse
+  ParseDiskstatsInto(Fixture("kernel_4_14_a.txt"), out);
+  ASSERT_EQ(out.devices.size(), 2u);
+  EXPECT_EQ(out.devices[0].name, "sda");
+  EXPECT_FALSE(out.devices[0].has_discards);  // not left over from the 20-field parse
+  EXPECT_EQ(out.devices[0].discard_ios, 0u);
 }
 
 // Real capture, kernel 6.18, device vda. Deltas b - a:
@@ -246,6 +252,7 @@ TEST(DeltaCounters, TickFieldsWrapAt32Bits) {
   ASSERT_EQ(curr.size(), 1u);
   const CounterDelta d = DeltaCounters(prev[0], curr[0]);
   EXPECT_FALSE(d.reset);
+  EXPECT_EQ(d.went_backwards, 0u);
   EXPECT_EQ(d.read_ios, 100u);
   EXPECT_EQ(d.read_ticks_ms, 596u);
   EXPECT_EQ(d.write_ticks_ms, 10u);
@@ -268,6 +275,7 @@ TEST(DeltaCounters, CountBelowPreviousThatFitsIn32BitsIsA32BitWrap) {
   curr.read_sectors = 1128;
   const CounterDelta d = DeltaCounters(prev, curr);
   EXPECT_FALSE(d.reset);  // sectors went up: not a re-added device
+  EXPECT_EQ(d.went_backwards, 0u);
   EXPECT_EQ(d.read_ios, 16u);
   EXPECT_EQ(d.read_sectors, 128u);
 }
@@ -282,6 +290,7 @@ TEST(DeltaCounters, DeviceWhoseCountersAllWentBackwardsWasReAdded) {
   ASSERT_EQ(curr.size(), 1u);
   const CounterDelta d = DeltaCounters(prev[0], curr[0]);
   EXPECT_TRUE(d.reset);
+  EXPECT_EQ(d.went_backwards, 0u);  // a reset, not counters stepping back
   EXPECT_EQ(d.read_ios, 30u);
   EXPECT_EQ(d.read_sectors, 240u);
   EXPECT_EQ(d.write_ios, 0u);
@@ -303,6 +312,23 @@ TEST(DeltaCounters, OneCounterGoingBackwardsIsNotAReset) {
   curr.read_ios = 90;
   curr.read_sectors = 900;
   EXPECT_FALSE(DeltaCounters(prev, curr).reset);
+  EXPECT_TRUE(DeltaCounters(prev, curr).WentBackwards(CounterField::kReadIos));
+}
+
+// A window's total is the sum of its intervals: telescoping, so equal to last - first.
+TEST(CounterDelta, SumOfIntervalsIsTheWindowTotal) {
+  const auto a = Snapshot("kernel_6_18_a.txt");
+  const auto b = Snapshot("kernel_6_18_b.txt");
+  DiskCounters mid = *FindDevice(a, "vda");
+  mid.read_ios += 100;
+  mid.read_ticks_ms += 10;
+  CounterDelta total = DeltaCounters(*FindDevice(a, "vda"), mid);
+  total += DeltaCounters(mid, *FindDevice(b, "vda"));
+  const CounterDelta whole = DeltaCounters(*FindDevice(a, "vda"), *FindDevice(b, "vda"));
+  EXPECT_EQ(total.read_ios, whole.read_ios);
+  EXPECT_EQ(total.read_ticks_ms, whole.read_ticks_ms);
+  EXPECT_EQ(total.discard_sectors, whole.discard_sectors);
+  EXPECT_EQ(total.went_backwards, 0u);
 }
 
 TEST(ComputeIostat, ZeroIoIntervalGivesZeroAwaitNotNan) {
@@ -336,48 +362,83 @@ TEST(ComputeIostat, CombinedAwaitExcludesFlushes) {
   EXPECT_NEAR(f.f_per_sec, 10.0, kEps);
 }
 
-TEST(ParseDiskstats, TruncatedLineIsAnErrorNamingTheLine) {
-  const ParseError error = ExpectParseError("truncated.txt");
-  EXPECT_EQ(error.line, 2);
-  EXPECT_NE(error.message.find("truncated"), std::string::npos) << error.message;
+// A last line without its newline and with a field count no kernel prints was cut short by the
+// read: it is skipped (its last number may be cut too), the lines before it are kept.
+TEST(ParseDiskstats, TruncatedLineIsSkippedAndNamed) {
+  const DiskstatsSnapshot parsed = ParseDiskstats(Fixture("truncated.txt"));
+  ASSERT_EQ(parsed.devices.size(), 1u);
+  EXPECT_EQ(parsed.devices[0].name, "loop0");
+  const LineProblem problem = OneProblem(parsed);
+  EXPECT_EQ(problem.line, 2);
+  EXPECT_EQ(problem.device, "vda");
+  EXPECT_EQ(problem.field_count, 17);
+  EXPECT_TRUE(problem.skipped);
+  EXPECT_NE(problem.message.find("no newline"), std::string::npos) << problem.message;
 }
 
-TEST(ParseDiskstats, NonNumericFieldIsAnErrorNamingTheLineAndField) {
-  const ParseError error = ExpectParseError("non_numeric.txt");
-  EXPECT_EQ(error.line, 3);
-  EXPECT_NE(error.message.find("discard_sectors"), std::string::npos) << error.message;
-  EXPECT_NE(error.message.find("x128072"), std::string::npos) << error.message;
+TEST(ParseDiskstats, NonNumericFieldSkipsTheLineNamingTheField) {
+  const DiskstatsSnapshot parsed = ParseDiskstats(Fixture("non_numeric.txt"));
+  ASSERT_EQ(parsed.devices.size(), 2u);  // loop0 and loop1
+  EXPECT_EQ(FindDevice(parsed.devices, "vda"), nullptr);
+  const LineProblem problem = OneProblem(parsed);
+  EXPECT_EQ(problem.line, 3);
+  EXPECT_EQ(problem.device, "vda");
+  EXPECT_TRUE(problem.skipped);
+  EXPECT_NE(problem.message.find("discard_sectors"), std::string::npos) << problem.message;
+  EXPECT_NE(problem.message.find("x128072"), std::string::npos) << problem.message;
 }
 
-TEST(ParseDiskstats, UnknownFieldCountIsAnErrorNamingTheLine) {
-  const ParseError error = ExpectParseError("unknown_field_count.txt");
-  EXPECT_EQ(error.line, 1);
-  EXPECT_NE(error.message.find("unknown field count 16"), std::string::npos) << error.message;
+// loop0 has 16 fields: its 14 known ones are read and the count is reported, not rejected.
+TEST(ParseDiskstats, UnknownFieldCountIsReadAndReported) {
+  const DiskstatsSnapshot parsed = ParseDiskstats(Fixture("unknown_field_count.txt"));
+  ASSERT_EQ(parsed.devices.size(), 2u);
+  EXPECT_EQ(parsed.devices[0].name, "loop0");
+  EXPECT_FALSE(parsed.devices[0].has_discards);
+  EXPECT_EQ(parsed.devices[1].name, "loop1");
+  ASSERT_EQ(parsed.problems.size(), 2u);  // loop1 has 24
+  EXPECT_EQ(parsed.problems[0].line, 1);
+  EXPECT_EQ(parsed.problems[0].device, "loop0");
+  EXPECT_EQ(parsed.problems[0].field_count, 16);
+  EXPECT_FALSE(parsed.problems[0].skipped);
+  EXPECT_NE(parsed.problems[0].message.find("16 fields"), std::string::npos);
+  EXPECT_EQ(parsed.problems[1].field_count, 24);
 }
 
-TEST(ParseDiskstats, LineLongerThanTwentyFieldsIsAnError) {
-  auto parsed = ParseDiskstatsLine("7 0 loop0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0", 4);
-  ASSERT_TRUE(std::holds_alternative<ParseError>(parsed));
-  EXPECT_EQ(std::get<ParseError>(parsed).line, 4);
-  EXPECT_NE(std::get<ParseError>(parsed).message.find("23"), std::string::npos);
+TEST(ParseDiskstats, LineLongerThanTwentyFieldsIsReadWithAProblem) {
+  const LineParse parsed =
+      ParseDiskstatsLine("7 0 loop0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 6 0 0 0 0", 4);
+  ASSERT_TRUE(parsed.counters.has_value());
+  EXPECT_EQ(parsed.counters->read_ios, 1u);
+  EXPECT_EQ(parsed.counters->flush_ios, 6u);
+  EXPECT_TRUE(parsed.counters->has_flushes);
+  ASSERT_TRUE(parsed.problem.has_value());
+  EXPECT_EQ(parsed.problem->line, 4);
+  EXPECT_EQ(parsed.problem->field_count, 23);
+  EXPECT_FALSE(parsed.problem->skipped);
+  EXPECT_NE(parsed.problem->message.find("23"), std::string::npos);
 }
 
-TEST(ParseDiskstats, EmptyFileIsAnErrorNamingLineOne) {
-  const ParseError error = ExpectParseError("empty.txt");
-  EXPECT_EQ(error.line, 1);
-  EXPECT_NE(error.message.find("empty"), std::string::npos) << error.message;
+TEST(ParseDiskstats, EmptyFileGivesAnEmptySnapshot) {
+  const DiskstatsSnapshot parsed = ParseDiskstats(Fixture("empty.txt"));
+  EXPECT_TRUE(parsed.devices.empty());
+  EXPECT_TRUE(parsed.problems.empty());
 }
 
-TEST(ParseDiskstats, NegativeNumberIsAnError) {
-  auto parsed = ParseDiskstatsLine("8 0 sda -1 0 0 0 0 0 0 0 0 0 0", 7);
-  ASSERT_TRUE(std::holds_alternative<ParseError>(parsed));
-  EXPECT_EQ(std::get<ParseError>(parsed).line, 7);
-  EXPECT_NE(std::get<ParseError>(parsed).message.find("read_ios"), std::string::npos);
+TEST(ParseDiskstats, NegativeNumberSkipsTheLine) {
+  const LineParse parsed = ParseDiskstatsLine("8 0 sda -1 0 0 0 0 0 0 0 0 0 0", 7);
+  EXPECT_FALSE(parsed.counters.has_value());
+  ASSERT_TRUE(parsed.problem.has_value());
+  EXPECT_EQ(parsed.problem->line, 7);
+  EXPECT_EQ(parsed.problem->device, "sda");
+  EXPECT_TRUE(parsed.problem->skipped);
+  EXPECT_NE(parsed.problem->message.find("read_ios"), std::string::npos);
 }
 
 TEST(ParseDiskstatsDevices, ParsesOnlyTheNamedDevicesInTheirOrder) {
   std::vector<DiskCounters> out;
-  ASSERT_FALSE(ParseDiskstatsDevices(Fixture("kernel_6_18_b.txt"), {"vda", "sdz", "loop3"}, out));
+  std::vector<LineProblem> problems;
+  ParseDiskstatsDevices(Fixture("kernel_6_18_b.txt"), {"vda", "sdz", "loop3"}, out, problems);
+  EXPECT_TRUE(problems.empty());
   ASSERT_EQ(out.size(), 3u);
   EXPECT_EQ(out[0].name, "vda");
   EXPECT_EQ(out[0].read_ios, 332759u);
@@ -386,23 +447,161 @@ TEST(ParseDiskstatsDevices, ParsesOnlyTheNamedDevicesInTheirOrder) {
   EXPECT_EQ(out[2].name, "loop3");
   EXPECT_EQ(out[2].minor, 3u);
   // Reused: a device that is gone the next time is reported missing, not left over.
-  ASSERT_FALSE(ParseDiskstatsDevices(Fixture("kernel_4_14_a.txt"), {"vda", "sda"}, out));
+  ParseDiskstatsDevices(Fixture("kernel_4_14_a.txt"), {"vda", "sda"}, out, problems);
   ASSERT_EQ(out.size(), 2u);
   EXPECT_TRUE(out[0].name.empty());
   EXPECT_EQ(out[1].name, "sda");
 }
 
-TEST(ParseDiskstatsDevices, MalformedLineOfANamedDeviceIsAnError) {
+TEST(ParseDiskstatsDevices, MalformedLineOfANamedDeviceIsSkippedAndReported) {
   std::vector<DiskCounters> out;
-  const auto error = ParseDiskstatsDevices(Fixture("non_numeric.txt"), {"vda"}, out);
-  ASSERT_TRUE(error.has_value());
-  EXPECT_EQ(error->line, 3);
-  const auto truncated = ParseDiskstatsDevices(Fixture("truncated.txt"), {"vda"}, out);
-  ASSERT_TRUE(truncated.has_value());
-  EXPECT_EQ(truncated->line, 2);
-  // The malformed line is vda's; loop0's line is fine.
-  EXPECT_FALSE(ParseDiskstatsDevices(Fixture("non_numeric.txt"), {"loop1"}, out).has_value());
+  std::vector<LineProblem> problems;
+  ParseDiskstatsDevices(Fixture("non_numeric.txt"), {"vda", "loop1"}, out, problems);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(out[0].name.empty());  // skipped: absent, not half-parsed
+  EXPECT_EQ(out[1].name, "loop1");   // the other device is read
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].line, 3);
+  EXPECT_EQ(problems[0].device, "vda");
+  ParseDiskstatsDevices(Fixture("truncated.txt"), {"vda"}, out, problems);
+  ASSERT_EQ(problems.size(), 1u);  // cleared, then this text's problem only
+  EXPECT_EQ(problems[0].line, 2);
+  EXPECT_TRUE(out[0].name.empty());
+  // An unnamed device's malformed line is not looked at.
+  ParseDiskstatsDevices(Fixture("non_numeric.txt"), {"loop1"}, out, problems);
+  EXPECT_TRUE(problems.empty());
   EXPECT_EQ(out[0].name, "loop1");
+}
+
+// mixed_field_counts.txt: loop0 (20 fields), vda (17: the 14 of old kernels and three more, as in
+// sysstat's own regression data), sdc (13: too few), sda (14), nvme0n1 (20), dm-0 (23: three
+// beyond the 20 known). iostat reads the counters it knows from any line of 14 or more fields and
+// skips shorter ones; so does feedbench, without losing the other devices.
+DiskstatsSnapshot Mixed() { return ParseDiskstats(Fixture("mixed_field_counts.txt")); }
+
+TEST(ParseDiskstats, ReadsTheKnownCountersOfASeventeenFieldLineAndKeepsTheOtherDevices) {
+  const DiskstatsSnapshot parsed = Mixed();
+  const std::vector<DiskCounters>& snapshot = parsed.devices;
+  ASSERT_EQ(snapshot.size(), 5u);
+  EXPECT_EQ(snapshot[0].name, "loop0");
+  const DiskCounters* vda = FindDevice(snapshot, "vda");
+  ASSERT_NE(vda, nullptr);
+  EXPECT_EQ(vda->major, 254u);
+  EXPECT_EQ(vda->read_ios, 63160u);
+  EXPECT_EQ(vda->write_sectors, 1327008u);
+  EXPECT_EQ(vda->time_in_queue_ms, 29063u);
+  // Fields 15-17 are not a whole discard group (which needs 18): not read, as in iostat.
+  EXPECT_FALSE(vda->has_discards);
+  EXPECT_EQ(vda->discard_ios, 0u);
+  EXPECT_FALSE(vda->has_flushes);
+  ASSERT_NE(FindDevice(snapshot, "sda"), nullptr);
+  EXPECT_EQ(FindDevice(snapshot, "sda")->time_in_queue_ms, 7600u);
+  // Read, but said: vda's field count is not one a kernel prints.
+  ASSERT_EQ(parsed.problems.size(), 3u);  // vda (17), sdc (13), dm-0 (23)
+  const LineProblem& problem = parsed.problems[0];
+  EXPECT_EQ(problem.line, 2);
+  EXPECT_EQ(problem.device, "vda");
+  EXPECT_EQ(problem.field_count, 17);
+  EXPECT_FALSE(problem.skipped);
+  EXPECT_NE(problem.message.find("17 fields"), std::string::npos) << problem.message;
+}
+
+TEST(ParseDiskstats, SkipsAThirteenFieldLineAndKeepsTheOtherDevices) {
+  const DiskstatsSnapshot parsed = Mixed();
+  const std::vector<DiskCounters>& snapshot = parsed.devices;
+  EXPECT_EQ(FindDevice(snapshot, "sdc"), nullptr);
+  EXPECT_NE(FindDevice(snapshot, "sda"), nullptr);  // the line after it
+  EXPECT_NE(FindDevice(snapshot, "nvme0n1"), nullptr);
+  ASSERT_EQ(parsed.problems.size(), 3u);
+  const LineProblem& problem = parsed.problems[1];
+  EXPECT_EQ(problem.line, 3);
+  EXPECT_EQ(problem.device, "sdc");
+  EXPECT_EQ(problem.field_count, 13);
+  EXPECT_TRUE(problem.skipped);
+  EXPECT_NE(problem.message.find("13 fields, expected at least 14"), std::string::npos)
+      << problem.message;
+}
+
+TEST(ParseDiskstats, ReadsTwentyFieldLinesAmongOthers) {
+  const DiskstatsSnapshot parsed = Mixed();
+  const std::vector<DiskCounters>& snapshot = parsed.devices;
+  for (const LineProblem& problem : parsed.problems) EXPECT_NE(problem.device, "nvme0n1");
+  const DiskCounters* nvme = FindDevice(snapshot, "nvme0n1");
+  ASSERT_NE(nvme, nullptr);
+  EXPECT_TRUE(nvme->has_discards);
+  EXPECT_TRUE(nvme->has_flushes);
+  EXPECT_EQ(nvme->discard_sectors, 20480u);
+  EXPECT_EQ(nvme->flush_ios, 400u);
+  EXPECT_EQ(nvme->flush_ticks_ms, 30u);
+}
+
+TEST(ParseDiskstats, IgnoresFieldsBeyondTheTwentyKnown) {
+  const DiskstatsSnapshot parsed = Mixed();
+  const DiskCounters* dm = FindDevice(parsed.devices, "dm-0");
+  ASSERT_NE(dm, nullptr);
+  EXPECT_TRUE(dm->has_flushes);
+  EXPECT_EQ(dm->read_ios, 300u);
+  EXPECT_EQ(dm->flush_ios, 0u);
+  EXPECT_EQ(dm->flush_ticks_ms, 0u);
+  ASSERT_EQ(parsed.problems.size(), 3u);
+  EXPECT_EQ(parsed.problems[2].device, "dm-0");
+  EXPECT_EQ(parsed.problems[2].field_count, 23);
+  EXPECT_FALSE(parsed.problems[2].skipped);
+}
+
+// One count going backwards while the device was not re-added (its sectors went up): 100 -> 90
+// read I/Os. Masked to 32 bits this was 4294967286 I/Os, ~4.29e9 r/s. It counts 0 for the
+// interval instead.
+TEST(DeltaCounters, CountGoingBackwardsWithoutAReAddCountsZeroNotAWrappedRate) {
+  DiskCounters prev, curr;
+  prev.read_ios = 100;
+  prev.read_sectors = 800;
+  curr.read_ios = 90;
+  curr.read_sectors = 900;
+  const CounterDelta d = DeltaCounters(prev, curr);
+  EXPECT_FALSE(d.reset);
+  EXPECT_EQ(d.read_ios, 0u);
+  EXPECT_TRUE(d.WentBackwards(CounterField::kReadIos));
+  EXPECT_EQ(BackwardsCounterNames(d), "read_ios");
+  EXPECT_EQ(d.read_sectors, 100u);  // the others keep their deltas
+  EXPECT_FALSE(d.WentBackwards(CounterField::kReadSectors));
+  const IostatFigures f = ComputeIostat(d, 1000.0);
+  EXPECT_EQ(f.r_per_sec, 0.0);
+  EXPECT_NEAR(f.rkb_per_sec, 50.0, kEps);
+}
+
+// Above 2^32 a backwards step is no 32-bit wrap either: 0, not 2^64 - 1000.
+TEST(DeltaCounters, SixtyFourBitCountGoingBackwardsCountsZero) {
+  DiskCounters prev, curr;
+  prev.write_ios = 10'000'000'000ULL;
+  prev.write_sectors = 100;
+  curr.write_ios = 10'000'000'000ULL - 1000;
+  curr.write_sectors = 200;
+  const CounterDelta d = DeltaCounters(prev, curr);
+  EXPECT_FALSE(d.reset);
+  EXPECT_EQ(d.write_ios, 0u);
+  EXPECT_EQ(BackwardsCounterNames(d), "write_ios");
+  EXPECT_EQ(ComputeIostat(d, 1000.0).w_per_sec, 0.0);
+}
+
+// A 32-bit tick field a little below its previous value went backwards; it did not wrap (that
+// would need it to pass 2^32). io_ticks 5000 -> 4990 was ~4.29e9 ms, a %util of ~4.29e8.
+TEST(DeltaCounters, TickFieldGoingBackwardsCountsZeroNotAWrap) {
+  DiskCounters prev, curr;
+  prev.read_ios = 10;
+  prev.io_ticks_ms = 5000;
+  prev.time_in_queue_ms = 7000;
+  curr.read_ios = 20;
+  curr.io_ticks_ms = 4990;
+  curr.time_in_queue_ms = 7040;
+  const CounterDelta d = DeltaCounters(prev, curr);
+  EXPECT_FALSE(d.reset);
+  EXPECT_EQ(d.io_ticks_ms, 0u);
+  EXPECT_EQ(BackwardsCounterNames(d), "io_ticks_ms");
+  EXPECT_EQ(d.time_in_queue_ms, 40u);
+  const IostatFigures f = ComputeIostat(d, 1000.0);
+  EXPECT_EQ(f.util_pct, 0.0);
+  EXPECT_NEAR(f.aqu_sz, 0.04, kEps);
 }
 
 TEST(FindDevice, ReturnsNullForAnUnknownName) {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -49,6 +50,24 @@ std::string FakeDiskstats(const std::vector<FakeDisk>& disks) {
         8, minor++ * 16, d.name, d.read_ios, d.read_merges, d.read_sectors, d.read_ticks_ms,
         d.write_ios, 0, d.write_sectors, d.write_ticks_ms, 0, d.io_ticks_ms, d.time_in_queue_ms, 0,
         0, 0, 0, 0, 0);
+  }
+  return text;
+}
+
+// The lines of `disks` with the line of `name` cut to (or padded with zeros to) `fields` fields.
+std::string WithFieldCount(const std::vector<FakeDisk>& disks, const std::string& name,
+                           size_t fields) {
+  std::istringstream lines(FakeDiskstats(disks));
+  std::string text;
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream split(line);
+    std::vector<std::string> tokens;
+    for (std::string token; split >> token;) tokens.push_back(token);
+    if (tokens.size() >= 3 && tokens[2] == name) {
+      tokens.resize(fields, "0");
+      line = fmt::format("{}", fmt::join(tokens, " "));
+    }
+    text += line + "\n";
   }
   return text;
 }
@@ -145,14 +164,19 @@ TEST_F(FakeDiskstatsTest, MissingDiskstatsFileIsAnEnvironmentError) {
   EXPECT_THROW(Sampler sampler(options), EnvironmentError);
 }
 
-TEST_F(FakeDiskstatsTest, MalformedDiskstatsIsAnEnvironmentErrorNamingFileAndLine) {
+// Another device's malformed line is no concern of this sampler; its own device's line is.
+TEST_F(FakeDiskstatsTest, UnreadableLineOfASampledDeviceIsAnEnvironmentErrorNamingFileAndLine) {
   Overwrite(path(), FakeDiskstats(a_) + "   8 32 sdc 1 2 3\n");
+  EXPECT_NO_THROW(Sampler sampler(Options(1000ms)));
+  SamplerOptions options = Options(1000ms);
+  options.devices = {"sda", "sdc"};
   try {
-    Sampler sampler(Options(1000ms));
+    Sampler sampler(options);
     FAIL() << "no error";
   } catch (const EnvironmentError& e) {
-    EXPECT_NE(std::string(e.what()).find(path().string() + ": line 3"), std::string::npos)
-        << e.what();
+    const std::string message = e.what();
+    EXPECT_NE(message.find(path().string() + ": line 3: sdc: 6 fields"), std::string::npos)
+        << message;
   }
 }
 
@@ -294,6 +318,141 @@ TEST_F(FakeDiskstatsTest, KeepRowsFalseStillCallsBackButKeepsNothing) {
   EXPECT_TRUE(sampler.Rows().empty());
 }
 
+// sysstat's regression data has a line of 17 fields. It is read (its 14 known fields), and the
+// other devices are sampled as ever.
+TEST_F(FakeDiskstatsTest, ASeventeenFieldLineDoesNotStopTheSampler) {
+  Overwrite(path(), WithFieldCount(a_, "sdb", 17));
+  std::vector<std::string> noted;
+  SamplerOptions options = Options(60000ms);
+  options.on_note = [&noted](const std::string& device, const std::string& note) {
+    noted.push_back(device + " | " + note);
+  };
+  Sampler sampler(options);
+  sampler.Start();
+  Overwrite(path(), WithFieldCount(b_, "sdb", 17));
+  const std::vector<WindowSummary> summaries = sampler.Stop();
+  ASSERT_EQ(summaries.size(), 2u);
+  EXPECT_EQ(summaries[0].read_ios, 400u);
+  EXPECT_TRUE(summaries[0].notes.empty());
+  EXPECT_EQ(summaries[1].device, "sdb");
+  EXPECT_EQ(summaries[1].write_ios, 5u);
+  EXPECT_EQ(summaries[1].write_bytes, 40u * 512);
+  // Said once (read at Start and at Stop), naming the file, the line and the count.
+  ASSERT_EQ(summaries[1].notes.size(), 1u);
+  const std::string& note = summaries[1].notes[0];
+  EXPECT_NE(note.find(path().string() + ": line 2: sdb: 17 fields"), std::string::npos) << note;
+  ASSERT_EQ(noted.size(), 1u);
+  EXPECT_EQ(noted[0], "sdb | " + note);
+}
+
+// Another device's line of 13 fields is skipped; the sampled devices are unaffected.
+TEST_F(FakeDiskstatsTest, AThirteenFieldLineOfAnotherDeviceIsSkipped) {
+  std::vector<FakeDisk> a = a_, b = b_;
+  a.push_back({.name = "sdc"});
+  b.push_back({.name = "sdc"});
+  Overwrite(path(), WithFieldCount(a, "sdc", 13));
+  Sampler sampler(Options(60000ms));
+  sampler.Start();
+  Overwrite(path(), WithFieldCount(b, "sdc", 13));
+  const std::vector<WindowSummary> summaries = sampler.Stop();
+  ASSERT_EQ(summaries.size(), 2u);
+  EXPECT_EQ(summaries[0].read_ios, 400u);
+  EXPECT_EQ(summaries[1].write_ios, 5u);
+  EXPECT_TRUE(summaries[0].notes.empty());  // sdc is not sampled: nothing to say
+  EXPECT_TRUE(summaries[1].notes.empty());
+}
+
+// sdb's own line loses fields mid-window: sdb keeps its last good sample, sda is sampled on, and
+// nothing fails.
+TEST_F(FakeDiskstatsTest, ASampledDeviceLineTooShortMidWindowKeepsTheOtherDevices) {
+  std::mutex mutex;
+  std::condition_variable cv;
+  int rows_seen = 0;
+  SamplerOptions options = Options(2ms);
+  options.on_row = [&](const SampleRow&) {
+    std::lock_guard lock(mutex);
+    ++rows_seen;
+    cv.notify_all();
+  };
+  Sampler sampler(options);
+  sampler.Start();
+  Overwrite(path(), WithFieldCount(b_, "sdb", 13));
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(cv.wait_for(lock, 60s, [&] { return rows_seen >= 6; }));
+  }
+  const std::vector<WindowSummary> summaries = sampler.Stop();
+  ASSERT_EQ(summaries.size(), 2u);
+  EXPECT_EQ(summaries[0].read_ios, 400u);
+  EXPECT_TRUE(summaries[0].notes.empty());
+  EXPECT_EQ(summaries[1].write_ios, 0u);  // never read after the first sample
+  // Skipped at every sample since, said once.
+  ASSERT_EQ(summaries[1].notes.size(), 1u) << summaries[1].notes.back();
+  EXPECT_NE(summaries[1].notes[0].find("sdb: 13 fields, expected at least 14"), std::string::npos)
+      << summaries[1].notes[0];
+  for (const SampleRow& row : sampler.Rows()) EXPECT_GE(row.figures.r_per_sec, 0.0);
+}
+
+// sda's read_ios goes 1000 -> 990 while its sectors grow: not a re-add, so no reset, and not a
+// 32-bit wrap: that count is 0 over the window, not 4294967286.
+TEST_F(FakeDiskstatsTest, ACountGoingBackwardsCountsZeroNotAWrappedValue) {
+  Sampler sampler(Options(60000ms));
+  sampler.Start();
+  std::vector<FakeDisk> b = a_;
+  b[0].read_ios -= 10;
+  b[0].read_sectors += 800;
+  Overwrite(path(), FakeDiskstats(b));
+  const std::vector<WindowSummary> summaries = sampler.Stop();
+  ASSERT_EQ(summaries.size(), 2u);
+  EXPECT_EQ(summaries[0].read_ios, 0u);
+  EXPECT_EQ(summaries[0].figures.r_per_sec, 0.0);
+  EXPECT_EQ(summaries[0].read_bytes, 800u * 512);
+  ASSERT_EQ(summaries[0].notes.size(), 1u);
+  EXPECT_NE(summaries[0].notes[0].find("sda: read_ios went backwards"), std::string::npos)
+      << summaries[0].notes[0];
+  EXPECT_TRUE(summaries[1].notes.empty());
+}
+
+// Once a counter went backwards, the intervals after it count again from the new value: the
+// window's total is the sum of its intervals (here 0, then +50), not last - first.
+TEST_F(FakeDiskstatsTest, AfterACountWentBackwardsTheNextIntervalsCountOn) {
+  std::mutex mutex;
+  std::condition_variable cv;
+  int rows_seen = 0;
+  bool rewritten = false;
+  SamplerOptions options = Options(2ms);
+  options.devices = {"sda"};
+  options.on_row = [&](const SampleRow&) {
+    std::unique_lock lock(mutex);
+    ++rows_seen;
+    cv.notify_all();
+    if (rows_seen == 2) cv.wait(lock, [&] { return rewritten; });
+  };
+  Sampler sampler(options);
+  sampler.Start();
+  std::vector<FakeDisk> back = a_;
+  back[0].read_ios -= 10;
+  back[0].read_sectors += 800;
+  Overwrite(path(), FakeDiskstats(back));
+  {
+    std::unique_lock lock(mutex);
+    ASSERT_TRUE(cv.wait_for(lock, 60s, [&] { return rows_seen >= 2; }));
+  }
+  std::vector<FakeDisk> on = back;
+  on[0].read_ios += 50;
+  Overwrite(path(), FakeDiskstats(on));
+  {
+    std::unique_lock lock(mutex);
+    rewritten = true;
+    cv.notify_all();
+  }
+  const std::vector<WindowSummary> summaries = sampler.Stop();
+  ASSERT_EQ(summaries.size(), 1u);
+  EXPECT_EQ(summaries[0].read_ios, 50u);
+  EXPECT_EQ(summaries[0].notes.size(), 1u);
+  for (const SampleRow& row : sampler.Rows()) EXPECT_LT(row.figures.r_per_sec, 1e6);
+}
+
 TEST(DiskstatsReader, ReadsATextLongerThanOneProcfsRead) {
   TempDir dir(kScratchParent);
   std::vector<FakeDisk> disks;
@@ -313,10 +472,7 @@ TEST(DiskstatsReader, ReadsAllOfProcDiskstats) {
   whole << in.rdbuf();
   auto names = [](std::string_view text) {
     std::vector<std::string> out;
-    auto parsed = ParseDiskstats(text);
-    if (auto* snapshot = std::get_if<std::vector<DiskCounters>>(&parsed)) {
-      for (const auto& c : *snapshot) out.push_back(c.name);
-    }
+    for (const auto& c : ParseDiskstats(text).devices) out.push_back(c.name);
     return out;
   };
   DiskstatsReader reader("/proc/diskstats");

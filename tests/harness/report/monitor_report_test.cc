@@ -73,6 +73,24 @@ TEST(MonitorJson, CarriesRowsAndSummaryWithUnitsInTheKeys) {
   EXPECT_DOUBLE_EQ(doc["summary"][0]["duration_sec"].get<double>(), 2.0);
 }
 
+// The sampler's notes (a skipped diskstats line, a counter that went backwards) reach both the
+// JSON summary and the terminal summary; a clean window has no "notes" key.
+TEST(MonitorReport, SummaryCarriesTheSamplersNotes) {
+  WindowSummary clean;
+  clean.device = "sda";
+  WindowSummary noted;
+  noted.device = "sdb";
+  noted.notes = {"/proc/diskstats: line 2: sdb: 17 fields, expected 14, 18 or 20"};
+  const auto doc = MonitorJson(MonitorRun{}, {}, {clean, noted});
+  ASSERT_EQ(doc["summary"].size(), 2u);
+  EXPECT_FALSE(doc["summary"][0].contains("notes"));
+  ASSERT_EQ(doc["summary"][1]["notes"].size(), 1u);
+  EXPECT_EQ(doc["summary"][1]["notes"][0], noted.notes[0]);
+  const std::string text = SummaryText({clean, noted});
+  EXPECT_NE(text.find("  note: " + noted.notes[0] + "\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("note:"), text.rfind("note:")) << text;
+}
+
 TEST(MonitorJson, NoCommandGivesAnEmptyCommandAndNullStatus) {
   const auto doc = MonitorJson(MonitorRun{}, {}, {});
   EXPECT_TRUE(doc["command"].empty());
