@@ -71,7 +71,8 @@ uint64_t ParseBytes(std::string_view text, std::string_view what) {
 }
 
 std::string FormatBytesIec(double bytes) {
-  static constexpr std::array<std::string_view, 5> kUnits{"B", "KiB", "MiB", "GiB", "TiB"};
+  static constexpr std::array<std::string_view, 7> kUnits{"B",   "KiB", "MiB", "GiB",
+                                                          "TiB", "PiB", "EiB"};
   size_t unit = 0;
   double value = bytes;
   while (std::fabs(value) >= 1024.0 && unit + 1 < kUnits.size()) {

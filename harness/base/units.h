@@ -15,7 +15,7 @@ namespace feedbench {
 // key) and the accepted units when the text is not a size.
 uint64_t ParseBytes(std::string_view text, std::string_view what);
 
-// "1.5 MiB", "64.0 KiB", "512 B": binary units, for display.
+// "1.5 MiB", "64.0 KiB", "512 B", "93.1 PiB": binary units up to EiB, for display.
 std::string FormatBytesIec(double bytes);
 
 // "12.3 MiB/s"

@@ -1,7 +1,10 @@
 // `feedbench dataset`: profile a real tree, create, verify, describe and remove synthetic datasets.
 #include <fmt/format.h>
 
+#include <cctype>
+#include <charconv>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -23,15 +26,45 @@ struct DatasetArgs {
   std::string out;
   std::string layout = "files";
   std::string dir;
-  std::optional<uint64_t> samples;
+  // Whole numbers are taken as text: CLI11 reads "-3" into an unsigned type as 2^64 - 3.
+  std::string samples;
   std::string size;
-  uint64_t seed = 1;
-  uint32_t files_per_dir = 1000;
+  std::string seed = "1";
+  std::string files_per_dir = "1000";
   std::string spec_file;
   int threads = 0;
   bool quiet = false;
   bool json = false;
 };
+
+// A whole number from `min` to `max` given to `flag`, or UsageError naming the flag as typed
+// ("--samples -3: a negative number; expected ...").
+uint64_t ParseWholeFlag(std::string_view flag, const std::string& text, uint64_t min, uint64_t max,
+                        std::string_view expected) {
+  const std::string_view t(text);
+  if (!t.empty() && t.front() == '-' && t.size() > 1 &&
+      std::isdigit(static_cast<unsigned char>(t[1]))) {
+    throw UsageError(fmt::format("{} {}: a negative number; expected {}", flag, text, expected));
+  }
+  uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
+  if (t.empty() || end != t.data() + t.size() ||
+      (ec != std::errc() && ec != std::errc::result_out_of_range)) {
+    throw UsageError(fmt::format("{} '{}': not a whole number; expected {}", flag, text, expected));
+  }
+  if (ec == std::errc::result_out_of_range || value < min || value > max) {
+    throw UsageError(fmt::format("{} {}: expected {}", flag, text, expected));
+  }
+  return value;
+}
+
+// --threads: 0 means the default; a negative count is not one.
+void CheckThreads(int threads) {
+  if (threads < 0 || threads > 4096) {
+    throw UsageError(fmt::format(
+        "--threads {}: expected 1 to 4096 threads, or 0 for the default (one per core)", threads));
+  }
+}
 
 std::string Rate(uint64_t bytes, double sec) {
   return sec > 0 ? FormatRateIec(static_cast<double>(bytes) / sec) : "-";
@@ -78,21 +111,26 @@ DatasetSpec SpecFromArgs(const DatasetArgs& a) {
     }
     return SpecFromSpecOrProfileJson(json, a.spec_file);
   }
-  if (!a.samples) throw UsageError("dataset create: give --samples and --size, or --spec FILE");
+  if (a.samples.empty()) {
+    throw UsageError("dataset create: give --samples and --size, or --spec FILE");
+  }
   if (a.size.empty()) throw UsageError("dataset create: --size is required with --samples");
-  if (*a.samples == 0) throw UsageError("--samples: expected at least 1 sample, got 0");
-  if (a.files_per_dir == 0) throw UsageError("--files-per-dir: expected at least 1, got 0");
   DatasetSpec spec;
-  spec.samples = *a.samples;
+  spec.samples = ParseWholeFlag("--samples", a.samples, 1, kMaxSamples,
+                                fmt::format("1 to {} samples (2^40)", kMaxSamples));
   spec.sizes = ParseSizeSpec(a.size, "--size");
-  spec.seed = a.seed;
-  spec.files_per_dir = a.files_per_dir;
+  spec.seed = ParseWholeFlag("--seed", a.seed, 0, UINT64_MAX,
+                             fmt::format("a seed from 0 to {}", UINT64_MAX));
+  spec.files_per_dir = static_cast<uint32_t>(
+      ParseWholeFlag("--files-per-dir", a.files_per_dir, 1, UINT32_MAX,
+                     fmt::format("1 to {} samples per directory", UINT32_MAX)));
   ValidateSpec(spec, "command line");
   return spec;
 }
 
 int RunCreate(const DatasetArgs& a) {
   const Layout layout = ParseLayout(a.layout, "--layout");
+  CheckThreads(a.threads);
   const DatasetSpec spec = SpecFromArgs(a);
   EnsureOptions options;
   options.threads = a.threads;
@@ -111,6 +149,7 @@ int RunCreate(const DatasetArgs& a) {
 }
 
 int RunVerify(const DatasetArgs& a) {
+  CheckThreads(a.threads);
   const Manifest m = OpenDataset(a.dir);
   const auto start = std::chrono::steady_clock::now();
   const std::optional<std::string> problem = VerifyDataset(a.dir, a.threads);

@@ -22,6 +22,7 @@
 #include "harness/suite/suite.h"
 #include "workloads/fio/fio.h"
 #include "workloads/fio/fio_profiles.h"
+#include "workloads/fio/fio_workload.h"
 
 namespace feedbench {
 namespace fs = std::filesystem;
@@ -56,6 +57,25 @@ std::string WorkloadName(const std::string& profile) {
   return name.empty() ? "fio" : name;
 }
 
+// The fio options the flags give, as a suite's "options" object.
+json FioOptions(const FioFlags& flags, const CLI::App& sub) {
+  json options{{"runtime_s", flags.runtime_s}, {"ramp_s", flags.ramp_s}, {"size", flags.size}};
+  if (!flags.block_size.empty()) options["block_size"] = flags.block_size;
+  if (sub.count("--time-limit-s")) options["time_limit_s"] = flags.time_limit_s;
+  if (sub.count("--jobs")) options["jobs"] = flags.jobs;
+  return options;
+}
+
+// Checks the flags' fio options as a suite's are checked, naming the flag of a bad value
+// ("--runtime-s 0: ..."), not the suite key the flag became: the user passed no suite options.
+void CheckFioOptionFlags(const FioFlags& flags, const CLI::App& sub) {
+  static const std::map<std::string, std::string> kFlagOfKey{
+      {"runtime_s", "--runtime-s"},   {"ramp_s", "--ramp-s"}, {"size", "--size"},
+      {"block_size", "--block-size"}, {"jobs", "--jobs"},     {"time_limit_s", "--time-limit-s"}};
+  FioWorkloadOptions checked;
+  ApplyFioSuiteOptions(FioOptions(flags, sub), "command line", checked, kFlagOfKey);
+}
+
 // The suite `feedbench fio` runs: the dataset of --suite (smallfile reads its files layout) and one
 // fio workload per profile.
 Suite FioSuite(const FioFlags& flags, const CLI::App& sub) {
@@ -71,10 +91,7 @@ Suite FioSuite(const FioFlags& flags, const CLI::App& sub) {
       profiles.push_back(p);
     }
   }
-  json options{{"runtime_s", flags.runtime_s}, {"ramp_s", flags.ramp_s}, {"size", flags.size}};
-  if (!flags.block_size.empty()) options["block_size"] = flags.block_size;
-  if (sub.count("--time-limit-s")) options["time_limit_s"] = flags.time_limit_s;
-  if (sub.count("--jobs")) options["jobs"] = flags.jobs;
+  const json options = FioOptions(flags, sub);
   for (const auto& profile : profiles) {
     const std::string name = WorkloadName(profile);
     for (const auto& existing : suite.workloads) {
@@ -123,7 +140,8 @@ int Run(const FioFlags& flags, const CLI::App& sub) {
     throw UsageError(
         fmt::format("--repetitions {}: expected an integer in [1, 1000]", flags.repetitions));
   }
-  FioVersion();  // fio missing: say how to install it before anything else
+  CheckFioOptionFlags(flags, sub);
+  FioVersion();  // fio missing: say how to install it before anything but bad flags
   const Suite suite = FioSuite(flags, sub);
   RunRequest request;
   request.data_dir = flags.data_dir.empty() ? DefaultDataDir() : fs::path(flags.data_dir);

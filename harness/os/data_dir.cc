@@ -18,6 +18,21 @@ fs::path DefaultDataDir() {
   return base / "feedbench-data";
 }
 
+std::optional<std::string> MemoryFilesystemOf(const fs::path& path, const SystemPaths& system) {
+  std::error_code ec;
+  fs::path existing = fs::absolute(path, ec);
+  if (ec) existing = path;
+  while (!fs::exists(existing, ec) && existing.has_parent_path() &&
+         existing != existing.parent_path()) {
+    existing = existing.parent_path();
+  }
+  const PathDevice resolved = ResolvePath(existing, system);
+  if (resolved.device) return std::nullopt;
+  const std::string& type = resolved.mount.fs_type;
+  if (type == "tmpfs" || type == "ramfs") return type;
+  return std::nullopt;
+}
+
 DataDir::DataDir(const fs::path& path, std::string_view flag) : path_(fs::absolute(path)) {
   std::error_code ec;
   const fs::path marker = path_ / kDataDirMarker;

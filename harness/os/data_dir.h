@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "harness/os/device.h"
 #include "harness/os/file_lock.h"
 
 namespace feedbench {
@@ -19,6 +20,12 @@ inline constexpr const char* kDataDirMarker = ".feedbench-data-dir";
 
 // $TMPDIR/feedbench-data, or /tmp/feedbench-data when TMPDIR is unset or empty.
 std::filesystem::path DefaultDataDir();
+
+// The type of the filesystem `path` would live on ("tmpfs", "ramfs") when that filesystem keeps its
+// files in memory with no block device under it, else nullopt. A path that does not exist yet is
+// judged by its nearest existing ancestor; nothing is created. Throws as ResolvePath (device.h).
+std::optional<std::string> MemoryFilesystemOf(const std::filesystem::path& path,
+                                              const SystemPaths& system = {});
 
 class DataDir {
  public:

@@ -403,6 +403,34 @@ std::vector<SuiteWorkload> SelectWorkloads(const Suite& suite, const RunRequest&
   return out;
 }
 
+namespace {
+
+// A cold repetition proves it read the device by the device's counters. A data directory on a
+// filesystem kept in memory (tmpfs, ramfs) has no device: its "cold" files and LMDB pages are
+// memory, and nothing could tell. Refused before the directory or its marker is made.
+void CheckColdDataDir(const std::vector<SuiteWorkload>& selected, const RunRequest& request) {
+  const SuiteWorkload* cold = nullptr;
+  for (const auto& w : selected) {
+    if (w.kind != WorkloadKind::kReader || w.layout == Layout::kTmpfs) continue;
+    const CacheMode cache =
+        request.cache ? ParseCacheMode(*request.cache, "--cache") : w.settings.cache;
+    if (cache == CacheMode::kCold) {
+      cold = &w;
+      break;
+    }
+  }
+  if (cold == nullptr) return;
+  const std::optional<std::string> fs_type = MemoryFilesystemOf(request.data_dir);
+  if (!fs_type) return;
+  throw UsageError(fmt::format(
+      "--data-dir {}: on {}, a filesystem with no block device: cold repetitions on {} read "
+      "memory (workload {} reads its {} dataset cold); a cold run needs a data directory on a "
+      "block device; use --cache warm to measure memory",
+      request.data_dir.string(), *fs_type, *fs_type, cold->name, LayoutName(cold->layout)));
+}
+
+}  // namespace
+
 void ValidateRequest(const Suite& suite, const RunRequest& request) {
   if (request.repetitions && (*request.repetitions < 1 || *request.repetitions > 1000)) {
     throw UsageError(
@@ -419,7 +447,9 @@ void ValidateRequest(const Suite& suite, const RunRequest& request) {
     throw UsageError(fmt::format("--probe-seconds {}: expected {} to {} seconds",
                                  request.probe_sec, kMinProbeSeconds, kMaxProbeSeconds));
   }
-  for (const auto& w : SelectWorkloads(suite, request)) {
+  const std::vector<SuiteWorkload> selected = SelectWorkloads(suite, request);
+  CheckColdDataDir(selected, request);
+  for (const auto& w : selected) {
     if (w.kind != WorkloadKind::kFio || IsBuiltinFioProfile(w.profile)) continue;
     // A profile that is not built in is a .fio file: it must exist and pass the raw-device and
     // read-only checks before anything runs (fio runs in <data dir>/fio, so relative paths in it

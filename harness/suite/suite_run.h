@@ -120,7 +120,9 @@ struct SuiteRun {
 std::vector<SuiteWorkload> SelectWorkloads(const Suite& suite, const RunRequest& request);
 
 // Validates the request against the suite before any work (bad values → UsageError): flags in
-// range, the selection non-empty, and every .fio job file of a selected workload readable and safe.
+// range, the selection non-empty, every .fio job file of a selected workload readable and safe,
+// and no cold reader of a files or lmdb dataset with the data directory on a filesystem kept in
+// memory (tmpfs, ramfs: cold would read memory). Creates nothing.
 void ValidateRequest(const Suite& suite, const RunRequest& request);
 
 // One repetition of `workload`: a failure of the repetition itself (any exception but an

@@ -316,7 +316,11 @@ std::string DescribeSizes(const SizeDistribution& d) {
 
 void ValidateSpec(const DatasetSpec& spec, std::string_view where) {
   if (spec.samples == 0) Bad(where, "samples", "expected at least 1 sample, got 0");
-  if (spec.samples > (1ULL << 40)) Bad(where, "samples", "more than 2^40 samples");
+  if (spec.samples > kMaxSamples) {
+    Bad(where, "samples",
+        fmt::format("{} samples is more than 2^40 ({}), the most one dataset holds", spec.samples,
+                    kMaxSamples));
+  }
   if (spec.files_per_dir == 0) Bad(where, "files_per_dir", "expected at least 1, got 0");
   ValidateSizes(spec.sizes, where);
 }
@@ -470,6 +474,73 @@ uint64_t SampleBytes(const DatasetSpec& spec, uint64_t index) {
     }
   }
   return kSampleHeaderBytes;
+}
+
+namespace {
+
+// Φ, the standard normal distribution function.
+double NormalCdf(double x) { return 0.5 * std::erfc(-x / std::numbers::sqrt2); }
+
+// E[max(U, kSampleHeaderBytes)] for U uniform on the integers [lo, hi]: SampleBytes' histogram
+// draw inside one bucket.
+double ClampedUniformMean(uint64_t lo, uint64_t hi) {
+  const double h = static_cast<double>(kSampleHeaderBytes);
+  if (hi <= kSampleHeaderBytes) return h;
+  if (lo >= kSampleHeaderBytes) return (static_cast<double>(lo) + static_cast<double>(hi)) / 2;
+  const double below = static_cast<double>(kSampleHeaderBytes - lo);  // values lo..31 → 32
+  const double above = static_cast<double>(hi - kSampleHeaderBytes + 1);
+  const double above_sum = (h + static_cast<double>(hi)) / 2 * above;
+  return (below * h + above_sum) / (below + above);
+}
+
+}  // namespace
+
+SampleSizeBounds SizeBounds(const SizeDistribution& d) {
+  SampleSizeBounds b;
+  switch (d.kind) {
+    case SizeDistributionKind::kFixed:
+      b.min_bytes = b.max_bytes = d.fixed_bytes;
+      b.mean_bytes = static_cast<double>(d.fixed_bytes);
+      break;
+    case SizeDistributionKind::kUniform:
+      b.min_bytes = d.min_bytes;
+      b.max_bytes = d.max_bytes;
+      b.mean_bytes = (static_cast<double>(d.min_bytes) + static_cast<double>(d.max_bytes)) / 2;
+      break;
+    case SizeDistributionKind::kLognormal: {
+      b.min_bytes = d.min_bytes;
+      b.max_bytes = d.max_bytes;
+      // E[clamp(X, a, c)] for ln X ~ N(ln m, σ²), with α = ln(a/m)/σ and γ = ln(c/m)/σ:
+      // a·Φ(α) + m·e^(σ²/2)·(Φ(γ − σ) − Φ(α − σ)) + c·(1 − Φ(γ)).
+      const double m = static_cast<double>(d.median_bytes);
+      const double a = static_cast<double>(d.min_bytes);
+      const double c = static_cast<double>(d.max_bytes);
+      const double alpha = std::log(a / m) / d.sigma;
+      const double gamma = std::log(c / m) / d.sigma;
+      b.mean_bytes = a * NormalCdf(alpha) +
+                     m * std::exp(d.sigma * d.sigma / 2) *
+                         (NormalCdf(gamma - d.sigma) - NormalCdf(alpha - d.sigma)) +
+                     c * (1 - NormalCdf(gamma));
+      b.mean_bytes = std::clamp(b.mean_bytes, a, c);
+      break;
+    }
+    case SizeDistributionKind::kHistogram: {
+      b.min_bytes = UINT64_MAX;
+      double weighted = 0;
+      double total = 0;
+      for (const auto& bucket : d.buckets) {
+        b.min_bytes = std::min(b.min_bytes, std::max(bucket.min_bytes, kSampleHeaderBytes));
+        b.max_bytes = std::max(b.max_bytes, std::max(bucket.max_bytes, kSampleHeaderBytes));
+        const double count = static_cast<double>(bucket.count);
+        weighted += count * ClampedUniformMean(bucket.min_bytes, bucket.max_bytes);
+        total += count;
+      }
+      if (d.buckets.empty()) b.min_bytes = kSampleHeaderBytes;
+      b.mean_bytes = total > 0 ? weighted / total : static_cast<double>(kSampleHeaderBytes);
+      break;
+    }
+  }
+  return b;
 }
 
 uint64_t TotalBytes(const DatasetSpec& spec) {

@@ -57,6 +57,8 @@ struct DatasetSpec {
 inline constexpr uint64_t kSampleHeaderBytes = 32;
 // Upper bound for one sample (LMDB and memory limits): 1 GiB.
 inline constexpr uint64_t kMaxSampleBytes = 1ULL << 30;
+// Upper bound for the number of samples of one dataset: 2^40.
+inline constexpr uint64_t kMaxSamples = 1ULL << 40;
 
 // Parses a --size value: "64KiB" (fixed), "uniform:16KiB:1MiB", "lognormal:96KiB:0.6",
 // "lognormal:96KiB:0.6:4KiB:4MiB" (clipped), "histogram:FILE" (a `feedbench dataset profile`
@@ -70,8 +72,19 @@ SizeDistribution ParseSizeSpec(std::string_view text, std::string_view what = "-
 // "lognormal:96KiB:0.6:32B:6MiB", "histogram(23 buckets)".
 std::string DescribeSizes(const SizeDistribution& sizes);
 
-// Throws UsageError naming `where` when the spec cannot be generated: zero samples, zero
-// files_per_dir, an invalid distribution (see ParseSizeSpec).
+// What one sample's size can be under a distribution, from its parameters alone (no pass over
+// samples): the smallest and largest size SampleBytes can return, and its expected value (exact for
+// fixed, uniform and histogram; for lognormal the clipped log-normal mean, which ignores rounding
+// to whole bytes).
+struct SampleSizeBounds {
+  uint64_t min_bytes = 0;
+  uint64_t max_bytes = 0;
+  double mean_bytes = 0;
+};
+SampleSizeBounds SizeBounds(const SizeDistribution& sizes);
+
+// Throws UsageError naming `where` when the spec cannot be generated: zero samples, more than
+// kMaxSamples, zero files_per_dir, an invalid distribution (see ParseSizeSpec).
 void ValidateSpec(const DatasetSpec& spec, std::string_view where);
 
 // Canonical JSON: {"samples":N,"sizes":{"distribution":"fixed","bytes":65536},"seed":1,
@@ -94,7 +107,8 @@ std::string SpecHash(const DatasetSpec& spec);
 // Total bytes of sample `index` (header included), deterministic. REQUIRES: index < spec.samples.
 uint64_t SampleBytes(const DatasetSpec& spec, uint64_t index);
 
-// Sum of SampleBytes over all samples.
+// Sum of SampleBytes over all samples: one pass over them unless the size is fixed. Check the
+// space a spec needs with EstimateDiskBytesBounds (dataset_dir.h) first: it costs no pass.
 uint64_t TotalBytes(const DatasetSpec& spec);
 
 // Writes sample `index` into `out`. REQUIRES: out.size() == SampleBytes(spec, index).

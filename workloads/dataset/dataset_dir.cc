@@ -291,6 +291,38 @@ void GenerateLmdb(const fs::path& dir, const DatasetSpec& spec, ProgressMeter& m
   writer.Sync();
 }
 
+uint64_t SatAdd(uint64_t a, uint64_t b) {
+  uint64_t sum = 0;
+  return __builtin_add_overflow(a, b, &sum) ? UINT64_MAX : sum;
+}
+uint64_t SatMul(uint64_t a, uint64_t b) {
+  uint64_t product = 0;
+  return __builtin_mul_overflow(a, b, &product) ? UINT64_MAX : product;
+}
+uint64_t SatFromDouble(double bytes) {
+  if (!(bytes > 0)) return 0;
+  return bytes >= 0x1.0p64 ? UINT64_MAX : static_cast<uint64_t>(bytes);
+}
+
+// What one sample of `bytes` occupies: a file rounded up to blocks, or an LMDB record.
+uint64_t OccupiedBytes(Layout layout, uint64_t block_bytes, uint64_t bytes) {
+  if (layout == Layout::kLmdb) return LmdbRecordBytes(bytes);
+  return SatMul((SatAdd(bytes, block_bytes - 1)) / block_bytes, block_bytes);
+}
+
+// EstimateDiskBytes around `occupied`, the sum of what the samples occupy.
+uint64_t WithOverhead(const DatasetSpec& spec, Layout layout, uint64_t block_bytes,
+                      uint64_t occupied) {
+  if (layout == Layout::kLmdb) {
+    // Branch pages, free-list and the two meta pages: a generous 2% plus a megabyte.
+    return SatAdd(SatAdd(occupied, occupied / 50), 1ULL << 20);
+  }
+  const uint64_t shards = (spec.samples + spec.files_per_dir - 1) / spec.files_per_dir;
+  // Directory blocks: one per shard plus about 32 bytes of entry per file.
+  return SatAdd(SatAdd(SatAdd(occupied, SatMul(shards, block_bytes)), SatMul(spec.samples, 32)),
+                1ULL << 20);
+}
+
 void CheckDirUsable(const fs::path& dir, std::optional<Manifest>* manifest) {
   std::error_code ec;
   if (!fs::exists(dir, ec)) return;
@@ -405,20 +437,81 @@ fs::path DefaultDatasetDir(const fs::path& root, const DatasetSpec& spec, Layout
 }
 
 uint64_t EstimateDiskBytes(const DatasetSpec& spec, Layout layout, uint64_t block_bytes) {
-  uint64_t bytes = 0;
-  if (layout == Layout::kLmdb) {
-    for (uint64_t i = 0; i < spec.samples; ++i) bytes += LmdbRecordBytes(SampleBytes(spec, i));
-    // Branch pages, free-list and the two meta pages: a generous 2% plus a megabyte.
-    return bytes + bytes / 50 + (1ULL << 20);
+  const uint64_t block =
+      layout == Layout::kLmdb ? kLmdbPageBytes : std::max<uint64_t>(block_bytes, 1);
+  if (spec.sizes.kind == SizeDistributionKind::kFixed) {
+    return EstimateDiskBytesBounds(spec, layout, block).most;
   }
-  const uint64_t block = std::max<uint64_t>(block_bytes, 1);
+  uint64_t occupied = 0;
   for (uint64_t i = 0; i < spec.samples; ++i) {
-    bytes += (SampleBytes(spec, i) + block - 1) / block * block;
+    occupied = SatAdd(occupied, OccupiedBytes(layout, block, SampleBytes(spec, i)));
   }
-  const uint64_t shards = (spec.samples + spec.files_per_dir - 1) / spec.files_per_dir;
-  // Directory blocks: one per shard plus about 32 bytes of entry per file.
-  return bytes + shards * block + spec.samples * 32 + (1ULL << 20);
+  return WithOverhead(spec, layout, block, occupied);
 }
+
+DiskBytesBounds EstimateDiskBytesBounds(const DatasetSpec& spec, Layout layout,
+                                        uint64_t block_bytes) {
+  const uint64_t block =
+      layout == Layout::kLmdb ? kLmdbPageBytes : std::max<uint64_t>(block_bytes, 1);
+  const SampleSizeBounds sizes = SizeBounds(spec.sizes);
+  const uint64_t n = spec.samples;
+  DiskBytesBounds b;
+  // What a sample occupies grows with its size, so all-smallest and all-largest bound the sum.
+  b.least =
+      WithOverhead(spec, layout, block, SatMul(n, OccupiedBytes(layout, block, sizes.min_bytes)));
+  b.most =
+      WithOverhead(spec, layout, block, SatMul(n, OccupiedBytes(layout, block, sizes.max_bytes)));
+  // Hoeffding for n independent sizes in [min, max], less a byte per sample for a mean that
+  // ignores rounding to whole bytes. A file occupies at least its bytes, a record its bytes + 16.
+  const double count = static_cast<double>(n);
+  const double range = static_cast<double>(sizes.max_bytes - sizes.min_bytes);
+  const double sum_low =
+      count * (sizes.mean_bytes - 1) - range * std::sqrt(count * std::log(1e9) / 2);
+  const uint64_t occupied_low =
+      SatAdd(SatFromDouble(sum_low), layout == Layout::kLmdb ? SatMul(n, 16) : 0);
+  b.likely_least = std::max(b.least, WithOverhead(spec, layout, block, occupied_low));
+  return b;
+}
+
+namespace {
+
+// Why `spec` cannot fit in `available_bytes` by its arithmetic alone, or nullopt when it may fit.
+std::optional<std::string> ArithmeticShortfall(const fs::path& dir, const DatasetSpec& spec,
+                                               const DiskBytesBounds& need,
+                                               uint64_t available_bytes, const fs::path& filesystem,
+                                               uint64_t free_bytes, uint64_t reclaimable_bytes) {
+  if (need.likely_least <= available_bytes) return std::nullopt;
+  const SampleSizeBounds sizes = SizeBounds(spec.sizes);
+  const double n = static_cast<double>(spec.samples);
+  // n × the smallest size, exactly: "1.0 PiB (1125899906842624 bytes)".
+  const uint64_t least_data = SatMul(spec.samples, sizes.min_bytes);
+  const std::string least_text =
+      fmt::format("{} ({}{} bytes)", FormatBytesIec(n * static_cast<double>(sizes.min_bytes)),
+                  least_data == UINT64_MAX ? "more than " : "", least_data);
+  std::string samples;
+  if (sizes.min_bytes == sizes.max_bytes) {
+    samples = fmt::format("{} samples × {} = {}", spec.samples, FormatBytesExact(sizes.min_bytes),
+                          least_text);
+  } else if (need.least > available_bytes) {
+    samples = fmt::format("{} samples × at least {} (the smallest of {}) = {}", spec.samples,
+                          FormatBytesExact(sizes.min_bytes), DescribeSizes(spec.sizes), least_text);
+  } else {
+    samples = fmt::format("{} samples × {} on average ({}) = about {}", spec.samples,
+                          FormatBytesIec(sizes.mean_bytes), DescribeSizes(spec.sizes),
+                          FormatBytesIec(n * sizes.mean_bytes));
+  }
+  const uint64_t least = need.least > available_bytes ? need.least : need.likely_least;
+  return fmt::format(
+      "--dir {}: not enough free space: {}, at least {} ({} bytes) on disk with filesystem "
+      "overhead; the filesystem at {} has {} ({} bytes) free{}",
+      dir.string(), samples, FormatBytesIec(static_cast<double>(least)), least, filesystem.string(),
+      FormatBytesIec(static_cast<double>(free_bytes)), free_bytes,
+      reclaimable_bytes ? fmt::format(" (+{} from the old dataset)",
+                                      FormatBytesIec(static_cast<double>(reclaimable_bytes)))
+                        : std::string());
+}
+
+}  // namespace
 
 EnsureResult EnsureDataset(const fs::path& dir, const DatasetSpec& spec, Layout layout,
                            const EnsureOptions& options) {
@@ -436,12 +529,20 @@ EnsureResult EnsureDataset(const fs::path& dir, const DatasetSpec& spec, Layout 
     return {*existing, true, 0, 0};
   }
 
-  const uint64_t total_bytes = TotalBytes(spec);
   const fs::path ancestor = ExistingAncestor(dir);
   const FsSpace space = SpaceAt(ancestor);
-  const uint64_t need = EstimateDiskBytes(spec, layout, space.block_bytes);
   const uint64_t reclaimable = existing ? OwnEntriesBytes(dir) : 0;
-  if (need > space.free_bytes + reclaimable) {
+  const uint64_t available = SatAdd(space.free_bytes, reclaimable);
+  // Arithmetic first: a pass over 10^11 samples takes minutes, a refusal must not.
+  const DiskBytesBounds bounds = EstimateDiskBytesBounds(spec, layout, space.block_bytes);
+  if (auto why = ArithmeticShortfall(dir, spec, bounds, available, ancestor, space.free_bytes,
+                                     reclaimable)) {
+    throw UsageError(*why);
+  }
+  const uint64_t need =
+      bounds.most <= available ? bounds.most : EstimateDiskBytes(spec, layout, space.block_bytes);
+  const uint64_t total_bytes = TotalBytes(spec);
+  if (need > available) {
     throw UsageError(fmt::format(
         "--dir {}: not enough free space: the dataset needs {} ({} bytes: {} bytes of samples plus "
         "filesystem overhead), the filesystem at {} has {} ({} bytes) free{}",

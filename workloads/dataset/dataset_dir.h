@@ -69,7 +69,20 @@ std::filesystem::path DefaultDatasetDir(const std::filesystem::path& root, const
 
 // Bytes the data will occupy on a filesystem with `block_bytes` blocks (files rounded up to
 // blocks, plus LMDB page and B-tree overhead): what the free-space check asks for.
+// One pass over the samples (SampleBytes each) unless every sample has the same size.
 uint64_t EstimateDiskBytes(const DatasetSpec& spec, Layout layout, uint64_t block_bytes);
+
+// What EstimateDiskBytes can return for `spec`, from the spec's arithmetic alone (no pass over the
+// samples, so it answers at once for 2^40 samples). Sums saturate at UINT64_MAX.
+struct DiskBytesBounds {
+  uint64_t least = 0;  // every sample at the distribution's smallest size: certain
+  // The sum of sizes below which n independent draws fall with probability under 1e-9
+  // (Hoeffding: n·mean − (max − min)·sqrt(n·ln(1e9)/2)), laid out as for `least`; at least `least`.
+  uint64_t likely_least = 0;
+  uint64_t most = 0;  // every sample at the distribution's largest size
+};
+DiskBytesBounds EstimateDiskBytesBounds(const DatasetSpec& spec, Layout layout,
+                                        uint64_t block_bytes);
 
 struct EnsureOptions {
   int threads = 0;  // generation threads; 0 = hardware concurrency (at least 2: I/O overlaps)
@@ -92,7 +105,9 @@ struct EnsureResult {
 // - a feedbench dataset that is incomplete or of another spec/layout: its own entries (manifest,
 //   data/, lmdb/) are removed and it is regenerated.
 // - non-empty and not a feedbench dataset: UsageError, nothing touched.
-// Before writing, free space is checked (UsageError with needed and free bytes). Generation is
+// Before writing, free space is checked (UsageError with needed and free bytes), by arithmetic
+// (EstimateDiskBytesBounds) before any pass over the samples, so a request far beyond the free
+// space is refused at once with its numbers. Generation is
 // parallel, then synced (syncfs) before the manifest is marked complete.
 // Throws UsageError (bad spec/dir, corrupt manifest, no space for the request), EnvironmentError
 // (I/O errors, ENOSPC, directory locked by another process).

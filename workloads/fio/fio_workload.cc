@@ -49,6 +49,18 @@ uint64_t SplitMix64(uint64_t& state) {
   throw UsageError(fmt::format("{}.{}: {} given; expected {}", where, key, value.dump(), expected));
 }
 
+// A bad fio option: named by its flag and value as typed when it came from one
+// ("--runtime-s 0: expected ..."), else by where.key.
+[[noreturn]] void BadFioOption(std::string_view where, const std::string& key,
+                               const nlohmann::json& value, std::string_view expected,
+                               const std::string* flag) {
+  if (flag == nullptr) BadSuiteOption(where, key, value, expected);
+  const std::string typed = value.is_string()         ? value.get<std::string>()
+                            : value.is_number_float() ? fmt::format("{:g}", value.get<double>())
+                                                      : value.dump();
+  throw UsageError(fmt::format("{} {}: expected {}", *flag, typed, expected));
+}
+
 }  // namespace
 
 bool PrepareFioTestFile(const fs::path& path, uint64_t bytes) {
@@ -255,12 +267,22 @@ RepetitionMeasurement FioWorkload::RunOnce(int /*repetition*/) {
 }
 
 void ApplyFioSuiteOptions(const nlohmann::json& options, std::string_view where,
-                          FioWorkloadOptions& out) {
+                          FioWorkloadOptions& out,
+                          const std::map<std::string, std::string>& flag_of_key) {
   if (!options.is_object()) {
     throw UsageError(fmt::format("{}: expected an object of fio options", where));
   }
+  // Where a value came from, for messages: its flag when it came from one, else where.key.
+  auto flag = [&](const std::string& key) -> const std::string* {
+    const auto it = flag_of_key.find(key);
+    return it == flag_of_key.end() ? nullptr : &it->second;
+  };
   auto fail = [&](const std::string& key, std::string_view expected) {
-    BadSuiteOption(where, key, options[key], expected);
+    BadFioOption(where, key, options[key], expected, flag(key));
+  };
+  auto what = [&](const std::string& key) {
+    const std::string* name = flag(key);
+    return name ? *name : fmt::format("{}.{}", where, key);
   };
   auto seconds = [&](const std::string& key, double min, double max) {
     const auto& v = options[key];
@@ -272,8 +294,9 @@ void ApplyFioSuiteOptions(const nlohmann::json& options, std::string_view where,
   auto bytes = [&](const std::string& key) -> uint64_t {
     const auto& v = options[key];
     if (v.is_number_unsigned()) return v.get<uint64_t>();
-    if (v.is_string()) return ParseBytes(v.get<std::string>(), fmt::format("{}.{}", where, key));
-    BadSuiteOption(where, key, v, "a size with a unit (\"1GiB\") or a whole number of bytes");
+    if (v.is_string()) return ParseBytes(v.get<std::string>(), what(key));
+    BadFioOption(where, key, v, "a size with a unit (\"1GiB\") or a whole number of bytes",
+                 flag(key));
   };
   for (const auto& [key, value] : options.items()) {
     if (key == "runtime_s") {

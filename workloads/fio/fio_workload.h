@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -82,9 +83,12 @@ struct FioMeasurement {
 // a unit such as "1GiB", or an integer of bytes; at least 1 MiB), "block_size" (smallfile's bs:
 // same forms, a multiple of 4 KiB), "jobs" (smallfile's parallel readers: integer, 1..256),
 // "time_limit_s" (number, 1..172800). An unknown key, a wrong
-// type or an out-of-range value throws UsageError naming `where` and the key.
+// type or an out-of-range value throws UsageError naming `where` and the key, or, for a key in
+// `flag_of_key` (options built from command-line flags: "runtime_s" → "--runtime-s"), the flag and
+// its value: "--runtime-s 0: expected a number of seconds from 1 to 86400".
 void ApplyFioSuiteOptions(const nlohmann::json& options, std::string_view where,
-                          FioWorkloadOptions& out);
+                          FioWorkloadOptions& out,
+                          const std::map<std::string, std::string>& flag_of_key = {});
 
 // Runs one profile. Throws UsageError for an unknown profile, a user .fio file with an option off
 // the allow-list or a path to a raw device (CheckFioJobTargets; fio does not run), a missing or

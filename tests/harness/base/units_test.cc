@@ -40,6 +40,7 @@ TEST(FormatBytes, UsesIecUnitsAndRoundTrips) {
   EXPECT_EQ(FormatBytesIec(512), "512 B");
   EXPECT_EQ(FormatBytesIec(1536), "1.5 KiB");
   EXPECT_EQ(FormatBytesIec(3.0 * (1 << 20)), "3.0 MiB");
+  EXPECT_EQ(FormatBytesIec(99999999999.0 * (1 << 20)), "93.1 PiB");
   EXPECT_EQ(FormatBytesExact(65536), "64KiB");
   EXPECT_EQ(FormatBytesExact(1000), "1000B");
   EXPECT_EQ(ParseBytes(FormatBytesExact(1536 * 1024), "x"), 1536u * 1024);

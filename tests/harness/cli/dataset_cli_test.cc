@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -107,7 +108,7 @@ TEST_F(DatasetCli, BadInputExitsTwoWithAClearMessageAndWritesNothing) {
       {"--samples 10 --size 4096", "no unit"},
       {"--samples 10 --size 4Kb", "unknown unit 'Kb'"},
       {"--samples 10 --size uniform:1MiB:4KiB", "min 1MiB is greater than max 4KiB"},
-      {"--samples 0 --size 4KiB", "--samples: expected at least 1 sample, got 0"},
+      {"--samples 0 --size 4KiB", "--samples 0: expected 1 to 1099511627776 samples"},
       {"--samples 10", "--size is required"},
       {"--samples 1048576 --size 1GiB", "not enough free space"},
       {"--spec " + (tmp_ / "missing.json").string(), "missing.json"},
@@ -117,6 +118,54 @@ TEST_F(DatasetCli, BadInputExitsTwoWithAClearMessageAndWritesNothing) {
     EXPECT_EQ(run.exit_code, 2) << c.args << "\n" << run.output;
     EXPECT_THAT(run.output, HasSubstr(c.message)) << c.args;
     EXPECT_FALSE(fs::exists(Dir("d"))) << c.args;
+  }
+}
+
+TEST_F(DatasetCli, AHugeSampleCountIsRefusedAtOnceWithItsNumbers) {
+  const std::vector<BadInput> cases = {
+      {"--samples 99999999999 --size 1MiB",
+       "99999999999 samples × 1MiB = 93.1 PiB (104857599998951424 bytes)"},
+      {"--layout lmdb --samples 1099511627776 --size uniform:16KiB:1MiB",
+       "1099511627776 samples × at least 16KiB"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.args);
+    const auto start = std::chrono::steady_clock::now();
+    const CliRun run = Feedbench("dataset create --quiet --dir " + Dir("d") + " " + c.args);
+    const double sec =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_LT(sec, 5) << "refused only after a pass over the samples";
+    EXPECT_EQ(run.exit_code, 2) << run.output;
+    EXPECT_THAT(run.output, HasSubstr("--dir " + Dir("d") + ": not enough free space"));
+    EXPECT_THAT(run.output, HasSubstr(c.message));
+    EXPECT_THAT(run.output, HasSubstr("bytes) free"));
+    EXPECT_FALSE(fs::exists(Dir("d")));
+  }
+}
+
+TEST_F(DatasetCli, AnOutOfRangeFlagValueIsNamedByTheFlagAsTyped) {
+  const std::vector<BadInput> cases = {
+      // CLI11 reads "-3" into an unsigned type as 2^64 - 3; it must not pass for "too many".
+      {"create --samples -3 --size 4KiB", "--samples -3: a negative number"},
+      {"create --samples 1099511627777 --size 4KiB",
+       "--samples 1099511627777: expected 1 to 1099511627776 samples (2^40)"},
+      {"create --samples 99999999999999999999999 --size 4KiB",
+       "--samples 99999999999999999999999: expected 1 to"},
+      {"create --samples 1e6 --size 4KiB", "--samples '1e6': not a whole number"},
+      {"create --samples 10 --size 4KiB --seed -1", "--seed -1: a negative number"},
+      {"create --samples 10 --size 4KiB --files-per-dir -1", "--files-per-dir -1: a negative"},
+      {"create --samples 10 --size 4KiB --files-per-dir 0", "--files-per-dir 0: expected 1 to"},
+      {"create --samples 10 --size 4KiB --threads -2", "--threads -2: expected 1 to 4096"},
+      {"verify --threads -1", "--threads -1: expected 1 to 4096"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.args);
+    const CliRun run = Feedbench("dataset " + c.args + " --dir " + Dir("d"));
+    EXPECT_EQ(run.exit_code, 2) << run.output;
+    EXPECT_THAT(run.output, HasSubstr(c.message));
+    EXPECT_THAT(run.output, ::testing::Not(HasSubstr("more than 2^40")));
+    EXPECT_THAT(run.output, ::testing::Not(HasSubstr("key '")));
+    EXPECT_FALSE(fs::exists(Dir("d")));
   }
 }
 

@@ -155,6 +155,40 @@ TEST_F(FioCommandTest, BadFioOptionsInASuiteAreBadInput) {
   EXPECT_EQ(Feedbench("fio --size 64 --data-dir " + (dir_ / "data").string()).exit_code, 2);
 }
 
+TEST_F(FioCommandTest, AnOutOfRangeFlagIsNamedByTheFlagBeforeFioIsLookedFor) {
+  struct Case {
+    std::string flags, message;
+  };
+  const std::vector<Case> cases{
+      {"--runtime-s 0", "--runtime-s 0: expected a number of seconds from 1 to 86400"},
+      {"--runtime-s 90000", "--runtime-s 90000: expected a number of seconds from 1 to 86400"},
+      {"--ramp-s -1", "--ramp-s -1: expected a number of seconds from 0 to 86400"},
+      {"--time-limit-s 0", "--time-limit-s 0: expected a number of seconds from 1 to 172800"},
+      {"--size 512KiB", "--size 512KiB: expected at least 1MiB"},
+      {"--size 64", "--size: '64' is not a size"},
+      {"--block-size 6KiB", "--block-size 6KiB: expected a multiple of 4KiB"},
+      {"--jobs 0", "--jobs 0: expected an integer from 1 to 256"},
+      {"--jobs 300", "--jobs 300: expected an integer from 1 to 256"},
+  };
+  // No fio on PATH: a bad flag is reported before fio is looked for, and nothing runs.
+  fs::create_directory(dir_ / "empty-bin");
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.flags);
+    const auto r = Feedbench("fio " + c.flags + " --data-dir " + (dir_ / "data").string() +
+                                 " --out " + (dir_ / "out.json").string(),
+                             "PATH=" + (dir_ / "empty-bin").string());
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_THAT(r.output, HasSubstr(c.message));
+    // Not the suite key the flag became: the user passed no suite options.
+    EXPECT_THAT(r.output, ::testing::Not(HasSubstr("options")));
+    EXPECT_THAT(
+        r.output,
+        ::testing::Not(::testing::ContainsRegex("runtime_s|ramp_s|time_limit_s|block_size")));
+    EXPECT_FALSE(fs::exists(dir_ / "data"));
+    EXPECT_FALSE(fs::exists(dir_ / "out.json"));
+  }
+}
+
 TEST_F(FioCommandTest, MissingFioIsAnEnvironmentErrorSayingHowToInstallIt) {
   fs::create_directory(dir_ / "empty-bin");
   const auto r = Feedbench("fio --data-dir " + (dir_ / "data").string(),

@@ -1,5 +1,7 @@
 // `feedbench run` end to end: real datasets on this machine's disk, results Google Benchmark reads.
 #include <gtest/gtest.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -268,6 +270,35 @@ TEST_F(RunCommandTest, BadInputExitsTwoWithAClearMessage) {
   }
   EXPECT_TRUE(fs::exists(dir_ / "foreign" / "precious.txt"));
   EXPECT_FALSE(fs::exists(dir_ / "data"));  // rejected before anything was written
+}
+
+TEST_F(RunCommandTest, AColdRunWithItsDataDirOnTmpfsIsRefusedAndLeavesNothing) {
+  struct statfs shm_fs {};
+  if (::statfs("/dev/shm", &shm_fs) != 0 || shm_fs.f_type != TMPFS_MAGIC) {
+    GTEST_SKIP() << "/dev/shm is not a tmpfs here";
+  }
+  testing::TempDir shm("/dev/shm");
+  const fs::path data = shm.path() / "data";
+  const fs::path suite = WriteSuite("tiny", TinySuite());
+  const std::vector<std::string> commands{
+      "run --suite " + suite.string(),
+      "run --suite " + suite.string() + " --filter lmdb-sequential",
+      "run --suite " + suite.string() + " --filter files-random --cache cold",
+      "qualify",
+  };
+  for (const auto& command : commands) {
+    SCOPED_TRACE(command);
+    const auto r = Feedbench(command + " --data-dir " + data.string() + " --out " +
+                             (dir_ / "r.json").string());
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find("--data-dir " + data.string() + ": on tmpfs"), std::string::npos)
+        << r.output;
+    EXPECT_NE(r.output.find("cold repetitions on tmpfs read memory"), std::string::npos);
+    EXPECT_NE(r.output.find("use --cache warm"), std::string::npos);
+    EXPECT_FALSE(fs::exists(data));  // no directory, so no marker making it feedbench's
+    EXPECT_TRUE(fs::is_empty(shm.path()));
+    EXPECT_FALSE(fs::exists(dir_ / "r.json"));
+  }
 }
 
 }  // namespace

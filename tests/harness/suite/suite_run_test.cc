@@ -1,5 +1,6 @@
 #include "harness/suite/suite_run.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,11 +15,16 @@
 #include "harness/base/errors.h"
 #include "harness/os/data_dir.h"
 #include "harness/suite/suite.h"
+#include "tests/support/error_message.h"
 #include "tests/support/temp_dir.h"
 #include "workloads/dataset/dataset_dir.h"
 
 namespace feedbench {
 namespace {
+
+using ::testing::AllOf;
+using testing::ErrorMessage;
+using ::testing::HasSubstr;
 
 // A workload whose repetitions do what the test says.
 class FakeWorkload : public Workload {
@@ -184,6 +190,40 @@ TEST(RunSuite, APreparationThatFailsForALaterLayoutLeavesNoDatasetBehind) {
   EXPECT_FALSE(fs::exists(DefaultDatasetDir(data, suite.spec, Layout::kFiles)))
       << "the files dataset this run generated was left behind";
   EXPECT_TRUE(fs::exists(lmdb_dir / "not-feedbench.txt")) << "a foreign directory was touched";
+}
+
+TEST(ValidateRequest, ColdReadersOfFilesOrLmdbOnTmpfsAreRefusedWarmOrStagedOnesAreNot) {
+  if (!MemoryFilesystemOf("/dev/shm")) GTEST_SKIP() << "/dev/shm is not a tmpfs here";
+  testing::TempDir shm("/dev/shm");
+  const Suite suite = ParseSuite(nlohmann::json::parse(R"({
+    "schema_version": 1, "name": "t", "description": "d",
+    "dataset": {"samples": 10, "sizes": {"distribution": "fixed", "bytes": "4KiB"}},
+    "workloads": [
+      {"name": "files", "layout": "files", "order": "random"},
+      {"name": "lmdb", "layout": "lmdb", "order": "sequential"},
+      {"name": "staged", "layout": "tmpfs", "order": "random"},
+      {"name": "warm-files", "layout": "files", "order": "random", "cache": "warm"}]})"),
+                                 "t.json");
+  RunRequest request;
+  request.data_dir = shm.path() / "data";
+  for (const std::string name : {"files", "lmdb"}) {
+    request.only = {name};
+    EXPECT_THAT(ErrorMessage<UsageError>([&] { ValidateRequest(suite, request); }),
+                AllOf(HasSubstr("--data-dir " + request.data_dir.string() + ": on tmpfs"),
+                      HasSubstr("workload " + name), HasSubstr("--cache warm")))
+        << name;
+  }
+  request.only = {"staged", "warm-files"};
+  EXPECT_NO_THROW(ValidateRequest(suite, request));
+  request.only = {"files", "lmdb"};
+  request.cache = "warm";
+  EXPECT_NO_THROW(ValidateRequest(suite, request));
+  EXPECT_FALSE(fs::exists(request.data_dir));
+  // On a disk, cold is what a run is for.
+  testing::TempDir disk("/var/tmp");
+  request.cache = "cold";
+  request.data_dir = disk.path() / "data";
+  EXPECT_NO_THROW(ValidateRequest(suite, request));
 }
 
 TEST(SuiteSession, RunsMoreRepetitionsOfChosenWorkloadsWithoutPreparingAgain) {

@@ -1,10 +1,14 @@
 // Dataset directories: generation, reuse, refusal, verification, removal and profiles.
 #include "workloads/dataset/dataset_dir.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -181,6 +185,63 @@ TEST(EnsureDataset, NotEnoughFreeSpaceIsAUsageErrorWithTheNumbersBeforeWriting) 
   EXPECT_THAT(message, HasSubstr("1125899906842624 bytes"));  // data alone: 2^50
   EXPECT_THAT(message, HasSubstr("bytes) free"));
   EXPECT_FALSE(fs::exists(tmp / "big"));
+}
+
+TEST(EstimateDiskBytesBounds, BracketTheEstimate) {
+  for (const Layout layout : {Layout::kFiles, Layout::kLmdb}) {
+    for (const std::string_view size :
+         {"64KiB", "uniform:100B:1MiB", "lognormal:20KiB:0.8", "lognormal:20KiB:0.8:1KiB:64KiB"}) {
+      SCOPED_TRACE(fmt::format("{} {}", LayoutName(layout), size));
+      const DatasetSpec spec = Spec(20000, size);
+      const uint64_t estimate = EstimateDiskBytes(spec, layout, 4096);
+      const DiskBytesBounds bounds = EstimateDiskBytesBounds(spec, layout, 4096);
+      EXPECT_LE(bounds.least, bounds.likely_least);
+      EXPECT_LE(bounds.likely_least, estimate);
+      EXPECT_LE(estimate, bounds.most);
+    }
+  }
+  const DiskBytesBounds fixed = EstimateDiskBytesBounds(Spec(1000, "6KiB"), Layout::kFiles, 4096);
+  EXPECT_EQ(fixed.least, fixed.most);
+  EXPECT_EQ(fixed.most, EstimateDiskBytes(Spec(1000, "6KiB"), Layout::kFiles, 4096));
+}
+
+uint64_t FreeBytes(const fs::path& path) {
+  struct statvfs st {};
+  EXPECT_EQ(::statvfs(path.c_str(), &st), 0);
+  return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+}
+
+TEST(EnsureDataset, AHugeSampleCountIsRefusedAtOnceWithItsNumbers) {
+  TempDir tmp;
+  struct Case {
+    DatasetSpec spec;
+    Layout layout;
+    std::string numbers;
+  };
+  const std::vector<Case> cases = {
+      {Spec(99999999999, "1MiB"), Layout::kFiles,
+       "99999999999 samples × 1MiB = 93.1 PiB (104857599998951424 bytes)"},
+      {Spec(99999999999, "1MiB"), Layout::kLmdb, "99999999999 samples × 1MiB"},
+      {Spec(kMaxSamples, "uniform:16KiB:1MiB"), Layout::kFiles,
+       "1099511627776 samples × at least 16KiB (the smallest of uniform:16KiB:1MiB)"},
+      // Samples at the smallest size (50-byte records) would fit in a quarter of the free space;
+      // at the average (about 115 KiB, from the clipped log-normal mean) they cannot.
+      {Spec(std::max<uint64_t>(FreeBytes(tmp.path()) / 200, 1), "lognormal:96KiB:0.6:32B:1MiB"),
+       Layout::kLmdb, "× 114.9 KiB on average (lognormal:96KiB:0.6:32B:1MiB) = about"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.numbers);
+    const auto start = std::chrono::steady_clock::now();
+    const std::string message =
+        ErrorMessage<UsageError>([&] { EnsureDataset(tmp / "d", c.spec, c.layout, Quiet()); });
+    const double sec =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_LT(sec, 5) << "a pass over the samples before refusing";
+    EXPECT_THAT(message, HasSubstr("--dir " + (tmp / "d").string() + ": not enough free space"));
+    EXPECT_THAT(message, HasSubstr(c.numbers));
+    EXPECT_THAT(message, HasSubstr("bytes) free"));
+    EXPECT_FALSE(fs::exists(tmp / "d"));
+  }
 }
 
 TEST(EnsureDataset, RejectsZeroSamplesAndTmpfsLayout) {

@@ -226,6 +226,41 @@ TEST(SampleBytes, HistogramReplaysBucketProportions) {
   EXPECT_NEAR(static_cast<double>(small) / 40000, 0.25, 0.01);
 }
 
+TEST(SizeBounds, BoundAndAverageWhatSampleBytesDraws) {
+  DatasetSpec histogram = Spec(50000, "1KiB");
+  histogram.sizes = {};
+  histogram.sizes.kind = SizeDistributionKind::kHistogram;
+  // The first bucket reaches below the header: those draws come out as the header's 32 bytes.
+  histogram.sizes.buckets = {{0, 100, 2}, {50000, 59999, 3}};
+  std::vector<DatasetSpec> specs = {Spec(50000, "64KiB"), Spec(50000, "uniform:16KiB:1MiB"),
+                                    Spec(50000, "lognormal:96KiB:0.6"),
+                                    Spec(50000, "lognormal:96KiB:1.5:64KiB:256KiB"), histogram};
+  for (const DatasetSpec& spec : specs) {
+    SCOPED_TRACE(DescribeSizes(spec.sizes));
+    const SampleSizeBounds bounds = SizeBounds(spec.sizes);
+    const Stats drawn = SizeStats(spec);
+    EXPECT_LE(bounds.min_bytes, drawn.min);
+    EXPECT_GE(bounds.max_bytes, drawn.max);
+    EXPECT_NEAR(bounds.mean_bytes, drawn.mean, 0.01 * drawn.mean);
+  }
+  EXPECT_EQ(SizeBounds(histogram.sizes).min_bytes, kSampleHeaderBytes);
+}
+
+TEST(SizeBounds, AnswerForTwoToTheFortySamplesWithoutAPassOverThem) {
+  // SizeBounds takes the distribution alone: nothing in it scales with the sample count.
+  const DatasetSpec spec = Spec(kMaxSamples, "uniform:16KiB:1MiB");
+  EXPECT_NO_THROW(ValidateSpec(spec, "test"));
+  EXPECT_EQ(SizeBounds(spec.sizes).min_bytes, 16384u);
+  EXPECT_EQ(SizeBounds(spec.sizes).max_bytes, 1048576u);
+}
+
+TEST(ValidateSpec, TooManySamplesSaysHowMany) {
+  DatasetSpec spec = Spec(1, "4KiB");
+  spec.samples = kMaxSamples + 1;
+  EXPECT_THAT(ErrorMessage<UsageError>([&] { ValidateSpec(spec, "suite.json: dataset"); }),
+              HasSubstr("1099511627777 samples is more than 2^40"));
+}
+
 std::vector<std::byte> Sample(const DatasetSpec& spec, uint64_t index) {
   std::vector<std::byte> data(SampleBytes(spec, index));
   FillSample(spec, index, data);
