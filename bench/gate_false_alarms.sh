@@ -15,7 +15,11 @@
 #   sudo bench/gate_false_alarms.sh [DATA_DIR]
 # Environment: SUITE (smoke; a suite name or file, or `gate` for the quick gate suite of
 #   bench/gate_detection.sh: files-random, cold, SAMPLES (6000) x 128 KiB, 2 workers),
-#   REPETITIONS (5), BASELINE_RUNS (5), RERUNS (10), GATE_ARGS (extra arguments for the reruns'
+#   REPETITIONS (5), BASELINE_RUNS (5), RERUNS (10), WARMUP_RUNS (0: runs made after generating
+#   the dataset and before the baseline, not recorded — on a VM whose disk is a file on a shared
+#   host, the host's cache holds a freshly written dataset for minutes, and a baseline recorded
+#   then is faster than the node will be: measured here, lmdb-sequential 20% faster in the first
+#   5 minutes after generation than in the next 15), GATE_ARGS (extra arguments for the reruns'
 #   `run --compare`, e.g. "--time-budget 120 --max-repetitions 24"),
 #   FEEDBENCH_BINARY (build/feedbench), KEEP_DIR (when set, the results, baseline and compare
 #   reports are copied there before the clean-up).
@@ -118,11 +122,15 @@ regressed_rows() {  # "workload/metric change%" of the REGRESSED rows of a compa
 }
 
 echo "gate false alarms: suite $suite, $repetitions repetitions per workload, baseline from" \
-  "$baseline_runs runs, $reruns reruns; data in $data_dir"
+  "$baseline_runs runs after ${WARMUP_RUNS:-0} warm-up runs, $reruns reruns; data in $data_dir"
 echo "binary: $binary ($("$binary" --version 2>/dev/null || echo unknown version))"
 echo "start: $(date -u +%Y-%m-%dT%H:%M:%SZ); $(uptime)"
 echo "device: $(df --output=source,fstype "$data_dir" | tail -1)"
 
+for ((i = 1; i <= ${WARMUP_RUNS:-0}; i++)); do
+  run_child "$work/warmup-$i.log" "$binary" "${run_args[@]}" --out "$work/warmup-$i.json"
+  ((rc == 0)) || { echo "warm-up run $i failed (exit $rc)" >&2; exit 1; }
+done
 results=()
 for ((i = 1; i <= baseline_runs; i++)); do
   out=$work/base-$i.json

@@ -180,7 +180,7 @@ void AddFioCommand(CLI::App& app, CommandAction& action) {
                   "Suite whose dataset smallfile reads (shipped name or suite JSON file)")
       ->capture_default_str();
   sub->add_option("--data-dir", flags->data_dir,
-                  "Where the test file and dataset go (default $TMPDIR/feedbench-data); must be "
+                  "Where the test file and dataset go (default $TMPDIR/feedbench-data, or /var/tmp/feedbench-data without TMPDIR); must be "
                   "empty, new, or feedbench's own");
   sub->add_option("--out", flags->out,
                   "Results file (default results/fio-<host>-<UTC timestamp>.json)");

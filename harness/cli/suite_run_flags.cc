@@ -9,7 +9,7 @@ void AddSuiteRunFlags(CLI::App& sub, SuiteRunFlags& flags) {
                  "Shipped suite name (smoke, ci, layouts, qualify) or a suite JSON file")
       ->capture_default_str();
   sub.add_option("--data-dir", flags.data_dir,
-                 "Where datasets are generated (default $TMPDIR/feedbench-data); must be empty, "
+                 "Where datasets are generated (default $TMPDIR/feedbench-data, or /var/tmp/feedbench-data without TMPDIR); must be empty, "
                  "new, or feedbench's own");
   sub.add_option("--out", flags.out,
                  "Results file (default results/<suite>-<host>-<UTC timestamp>.json)");

@@ -14,7 +14,9 @@ namespace fs = std::filesystem;
 
 fs::path DefaultDataDir() {
   const char* tmp = std::getenv("TMPDIR");
-  const fs::path base = (tmp != nullptr && *tmp != '\0') ? fs::path(tmp) : fs::path("/tmp");
+  // /var/tmp, not /tmp, without TMPDIR: /tmp is a tmpfs on many distributions, where a cold run
+  // cannot prove it read a device (and is refused); /var/tmp is on disk by convention (FHS).
+  const fs::path base = (tmp != nullptr && *tmp != '\0') ? fs::path(tmp) : fs::path("/var/tmp");
   return base / "feedbench-data";
 }
 

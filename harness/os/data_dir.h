@@ -18,7 +18,8 @@ namespace feedbench {
 
 inline constexpr const char* kDataDirMarker = ".feedbench-data-dir";
 
-// $TMPDIR/feedbench-data, or /tmp/feedbench-data when TMPDIR is unset or empty.
+// $TMPDIR/feedbench-data, or /var/tmp/feedbench-data when TMPDIR is unset or empty (not /tmp:
+// a tmpfs on many distributions, where a cold run is refused).
 std::filesystem::path DefaultDataDir();
 
 // The type of the filesystem `path` would live on ("tmpfs", "ramfs") when that filesystem keeps its
