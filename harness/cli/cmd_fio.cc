@@ -188,7 +188,9 @@ void AddFioCommand(CLI::App& app, CommandAction& action) {
       ->capture_default_str();
   sub->add_option("--ramp-s", flags->ramp_s, "Seconds of ramp before measuring")
       ->capture_default_str();
-  sub->add_option("--size", flags->size, "Test file size, with a unit (KiB, MiB, GiB, kB, ...)")
+  sub->add_option("--size", flags->size,
+                  "Test file size, with a unit (KiB, MiB, GiB, kB, ...); also laid out for a .fio "
+                  "job file that reads filename=fio-testfile")
       ->capture_default_str();
   sub->add_option("--block-size", flags->block_size,
                   "smallfile block size, a multiple of 4KiB (default: the largest power of two "

@@ -44,6 +44,9 @@ class RunDatasets {
   const fs::path& path() const { return data_dir_.path(); }
   const std::vector<DatasetUse>& uses() const { return uses_; }
   void set_runs_fio() { runs_fio_ = true; }
+  // A fio run failed: its messages name its job file, output and stderr, so those stay when the
+  // run ends (the test file is removed all the same, unless the request keeps data).
+  void keep_fio_run_files() { keep_fio_run_files_ = true; }
 
   // Generates (or reuses) the dataset of `layout`, once; returns its directory.
   const fs::path& Ensure(Layout layout) {
@@ -82,11 +85,7 @@ class RunDatasets {
   void Cleanup() noexcept {
     prepared_.clear();  // unstages tmpfs, releases dataset locks
     if (request_.keep_data) return;
-    if (runs_fio_) {
-      // fio's test file and each run's job file and output: all under <data dir>/fio.
-      std::error_code ec;
-      fs::remove_all(data_dir_.path() / kFioSubdir, ec);
-    }
+    if (runs_fio_) RemoveFioFiles();
     for (const auto& [layout, dir] : dirs_) {
       try {
         RemoveDataset(dir);
@@ -102,6 +101,35 @@ class RunDatasets {
     }
   }
 
+  // fio's test file and each run's job file, output and stderr: all under <data dir>/fio. After a
+  // failed fio run, only the test file (and any half-written copy of it) goes.
+  void RemoveFioFiles() noexcept {
+    const fs::path dir = data_dir_.path() / kFioSubdir;
+    std::error_code ec;
+    if (!keep_fio_run_files_) {
+      fs::remove_all(dir, ec);
+      return;
+    }
+    const std::string test_file(kFioTestFileName);
+    std::vector<fs::path> doomed;  // collected first: removing while iterating is unspecified
+    for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::end(it); it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (name == test_file || name.starts_with("." + test_file + ".tmp.")) {
+        doomed.push_back(it->path());
+      }
+    }
+    for (const fs::path& path : doomed) {
+      std::error_code ignored;
+      fs::remove(path, ignored);
+    }
+    if (!request_.quiet) {
+      fmt::print(stderr,
+                 "feedbench: kept fio's job files, output and stderr in {}: a fio run failed "
+                 "and its message names them\n",
+                 dir.string());
+    }
+  }
+
   const RunRequest& request_;
   const DatasetSpec& spec_;
   DataDir data_dir_;
@@ -109,6 +137,7 @@ class RunDatasets {
   std::map<Layout, std::unique_ptr<PreparedDataset>> prepared_;
   std::vector<DatasetUse> uses_;
   bool runs_fio_ = false;
+  bool keep_fio_run_files_ = false;
 };
 
 // A reader workload with the probe right before each repetition: the probe's figures go into the
@@ -486,6 +515,19 @@ struct SuiteSession::State {
     };
   }
 
+  // Whether a fio run failed: a repetition of a fio workload, or a probe before a reader's.
+  bool AnyFioRunFailed() const {
+    for (const WorkloadRun& w : run.workloads) {
+      for (const RepetitionMeasurement& m : w.measurements) {
+        if (!m.probe_problem.empty()) return true;
+        if (w.workload.kind == WorkloadKind::kFio && m.state == RepetitionState::kFailed) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   void Stamp() {
     run.finished_utc = UtcIsoMillis(std::chrono::system_clock::now());
     run.wall_sec =
@@ -596,6 +638,7 @@ SuiteRun SuiteSession::Finish() {
   if (!s.prepared || s.finished) throw std::logic_error("SuiteSession::Finish: not prepared");
   s.finished = true;
   s.workloads.clear();
+  if (s.AnyFioRunFailed()) s.data->keep_fio_run_files();
   s.data.reset();  // removes what the session generated, unless kept
   s.Stamp();
   return std::move(s.run);

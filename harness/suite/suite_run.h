@@ -13,7 +13,9 @@
 //   session.RunMore({"files-random"}, 1);   // one more round of the chosen workloads
 //   const SuiteRun run = session.Finish();  // every repetition; datasets removed unless kept
 // RunSuite is those steps without RunMore. What the session generated is removed when it finishes
-// or is destroyed, unless kept — also when preparing a later dataset or a repetition fails. It
+// or is destroyed, unless kept — also when preparing a later dataset or a repetition fails; but
+// when a fio run failed (a fio workload's repetition or a probe), fio's job files, output and
+// stderr in <data dir>/fio stay after Finish, as the failure's message names them. It
 // writes nothing but datasets and fio's files in the data directory: the results model and its
 // files are the caller's (harness/results). A repetition's own failure is in its state; an
 // EnvironmentError stops the run and propagates. A disturbed repetition (other work on the node

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -157,13 +158,45 @@ std::string FormatSeconds(std::chrono::milliseconds ms) {
   return fmt::format("{:g}", static_cast<double>(ms.count()) / 1000.0);
 }
 
-std::string StderrNote(const fs::path& stderr_path) {
-  const std::string tail = TailOfFile(stderr_path);
-  return tail.empty() ? fmt::format("fio wrote nothing to stderr ({})", stderr_path.string())
-                      : fmt::format("fio stderr ({}):\n{}", stderr_path.string(), tail);
+// The text fio wrote to its output file before the JSON document (its log_info lines), at most
+// `max_bytes` of the file's start; "" when there is none or no file.
+std::string OutputPreamble(const fs::path& path, size_t max_bytes = 2000) {
+  std::ifstream in(path, std::ios::binary);
+  std::string head(max_bytes, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(max_bytes));
+  head.resize(static_cast<size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+  return std::string(Trim(std::string_view(head).substr(0, head.find('{'))));
 }
 
 }  // namespace
+
+std::string FioFailureNote(const FioRun& run, std::string_view read_only_hint) {
+  const std::string tail(Trim(TailOfFile(run.stderr_path)));
+  std::string said = tail;  // what fio said, to look for the refusal in
+  std::string note;
+  if (!tail.empty()) {
+    note = "fio's stderr ends:\n" + tail;
+  } else {
+    said = OutputPreamble(run.output_path);
+    note = said.empty() ? "fio wrote nothing to stderr"
+                        : "fio wrote nothing to stderr; its output begins:\n" + said;
+  }
+  // fio 3.x writes its error lines to stderr even with --output (log.c log_err; the output file
+  // gets them too), so the refusal is found there.
+  if (said.find(kFioReadOnlyRefusal) != std::string::npos) {
+    note +=
+        "\nfeedbench runs fio with --readonly, so fio neither creates nor extends a file: every "
+        "file a job reads must already exist, at least as large as the job reads it (size=, "
+        "filesize=, offset=)";
+    if (!read_only_hint.empty()) note += fmt::format("; {}", read_only_hint);
+  }
+  std::error_code ec;
+  const bool have_output = fs::exists(run.output_path, ec);
+  note += fmt::format("\nfio's files: job file {}{}, stderr {}", run.job_path.string(),
+                      have_output ? ", output " + run.output_path.string() : std::string(),
+                      run.stderr_path.string());
+  return note;
+}
 
 FioReport ParseFioOutput(std::string_view text, std::string_view source) {
   if (Trim(text).empty()) BadOutput(source, "empty; fio wrote no results");
@@ -325,7 +358,7 @@ FioRun RunFio(const FioJobFile& job, const FioRunOptions& options) {
     throw RunError(
         fmt::format("fio exceeded its time limit of {} s running {} and was stopped ({}); {}",
                     FormatSeconds(options.time_limit), run.job_path.string(), result.Describe(),
-                    StderrNote(run.stderr_path)));
+                    FioFailureNote(run, options.read_only_hint)));
   }
   std::string text;
   if (fs::exists(run.output_path, ec)) text = ReadWholeFile(run.output_path);
@@ -338,16 +371,16 @@ FioRun RunFio(const FioJobFile& job, const FioRunOptions& options) {
       // Output unusable as well: the exit status and stderr say what happened.
     }
     throw RunError(fmt::format("fio {} running {}{}; {}", result.Describe(), run.job_path.string(),
-                               why, StderrNote(run.stderr_path)));
+                               why, FioFailureNote(run, options.read_only_hint)));
   }
   try {
     run.report = ParseFioOutput(text, run.output_path.string());
   } catch (const RunError& e) {
-    throw RunError(fmt::format("{}; {}", e.what(), StderrNote(run.stderr_path)));
+    throw RunError(fmt::format("{}; {}", e.what(), FioFailureNote(run, options.read_only_hint)));
   }
   if (auto failure = FioJobFailure(run.report)) {
     throw RunError(fmt::format("{} running {}; {}", *failure, run.job_path.string(),
-                               StderrNote(run.stderr_path)));
+                               FioFailureNote(run, options.read_only_hint)));
   }
   return run;
 }

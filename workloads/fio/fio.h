@@ -99,6 +99,9 @@ struct FioRunOptions {
   // fio's --alloc-size (KiB of its shared-memory pool); 0 leaves fio's default. Jobs over large
   // file sets need more: every job keeps a file entry per file it may open.
   uint64_t alloc_size_kib = 0;
+  // Added to the failure message when fio refused to lay out or extend a file for --readonly:
+  // what the caller offers instead (a user's job file: the test file feedbench lays out).
+  std::string read_only_hint;
 };
 
 // The --alloc-size (KiB) for `jobs` jobs over `files` files: fio's default pool (16 MiB) or
@@ -117,6 +120,17 @@ struct FioRun {
 // non-zero, reports a failed job, or writes unusable output — each message carries the tail of
 // fio's stderr and the paths of the kept files.
 FioRun RunFio(const FioJobFile& job, const FioRunOptions& options);
+
+// What a message about a fio run that went wrong says of fio's own words and files, so that the
+// message stands alone: the tail of fio's stderr, quoted; when fio refused to lay out or extend a
+// file, why (it runs with --readonly); and the paths of the files kept (the job file, the JSON
+// output when fio wrote one, stderr). `read_only_hint`, if any, follows the refusal's reason.
+// Reads run.stderr_path; "fio wrote nothing to stderr" when it is empty or missing.
+std::string FioFailureNote(const FioRun& run, std::string_view read_only_hint = {});
+
+// The sentence fio 3.x writes to stderr when --readonly stops it from laying out or extending a
+// file a job reads (filesetup.c extend_file).
+inline constexpr std::string_view kFioReadOnlyRefusal = "refusing extend of file due to read-only";
 
 // `fio --version` ("fio-3.33"). Throws EnvironmentError when fio is not on PATH.
 std::string FioVersion(const std::string& fio_program = "fio");

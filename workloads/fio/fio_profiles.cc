@@ -571,6 +571,22 @@ void CheckFioJobTargets(const FioJobFile& job, std::string_view source, const fs
   }
 }
 
+bool FioJobNamesFile(const FioJobFile& job, const fs::path& file, const fs::path& base_dir) {
+  const fs::path wanted = file.lexically_normal();
+  for (const auto& section : job.sections) {
+    for (const auto& [key, value] : section.options) {
+      if (key != "filename") continue;
+      for (const auto& name : SplitFioPaths(value)) {
+        if (name.empty()) continue;
+        for (const auto& path : CandidatePaths(name, job, section, base_dir)) {
+          if (path.lexically_normal() == wanted) return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
 FioJobFile LoadFioJobFile(const fs::path& path, const fs::path& base_dir) {
   FioJobFile job = ParseFioJobFile(ReadWholeFile(path), path.string());
   CheckFioJobTargets(job, path.string(), base_dir);

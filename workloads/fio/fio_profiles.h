@@ -115,6 +115,14 @@ std::vector<std::string_view> AllowedFioOptions();
 void CheckFioJobTargets(const FioJobFile& job, std::string_view source,
                         const std::filesystem::path& base_dir);
 
+// Whether a job of `job` names `file` in a filename= (of its own section or a global one), taken
+// as fio takes it and as CheckFioJobTargets resolves it: a relative name from `base_dir` (fio's
+// working directory), and under every directory= the job may have (so, like the check, it may
+// answer true for a name fio would only open under another directory). Paths are compared
+// lexically normalised, without following symlinks. Pure.
+bool FioJobNamesFile(const FioJobFile& job, const std::filesystem::path& file,
+                     const std::filesystem::path& base_dir);
+
 // Reads and checks a user's .fio file (ReadWholeFile, ParseFioJobFile, CheckFioJobTargets);
 // profile = the file's stem.
 FioJobFile LoadFioJobFile(const std::filesystem::path& path, const std::filesystem::path& base_dir);

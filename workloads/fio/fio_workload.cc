@@ -402,6 +402,15 @@ PreparedFioJob PrepareFioJob(const FioWorkloadOptions& options, const fs::path& 
   p.job = LoadFioJobFile(path, work_dir);
   const std::string direct = FioOption(p.job, p.job.sections.back().name, "direct");
   m.direct = direct == "1" || direct == "true";
+  // fio runs --readonly and so never lays out a file itself: a job that reads the test file
+  // (filename=fio-testfile, from fio's working directory) gets it laid out here, as the device
+  // profiles do.
+  const fs::path test_file = work_dir / kFioTestFileName;
+  if (FioJobNamesFile(p.job, test_file, work_dir) &&
+      PrepareFioTestFile(test_file, options.test_file_bytes)) {
+    m.notes.push_back(fmt::format("laid out the fio test file {} ({})", test_file.string(),
+                                  FormatBytesIec(static_cast<double>(options.test_file_bytes))));
+  }
   return p;
 }
 
@@ -430,6 +439,13 @@ FioMeasurement MeasureFioProfile(const FioWorkloadOptions& options) {
   run_options.name = job.profile;
   run_options.fio_program = options.fio_program;
   run_options.alloc_size_kib = prepared.alloc_size_kib;
+  if (!IsBuiltinFioProfile(options.profile)) {
+    run_options.read_only_hint = fmt::format(
+        "a job file of your own can read feedbench's test file as filename={} (laid out in {} "
+        "before the job runs, at the test file size: --size, or a suite's \"size\" option; leave "
+        "size= out to read all of it)",
+        kFioTestFileName, work_dir.string());
+  }
   // Default limit: what the job asks for, plus two minutes for fio's setup (an opendir over a
   // large dataset stats every file) and teardown.
   const double job_sec =
@@ -475,10 +491,10 @@ FioMeasurement MeasureFioProfile(const FioWorkloadOptions& options) {
                                   fmt::join(m.run.report.non_finite_keys, ", ")));
   }
   if (m.reads.io_bytes == 0) {
-    throw RunError(fmt::format(
-        "fio profile {} read no data in {:.1f} s{}; job file {}", m.profile, m.run.wall_sec,
-        m.profile == "smallfile" ? " (every file is shorter than the block size?)" : "",
-        m.run.job_path.string()));
+    throw RunError(
+        fmt::format("fio profile {} read no data in {:.1f} s{}; {}", m.profile, m.run.wall_sec,
+                    m.profile == "smallfile" ? " (every file is shorter than the block size?)" : "",
+                    FioFailureNote(m.run)));
   }
   return m;
 }

@@ -1,13 +1,15 @@
 // A fio profile run as a feedbench workload: the raw ceiling, measured like every other workload.
 //
 // MeasureFioProfile prepares what the profile reads (the test file in the data directory, laid out
-// once and reused; or the files-layout dataset for smallfile), checks that the filesystem takes
-// O_DIRECT for the device profiles (falling back to buffered reads with invalidation, and saying
-// so; smallfile always reads buffered, as a loader does), runs fio (fio.h) inside a sampled window
+// once and reused, also for a user's .fio file that names it as filename=fio-testfile; or the
+// files-layout dataset for smallfile), checks that the filesystem takes O_DIRECT for the device
+// profiles (falling back to buffered reads with invalidation, and saying so; smallfile always
+// reads buffered, as a loader does), runs fio (fio.h) inside a sampled window
 // (harness/measure/sampled_window.h) over the given devices, and returns fio's figures next to the
-// sampled ones; FioWorkload is the same as a Workload, its figures typed (ToFigures). Files it writes: only under <data_dir>/fio/
-// (the test file, and each run's job file, JSON output and stderr). Blocking; not for concurrent
-// use on one data directory (the suite coordinator holds the data directory's lock).
+// sampled ones; FioWorkload is the same as a Workload, its figures typed (ToFigures). Files it
+// writes: only under <data_dir>/fio/ (the test file, and each run's job file, JSON output and
+// stderr). Blocking; not for concurrent use on one data directory (the suite coordinator holds the
+// data directory's lock).
 #pragma once
 
 #include <chrono>

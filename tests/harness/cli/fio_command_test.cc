@@ -7,15 +7,20 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "harness/base/atomic_file.h"
 #include "harness/base/json_non_finite.h"
+#include "harness/os/child_process.h"
 #include "harness/results/gbench_adapter.h"
 #include "harness/results/results_reader.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
+#include "workloads/fio/fio.h"
 
 namespace feedbench {
 namespace {
@@ -25,6 +30,41 @@ using nlohmann::json;
 using ::testing::HasSubstr;
 using testing::RunCommand;
 using testing::ShellQuote;
+
+// The fenced code blocks of README.md between <!-- test:NAME ...--> and <!-- /test:NAME -->, in
+// order, each without its fences: the README's example, read as the README gives it. Empty when
+// the markers are missing.
+std::vector<std::string> ReadmeExample(const std::string& name) {
+  const std::string readme = ReadWholeFile(fs::path(FEEDBENCH_SOURCE_DIR) / "README.md");
+  const size_t begin = readme.find("<!-- test:" + name + " ");
+  const size_t end = readme.find("<!-- /test:" + name + " -->");
+  if (begin == std::string::npos || end == std::string::npos || end < begin) return {};
+  const std::string_view region = std::string_view(readme).substr(begin, end - begin);
+  std::vector<std::string> blocks;
+  for (size_t fence = region.find("```"); fence != std::string_view::npos;
+       fence = region.find("```", fence)) {
+    const size_t body = region.find('\n', fence);
+    const size_t close = body == std::string_view::npos ? body : region.find("\n```", body);
+    if (close == std::string_view::npos) break;
+    blocks.emplace_back(region.substr(body + 1, close - body));
+    fence = close + 4;
+  }
+  return blocks;
+}
+
+// The paths a fio failure message names after "fio's files:" (FioFailureNote).
+std::vector<fs::path> FioFilesNamed(const std::string& message) {
+  std::vector<fs::path> paths;
+  std::smatch line;
+  if (!std::regex_search(message, line, std::regex("fio's files: ([^\n]*)"))) return paths;
+  const std::string files = line[1].str();
+  const std::regex named("(job file|output|stderr) (/[^,\\s]+)");
+  for (auto it = std::sregex_iterator(files.begin(), files.end(), named);
+       it != std::sregex_iterator(); ++it) {
+    paths.emplace_back((*it)[2].str());
+  }
+  return paths;
+}
 
 class FioCommandTest : public ::testing::Test {
  protected:
@@ -126,6 +166,72 @@ TEST_F(FioCommandTest, SuiteRunsFioWorkloadsBesideReaders) {
   EXPECT_EQ(qd1_repetitions, 2);
   // --keep-data keeps the test file for the next run.
   EXPECT_EQ(fs::file_size(dir_ / "data" / "fio" / "fio-testfile"), 8u << 20);
+}
+
+// README.md's job file of your own and its command (between <!-- test:fio-example --> markers),
+// run as written: the README shows a command that works.
+TEST_F(FioCommandTest, ReadmeJobFileExampleRunsAsWritten) {
+  const std::vector<std::string> blocks = ReadmeExample("fio-example");
+  ASSERT_EQ(blocks.size(), 2u)
+      << "README.md: expected a job file and its command between <!-- test:fio-example --> and "
+         "<!-- /test:fio-example -->";
+  const std::string& job_text = blocks[0];
+  std::string command = blocks[1];
+  while (!command.empty() && command.back() == '\n') command.pop_back();
+  ASSERT_EQ(command.find('\n'), std::string::npos) << "one command expected: " << command;
+  const std::string binary = "build/feedbench ";
+  ASSERT_TRUE(command.starts_with(binary)) << command;
+  std::smatch profile;
+  ASSERT_TRUE(std::regex_search(command, profile, std::regex("--profile (\\S+\\.fio)"))) << command;
+  if (!FindProgram("fio")) GTEST_SKIP() << "fio is not installed";
+
+  // The job file under the name the command gives it, in the directory the command runs in; the
+  // command as given, in a data directory of the test's own with a small test file.
+  WriteFileAtomic(dir_ / profile[1].str(), job_text);
+  const fs::path data = dir_ / "data";
+  const fs::path out = dir_ / "example.json";
+  const auto r = Feedbench(command.substr(binary.size()) + " --data-dir " + data.string() +
+                           " --out " + out.string() + " --size 64MiB");
+  ASSERT_EQ(r.exit_code, 0) << command << "\n" << r.output;
+  ASSERT_TRUE(fs::exists(out)) << r.output;
+  const json results = Load(out);
+  const std::string workload = fs::path(profile[1].str()).stem().string();
+  const json* b = Entry(results, workload);
+  ASSERT_NE(b, nullptr) << r.output;
+  EXPECT_FALSE(b->value("error_occurred", false)) << b->dump();
+  EXPECT_GT((*b)["bytes_per_second"].get<double>(), 0);
+  EXPECT_THAT(r.output, HasSubstr("laid out the fio test file"));
+}
+
+// A job of your own whose file fio would have to lay out: fio refuses (it runs --readonly), the
+// message says so in fio's words and feedbench's, and every file it names is still there after
+// the command exits.
+TEST_F(FioCommandTest, AJobThatWouldLayOutItsFileFailsSayingWhyAndKeepsTheFilesItNames) {
+  if (!FindProgram("fio")) GTEST_SKIP() << "fio is not installed";
+  WriteFileAtomic(dir_ / "extend.fio",
+                  "[global]\nfilename=not-laid-out\nsize=4m\nallow_file_create=0\n"
+                  "[extend]\nrw=read\nioengine=psync\nbs=64k\n");
+  const fs::path data = dir_ / "data";
+  const fs::path out = dir_ / "extend.json";
+  const auto r =
+      Feedbench("fio --profile extend.fio --data-dir " + data.string() + " --out " + out.string());
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr(std::string(kFioReadOnlyRefusal)));  // fio's stderr, quoted
+  EXPECT_THAT(r.output, HasSubstr("feedbench runs fio with --readonly"));
+  EXPECT_THAT(r.output, HasSubstr("filename=fio-testfile"));
+  const std::vector<fs::path> named = FioFilesNamed(r.output);
+  ASSERT_GE(named.size(), 2u) << r.output;  // the job file and stderr at least
+  for (const fs::path& path : named) {
+    EXPECT_TRUE(fs::exists(path)) << path << " is named in\n" << r.output;
+  }
+  EXPECT_THAT(r.output, HasSubstr("kept fio's job files, output and stderr"));
+  // The results file carries the same message.
+  const json results = Load(out);
+  const json* b = Entry(results, "extend");
+  ASSERT_NE(b, nullptr) << r.output;
+  EXPECT_TRUE(b->value("error_occurred", false));
+  EXPECT_THAT(b->value("error_message", std::string()),
+              HasSubstr(std::string(kFioReadOnlyRefusal)));
 }
 
 TEST_F(FioCommandTest, UnknownProfileIsBadInputListingTheProfiles) {

@@ -569,6 +569,23 @@ TEST(FioJobChecks, ChecksARelativeFilenameUnderEveryDirectory) {
   ExpectRefused("[j]\ndirectory=" + dir.path().string() + "\nfilename=/null\n", "character device");
 }
 
+TEST(FioJobChecks, FindsTheFileAJobNamesAsFioResolvesIt) {
+  const fs::path test_file = "/data/fb/fio/fio-testfile";
+  auto names = [&](const std::string& text, const fs::path& base = "/data/fb/fio") {
+    return FioJobNamesFile(ParseFioJobFile(text, "u.fio"), test_file, base);
+  };
+  EXPECT_TRUE(names("[global]\nfilename=fio-testfile\n[j]\nrw=randread\n"));
+  EXPECT_TRUE(names("[j]\nfilename=other:./fio-testfile\n"));
+  EXPECT_TRUE(names("[j]\nfilename=/data/fb/fio/../fio/fio-testfile\n", "/elsewhere"));
+  // fio puts the job's directory= in front of the name.
+  EXPECT_TRUE(names("[j]\ndirectory=/a:/data/fb/fio\nfilename=fio-testfile\n", "/elsewhere"));
+  EXPECT_TRUE(names("[global]\ndirectory=/data/fb\n[j]\nfilename=fio/fio-testfile\n", "/b"));
+  EXPECT_FALSE(names("[j]\nfilename=fio-testfile\n", "/elsewhere"));
+  EXPECT_FALSE(names("[j]\nfilename=fio-testfile-2\n"));
+  EXPECT_FALSE(names("[j]\nfilename=/var/tmp/fio-testfile\n"));
+  EXPECT_FALSE(names("[j]\nopendir=/data/fb/fio\n"));
+}
+
 TEST(FioJobChecks, ChecksAFilenameFormatWithTheJobNameFioPutsInIt) {
   TempDir dir;
   fs::create_symlink("/dev/null", dir.path() / "null");
@@ -708,6 +725,46 @@ TEST_F(FakeFio, FioThatExitsNonZeroShowsItsStderr) {
   EXPECT_THAT(message, HasSubstr("exited with status 1"));
   EXPECT_THAT(message, HasSubstr("failed to open file /nowhere"));
   EXPECT_THROW(RunFio(Job(), Options()), RunError);
+}
+
+TEST_F(FakeFio, FioThatRefusesToExtendAFileIsExplainedWithItsFilesNamed) {
+  // What fio 3.33 prints when --readonly stops it from laying out a job's file, then the open.
+  Install(
+      "for a in \"$@\"; do case $a in --output=*) out=${a#--output=};; esac; done\n"
+      "echo 'fio: refusing extend of file due to read-only' >&2\n"
+      "echo 'fio: pid=7, err=2/file:filesetup.c:805, func=open(missing), error=No such file or "
+      "directory' >&2\n"
+      "exit 1\n");
+  PathPrepend path(bin_.path());
+  FioRunOptions options = Options();
+  options.read_only_hint = "read the test file instead";
+  const std::string message = ErrorMessage([&] { RunFio(Job(), options); });
+  EXPECT_THAT(message, HasSubstr("exited with status 1"));
+  // fio's own words, so the message stands without its files ...
+  EXPECT_THAT(message, HasSubstr(std::string(kFioReadOnlyRefusal)));
+  EXPECT_THAT(message, HasSubstr("func=open(missing)"));
+  // ... why, and what the caller offers instead ...
+  EXPECT_THAT(message, HasSubstr("feedbench runs fio with --readonly"));
+  EXPECT_THAT(message, HasSubstr("read the test file instead"));
+  // ... and the files it kept: the job file and stderr, and no output fio never wrote.
+  EXPECT_THAT(message, HasSubstr("fio's files: job file " + (work_.path() / "fake.fio").string() +
+                                 ", stderr " + (work_.path() / "fake.stderr").string()));
+  EXPECT_TRUE(fs::exists(work_.path() / "fake.fio"));
+  EXPECT_TRUE(fs::exists(work_.path() / "fake.stderr"));
+  EXPECT_THAT(message, Not(HasSubstr("fake.json")));
+}
+
+TEST_F(FakeFio, FioThatWritesNothingToStderrIsQuotedFromItsOutput) {
+  Install(
+      "for a in \"$@\"; do case $a in --output=*) out=${a#--output=};; esac; done\n"
+      "echo 'fio: something only in the output' > \"$out\"\nexit 1\n");
+  PathPrepend path(bin_.path());
+  const std::string message = ErrorMessage([&] { RunFio(Job(), Options()); });
+  EXPECT_THAT(message, HasSubstr("fio wrote nothing to stderr; its output begins:\n"
+                                 "fio: something only in the output"));
+  EXPECT_THAT(message, HasSubstr("output " + (work_.path() / "fake.json").string()));
+  // No refusal, no explanation of one.
+  EXPECT_THAT(message, Not(HasSubstr("--readonly")));
 }
 
 TEST_F(FakeFio, FioThatWritesAJobErrorReportsIt) {

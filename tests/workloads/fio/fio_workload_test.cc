@@ -342,6 +342,21 @@ TEST_F(RealFioWorkload, TestFileIsLaidOutOnceAndReused) {
   EXPECT_TRUE(fs::exists(dir_.path() / "fio" / "rand-read-4k-qd32.stderr"));
 }
 
+TEST_F(RealFioWorkload, AJobFileOfYourOwnThatNamesTheTestFileGetsItLaidOut) {
+  // fio runs --readonly and lays out nothing: the job reads the test file only if feedbench
+  // laid it out first.
+  const fs::path job = dir_.path() / "mine.fio";
+  WriteFileAtomic(job,
+                  "[global]\nfilename=fio-testfile\ntime_based=1\nruntime=1\n"
+                  "[mine]\nrw=randread\nbs=4k\nioengine=psync\ndirect=1\n");
+  ASSERT_FALSE(fs::exists(dir_.path() / "fio" / "fio-testfile"));
+  const FioMeasurement m = MeasureFioProfile(Options(job.string()));
+  EXPECT_THAT(m.notes, Contains(HasSubstr("laid out the fio test file")));
+  EXPECT_EQ(fs::file_size(dir_.path() / "fio" / "fio-testfile"), 16u << 20);
+  EXPECT_TRUE(m.direct);
+  EXPECT_GT(m.reads.io_bytes, 0u);
+}
+
 TEST_F(RealFioWorkload, SmallfileWarmsUpSeparatelyAndSaysWhatItCovers) {
   const FioMeasurement m = MeasureFioProfile(Options("smallfile"));
   EXPECT_THAT(m.notes, Contains(HasSubstr("separate 0.5 s fio run")));
