@@ -37,4 +37,16 @@ class RunError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// SIGINT or SIGTERM stopped work that stops cleanly (harness/os/interrupt.h). The message says
+// what was interrupted and what was removed. Exit 128 + the signal: 130, 143.
+class Interrupted : public std::runtime_error {
+ public:
+  Interrupted(int signal, const std::string& message)
+      : std::runtime_error(message), signal_(signal) {}
+  int signal() const { return signal_; }
+
+ private:
+  int signal_;
+};
+
 }  // namespace feedbench

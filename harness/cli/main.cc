@@ -43,6 +43,10 @@ int main(int argc, char** argv) {
   } catch (const RunError& e) {
     std::fprintf(stderr, "feedbench: failed: %s\n", e.what());
     return kExitFailed;
+  } catch (const Interrupted& e) {
+    // As a shell reports a process the signal ended: 130 for SIGINT, 143 for SIGTERM.
+    std::fprintf(stderr, "feedbench: %s\n", e.what());
+    return 128 + e.signal();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "feedbench: internal error: %s\n", e.what());
     return kExitFailed;

@@ -35,7 +35,8 @@ void AddSuiteRunFlags(CLI::App& sub, SuiteRunFlags& flags) {
       ->capture_default_str();
   sub.add_flag("--keep-data", flags.keep_data,
                "Keep generated datasets and the fio test file for the next run (default: remove "
-               "them afterwards)");
+               "them afterwards; a dataset whose generation was interrupted by SIGINT or SIGTERM "
+               "is removed either way)");
 }
 
 RunRequest ToRunRequest(const SuiteRunFlags& flags, const CLI::App& sub) {

@@ -70,14 +70,14 @@ DataDir::DataDir(const fs::path& path, std::string_view flag) : path_(fs::absolu
   }
 }
 
-void DataDir::RemoveIfEmptyAndOurs() {
-  if (!created_) return;
+bool DataDir::RemoveIfEmptyAndOurs() {
+  if (!created_) return false;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(path_, ec)) {
-    if (entry.path().filename() != kDataDirMarker) return;
+    if (entry.path().filename() != kDataDirMarker) return false;
   }
   fs::remove(path_ / kDataDirMarker, ec);
-  fs::remove(path_, ec);
+  return fs::remove(path_, ec);
 }
 
 }  // namespace feedbench

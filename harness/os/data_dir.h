@@ -40,8 +40,9 @@ class DataDir {
   const std::filesystem::path& path() const { return path_; }
   bool created() const { return created_; }  // made by this run (a fresh directory)
 
-  // Removes the directory when it holds nothing but the marker and this run created it.
-  void RemoveIfEmptyAndOurs();
+  // Removes the directory when it holds nothing but the marker and this run created it; returns
+  // whether it did.
+  bool RemoveIfEmptyAndOurs();
 
  private:
   std::filesystem::path path_;

@@ -15,6 +15,7 @@
 #include "harness/base/time_format.h"
 #include "harness/os/data_dir.h"
 #include "harness/os/device.h"
+#include "harness/os/interrupt.h"
 #include "workloads/dataset/dataset_dir.h"
 #include "workloads/fio/fio.h"
 #include "workloads/fio/fio_probe.h"
@@ -31,8 +32,9 @@ namespace session_detail {
 
 // The data directory and the datasets of one run, from the moment the directory is taken: what
 // this run generated or staged is removed when it ends, also when preparing a later dataset or a
-// repetition fails, unless the request keeps data. Declared before anything is generated, so that
-// no failure can leave a dataset behind.
+// repetition fails or the run is interrupted, unless the request keeps data (and then a dataset
+// whose generation did not complete is removed all the same). Declared before anything is
+// generated, so that no failure can leave a dataset behind.
 class RunDatasets {
  public:
   RunDatasets(const RunRequest& request, const DatasetSpec& spec)
@@ -81,24 +83,58 @@ class RunDatasets {
     return *slot;
   }
 
- private:
-  void Cleanup() noexcept {
+  // Removes what the run generated and the data directory if this run created it and left it
+  // empty; with --keep-data it keeps the datasets whose generation completed (and fio's files),
+  // and still removes one whose generation did not. Once: later calls do nothing. Returns what it
+  // removed and kept ("removed the partial files dataset /d/files-…"), in that order.
+  std::vector<std::string> Cleanup() noexcept {
+    std::vector<std::string> done;
+    if (cleaned_) return done;
+    cleaned_ = true;
     prepared_.clear();  // unstages tmpfs, releases dataset locks
-    if (request_.keep_data) return;
-    if (runs_fio_) RemoveFioFiles();
+    if (runs_fio_ && !request_.keep_data) RemoveFioFiles();
     for (const auto& [layout, dir] : dirs_) {
+      std::error_code ec;
+      if (!fs::exists(dir, ec)) continue;  // stopped before it was made
+      bool complete = false;
       try {
-        RemoveDataset(dir);
+        const std::optional<Manifest> manifest = ReadManifest(dir);
+        complete = manifest && manifest->complete;
+        // Made, but stopped before its manifest: an empty directory of this run's.
+        if (!manifest && fs::is_empty(dir, ec) && fs::remove(dir, ec)) {
+          done.push_back(fmt::format("removed the empty dataset directory {}", dir.string()));
+          continue;
+        }
+      } catch (const std::exception&) {
+        // A corrupt manifest: RemoveDataset below refuses it and says so.
+      }
+      if (request_.keep_data && complete) {
+        done.push_back(
+            fmt::format("kept the {} dataset {} (--keep-data)", LayoutName(layout), dir.string()));
+        continue;
+      }
+      try {
+        const size_t left = RemoveDataset(dir);
+        done.push_back(
+            fmt::format("removed the {} {} dataset {}{}", complete ? "complete" : "partial",
+                        LayoutName(layout), dir.string(),
+                        left == 0 ? "" : fmt::format(" ({} entries not feedbench's left)", left)));
       } catch (const std::exception& e) {
         fmt::print(stderr, "feedbench: warning: could not remove {}: {}\n", dir.string(), e.what());
       }
     }
     try {
-      data_dir_.RemoveIfEmptyAndOurs();
+      if (data_dir_.RemoveIfEmptyAndOurs()) {
+        done.push_back(fmt::format("removed the data directory {} (made by this run, left empty)",
+                                   data_dir_.path().string()));
+      }
     } catch (const std::exception& e) {
       fmt::print(stderr, "feedbench: warning: could not remove {}: {}\n", data_dir_.path().string(),
                  e.what());
     }
+    std::stable_partition(done.begin(), done.end(),
+                          [](const std::string& line) { return line.starts_with("removed"); });
+    return done;
   }
 
   // fio's test file and each run's job file, output and stderr: all under <data dir>/fio. After a
@@ -130,6 +166,7 @@ class RunDatasets {
     }
   }
 
+ private:
   const RunRequest& request_;
   const DatasetSpec& spec_;
   DataDir data_dir_;
@@ -138,6 +175,7 @@ class RunDatasets {
   std::vector<DatasetUse> uses_;
   bool runs_fio_ = false;
   bool keep_fio_run_files_ = false;
+  bool cleaned_ = false;
 };
 
 // A reader workload with the probe right before each repetition: the probe's figures go into the
@@ -548,20 +586,35 @@ void SuiteSession::Prepare() {
   if (s.prepared) throw std::logic_error("SuiteSession::Prepare: already prepared");
   s.started = std::chrono::steady_clock::now();
   s.run.started_utc = UtcIsoMillis(std::chrono::system_clock::now());
-  s.data = std::make_unique<RunDatasets>(s.request, s.suite.spec);
-  if (s.factory) {
-    for (const SuiteWorkload& w : s.selected) {
-      WorkloadRun run;
-      run.workload = w;
-      run.repetitions = s.request.repetitions.value_or(w.settings.repetitions);
-      s.run.workloads.push_back(std::move(run));
-      s.workloads.push_back(s.factory(w));
+  try {
+    // SIGINT or SIGTERM while the datasets are made stops the generation at its next chunk; what
+    // the run made is removed below, and the CLI exits 128 + signal.
+    InterruptScope scope;
+    s.data = std::make_unique<RunDatasets>(s.request, s.suite.spec);
+    if (s.factory) {
+      for (const SuiteWorkload& w : s.selected) {
+        WorkloadRun run;
+        run.workload = w;
+        run.repetitions = s.request.repetitions.value_or(w.settings.repetitions);
+        s.run.workloads.push_back(std::move(run));
+        s.workloads.push_back(s.factory(w));
+      }
+    } else {
+      for (PlannedWorkload& p : Plan(s.suite, s.selected, s.request, *s.data)) {
+        s.run.workloads.push_back(std::move(p.run));
+        s.workloads.push_back(std::move(p.workload));
+      }
     }
-  } else {
-    for (PlannedWorkload& p : Plan(s.suite, s.selected, s.request, *s.data)) {
-      s.run.workloads.push_back(std::move(p.run));
-      s.workloads.push_back(std::move(p.workload));
-    }
+    ThrowIfInterrupted();
+  } catch (const Interrupted& e) {
+    s.workloads.clear();
+    std::vector<std::string> done;
+    if (s.data) done = s.data->Cleanup();
+    s.data.reset();
+    std::string what;
+    for (const std::string& line : done) what += "; " + line;
+    throw Interrupted(e.signal(), fmt::format("{} while preparing the datasets{}", e.what(),
+                                              what.empty() ? "; nothing to remove" : what));
   }
   s.run.suite = s.suite;
   s.run.cache_mode = s.request.cache.value_or(std::string(CacheModeName(s.suite.defaults.cache)));

@@ -15,7 +15,10 @@
 // RunSuite is those steps without RunMore. What the session generated is removed when it finishes
 // or is destroyed, unless kept — also when preparing a later dataset or a repetition fails; but
 // when a fio run failed (a fio workload's repetition or a probe), fio's job files, output and
-// stderr in <data dir>/fio stay after Finish, as the failure's message names them. It
+// stderr in <data dir>/fio stay after Finish, as the failure's message names them. A SIGINT or
+// SIGTERM while Prepare makes the datasets (harness/os/interrupt.h) stops the generation; Prepare
+// removes what the session made (with --keep-data too, except datasets that are complete) and
+// throws Interrupted, saying what it removed. It
 // writes nothing but datasets and fio's files in the data directory: the results model and its
 // files are the caller's (harness/results). A repetition's own failure is in its state; an
 // EnvironmentError stops the run and propagates. A disturbed repetition (other work on the node
@@ -164,7 +167,8 @@ class SuiteSession {
   SuiteSession& operator=(const SuiteSession&) = delete;
 
   // Takes the data directory, generates or reuses the datasets, makes each workload's Workload and
-  // takes the fingerprint. Once: REQUIRES: not prepared yet.
+  // takes the fingerprint. Throws Interrupted after SIGINT or SIGTERM (see above). Once:
+  // REQUIRES: not prepared yet.
   void Prepare();
   // The planned repetitions of every workload, in the request's Schedule. REQUIRES: prepared.
   void RunPlanned();

@@ -21,6 +21,7 @@
 #include "harness/base/errors.h"
 #include "harness/base/unique_fd.h"
 #include "harness/base/units.h"
+#include "harness/os/interrupt.h"
 #include "workloads/dataset/sample_store.h"
 
 namespace feedbench {
@@ -131,7 +132,7 @@ class FirstError {
 };
 
 // Runs body(begin, end) over chunks of [0, samples) on `threads` threads; stops on the first
-// exception and rethrows it.
+// exception and rethrows it. Each chunk is a safe point for an interruption (ThrowIfInterrupted).
 template <typename Body>
 void ParallelChunks(uint64_t samples, int threads, Body body) {
   std::atomic<uint64_t> next{0};
@@ -142,6 +143,7 @@ void ParallelChunks(uint64_t samples, int threads, Body body) {
       pool.emplace_back([&] {
         try {
           while (!error.failed()) {
+            ThrowIfInterrupted();
             const uint64_t begin = next.fetch_add(kChunkSamples, std::memory_order_relaxed);
             if (begin >= samples) return;
             body(begin, std::min(samples, begin + kChunkSamples));
@@ -277,6 +279,7 @@ void GenerateLmdb(const fs::path& dir, const DatasetSpec& spec, ProgressMeter& m
   uint64_t pending = 0;
   writer.Begin();
   for (uint64_t i = 0; i < spec.samples; ++i) {
+    if (i % kChunkSamples == 0) ThrowIfInterrupted();
     const uint64_t bytes = SampleBytes(spec, i);
     writer.Append(spec, i, bytes);
     pending += bytes;
@@ -579,6 +582,7 @@ EnsureResult EnsureDataset(const fs::path& dir, const DatasetSpec& spec, Layout 
     } else {
       GenerateLmdb(dir, spec, meter);
     }
+    ThrowIfInterrupted();
     SyncFilesystem(dir);
   }
   manifest.complete = true;

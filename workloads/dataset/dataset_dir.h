@@ -110,7 +110,9 @@ struct EnsureResult {
 // space is refused at once with its numbers. Generation is
 // parallel, then synced (syncfs) before the manifest is marked complete.
 // Throws UsageError (bad spec/dir, corrupt manifest, no space for the request), EnvironmentError
-// (I/O errors, ENOSPC, directory locked by another process).
+// (I/O errors, ENOSPC, directory locked by another process), Interrupted (inside an InterruptScope,
+// harness/os/interrupt.h: a SIGINT or SIGTERM during generation; the incomplete dataset stays, for
+// the caller to remove).
 EnsureResult EnsureDataset(const std::filesystem::path& dir, const DatasetSpec& spec, Layout layout,
                            const EnsureOptions& options = {});
 

@@ -14,12 +14,15 @@
 #include <csignal>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "harness/base/atomic_file.h"
 #include "harness/base/errors.h"
 #include "harness/base/units.h"
+#include "harness/os/interrupt.h"
+#include "harness/os/process_identity.h"
 #include "workloads/dataset/dataset_dir.h"
 
 namespace feedbench {
@@ -95,6 +98,8 @@ void RemoveTreeSignalSafe(const char* root) {
 }
 
 void OnTerminatingSignal(int signal) {
+  // Inside an InterruptScope the work unwinds, and the stagings' destructors remove them.
+  if (DeferInterrupt(signal)) return;
   for (auto& slot : g_slots) {
     if (slot.used.load(std::memory_order_acquire)) RemoveTreeSignalSafe(slot.path);
   }
@@ -111,7 +116,9 @@ void InstallHandlers() {
     sigemptyset(&action.sa_mask);
     sigaddset(&action.sa_mask, SIGINT);
     sigaddset(&action.sa_mask, SIGTERM);
-    action.sa_flags = SA_RESETHAND;
+    // No SA_RESETHAND: a deferred signal leaves the handler in place; a taken one restores the
+    // previous action itself.
+    action.sa_flags = SA_RESTART;
     ::sigaction(SIGINT, &action, &g_previous_int);
     ::sigaction(SIGTERM, &action, &g_previous_term);
   });
@@ -184,7 +191,164 @@ void CopyFile(const fs::path& from, const fs::path& to, std::vector<std::byte>& 
   ::close(out);
 }
 
+// ---- Owners ----
+
+constexpr std::string_view kOwnerHeader = "feedbench tmpfs staging";
+
+// The pid in a staging name feedbench-stage-<pid>-..., or nullopt when the name is not one.
+std::optional<pid_t> PidInName(std::string_view name) {
+  if (!name.starts_with(kStagingPrefix)) return std::nullopt;
+  name.remove_prefix(kStagingPrefix.size());
+  const size_t dash = name.find('-');
+  if (dash == 0 || dash == std::string_view::npos || dash > 9) return std::nullopt;
+  pid_t pid = 0;
+  for (const char c : name.substr(0, dash)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    pid = pid * 10 + (c - '0');
+  }
+  if (pid <= 0) return std::nullopt;
+  return pid;
+}
+
+struct OwnerRecord {
+  pid_t pid = 0;
+  uint64_t start_ticks = 0;
+  std::string boot_id;
+};
+
+std::string OwnerText(const ProcessIdentity& self) {
+  return fmt::format("{}\npid {}\nstart_ticks {}\nboot_id {}\n", kOwnerHeader, self.pid,
+                     self.start_ticks, self.boot_id);
+}
+
+// The owner file's record, or nullopt when it is not one (wrong header, a field missing or not a
+// number).
+std::optional<OwnerRecord> ParseOwner(std::string_view text) {
+  OwnerRecord owner;
+  bool header = false, pid = false, ticks = false;
+  auto number = [](std::string_view digits, uint64_t& value) {
+    if (digits.empty() || digits.size() > 19) return false;
+    value = 0;
+    for (const char c : digits) {
+      if (c < '0' || c > '9') return false;
+      value = value * 10 + static_cast<uint64_t>(c - '0');
+    }
+    return true;
+  };
+  while (!text.empty()) {
+    const size_t end = text.find('\n');
+    const std::string_view line = text.substr(0, end);
+    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+    uint64_t value = 0;
+    if (!header) {
+      if (line != kOwnerHeader) return std::nullopt;
+      header = true;
+    } else if (line.starts_with("pid ")) {
+      if (!number(line.substr(4), value) || value == 0 || value > INT32_MAX) return std::nullopt;
+      owner.pid = static_cast<pid_t>(value);
+      pid = true;
+    } else if (line.starts_with("start_ticks ")) {
+      if (!number(line.substr(12), value)) return std::nullopt;
+      owner.start_ticks = value;
+      ticks = true;
+    } else if (line.starts_with("boot_id ")) {
+      owner.boot_id = std::string(line.substr(8));
+    }
+  }
+  if (!header || !pid || !ticks) return std::nullopt;
+  return owner;
+}
+
+// The blocks the regular files under `dir` hold, in bytes (symlinks are not followed).
+uint64_t AllocatedBytes(const fs::path& dir) {
+  uint64_t bytes = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    struct stat st {};
+    if (::lstat(it->path().c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
+      bytes += static_cast<uint64_t>(st.st_blocks) * 512;
+    }
+  }
+  return bytes;
+}
+
+void PrintReclaimed(const ReclaimedStaging& r) {
+  const std::string size = FormatBytesIec(static_cast<double>(r.bytes));
+  if (r.error.empty()) {
+    fmt::print(stderr, "feedbench: reclaimed stale tmpfs staging {} ({}): {}\n", r.dir.string(),
+               size, r.why);
+  } else {
+    fmt::print(stderr,
+               "feedbench: warning: could not reclaim stale tmpfs staging {} ({}; {}): {}\n",
+               r.dir.string(), size, r.why, r.error);
+  }
+}
+
 }  // namespace
+
+StagingOwner JudgeStaging(const fs::path& dir, std::string* why) {
+  const std::optional<pid_t> name_pid = PidInName(dir.filename().string());
+  if (!name_pid) return StagingOwner::kNotStaging;
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return StagingOwner::kNotStaging;
+  if (::geteuid() != 0 && st.st_uid != ::geteuid()) return StagingOwner::kNotStaging;
+  auto gone = [&](std::string reason) {
+    if (why != nullptr) *why = std::move(reason);
+    return StagingOwner::kGone;
+  };
+  const fs::path owner_path = dir / kStagingOwnerFile;
+  struct stat owner_st {};
+  if (::lstat(owner_path.c_str(), &owner_st) != 0) {
+    if (errno != ENOENT) return StagingOwner::kNotStaging;
+    // Made before owner files, or being made right now (the owner file follows the directory):
+    // the pid in the name is all there is, and a live one keeps it.
+    if (ProbePid(*name_pid).runs) return StagingOwner::kAlive;
+    return gone(
+        fmt::format("its owner, pid {}, is gone (no owner file: an older feedbench)", *name_pid));
+  }
+  if (!S_ISREG(owner_st.st_mode) || owner_st.st_size > 4096) return StagingOwner::kNotStaging;
+  std::optional<OwnerRecord> owner;
+  try {
+    owner = ParseOwner(ReadWholeFile(owner_path));
+  } catch (const std::exception&) {
+    return StagingOwner::kNotStaging;
+  }
+  if (!owner || owner->pid != *name_pid) return StagingOwner::kNotStaging;
+  const std::string boot = BootId();
+  if (!owner->boot_id.empty() && !boot.empty() && owner->boot_id != boot) {
+    return gone(fmt::format("its owner, pid {}, ran before this boot", owner->pid));
+  }
+  const PidLiveness now = ProbePid(owner->pid);
+  if (!now.runs) return gone(fmt::format("its owner, pid {}, is gone", owner->pid));
+  // Start ticks 0: the owner could not read its own; then the pid alone keeps the staging.
+  if (owner->start_ticks != 0 && now.start_ticks && *now.start_ticks != owner->start_ticks) {
+    return gone(fmt::format(
+        "its owner, pid {} started at tick {}, is gone (pid {} is now another process, started "
+        "at tick {})",
+        owner->pid, owner->start_ticks, owner->pid, *now.start_ticks));
+  }
+  return StagingOwner::kAlive;
+}
+
+std::vector<ReclaimedStaging> ReclaimStaleStagings(const fs::path& tmpfs_dir) {
+  std::vector<ReclaimedStaging> stale;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(tmpfs_dir, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    std::string why;
+    if (JudgeStaging(it->path(), &why) == StagingOwner::kGone) {
+      stale.push_back({.dir = it->path(), .bytes = 0, .why = std::move(why), .error = ""});
+    }
+  }
+  for (ReclaimedStaging& r : stale) {
+    r.bytes = AllocatedBytes(r.dir);
+    std::error_code removed;
+    fs::remove_all(r.dir, removed);
+    if (removed) r.error = removed.message();
+  }
+  return stale;
+}
 
 uint64_t StagingNeedBytes(uint64_t total_bytes) {
   return total_bytes + std::max<uint64_t>(64ULL << 20, total_bytes / 20);
@@ -215,6 +379,14 @@ TmpfsStaging::TmpfsStaging(const fs::path& dataset_dir, const DatasetSpec& spec,
   std::error_code ec;
   if (!fs::is_directory(options.tmpfs_dir, ec)) {
     throw UsageError(fmt::format("--tmpfs-dir {}: not a directory", options.tmpfs_dir.string()));
+  }
+  // Before the memory check: what dead runs left is memory this one may need.
+  for (const ReclaimedStaging& r : ReclaimStaleStagings(options.tmpfs_dir)) {
+    if (options.on_reclaimed) {
+      options.on_reclaimed(r);
+    } else {
+      PrintReclaimed(r);
+    }
   }
   uint64_t total_bytes = 0;
   for (uint64_t i = 0; i < spec.samples; ++i) total_bytes += SampleBytes(spec, i);
@@ -254,6 +426,8 @@ TmpfsStaging::TmpfsStaging(const fs::path& dataset_dir, const DatasetSpec& spec,
     if (ec) {
       throw EnvironmentError(fmt::format("staging: creating {}: {}", root_.string(), ec.message()));
     }
+    // The owner first, so that a run killed from here on leaves a staging the next run reclaims.
+    WriteFileAtomic(root_ / kStagingOwnerFile, OwnerText(SelfIdentity()));
     const uint64_t shards = (spec.samples + spec.files_per_dir - 1) / spec.files_per_dir;
     for (uint64_t shard = 0; shard < shards; ++shard) {
       fs::create_directories(SampleFilePath(root_, spec, shard * spec.files_per_dir).parent_path(),

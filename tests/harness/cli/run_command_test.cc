@@ -1,23 +1,34 @@
 // `feedbench run` end to end: real datasets on this machine's disk, results Google Benchmark reads.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <linux/magic.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "harness/base/atomic_file.h"
 #include "harness/base/json_non_finite.h"
 #include "harness/results/gbench_adapter.h"
 #include "harness/results/results.h"
 #include "harness/results/results_reader.h"
+#include "harness/suite/suite.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
+#include "workloads/dataset/dataset_dir.h"
 
 namespace feedbench {
 namespace {
@@ -299,6 +310,167 @@ TEST_F(RunCommandTest, AColdRunWithItsDataDirOnTmpfsIsRefusedAndLeavesNothing) {
     EXPECT_TRUE(fs::is_empty(shm.path()));
     EXPECT_FALSE(fs::exists(dir_ / "r.json"));
   }
+}
+
+// ---- Interrupted generation ----
+
+// The feedbench binary started in the background (no shell: the signals reach feedbench itself),
+// its stdout and stderr in one file. Killed and reaped if still running when destroyed.
+class BackgroundFeedbench {
+ public:
+  BackgroundFeedbench(const fs::path& cwd, std::vector<std::string> args, fs::path log)
+      : log_(std::move(log)) {
+    args.insert(args.begin(), FEEDBENCH_BINARY);
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd < 0 || ::dup2(fd, 1) < 0 || ::dup2(fd, 2) < 0 || ::chdir(cwd.c_str()) != 0) {
+        ::_exit(126);
+      }
+      ::execv(FEEDBENCH_BINARY, argv.data());
+      ::_exit(127);
+    }
+  }
+  ~BackgroundFeedbench() {
+    if (pid_ > 0 && !status_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  BackgroundFeedbench(const BackgroundFeedbench&) = delete;
+  BackgroundFeedbench& operator=(const BackgroundFeedbench&) = delete;
+
+  pid_t pid() const { return pid_; }
+  void Signal(int sig) const { ::kill(pid_, sig); }
+  // Whether it has ended (reaping it if so).
+  bool Ended() {
+    if (status_) return true;
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
+    status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return true;
+  }
+  // The exit status as a shell reports it (128 + signal when a signal ended it); -1 when it did
+  // not end within `limit`.
+  int Wait(std::chrono::seconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!Ended()) {
+      if (std::chrono::steady_clock::now() > deadline) return -1;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return *status_;
+  }
+  std::string Output() const {
+    std::ifstream in(log_);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+
+ private:
+  fs::path log_;
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+};
+
+// A suite whose datasets take seconds to generate: 40000 files of 4 KiB (160 MiB per layout), read
+// warm (no cache drops, no probe: nothing but generation matters here).
+json SlowGenerationSuite(bool with_lmdb) {
+  json suite = json::parse(R"({
+    "schema_version": 1,
+    "name": "slow-generation",
+    "description": "a dataset that takes seconds to generate",
+    "dataset": {"samples": 40000, "sizes": {"distribution": "fixed", "bytes": "4KiB"}, "seed": 3, "files_per_dir": 1000},
+    "defaults": {"repetitions": 1, "cache": "warm", "workers": 1},
+    "workloads": [{"name": "files-random", "layout": "files", "order": "random"}]
+  })");
+  if (with_lmdb) {
+    suite["workloads"].push_back(
+        {{"name", "lmdb-random"}, {"layout", "lmdb"}, {"order", "random"}});
+  }
+  return suite;
+}
+
+// Polls until generation of the dataset in `dir` is under way: its manifest written and its data
+// directory (`entry`: "data" or "lmdb") made. False when feedbench ended or 120 s went by first.
+bool WaitForGeneration(BackgroundFeedbench& run, const fs::path& dir, const char* entry) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  std::error_code ec;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (fs::exists(dir / kManifestName, ec) && fs::exists(dir / entry, ec)) return true;
+    if (run.Ended()) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return false;
+}
+
+// Starts `run` on the slow suite, signals it once the generation of `layout` is under way, and
+// checks that it exits 128 + signal saying it was interrupted, with no partial dataset left.
+// Returns the output.
+std::string InterruptGeneration(const fs::path& dir, int signal, Layout layout, bool with_lmdb,
+                                const std::vector<std::string>& extra_args) {
+  const fs::path suite_path = dir / "slow.json";
+  std::ofstream(suite_path) << SlowGenerationSuite(with_lmdb).dump(2);
+  const Suite suite = LoadSuite(suite_path.string());
+  const fs::path data = dir / "data";
+  const fs::path dataset = DefaultDatasetDir(data, suite.spec, layout);
+  std::vector<std::string> args{"run",         "--suite", suite_path.string(),       "--data-dir",
+                                data.string(), "--out",   (dir / "r.json").string(), "--probe",
+                                "off"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  BackgroundFeedbench run(dir, args, dir / "run.log");
+  if (!WaitForGeneration(run, dataset, layout == Layout::kLmdb ? "lmdb" : "data")) {
+    ADD_FAILURE() << "generation of " << dataset << " never seen under way:\n" << run.Output();
+    return run.Output();
+  }
+  // The precondition: what the signal interrupts is a partial dataset.
+  const std::optional<Manifest> manifest = ReadManifest(dataset);
+  EXPECT_TRUE(manifest && !manifest->complete) << "generation completed before the signal";
+  run.Signal(signal);
+  const int status = run.Wait(std::chrono::seconds(120));
+  const std::string output = run.Output();
+  EXPECT_EQ(status, 128 + signal) << output;
+  const std::string name = signal == SIGINT ? "SIGINT" : "SIGTERM";
+  EXPECT_NE(output.find("feedbench: interrupted by " + name + " while preparing the datasets"),
+            std::string::npos)
+      << output;
+  EXPECT_NE(output.find("removed the partial " + std::string(LayoutName(layout)) + " dataset " +
+                        dataset.string()),
+            std::string::npos)
+      << output;
+  EXPECT_FALSE(fs::exists(dataset)) << output;
+  EXPECT_FALSE(fs::exists(dir / "r.json"));
+  return output;
+}
+
+TEST_F(RunCommandTest, SigintDuringGenerationRemovesThePartialDatasetAndTheDataDirAndExits130) {
+  const std::string output = InterruptGeneration(dir_, SIGINT, Layout::kFiles, false, {});
+  EXPECT_NE(output.find("removed the data directory " + (dir_ / "data").string() +
+                        " (made by this run, left empty)"),
+            std::string::npos)
+      << output;
+  EXPECT_FALSE(fs::exists(dir_ / "data"));
+}
+
+TEST_F(RunCommandTest, SigtermDuringGenerationWithKeepDataStillRemovesThePartialDatasetExits143) {
+  const std::string output =
+      InterruptGeneration(dir_, SIGTERM, Layout::kFiles, false, {"--keep-data"});
+  EXPECT_FALSE(fs::exists(dir_ / "data")) << output;
+}
+
+TEST_F(RunCommandTest, InterruptedWithKeepDataKeepsTheDatasetWhoseGenerationCompleted) {
+  const std::string output =
+      InterruptGeneration(dir_, SIGINT, Layout::kLmdb, true, {"--keep-data"});
+  const Suite suite = LoadSuite((dir_ / "slow.json").string());
+  const fs::path files = DefaultDatasetDir(dir_ / "data", suite.spec, Layout::kFiles);
+  EXPECT_NE(output.find("kept the files dataset " + files.string() + " (--keep-data)"),
+            std::string::npos)
+      << output;
+  const std::optional<Manifest> kept = ReadManifest(files);
+  ASSERT_TRUE(kept) << output;
+  EXPECT_TRUE(kept->complete);
+  EXPECT_TRUE(fs::exists(dir_ / "data"));
 }
 
 }  // namespace
