@@ -303,7 +303,12 @@ void AddProbes(std::vector<PlannedWorkload>& plan, const RunRequest& request,
         run.workload.order == Order::kSequential ? ProbeOrder::kSequential : ProbeOrder::kRandom;
     target.dataset_dir = data.Ensure(*run.workload.DatasetLayout());
     target.jobs = run.workload.settings.workers;
-    target.mean_sample_bytes = spec.samples == 0 ? 0 : TotalBytes(spec) / spec.samples;
+    // The generated dataset's own total (its manifest), not another pass over the samples.
+    for (const DatasetUse& use : data.uses()) {
+      if (use.layout == target.layout && spec.samples > 0) {
+        target.mean_sample_bytes = use.total_bytes / spec.samples;
+      }
+    }
     ProbeJob job = MakeProbeJob(target, request.probe_sec);
     ProbeOptions options;
     options.seconds = request.probe_sec;
@@ -510,10 +515,7 @@ void ValidateRequest(const Suite& suite, const RunRequest& request) {
     throw UsageError(
         fmt::format("--interval-ms {}: expected 1 to 60000 milliseconds", request.interval_ms));
   }
-  if (!(request.probe_sec >= kMinProbeSeconds && request.probe_sec <= kMaxProbeSeconds)) {
-    throw UsageError(fmt::format("--probe-seconds {}: expected {} to {} seconds",
-                                 request.probe_sec, kMinProbeSeconds, kMaxProbeSeconds));
-  }
+  CheckProbeSeconds(request.probe_sec);
   const std::vector<SuiteWorkload> selected = SelectWorkloads(suite, request);
   CheckColdDataDir(selected, request);
   for (const auto& w : selected) {

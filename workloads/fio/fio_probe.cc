@@ -31,10 +31,7 @@ void CheckTarget(const ProbeTarget& target, double seconds) {
     throw UsageError(fmt::format("probe: {} jobs; expected 1 to 256 (the workload's workers)",
                                  target.jobs));
   }
-  if (!(seconds >= kMinProbeSeconds && seconds <= kMaxProbeSeconds)) {
-    throw UsageError(fmt::format("--probe-seconds {}: expected {} to {} seconds", seconds,
-                                 kMinProbeSeconds, kMaxProbeSeconds));
-  }
+  CheckProbeSeconds(seconds);
 }
 
 // Options every probe shares: read only what is there, through the page cache, dropping each
@@ -122,6 +119,13 @@ ProbeJob LmdbProbe(const ProbeTarget& target, double seconds) {
 }
 
 }  // namespace
+
+void CheckProbeSeconds(double seconds) {
+  if (!(seconds >= kMinProbeSeconds && seconds <= kMaxProbeSeconds)) {
+    throw UsageError(fmt::format("--probe-seconds {}: expected {} to {} seconds", seconds,
+                                 kMinProbeSeconds, kMaxProbeSeconds));
+  }
+}
 
 std::optional<std::string> ProbeNotApplicable(Layout layout) {
   if (layout == Layout::kTmpfs) {

@@ -67,6 +67,10 @@ struct ProbeOptions {
   std::string fio_program = "fio";
 };
 
+// Throws UsageError naming --probe-seconds when `seconds` is outside kMinProbeSeconds..
+// kMaxProbeSeconds (NaN included).
+void CheckProbeSeconds(double seconds);
+
 // Why a target gets no probe ("the tmpfs layout reads memory: no device pattern to bound"), or
 // nullopt when it gets one.
 std::optional<std::string> ProbeNotApplicable(Layout layout);
