@@ -1,6 +1,7 @@
 #include "harness/cli/compare_flags.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <charconv>
 #include <sstream>
@@ -62,8 +63,9 @@ void AddCompareFlags(CLI::App& sub, CompareFlags& flags) {
   sub.add_option("--alpha", flags.alpha,
                  "Significance level of the one-sided Mann-Whitney test (default 0.01)");
   sub.add_option("--metrics", flags.metrics,
-                 "Comma-separated metrics to gate (default samples_per_second,bytes_per_second,"
-                 "r_await_ms,lat_p99_us)");
+                 fmt::format("Comma-separated metrics to gate (default {}; probe_efficiency_pct "
+                             "is gated only where it narrows the spread)",
+                             fmt::join(DefaultGatedMetrics(), ",")));
   sub.add_option("--reference-runs", flags.reference_runs,
                  fmt::format("How many of the baseline's last runs form the reference (the "
                              "median of their medians; default {})",

@@ -21,6 +21,11 @@ std::optional<std::string> DisturbanceOf(const Figures& f, const DisturbanceLimi
                     *foreign_pct, limits.foreign_read_pct_limit, FormatBytesIec(*foreign_bytes),
                     FormatBytesIec(device_bytes)));
   }
+  const auto foreign_cpu = f.Get(Metric::kForeignCpuPct);
+  if (foreign_cpu && *foreign_cpu > limits.foreign_cpu_pct_limit) {
+    reasons.push_back(fmt::format("other processes ran {:.0f}% of the CPU time (limit {:g}%)",
+                                  *foreign_cpu, limits.foreign_cpu_pct_limit));
+  }
   const auto steal = f.Get(Metric::kCpuStealPct);
   if (steal && *steal > limits.cpu_steal_pct_limit) {
     reasons.push_back(fmt::format("CPU steal {:.1f}% of CPU time (limit {:g}%)", *steal,

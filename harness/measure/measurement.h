@@ -66,6 +66,7 @@ enum class Metric {
   kForeignReadBytes,  // the sampled device's read bytes minus own_read_bytes
   kForeignReadPct,    // foreign_read_bytes / the device's read bytes
   kCpuStealPct,       // CPU time stolen by the hypervisor / all CPU time
+  kForeignCpuPct,     // CPU time other processes ran / all CPU time
   kIoPressurePct,     // share of the window some task stalled on I/O (PSI io some)
   kCpuPressurePct,    // share of the window some task waited for a CPU (PSI cpu some)
   // The probe taken right before the repetition (workloads/fio/fio_probe.h): the device's
@@ -94,7 +95,8 @@ enum class RepetitionState {
   kVerificationFailed,  // a sample's checksum or header did not match
   kFailed,              // an I/O, run or environment error
   kDisturbed,           // measured correctly, but other work on the node went beyond the limits
-                        // of disturbance.h (foreign device reads, CPU steal); rerun, not judged
+                        // of disturbance.h (foreign device reads or CPU time, CPU steal); rerun,
+                        // not judged
 };
 
 // How an external tool (fio) ran a repetition, for the results' context.

@@ -26,6 +26,7 @@ NodeActivitySnapshot TakeNodeActivitySnapshot(const NodeActivitySources& sources
   s.taken = std::chrono::steady_clock::now();
   s.own_io = ReadProcessIo(sources.process_io);
   s.cpu = ReadCpuTimes(sources.proc_stat);
+  s.own_cpu = ReadProcessCpuTicks(sources.process_stat);
   s.io_pressure = ReadPressure("io", sources.pressure_dir);
   s.cpu_pressure = ReadPressure("cpu", sources.pressure_dir);
   if (!s.io_pressure || !s.cpu_pressure) {
@@ -51,6 +52,16 @@ NodeActivity ActivityBetween(const NodeActivitySnapshot& start, const NodeActivi
     const double steal = static_cast<double>(end.cpu->steal_ticks - start.cpu->steal_ticks);
     const double total = static_cast<double>(end.cpu->total_ticks() - start.cpu->total_ticks());
     a.cpu_steal_pct = ClampPct(steal / total * 100.0);
+    const auto busy = [](const CpuTimes& t) {
+      return t.user_ticks + t.nice_ticks + t.system_ticks;
+    };
+    if (start.own_cpu && end.own_cpu && busy(*end.cpu) >= busy(*start.cpu) &&
+        end.own_cpu->total_ticks() >= start.own_cpu->total_ticks()) {
+      const double node_busy = static_cast<double>(busy(*end.cpu) - busy(*start.cpu));
+      const double own =
+          static_cast<double>(end.own_cpu->total_ticks() - start.own_cpu->total_ticks());
+      a.foreign_cpu_pct = ClampPct((node_busy - own) / total * 100.0);
+    }
   }
   a.io_pressure_pct = StallPct(start.io_pressure, end.io_pressure, a.window_sec);
   a.cpu_pressure_pct = StallPct(start.cpu_pressure, end.cpu_pressure, a.window_sec);
@@ -70,6 +81,7 @@ void AddNodeActivityFigures(const NodeActivity& a, std::optional<uint64_t> devic
               : static_cast<double>(foreign) / static_cast<double>(*device_read_bytes) * 100.0);
   }
   if (a.cpu_steal_pct) f.Set(Metric::kCpuStealPct, *a.cpu_steal_pct);
+  if (a.foreign_cpu_pct) f.Set(Metric::kForeignCpuPct, *a.foreign_cpu_pct);
   if (a.io_pressure_pct) f.Set(Metric::kIoPressurePct, *a.io_pressure_pct);
   if (a.cpu_pressure_pct) f.Set(Metric::kCpuPressurePct, *a.cpu_pressure_pct);
 }

@@ -1,6 +1,6 @@
-// What else used the node while a piece of work ran: this process's own storage reads, CPU steal
-// and pressure stalls, from two snapshots (start and end of a window) of /proc/self/io,
-// /proc/stat and /proc/pressure/{io,cpu}.
+// What else used the node while a piece of work ran: this process's own storage reads, the CPU
+// time other work took, CPU steal and pressure stalls, from two snapshots (start and end of a
+// window) of /proc/self/io, /proc/self/stat, /proc/stat and /proc/pressure/{io,cpu}.
 //
 // With the device's read bytes over the same window (the sampler's), the reads that were not this
 // process's are foreign: foreign = device read bytes − own read bytes, clamped at 0. Own reads are
@@ -18,6 +18,13 @@
 //   own_read_bytes, foreign_read_bytes, foreign_read_pct (of the device's read bytes; 0 when the
 //   device read nothing) — with a sampled device and task I/O accounting;
 //   cpu_steal_pct = Δsteal / Δall CPU time × 100 (/proc/stat);
+//   foreign_cpu_pct = (Δ(user + nice + system) of the node − Δ(utime + stime + cutime + cstime)
+//     of this process) / Δall CPU time × 100, clamped at 0: the share of the node's CPU capacity
+//     that other processes ran on (/proc/stat, /proc/self/stat; both in USER_HZ ticks). Idle,
+//     iowait, irq, softirq and steal are left out of the node's side: interrupt work serves every
+//     process's I/O, this one's included. Kernel threads working for this process (a loop
+//     device's worker, writeback) count as foreign; on an idle node a cold reader leaves a few
+//     percent.
 //   io_pressure_pct, cpu_pressure_pct = Δ"some" total_us / window µs × 100 (PSI), where the kernel
 //   has /proc/pressure. A source that is missing leaves its figures absent; a missing
 //   /proc/pressure is said once per process on stderr, not an error.
@@ -39,6 +46,7 @@ namespace feedbench {
 // Where the snapshot reads from (tests point these at fake files).
 struct NodeActivitySources {
   std::filesystem::path process_io = "/proc/self/io";
+  std::filesystem::path process_stat = "/proc/self/stat";
   std::filesystem::path proc_stat = "/proc/stat";
   std::filesystem::path pressure_dir = "/proc/pressure";
 };
@@ -47,6 +55,7 @@ struct NodeActivitySnapshot {
   std::chrono::steady_clock::time_point taken{};
   std::optional<ProcessIoCounters> own_io;
   std::optional<CpuTimes> cpu;
+  std::optional<ProcessCpuTicks> own_cpu;
   std::optional<Pressure> io_pressure, cpu_pressure;
 };
 
@@ -55,6 +64,7 @@ struct NodeActivity {
   double window_sec = 0;
   std::optional<uint64_t> own_read_bytes;
   std::optional<double> cpu_steal_pct;
+  std::optional<double> foreign_cpu_pct;   // other processes' share of the node's CPU time
   std::optional<double> io_pressure_pct;   // PSI io "some" over the window
   std::optional<double> cpu_pressure_pct;  // PSI cpu "some" over the window
 };

@@ -52,4 +52,29 @@ std::optional<CpuTimes> ReadCpuTimes(const std::filesystem::path& path) {
   return ParseCpuTimes(*text);
 }
 
+std::optional<ProcessCpuTicks> ParseProcessCpuTicks(std::string_view text) {
+  const size_t close = text.rfind(')');
+  if (close == std::string_view::npos) return std::nullopt;
+  // After ')': field 3 (state) is the first; utime..cstime are fields 14..17.
+  const char* p = text.data() + close + 1;
+  const char* const last = text.data() + text.size();
+  std::array<uint64_t, 4> ticks{};
+  for (int field = 3; field <= 17; ++field) {
+    while (p < last && *p == ' ') ++p;
+    if (p == last) return std::nullopt;
+    const char* const start = p;
+    while (p < last && *p != ' ' && *p != '\n') ++p;
+    if (field < 14) continue;
+    const auto [end, ec] = std::from_chars(start, p, ticks[field - 14]);
+    if (ec != std::errc() || end != p) return std::nullopt;
+  }
+  return ProcessCpuTicks{.self_ticks = ticks[0] + ticks[1], .children_ticks = ticks[2] + ticks[3]};
+}
+
+std::optional<ProcessCpuTicks> ReadProcessCpuTicks(const std::filesystem::path& path) {
+  const auto text = ReadSysfsAttribute(path);
+  if (!text) return std::nullopt;
+  return ParseProcessCpuTicks(*text);
+}
+
 }  // namespace feedbench

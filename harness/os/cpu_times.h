@@ -33,4 +33,24 @@ std::optional<CpuTimes> ParseCpuTimes(std::string_view proc_stat_text);
 // Reads and parses `path`; nullopt when it cannot be read or parsed.
 std::optional<CpuTimes> ReadCpuTimes(const std::filesystem::path& path = "/proc/stat");
 
+// One process's CPU time, from /proc/[pid]/stat (proc(5)), in the same USER_HZ ticks as
+// /proc/stat: the whole thread group's user and system time (utime + stime), and that of the
+// children it has waited for (cutime + cstime: fio, once reaped). Cumulative; only differences
+// mean anything.
+struct ProcessCpuTicks {
+  uint64_t self_ticks = 0;      // utime + stime
+  uint64_t children_ticks = 0;  // cutime + cstime
+
+  uint64_t total_ticks() const { return self_ticks + children_ticks; }
+};
+
+// Parses the one line of /proc/[pid]/stat. The command name (field 2) is in parentheses and may
+// hold blanks and parentheses itself, so fields are counted from the last ')'. nullopt when the
+// line has no ')' or fewer than 17 fields, or utime..cstime are not unsigned numbers.
+std::optional<ProcessCpuTicks> ParseProcessCpuTicks(std::string_view proc_pid_stat_text);
+
+// Reads and parses `path`; nullopt when it cannot be read or parsed.
+std::optional<ProcessCpuTicks> ReadProcessCpuTicks(
+    const std::filesystem::path& path = "/proc/self/stat");
+
 }  // namespace feedbench

@@ -106,6 +106,12 @@ constexpr std::array<MetricInfo, kMetricCount> kMetrics = {{
      "CPU time stolen by the hypervisor (/proc/stat steal)",
      "steal / all CPU time of the node over the repetition",
      "steal / all CPU time of the node over fio's whole run"},
+    {Metric::kForeignCpuPct, "foreign_cpu_pct", kLower, kAwait, "%",
+     "share of the node's CPU time other processes ran (/proc/stat less /proc/self/stat)",
+     "the node's user, nice and system time less this process's and its reaped children's, over "
+     "all CPU time of the repetition; above the limit the repetition is disturbed",
+     "the node's user, nice and system time less feedbench's and fio's, over all CPU time of "
+     "fio's whole run"},
     {Metric::kIoPressurePct, "io_pressure_pct", kLower, kAwait, "%",
      "share of the time some task stalled on I/O (/proc/pressure/io some)",
      "the node's I/O stall time / repetition time; the reader's own reads stall too",

@@ -235,10 +235,12 @@ Figures FioMeasurement::ToFigures() const {
   // reaping fio held only 28-71% of the device's read bytes over fio's window, but other engineers'
   // benchmarks were reading the same disk then, so whether every fio job process's reads reach
   // this process's counters is unconfirmed; until it is measured on a quiet node, fio records no
-  // own or foreign reads rather than marking its repetitions disturbed on a guess. Steal and
-  // pressure do not depend on it.
+  // own or foreign reads rather than marking its repetitions disturbed on a guess. Foreign CPU
+  // time rests on the same question (fio's job processes' CPU time reaching this process's
+  // cutime/cstime once reaped), so it is left out too. Steal and pressure do not depend on it.
   NodeActivity node = activity;
   node.own_read_bytes.reset();
+  node.foreign_cpu_pct.reset();
   AddNodeActivityFigures(node, std::nullopt, f);
   return f;
 }

@@ -73,7 +73,7 @@ struct FioMeasurement {
   // devices[0]), and with fio's disk_util for devices[0] fio's view of it
   // (fio_disk_r_per_second, fio_disk_r_await_ms, fio_disk_aqu_sz, fio_disk_util_pct; rates over
   // the sampled window's duration), and what else used the node (node_activity.h: CPU steal and
-  // pressure; no own or foreign reads). A figure fio did not report is absent.
+  // pressure; no own or foreign reads, no foreign CPU time). A figure fio did not report is absent.
   Figures ToFigures() const;
   // The typed measurement of this repetition, labelled with the sampled `device`; disturbed when
   // the node's other work went beyond the limits of disturbance.h.

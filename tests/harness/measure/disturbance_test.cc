@@ -49,6 +49,14 @@ TEST(Disturbance, StealAboveTheLimitDisturbs) {
   EXPECT_EQ(DisturbanceOf(f), "disturbed: CPU steal 7.3% of CPU time (limit 5%)");
 }
 
+TEST(Disturbance, OtherProcessesCpuTimeAboveTheLimitDisturbs) {
+  Figures f = Foreign(500, 0);
+  f.Set(Metric::kForeignCpuPct, 25.0);
+  EXPECT_FALSE(DisturbanceOf(f).has_value());
+  f.Set(Metric::kForeignCpuPct, 71.4);
+  EXPECT_EQ(DisturbanceOf(f), "disturbed: other processes ran 71% of the CPU time (limit 25%)");
+}
+
 TEST(Disturbance, BothReasonsAreNamed) {
   Figures f = Foreign(100, 60);
   f.Set(Metric::kCpuStealPct, 12);
@@ -63,6 +71,9 @@ TEST(Disturbance, PressureAndAbsentFiguresAreNotJudged) {
   f.Set(Metric::kIoPressurePct, 95);
   f.Set(Metric::kCpuPressurePct, 80);
   EXPECT_FALSE(DisturbanceOf(f).has_value());
+  DisturbanceLimits no_foreign_cpu;
+  no_foreign_cpu.foreign_cpu_pct_limit = 0;
+  EXPECT_FALSE(DisturbanceOf(f, no_foreign_cpu).has_value());  // absent, not judged as 0
 }
 
 TEST(Disturbance, LimitsAreParameters) {

@@ -42,6 +42,34 @@ TEST(NodeActivity, DeltasOverTheWindow) {
   EXPECT_DOUBLE_EQ(*a.cpu_pressure_pct, 5.0);  // 0.1 s of 2 s
 }
 
+TEST(NodeActivity, ForeignCpuIsTheNodesBusyTimeLessThisProcesssAndItsChildrens) {
+  // 2 s on 2 CPUs = 400 ticks. Node: user +200, nice +60, system +40, idle +60, iowait +20,
+  // softirq +10, steal +10 (busy 300 of 400). This process: utime+stime +150, its reaped
+  // children +30. Others: 300 - 180 = 120 ticks = 30% of the CPU time.
+  auto start = Snapshot(milliseconds(0), 0, Cpu(0, 0, 0), 0, 0);
+  auto end = Snapshot(milliseconds(2000), 0, Cpu(200, 60, 10), 0, 0);
+  end.cpu->nice_ticks = 60;
+  end.cpu->system_ticks = 40;
+  end.cpu->iowait_ticks = 20;
+  end.cpu->softirq_ticks = 10;
+  start.own_cpu = ProcessCpuTicks{.self_ticks = 1000, .children_ticks = 5};
+  end.own_cpu = ProcessCpuTicks{.self_ticks = 1150, .children_ticks = 35};
+  const NodeActivity a = ActivityBetween(start, end);
+  ASSERT_TRUE(a.foreign_cpu_pct.has_value());
+  EXPECT_DOUBLE_EQ(*a.foreign_cpu_pct, 30.0);
+  // This process alone used the busy time: nothing foreign (own above busy clamps at 0).
+  end.own_cpu->self_ticks = 1400;
+  EXPECT_EQ(ActivityBetween(start, end).foreign_cpu_pct, 0.0);
+  // Without /proc/self/stat there is no figure.
+  end.own_cpu.reset();
+  EXPECT_FALSE(ActivityBetween(start, end).foreign_cpu_pct.has_value());
+  Figures f;
+  NodeActivity with;
+  with.foreign_cpu_pct = 30;
+  AddNodeActivityFigures(with, std::nullopt, f);
+  EXPECT_EQ(f.Get(Metric::kForeignCpuPct), 30.0);
+}
+
 TEST(NodeActivity, AMissingSourceLeavesItsFiguresAbsent) {
   auto start = Snapshot(milliseconds(0), 0, Cpu(0, 0, 0), 0, 0);
   auto end = Snapshot(milliseconds(1000), 10, Cpu(50, 50, 0), 10, 10);
@@ -99,13 +127,20 @@ TEST(NodeActivitySnapshot, ReadsFakeProcFilesAndAbsentPressureIsNotAnError) {
   testing::TempDir dir;
   std::ofstream(dir / "io") << "read_bytes: 4096\nwrite_bytes: 0\n";
   std::ofstream(dir / "stat") << "cpu  10 0 5 100 2 0 1 3 0 0\n";
-  NodeActivitySources sources{
-      .process_io = dir / "io", .proc_stat = dir / "stat", .pressure_dir = dir / "no-pressure"};
+  std::ofstream(dir / "self-stat")
+      << "4242 (python3 (x) y) S 1 4242 1 0 -1 4194304 10 0 0 0 7 3 20 11 20 0 1 0 99 0 0\n";
+  NodeActivitySources sources{.process_io = dir / "io",
+                              .process_stat = dir / "self-stat",
+                              .proc_stat = dir / "stat",
+                              .pressure_dir = dir / "no-pressure"};
   const NodeActivitySnapshot s = TakeNodeActivitySnapshot(sources);
   ASSERT_TRUE(s.own_io.has_value());
   EXPECT_EQ(s.own_io->read_bytes, 4096u);
   ASSERT_TRUE(s.cpu.has_value());
   EXPECT_EQ(s.cpu->steal_ticks, 3u);
+  ASSERT_TRUE(s.own_cpu.has_value());
+  EXPECT_EQ(s.own_cpu->self_ticks, 10u);      // utime 7 + stime 3
+  EXPECT_EQ(s.own_cpu->children_ticks, 31u);  // cutime 20 + cstime 11
   EXPECT_FALSE(s.io_pressure.has_value());
   EXPECT_FALSE(s.cpu_pressure.has_value());
 }

@@ -42,5 +42,31 @@ TEST(CpuTimes, TextWithoutTheAggregateLineIsNothing) {
 
 TEST(CpuTimes, ThisNodeHasThem) { EXPECT_TRUE(ReadCpuTimes().has_value()); }
 
+// /proc/self/stat of `cat` on this VM; fields 14-17 (utime stime cutime cstime) set by hand.
+TEST(ProcessCpuTicks, ReadsUtimeStimeCutimeCstime) {
+  const auto t = ParseProcessCpuTicks(
+      "25251 (cat) R 25249 25249 8139 0 -1 4194304 102 0 0 0 12 5 30 4 20 0 1 0 2056685 "
+      "3133440 394 18446744073709551615 0 0 0 0\n");
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->self_ticks, 17u);
+  EXPECT_EQ(t->children_ticks, 34u);
+  EXPECT_EQ(t->total_ticks(), 51u);
+}
+
+TEST(ProcessCpuTicks, ACommandNameWithBlanksAndParenthesesIsSkippedWhole) {
+  const auto t = ParseProcessCpuTicks("7 (a) b (c)) S 1 7 1 0 -1 0 0 0 0 0 1 2 3 4 20 0\n");
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->self_ticks, 3u);
+  EXPECT_EQ(t->children_ticks, 7u);
+}
+
+TEST(ProcessCpuTicks, ShortOrGarbledLinesAreNothing) {
+  EXPECT_FALSE(ParseProcessCpuTicks("").has_value());
+  EXPECT_FALSE(ParseProcessCpuTicks("7 cat S 1 7 1 0 -1 0 0 0 0 0 1 2 3 4").has_value());
+  EXPECT_FALSE(ParseProcessCpuTicks("7 (cat) S 1 7 1 0 -1 0 0 0 0 0 1 2 3").has_value());
+  EXPECT_FALSE(ParseProcessCpuTicks("7 (cat) S 1 7 1 0 -1 0 0 0 0 0 1 -2 3 4").has_value());
+  EXPECT_FALSE(ParseProcessCpuTicks("7 (cat) S 1 7 1 0 -1 0 0 0 0 0 1 2x 3 4").has_value());
+}
+
 }  // namespace
 }  // namespace feedbench
