@@ -51,6 +51,7 @@ enum class Metric {
   // The device, sampled from /proc/diskstats over the repetition (iostat -x definitions).
   kDeviceReadBytes,
   kDeviceReadRatio,
+  kEpochReadRatioMin,  // the lowest epoch's device read ratio of a cold repetition
   kRAwaitMs,
   kRPerSecond,
   kRareqKb,

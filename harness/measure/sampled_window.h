@@ -45,6 +45,21 @@ SampledWindow RunSampled(const std::vector<std::string>& devices,
   return RunSampled(std::move(options), std::forward<Work>(work));
 }
 
+// Windows taken one after another over parts of one piece of work (a cold repetition samples
+// each epoch in its own window, so that the cache drop between epochs is outside every window),
+// as one window: `next` is appended to `total` (pure). Per device, counter deltas, bytes, I/Os
+// and durations add up and iostat's figures are recomputed from the summed deltas over the summed
+// duration, so they are exactly those of the windows' time without the gaps between them; notes
+// are kept once each; the start is the first window's, the end the last's. Rows are appended.
+// Node activity: window seconds and own reads add up (absent if absent in either), shares are
+// weighted by window seconds. A device only `next` sampled is added; an empty `total` becomes
+// `next`.
+void AppendWindow(SampledWindow& total, const SampledWindow& next);
+
+// The same for one device's summaries and for node activity.
+WindowSummary CombineSummaries(const WindowSummary& first, const WindowSummary& second);
+NodeActivity CombineActivity(const NodeActivity& first, const NodeActivity& second);
+
 namespace detail {
 // Stops `sampler` after `work` threw; never throws, so the work's exception is kept.
 void StopAfterFailure(Sampler& sampler) noexcept;

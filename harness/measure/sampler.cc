@@ -329,6 +329,7 @@ std::vector<WindowSummary> Sampler::Stop() {
     summary.discard_ios = delta.discard_ios;
     summary.flush_ios = delta.flush_ios;
     summary.figures = ComputeIostat(delta, summary.duration_sec * 1000.0);
+    summary.total = delta;
     summary.notes = track.notes;
     summaries.push_back(std::move(summary));
   }

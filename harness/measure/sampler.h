@@ -40,6 +40,7 @@ struct WindowSummary {
   uint64_t read_bytes = 0, write_bytes = 0, discard_bytes = 0;
   uint64_t read_ios = 0, write_ios = 0, discard_ios = 0, flush_ios = 0;
   IostatFigures figures;  // over the whole window (util_pct is the window's mean utilisation)
+  CounterDelta total;     // the window's exact counter deltas, from which `figures` is computed
   // Plain sentences, each kind once: the device's line was skipped or had an unexpected field
   // count, a counter went backwards, the device was re-added. Empty for a clean window.
   std::vector<std::string> notes;

@@ -67,6 +67,12 @@ constexpr std::array<MetricInfo, kMetricCount> kMetrics = {{
     {Metric::kDeviceReadRatio, "device_read_ratio", kLower, kThroughput, "",
      "device bytes read / workload bytes read",
      "device bytes read / sample bytes read; below 0.5 cold is cache_contaminated", ""},
+    {Metric::kEpochReadRatioMin, "epoch_read_ratio_min", kLower, kThroughput, "",
+     "the lowest device read ratio of a cold repetition's epochs",
+     "device bytes read / sample bytes read of the cold repetition's epoch that read least from "
+     "the device (each epoch is made cold first); below 0.5 the repetition is cache_contaminated; "
+     "the label lists every epoch's ratio",
+     ""},
     {Metric::kRAwaitMs, "r_await_ms", kLower, kAwait, "ms",
      "mean device read wait (iostat r_await)", kDevice, kDeviceFio},
     {Metric::kRPerSecond, "r_per_second", kHigher, kThroughput, "r/s",

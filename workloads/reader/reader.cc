@@ -125,6 +125,7 @@ void ValidateReaderOptions(const ReaderOptions& o, std::string_view where) {
   if (o.batch_size < 1) bad("batch_size", o.batch_size, "at least 1");
   if (o.prefetch < 1) bad("prefetch", o.prefetch, "at least 1");
   if (o.epochs < 1) bad("epochs", o.epochs, "at least 1");
+  if (o.first_epoch < 0) bad("first_epoch", o.first_epoch, "at least 0");
   if (!(o.compute_ms_per_batch >= 0) || o.compute_ms_per_batch > 3.6e6) {
     bad("compute_ms_per_batch", o.compute_ms_per_batch, "0..3600000");
   }
@@ -262,7 +263,7 @@ class Worker {
   // nullopt when a sample failed verification (the run is then stopped).
   std::optional<Batch> ReadBatch(uint64_t b, SampleStore::Cursor& cursor, WorkerStats& stats,
                                  std::vector<std::byte>& buffer) {
-    const int epoch = plan_.Epoch(b);
+    const int epoch = options_.first_epoch + plan_.Epoch(b);
     const std::shared_ptr<const std::vector<uint64_t>> order = orders_.Get(epoch);
     Batch batch;
     for (uint64_t pos = plan_.Begin(b); pos < plan_.End(b); ++pos) {
@@ -322,40 +323,61 @@ Consumed Consume(BatchQueue& queue, uint64_t total_batches, double compute_ms_pe
   return c;
 }
 
+// The derived figures (rates, percentiles, AU) from the counts, seconds and histogram.
+void Derive(ReaderResult& r) {
+  r.samples_per_sec = r.wall_sec > 0 ? static_cast<double>(r.samples) / r.wall_sec : 0;
+  r.bytes_per_sec = r.wall_sec > 0 ? static_cast<double>(r.bytes) / r.wall_sec : 0;
+  r.lat_p50_us = static_cast<double>(r.latency.PercentileNs(50)) / 1e3;
+  r.lat_p95_us = static_cast<double>(r.latency.PercentileNs(95)) / 1e3;
+  r.lat_p99_us = static_cast<double>(r.latency.PercentileNs(99)) / 1e3;
+  r.lat_max_us = static_cast<double>(r.latency.max_ns()) / 1e3;
+  r.lat_mean_us = r.latency.mean_ns() / 1e3;
+  r.au_pct = r.wall_sec > 0 ? 100.0 * r.compute_sec / r.wall_sec : 0;
+}
+
 // The figures of the header from what was consumed and what the workers measured.
 ReaderResult Summarize(const Consumed& consumed,
                        const std::vector<std::unique_ptr<WorkerStats>>& stats, double wall_sec,
                        const ReaderOptions& o) {
-  LatencyHistogram latency;
   ReaderResult r;
   for (const auto& s : stats) {
-    latency.Merge(s->latency);
+    r.latency.Merge(s->latency);
     r.content_digest += s->digest;
   }
   r.samples = consumed.samples;
   r.bytes = consumed.bytes;
   r.batches = consumed.batches;
   r.wall_sec = wall_sec;
-  r.samples_per_sec = wall_sec > 0 ? static_cast<double>(r.samples) / wall_sec : 0;
-  r.bytes_per_sec = wall_sec > 0 ? static_cast<double>(r.bytes) / wall_sec : 0;
-  r.lat_p50_us = static_cast<double>(latency.PercentileNs(50)) / 1e3;
-  r.lat_p95_us = static_cast<double>(latency.PercentileNs(95)) / 1e3;
-  r.lat_p99_us = static_cast<double>(latency.PercentileNs(99)) / 1e3;
-  r.lat_max_us = static_cast<double>(latency.max_ns()) / 1e3;
-  r.lat_mean_us = latency.mean_ns() / 1e3;
   r.consumer_wait_sec = Seconds(consumed.wait);
   r.compute_sec = static_cast<double>(consumed.batches) * o.compute_ms_per_batch / 1e3;
-  r.au_pct = wall_sec > 0 ? 100.0 * r.compute_sec / wall_sec : 0;
+  Derive(r);
   return r;
 }
 
 }  // namespace
 
+ReaderResult CombineRuns(const std::vector<ReaderResult>& runs) {
+  ReaderResult r;
+  for (const ReaderResult& run : runs) {
+    r.samples += run.samples;
+    r.bytes += run.bytes;
+    r.batches += run.batches;
+    r.wall_sec += run.wall_sec;
+    r.consumer_wait_sec += run.consumer_wait_sec;
+    r.compute_sec += run.compute_sec;
+    r.content_digest += run.content_digest;
+    r.latency.Merge(run.latency);
+    if (!r.verify_error) r.verify_error = run.verify_error;
+  }
+  Derive(r);
+  return r;
+}
+
 ReaderResult RunReader(SampleStore& store, const DatasetSpec& spec, const ReaderOptions& o) {
   ValidateReaderOptions(o, "reader options");
   const BatchPlan plan(spec.samples, o);
   EpochOrders orders(plan.samples, o.order, o.shuffle_seed);
-  orders.Get(0);  // the first epoch's order before the clock starts
+  orders.Get(o.first_epoch);  // the first epoch's order before the clock starts
   // Sizes up front: computing them is not the storage's time.
   std::vector<uint64_t> expected_bytes(plan.samples);
   for (uint64_t i = 0; i < plan.samples; ++i) expected_bytes[i] = SampleBytes(spec, i);

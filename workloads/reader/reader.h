@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 
+#include "harness/measure/latency_histogram.h"
 #include "workloads/dataset/dataset.h"
 #include "workloads/dataset/sample_store.h"
 
@@ -39,6 +40,9 @@ struct ReaderOptions {
   int prefetch = 2;                 // queue capacity in batches, >= 1
   double compute_ms_per_batch = 0;  // >= 0
   int epochs = 1;                   // >= 1
+  // The number (0-based) of the first epoch run: epoch k's shuffle and on_sample's epoch are
+  // first_epoch + k, so that a run of one epoch at a time reads the same orders as one run.
+  int first_epoch = 0;  // >= 0
   bool verify = true;               // CheckSample on every sample
   uint64_t shuffle_seed = 1;
   // Test hook: called by a worker for every sample it read (epoch 0-based). Must be thread-safe.
@@ -58,6 +62,7 @@ struct ReaderResult {
   double consumer_wait_sec = 0;  // time the consumer waited for a batch
   double compute_sec = 0;        // batches x compute_ms_per_batch
   double au_pct = 0;             // 100 x compute_sec / wall_sec
+  LatencyHistogram latency;      // every sample's read, from which the lat_ figures come
   // Sum of SampleDigest over every sample read (all epochs); stands for the content when verify.
   uint64_t content_digest = 0;
   // First bad sample when verify is on: "sample 17 (<path or key>): <what>". The run stops early.
@@ -66,6 +71,12 @@ struct ReaderResult {
 
 // The order of epoch `epoch` (0-based) over `samples` samples. Pure.
 std::vector<uint64_t> EpochOrder(uint64_t samples, Order order, uint64_t shuffle_seed, int epoch);
+
+// Runs made one after another (epochs run one at a time) as one result (pure): samples, bytes,
+// batches, wall, compute and consumer-wait seconds and content digests add up, latency histograms
+// merge, and the rates, percentiles and AU are computed again from the sums; the verification
+// error is the first run's that has one. An empty list gives an empty result.
+ReaderResult CombineRuns(const std::vector<ReaderResult>& runs);
 
 // Reads `spec.samples` samples from `store` for options.epochs epochs. A read error (RunError)
 // stops the workers and is rethrown; a verification failure stops the run and is returned in

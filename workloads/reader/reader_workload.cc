@@ -1,6 +1,9 @@
 #include "workloads/reader/reader_workload.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 #include "harness/measure/disturbance.h"
 
@@ -31,13 +34,29 @@ RepetitionMeasurement ToMeasurement(const WorkloadResult& r) {
     f.Set(Metric::kUtilPct, s.figures.util_pct);
   }
   if (r.device_read_ratio) f.Set(Metric::kDeviceReadRatio, *r.device_read_ratio);
+  if (!r.epoch_device_read_ratios.empty()) {
+    f.Set(Metric::kEpochReadRatioMin, *std::min_element(r.epoch_device_read_ratios.begin(),
+                                                        r.epoch_device_read_ratios.end()));
+  }
   AddNodeActivityFigures(
       r.activity,
       r.device_summary ? std::optional<uint64_t>(r.device_summary->read_bytes) : std::nullopt, f);
   m.label = r.cache_method + (r.device ? " " + *r.device : std::string(" no-device"));
+  if (r.epoch_device_read_ratios.size() > 1) {
+    m.label += fmt::format(", epoch read ratios {:.3f}", fmt::join(r.epoch_device_read_ratios, " "));
+  }
   if (rd.verify_error) {
     m.state = RepetitionState::kVerificationFailed;
     m.reason = "verify: " + *rd.verify_error;
+  } else if (r.cache_contaminated && r.contaminated_epoch && r.epoch_device_read_ratios.size() > 1) {
+    const auto epoch = static_cast<size_t>(*r.contaminated_epoch);
+    m.state = RepetitionState::kCacheContaminated;
+    m.reason = fmt::format(
+        "cache_contaminated: epoch {} of {} has a device read ratio {:.3f} < {} after {} (epoch "
+        "read ratios {:.3f})",
+        epoch + 1, r.epoch_device_read_ratios.size(), r.epoch_device_read_ratios[epoch],
+        kContaminatedBelowRatio, r.cache_method, fmt::join(r.epoch_device_read_ratios, " "));
+    if (!r.eviction_problem.empty()) m.reason += "; " + r.eviction_problem;
   } else if (r.cache_contaminated) {
     m.state = RepetitionState::kCacheContaminated;
     m.reason = fmt::format(

@@ -77,52 +77,88 @@ Layout PreparedDataset::layout() const { return state_->layout; }
 const fs::path& PreparedDataset::read_root() const { return state_->read_root; }
 const std::optional<std::string>& PreparedDataset::device() const { return state_->device; }
 
+namespace {
+
+// Drops the page cache, or evicts `files` when asked to or when dropping is not permitted.
+// Returns the method; `problem` gets what eviction could not do ("" when all went).
+std::string MakeCold(bool evict_only, const std::vector<fs::path>& files, std::string& problem) {
+  if (!evict_only && !DropPageCache()) return "drop_caches";
+  problem = EvictFiles(files).Describe();
+  return "fadvise_dontneed";
+}
+
+std::optional<double> ReadRatio(const std::optional<WindowSummary>& device, uint64_t bytes) {
+  if (!device || bytes == 0) return std::nullopt;
+  return static_cast<double>(device->read_bytes) / static_cast<double>(bytes);
+}
+
+}  // namespace
+
 WorkloadResult PreparedDataset::RunOnce(const WorkloadOptions& options) {
   State& s = *state_;
   ValidateReaderOptions(options.reader, "workload");
   WorkloadResult result;
   result.device = options.device_override ? options.device_override : s.device;
-
+  const bool cold = options.cache == CacheMode::kCold && s.layout != Layout::kTmpfs;
   if (s.layout == Layout::kTmpfs) {
     result.cache_method = "tmpfs";
-  } else if (options.cache == CacheMode::kCold) {
-    // No mapping of the dataset may be alive across the drop: stores are opened after it.
-    if (!options.evict_only && !DropPageCache()) {
-      result.cache_method = "drop_caches";
-    } else {
-      result.eviction_problem = EvictFiles(s.BackingFiles()).Describe();
-      result.cache_method = "fadvise_dontneed";
-    }
-  } else {
+  } else if (!cold) {
     result.cache_method = "warm";
-  }
-
-  std::unique_ptr<SampleStore> store = s.OpenStore(options.reader.order);
-  if (options.cache == CacheMode::kWarm && s.layout != Layout::kTmpfs) {
-    ReaderOptions warmup = options.reader;
-    warmup.epochs = 1;
-    warmup.compute_ms_per_batch = 0;
-    warmup.verify = false;
-    warmup.on_sample = nullptr;
-    RunReader(*store, s.manifest.spec, warmup);
   }
 
   std::vector<std::string> devices;
   if (result.device) devices.push_back(*result.device);
-  const SampledWindow window = RunSampled(devices, options.sample_interval, [&] {
-    result.reader = RunReader(*store, s.manifest.spec, options.reader);
-  });
+  // Cold: one round per epoch, each made cold first; otherwise one round of every epoch.
+  const int rounds = cold ? options.reader.epochs : 1;
+  std::vector<ReaderResult> epochs;
+  SampledWindow window;
+  for (int round = 0; round < rounds; ++round) {
+    if (cold) {
+      // No mapping of the dataset may be alive across the drop: stores are opened after it.
+      std::string problem;
+      const std::string method = MakeCold(options.evict_only, s.BackingFiles(), problem);
+      if (round == 0) result.cache_method = method;
+      if (!problem.empty() && result.eviction_problem.empty()) result.eviction_problem = problem;
+    }
+    std::unique_ptr<SampleStore> store = s.OpenStore(options.reader.order);
+    if (!cold && options.cache == CacheMode::kWarm && s.layout != Layout::kTmpfs) {
+      ReaderOptions warmup = options.reader;
+      warmup.epochs = 1;
+      warmup.compute_ms_per_batch = 0;
+      warmup.verify = false;
+      warmup.on_sample = nullptr;
+      RunReader(*store, s.manifest.spec, warmup);
+    }
+    ReaderOptions reader = options.reader;
+    if (cold) {
+      reader.epochs = 1;
+      reader.first_epoch = options.reader.first_epoch + round;
+    }
+    const SampledWindow epoch_window = RunSampled(devices, options.sample_interval, [&] {
+      epochs.push_back(RunReader(*store, s.manifest.spec, reader));
+    });
+    // Close an LMDB environment now: its mapping must not outlive the epoch into the next drop.
+    store.reset();
+    AppendWindow(window, epoch_window);
+    if (cold && result.device) {
+      const std::optional<double> ratio = ReadRatio(
+          epoch_window.SummaryOf(*result.device), epochs.back().bytes);
+      if (ratio) {
+        result.epoch_device_read_ratios.push_back(*ratio);
+        if (!result.contaminated_epoch && IsCacheContaminated(options.cache, s.layout, ratio)) {
+          result.contaminated_epoch = round;
+        }
+      }
+    }
+    if (epochs.back().verify_error) break;
+  }
+  result.reader = CombineRuns(epochs);
   result.timeline = window.rows;
   result.activity = window.activity;
   if (result.device) result.device_summary = window.SummaryOf(*result.device);
-  // Close an LMDB environment now: its mapping must not outlive the run into the next drop.
-  store.reset();
-
-  if (result.device_summary && result.reader.bytes > 0) {
-    result.device_read_ratio = static_cast<double>(result.device_summary->read_bytes) /
-                               static_cast<double>(result.reader.bytes);
-  }
+  result.device_read_ratio = ReadRatio(result.device_summary, result.reader.bytes);
   result.cache_contaminated =
+      result.contaminated_epoch.has_value() ||
       IsCacheContaminated(options.cache, s.layout, result.device_read_ratio);
   return result;
 }

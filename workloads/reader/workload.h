@@ -7,10 +7,18 @@
 //         when that is not permitted, every dataset file is evicted with
 //         posix_fadvise(POSIX_FADV_DONTNEED); an LMDB environment is closed before and reopened
 //         after, since pages mapped across a drop stay cached.
+//         Cold means cold for every epoch (as MLPerf Storage runs it): with epochs > 1 the cache
+//         is dropped (or the files evicted) again before each epoch and the epochs run one at a
+//         time, each epoch's order being the one a single run would read. The time spent
+//         evicting between epochs is outside the repetition's wall time and outside every
+//         sampled window, so throughput, the device figures and the timeline cover the epochs'
+//         reading only; the batches in flight across an epoch boundary of a single run are lost
+//         (each epoch starts with an empty prefetch queue, as after a restart).
 //   warm: one untimed read pass first.
 // While the reader runs, a Sampler watches the dataset's device; afterwards the device read ratio
-// = device bytes read / bytes the workload read. A cold run with a ratio below 0.5 is
-// cache_contaminated. tmpfs has no device: cache_method "tmpfs", no device, ratio n/a.
+// = device bytes read / bytes the workload read, over the repetition and, cold, for each epoch. A
+// cold run any of whose epochs has a ratio below 0.5 is cache_contaminated. tmpfs has no device:
+// cache_method "tmpfs", no device, ratio n/a.
 // Not thread-safe: one RunOnce at a time per PreparedDataset.
 #pragma once
 
@@ -61,7 +69,12 @@ struct WorkloadResult {
   std::optional<std::string> device;  // diskstats name, e.g. "vda"; nullopt for tmpfs
   std::optional<WindowSummary> device_summary;
   std::optional<double> device_read_ratio;  // device read bytes / reader bytes; nullopt: n/a
-  bool cache_contaminated = false;
+  // Cold with a device: each epoch's device read ratio, in epoch order (one entry with one
+  // epoch); empty otherwise. An epoch that read no bytes has none (the list stops at a
+  // verification failure).
+  std::vector<double> epoch_device_read_ratios;
+  bool cache_contaminated = false;  // any epoch's ratio (or the repetition's) is below 0.5
+  std::optional<int> contaminated_epoch;  // 0-based: the first epoch below the ratio, when cold
   // Cold by eviction: the files posix_fadvise could not evict, and why ("" when all were); a
   // reason a repetition may read from the page cache, named when it is contaminated.
   std::string eviction_problem;

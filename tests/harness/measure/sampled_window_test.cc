@@ -88,5 +88,56 @@ TEST(SampledWindow, AnUnreadableLineMidWindowIsNotedAndTheWindowStillEnds) {
   EXPECT_EQ(window.summaries[0].read_bytes, 2000u * 512);
 }
 
+// Two windows taken one after the other (a cold repetition's epochs) are one window without the
+// gap between them: counts add up, iostat's figures are those of the summed deltas over the
+// summed seconds (hand-computed), rows are appended and node activity is time-weighted.
+TEST(SampledWindow, AppendedWindowsAreOneWindowWithoutTheGap) {
+  auto window = [](double seconds, uint64_t read_ios, uint64_t read_ticks_ms, uint64_t io_ticks_ms,
+                   double steal_pct) {
+    SampledWindow w;
+    WindowSummary s;
+    s.device = "sda";
+    s.duration_sec = seconds;
+    s.total.read_ios = read_ios;
+    s.total.read_sectors = read_ios * 8;  // 4 KiB reads
+    s.total.read_ticks_ms = read_ticks_ms;
+    s.total.io_ticks_ms = io_ticks_ms;
+    s.total.time_in_queue_ms = read_ticks_ms;
+    s.read_ios = read_ios;
+    s.read_bytes = read_ios * 4096;
+    s.figures = ComputeIostat(s.total, seconds * 1000);
+    s.start_utc = "start" + std::to_string(read_ios);
+    s.end_utc = "end" + std::to_string(read_ios);
+    s.notes = {"a note"};
+    w.summaries.push_back(s);
+    w.rows.resize(2);
+    w.activity.window_sec = seconds;
+    w.activity.own_read_bytes = s.read_bytes;
+    w.activity.cpu_steal_pct = steal_pct;
+    return w;
+  };
+  SampledWindow total;
+  AppendWindow(total, window(1.0, 100, 200, 500, 10));
+  AppendWindow(total, window(3.0, 300, 1800, 1500, 2));
+  ASSERT_EQ(total.summaries.size(), 1u);
+  const WindowSummary& s = total.summaries[0];
+  EXPECT_EQ(s.read_ios, 400u);
+  EXPECT_EQ(s.read_bytes, 400u * 4096);
+  EXPECT_DOUBLE_EQ(s.duration_sec, 4.0);
+  EXPECT_DOUBLE_EQ(s.figures.r_per_sec, 100.0);     // 400 reads in 4 s
+  EXPECT_DOUBLE_EQ(s.figures.r_await_ms, 5.0);      // 2000 ms of reads / 400 reads
+  EXPECT_DOUBLE_EQ(s.figures.util_pct, 50.0);       // 2000 ms busy of 4000 ms
+  EXPECT_DOUBLE_EQ(s.figures.aqu_sz, 0.5);          // 2000 ms in queue / 4000 ms
+  EXPECT_DOUBLE_EQ(s.figures.rareq_kb, 4.0);
+  EXPECT_EQ(s.start_utc, "start100");
+  EXPECT_EQ(s.end_utc, "end300");
+  EXPECT_EQ(s.notes, std::vector<std::string>{"a note"});
+  EXPECT_EQ(total.rows.size(), 4u);
+  EXPECT_DOUBLE_EQ(total.activity.window_sec, 4.0);
+  EXPECT_EQ(total.activity.own_read_bytes, 400u * 4096);
+  EXPECT_DOUBLE_EQ(*total.activity.cpu_steal_pct, 4.0);  // (10 x 1 + 2 x 3) / 4
+  EXPECT_EQ(total.activity.io_pressure_pct, std::nullopt);
+}
+
 }  // namespace
 }  // namespace feedbench

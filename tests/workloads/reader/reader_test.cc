@@ -84,6 +84,45 @@ TEST(Reader, ReadsEverySampleExactlyOncePerEpoch) {
   for (const auto& [key, count] : seen) EXPECT_EQ(count, 1) << key.first << "/" << key.second;
 }
 
+// Epochs run one at a time (a cold repetition) read the orders one run of every epoch reads, and
+// their combined result is that run's: the same samples, bytes and content.
+TEST(Reader, EpochsRunOneAtATimeCombineToOneRunOfEveryEpoch) {
+  FilesDataset ds(Spec(50, "4KiB"));
+  ReaderOptions options;
+  options.epochs = 3;
+  options.batch_size = 7;
+  std::mutex mutex;
+  std::vector<std::pair<int, uint64_t>> whole, parts;
+  options.on_sample = [&](int epoch, uint64_t index) {
+    std::lock_guard lock(mutex);
+    whole.emplace_back(epoch, index);
+  };
+  const ReaderResult one = RunReader(*ds.store, ds.spec, options);
+  std::vector<ReaderResult> epochs;
+  options.on_sample = [&](int epoch, uint64_t index) {
+    std::lock_guard lock(mutex);
+    parts.emplace_back(epoch, index);
+  };
+  for (int e = 0; e < 3; ++e) {
+    ReaderOptions single = options;
+    single.epochs = 1;
+    single.first_epoch = e;
+    epochs.push_back(RunReader(*ds.store, ds.spec, single));
+  }
+  const ReaderResult combined = CombineRuns(epochs);
+  EXPECT_EQ(parts, whole);  // one worker: the same epochs in the same orders
+  EXPECT_EQ(combined.samples, one.samples);
+  EXPECT_EQ(combined.bytes, one.bytes);
+  EXPECT_EQ(combined.batches, one.batches);
+  EXPECT_EQ(combined.content_digest, one.content_digest);
+  EXPECT_EQ(combined.latency.count(), 150u);
+  EXPECT_DOUBLE_EQ(combined.wall_sec,
+                   epochs[0].wall_sec + epochs[1].wall_sec + epochs[2].wall_sec);
+  EXPECT_DOUBLE_EQ(combined.samples_per_sec, 150 / combined.wall_sec);
+  EXPECT_EQ(combined.lat_max_us,
+            std::max({epochs[0].lat_max_us, epochs[1].lat_max_us, epochs[2].lat_max_us}));
+}
+
 TEST(Reader, RandomOrderDiffersBetweenEpochs) {
   FilesDataset ds(Spec(100, "1KiB"));
   ReaderOptions options;

@@ -37,6 +37,19 @@ TEST(ReaderMeasurement, AColdRepetitionTheDeviceDeliveredIsValid) {
   EXPECT_EQ(m.label, "fadvise_dontneed vda");
 }
 
+TEST(ReaderMeasurement, AnEpochBelowHalfContaminatesTheRepetitionAndIsNamed) {
+  WorkloadResult r = ColdByEviction(0.8);  // the repetition as a whole is above 0.5
+  r.epoch_device_read_ratios = {1.0, 1.0, 0.4};
+  r.contaminated_epoch = 2;
+  r.cache_contaminated = true;
+  const RepetitionMeasurement m = ToMeasurement(r);
+  EXPECT_EQ(m.state, RepetitionState::kCacheContaminated);
+  EXPECT_EQ(m.reason.rfind("cache_contaminated: epoch 3 of 3 has a device read ratio 0.400 < 0.5", 0), 0u)
+      << m.reason;
+  EXPECT_EQ(m.figures.Get(Metric::kEpochReadRatioMin), 0.4);
+  EXPECT_EQ(m.label, "fadvise_dontneed vda, epoch read ratios 1.000 1.000 0.400");
+}
+
 TEST(ReaderMeasurement, AVerificationFailureWinsOverContamination) {
   WorkloadResult r = ColdByEviction(0.1);
   r.reader.verify_error = "sample 17: checksum mismatch";

@@ -4,6 +4,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
+#include <mutex>
+#include <set>
+
 #include "harness/base/errors.h"
 #include "tests/support/loop_ext4.h"
 #include "tests/support/temp_dir.h"
@@ -145,6 +149,51 @@ TEST_F(OnLoopExt4, ColdRunByEvictingTheFilesIsColdToo) {
   EXPECT_EQ(r.cache_method, "fadvise_dontneed");
   ASSERT_TRUE(r.device_read_ratio.has_value());
   EXPECT_GE(*r.device_read_ratio, 0.9);
+}
+
+// Cold means cold for every epoch: a dataset that fits in memory read for 3 epochs reads each
+// epoch from the device (the cache is dropped before each), each epoch's ratio is near 1, and the
+// repetition is valid. With one drop before the first epoch only, epochs 2 and 3 read the page
+// cache (ratios near 0) and the repetition is contaminated.
+void ExpectEveryEpochCold(const WorkloadResult& r, const DatasetSpec& spec, int epochs) {
+  ASSERT_EQ(r.epoch_device_read_ratios.size(), static_cast<size_t>(epochs));
+  for (size_t e = 0; e < r.epoch_device_read_ratios.size(); ++e) {
+    EXPECT_GE(r.epoch_device_read_ratios[e], 0.9) << "epoch " << e + 1;
+    EXPECT_LE(r.epoch_device_read_ratios[e], 1.3) << "epoch " << e + 1;
+  }
+  EXPECT_FALSE(r.cache_contaminated);
+  EXPECT_EQ(r.contaminated_epoch, std::nullopt);
+  EXPECT_EQ(r.reader.bytes, TotalBytes(spec) * static_cast<uint64_t>(epochs));
+  ASSERT_TRUE(r.device_read_ratio.has_value());
+  EXPECT_GE(*r.device_read_ratio, 0.9);
+  EXPECT_EQ(r.reader.verify_error, std::nullopt);
+}
+
+TEST_F(OnLoopExt4, ColdFilesRunOfThreeEpochsIsColdInEveryEpoch) {
+  const DatasetSpec spec = Spec(300, "64KiB");
+  EnsureDataset(Dir("d"), spec, Layout::kFiles, Quiet());
+  PreparedDataset prepared(Dir("d"), Layout::kFiles);
+  WorkloadOptions options = Options(CacheMode::kCold);
+  options.reader.epochs = 3;
+  std::mutex mutex;
+  std::map<int, std::set<uint64_t>> seen;  // epoch -> samples read
+  options.reader.on_sample = [&](int epoch, uint64_t index) {
+    std::lock_guard lock(mutex);
+    seen[epoch].insert(index);
+  };
+  const WorkloadResult r = prepared.RunOnce(options);
+  ExpectEveryEpochCold(r, spec, 3);
+  ASSERT_EQ(seen.size(), 3u);  // epochs 0, 1, 2, each the whole dataset
+  for (const auto& [epoch, indices] : seen) EXPECT_EQ(indices.size(), spec.samples) << epoch;
+}
+
+TEST_F(OnLoopExt4, ColdLmdbRunOfThreeEpochsIsColdInEveryEpoch) {
+  const DatasetSpec spec = Spec(300, "64KiB");
+  EnsureDataset(Dir("l"), spec, Layout::kLmdb, Quiet());
+  PreparedDataset prepared(Dir("l"), Layout::kLmdb);
+  WorkloadOptions options = Options(CacheMode::kCold);
+  options.reader.epochs = 3;
+  ExpectEveryEpochCold(prepared.RunOnce(options), spec, 3);
 }
 
 // A warm run, retried a few times: another process on the machine may drop the whole page cache
