@@ -54,6 +54,8 @@ NodeActivity CombineActivity(const NodeActivity& first, const NodeActivity& seco
   a.own_read_bytes = SumIfBoth(first.own_read_bytes, second.own_read_bytes);
   a.cpu_steal_pct =
       WeightedShare(first.cpu_steal_pct, first.window_sec, second.cpu_steal_pct, second.window_sec);
+  a.foreign_cpu_pct = WeightedShare(first.foreign_cpu_pct, first.window_sec,
+                                    second.foreign_cpu_pct, second.window_sec);
   a.io_pressure_pct = WeightedShare(first.io_pressure_pct, first.window_sec,
                                     second.io_pressure_pct, second.window_sec);
   a.cpu_pressure_pct = WeightedShare(first.cpu_pressure_pct, first.window_sec,
