@@ -32,7 +32,8 @@
 # - Which counters: only `-p ALL` (or a grouped -p) sets I_D_EVERYTHING and reads
 #   rootK/proc/diskstats (iostat.c rw_io_stat_loop: `if (DISPLAY_EVERYTHING(flags))
 #   read_diskstats_stat(curr); else read_sysfs_dlist_stat(curr);`). Every other test reads the
-#   sysfs stat files (rootK/sys/block/DEV/stat, rootK/sys/block/DEV/PART/stat), which in this data
+#   sysfs stat files (rootK/sys/block/DEV/stat, rootK/sys/block/DEV/PART/stat; a partition named
+#   on the command line is read through sys/dev/block/M:m, a link to the latter), which in this data
 #   disagree with proc/diskstats for sdc and sdd in root3-root5. The replay gives feedbench those
 #   files as diskstats lines ("0 0 NAME <the stat file's fields>": the same counters in the same
 #   order, a 11/15/17-field stat file becoming a 14/18/20-field line), written to a temporary
