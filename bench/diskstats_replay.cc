@@ -5,7 +5,8 @@
 //   diskstats_replay PREV CURR INTERVAL_MS
 //
 // PREV is a diskstats file, or "-" for counters since boot (all zero, as iostat's first report).
-// Prints a CSV header and one row per device of CURR, in file order, with iostat's column names;
+// Prints a CSV header and one row per device of CURR, in file order, with iostat's column names
+// (-x's, then -xs's combined "await");
 // a device missing from PREV is taken from zero. Exit 0; 2 for bad arguments or unreadable files.
 #include <fmt/format.h>
 
@@ -56,17 +57,17 @@ int main(int argc, char** argv) {
   const feedbench::DiskstatsSnapshot curr = feedbench::ParseDiskstats(curr_text);
   fmt::print(
       "Device,r/s,rkB/s,rrqm/s,%rrqm,r_await,rareq-sz,w/s,wkB/s,wrqm/s,%wrqm,w_await,wareq-sz,"
-      "d/s,dkB/s,drqm/s,%drqm,d_await,dareq-sz,f/s,f_await,aqu-sz,%util\n");
+      "d/s,dkB/s,drqm/s,%drqm,d_await,dareq-sz,f/s,f_await,aqu-sz,%util,await\n");
   for (const DiskCounters& c : curr.devices) {
     const DiskCounters* p = feedbench::FindDevice(prev.devices, c.name);
     const DiskCounters zero{.major = c.major, .minor = c.minor, .name = c.name};
     const feedbench::IostatFigures f = feedbench::ComputeIostat(p ? *p : zero, c, interval_ms);
     fmt::print("{},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},"
-               "{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f}\n",
+               "{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f},{:.6f}\n",
                c.name, f.r_per_sec, f.rkb_per_sec, f.rrqm_per_sec, f.rrqm_pct, f.r_await_ms,
                f.rareq_kb, f.w_per_sec, f.wkb_per_sec, f.wrqm_per_sec, f.wrqm_pct, f.w_await_ms,
                f.wareq_kb, f.d_per_sec, f.dkb_per_sec, f.drqm_per_sec, f.drqm_pct, f.d_await_ms,
-               f.dareq_kb, f.f_per_sec, f.f_await_ms, f.aqu_sz, f.util_pct);
+               f.dareq_kb, f.f_per_sec, f.f_await_ms, f.aqu_sz, f.util_pct, f.await_ms);
   }
   return 0;
 }
