@@ -75,8 +75,8 @@ for t in "${targets[@]}"; do
   # TMPDIR: the target's scratch files (fuzz_support.h) go under this run's scratch folder.
   TMPDIR=$scratch/$t/tmp "$build/fuzz/$t" "${args[@]}" "$corpus" >"$log" 2>&1
   rc=$?
-  execs=$(grep -oP 'stat::number_of_executed_units: \K[0-9]+' "$log" | tail -n 1)
-  rate=$(grep -oP 'stat::average_exec_per_sec: \K[0-9]+' "$log" | tail -n 1)
+  execs=$(grep -oP 'stat::number_of_executed_units:\s+\K[0-9]+' "$log" | tail -n 1)
+  rate=$(grep -oP 'stat::average_exec_per_sec:\s+\K[0-9]+' "$log" | tail -n 1)
   last=$(grep -E '^#[0-9]+' "$log" | grep -E 'cov: ' | tail -n 1)
   cov=$(grep -oP 'cov: \K[0-9]+' <<<"$last")
   ft=$(grep -oP 'ft: \K[0-9]+' <<<"$last")

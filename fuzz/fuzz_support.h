@@ -33,7 +33,7 @@ void ExpectOnly(Fn&& fn) {
   try {
     fn();
   } catch (const std::exception& e) {
-    if ((dynamic_cast<const Expected*>(&e) != nullptr) || ...) return;
+    if (((dynamic_cast<const Expected*>(&e) != nullptr) || ...)) return;
     std::fprintf(stderr, "feedbench fuzz: unexpected exception %s: %s\n", typeid(e).name(),
                  e.what());
     std::abort();
