@@ -18,6 +18,7 @@
 #include "harness/os/child_process.h"
 #include "harness/results/gbench_adapter.h"
 #include "harness/results/results_reader.h"
+#include "tests/support/readme.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 #include "workloads/fio/fio.h"
@@ -28,29 +29,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 using ::testing::HasSubstr;
+using testing::ReadmeExample;
 using testing::RunCommand;
 using testing::ShellQuote;
-
-// The fenced code blocks of README.md between <!-- test:NAME ...--> and <!-- /test:NAME -->, in
-// order, each without its fences: the README's example, read as the README gives it. Empty when
-// the markers are missing.
-std::vector<std::string> ReadmeExample(const std::string& name) {
-  const std::string readme = ReadWholeFile(fs::path(FEEDBENCH_SOURCE_DIR) / "README.md");
-  const size_t begin = readme.find("<!-- test:" + name + " ");
-  const size_t end = readme.find("<!-- /test:" + name + " -->");
-  if (begin == std::string::npos || end == std::string::npos || end < begin) return {};
-  const std::string_view region = std::string_view(readme).substr(begin, end - begin);
-  std::vector<std::string> blocks;
-  for (size_t fence = region.find("```"); fence != std::string_view::npos;
-       fence = region.find("```", fence)) {
-    const size_t body = region.find('\n', fence);
-    const size_t close = body == std::string_view::npos ? body : region.find("\n```", body);
-    if (close == std::string_view::npos) break;
-    blocks.emplace_back(region.substr(body + 1, close - body));
-    fence = close + 4;
-  }
-  return blocks;
-}
 
 // The paths a fio failure message names after "fio's files:" (FioFailureNote).
 std::vector<fs::path> FioFilesNamed(const std::string& message) {
