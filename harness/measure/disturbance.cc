@@ -22,9 +22,12 @@ std::optional<std::string> DisturbanceOf(const Figures& f, const DisturbanceLimi
                     FormatBytesIec(device_bytes)));
   }
   const auto foreign_cpu = f.Get(Metric::kForeignCpuPct);
-  if (foreign_cpu && *foreign_cpu > limits.foreign_cpu_pct_limit) {
-    reasons.push_back(fmt::format("other processes ran {:.0f}% of the CPU time (limit {:g}%)",
-                                  *foreign_cpu, limits.foreign_cpu_pct_limit));
+  const auto foreign_cpu_sec = f.Get(Metric::kForeignCpuSec);
+  if (foreign_cpu && foreign_cpu_sec && *foreign_cpu > limits.foreign_cpu_pct_limit &&
+      *foreign_cpu_sec >= limits.foreign_cpu_min_sec) {
+    reasons.push_back(
+        fmt::format("other processes ran {:.0f}% of the CPU time (limit {:g}%): {:.2f} CPU-s",
+                    *foreign_cpu, limits.foreign_cpu_pct_limit, *foreign_cpu_sec));
   }
   const auto steal = f.Get(Metric::kCpuStealPct);
   if (steal && *steal > limits.cpu_steal_pct_limit) {

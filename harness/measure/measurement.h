@@ -68,6 +68,7 @@ enum class Metric {
   kForeignReadPct,    // foreign_read_bytes / the device's read bytes
   kCpuStealPct,       // CPU time stolen by the hypervisor / all CPU time
   kForeignCpuPct,     // CPU time other processes ran / all CPU time
+  kForeignCpuSec,     // CPU time other processes ran, seconds (summed over CPUs)
   kIoPressurePct,     // share of the window some task stalled on I/O (PSI io some)
   kCpuPressurePct,    // share of the window some task waited for a CPU (PSI cpu some)
   // The probe taken right before the repetition (workloads/fio/fio_probe.h): the device's

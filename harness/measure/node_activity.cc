@@ -5,10 +5,21 @@
 #include <algorithm>
 #include <atomic>
 
+#include <unistd.h>
+
 namespace feedbench {
 namespace {
 
 double ClampPct(double pct) { return std::clamp(pct, 0.0, 100.0); }
+
+// USER_HZ: the unit of /proc/stat and /proc/[pid]/stat times (100 on Linux).
+double TicksPerSecond() {
+  static const double hz = [] {
+    const long v = ::sysconf(_SC_CLK_TCK);
+    return v > 0 ? static_cast<double>(v) : 100.0;
+  }();
+  return hz;
+}
 
 std::optional<double> StallPct(const std::optional<Pressure>& start,
                                const std::optional<Pressure>& end, double window_sec) {
@@ -61,6 +72,7 @@ NodeActivity ActivityBetween(const NodeActivitySnapshot& start, const NodeActivi
       const double own =
           static_cast<double>(end.own_cpu->total_ticks() - start.own_cpu->total_ticks());
       a.foreign_cpu_pct = ClampPct((node_busy - own) / total * 100.0);
+      a.foreign_cpu_sec = std::max(0.0, node_busy - own) / TicksPerSecond();
     }
   }
   a.io_pressure_pct = StallPct(start.io_pressure, end.io_pressure, a.window_sec);
@@ -82,6 +94,7 @@ void AddNodeActivityFigures(const NodeActivity& a, std::optional<uint64_t> devic
   }
   if (a.cpu_steal_pct) f.Set(Metric::kCpuStealPct, *a.cpu_steal_pct);
   if (a.foreign_cpu_pct) f.Set(Metric::kForeignCpuPct, *a.foreign_cpu_pct);
+  if (a.foreign_cpu_sec) f.Set(Metric::kForeignCpuSec, *a.foreign_cpu_sec);
   if (a.io_pressure_pct) f.Set(Metric::kIoPressurePct, *a.io_pressure_pct);
   if (a.cpu_pressure_pct) f.Set(Metric::kCpuPressurePct, *a.cpu_pressure_pct);
 }

@@ -24,7 +24,7 @@
 //     iowait, irq, softirq and steal are left out of the node's side: interrupt work serves every
 //     process's I/O, this one's included. Kernel threads working for this process (a loop
 //     device's worker, writeback) count as foreign; on an idle node a cold reader leaves a few
-//     percent.
+//     percent. foreign_cpu_sec is the same time in CPU-seconds (ticks ÷ sysconf(_SC_CLK_TCK)).
 //   io_pressure_pct, cpu_pressure_pct = Δ"some" total_us / window µs × 100 (PSI), where the kernel
 //   has /proc/pressure. A source that is missing leaves its figures absent; a missing
 //   /proc/pressure is said once per process on stderr, not an error.
@@ -65,6 +65,7 @@ struct NodeActivity {
   std::optional<uint64_t> own_read_bytes;
   std::optional<double> cpu_steal_pct;
   std::optional<double> foreign_cpu_pct;   // other processes' share of the node's CPU time
+  std::optional<double> foreign_cpu_sec;   // the same time, CPU-seconds summed over CPUs
   std::optional<double> io_pressure_pct;   // PSI io "some" over the window
   std::optional<double> cpu_pressure_pct;  // PSI cpu "some" over the window
 };

@@ -56,6 +56,9 @@ NodeActivity CombineActivity(const NodeActivity& first, const NodeActivity& seco
       WeightedShare(first.cpu_steal_pct, first.window_sec, second.cpu_steal_pct, second.window_sec);
   a.foreign_cpu_pct = WeightedShare(first.foreign_cpu_pct, first.window_sec,
                                     second.foreign_cpu_pct, second.window_sec);
+  a.foreign_cpu_sec = first.foreign_cpu_sec && second.foreign_cpu_sec
+                          ? std::optional<double>(*first.foreign_cpu_sec + *second.foreign_cpu_sec)
+                          : std::nullopt;
   a.io_pressure_pct = WeightedShare(first.io_pressure_pct, first.window_sec,
                                     second.io_pressure_pct, second.window_sec);
   a.cpu_pressure_pct = WeightedShare(first.cpu_pressure_pct, first.window_sec,

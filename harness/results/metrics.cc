@@ -118,6 +118,12 @@ constexpr std::array<MetricInfo, kMetricCount> kMetrics = {{
      "all CPU time of the repetition; above the limit the repetition is disturbed",
      "the node's user, nice and system time less feedbench's and fio's, over all CPU time of "
      "fio's whole run"},
+    {Metric::kForeignCpuSec, "foreign_cpu_sec", kLower, kAwait, "s",
+     "CPU time other processes ran (/proc/stat less /proc/self/stat), summed over CPUs",
+     "the node's user, nice and system time less this process's and its reaped children's over "
+     "the repetition, in CPU-seconds",
+     "the node's user, nice and system time less feedbench's and fio's over fio's whole run, in "
+     "CPU-seconds"},
     {Metric::kIoPressurePct, "io_pressure_pct", kLower, kAwait, "%",
      "share of the time some task stalled on I/O (/proc/pressure/io some)",
      "the node's I/O stall time / repetition time; the reader's own reads stall too",

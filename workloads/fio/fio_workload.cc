@@ -241,6 +241,7 @@ Figures FioMeasurement::ToFigures() const {
   NodeActivity node = activity;
   node.own_read_bytes.reset();
   node.foreign_cpu_pct.reset();
+  node.foreign_cpu_sec.reset();
   AddNodeActivityFigures(node, std::nullopt, f);
   return f;
 }

@@ -52,9 +52,22 @@ TEST(Disturbance, StealAboveTheLimitDisturbs) {
 TEST(Disturbance, OtherProcessesCpuTimeAboveTheLimitDisturbs) {
   Figures f = Foreign(500, 0);
   f.Set(Metric::kForeignCpuPct, 25.0);
+  f.Set(Metric::kForeignCpuSec, 0.5);
   EXPECT_FALSE(DisturbanceOf(f).has_value());
   f.Set(Metric::kForeignCpuPct, 71.4);
-  EXPECT_EQ(DisturbanceOf(f), "disturbed: other processes ran 71% of the CPU time (limit 25%)");
+  f.Set(Metric::kForeignCpuSec, 1.428);
+  EXPECT_EQ(DisturbanceOf(f),
+            "disturbed: other processes ran 71% of the CPU time (limit 25%): 1.43 CPU-s");
+}
+
+TEST(Disturbance, AShortWindowsFewForeignTicksDoNot) {
+  // 60 ms on 2 CPUs is 12 ticks: three ticks of a kernel thread are 25%, and mean nothing.
+  Figures f = Foreign(500, 0);
+  f.Set(Metric::kForeignCpuPct, 50.0);
+  f.Set(Metric::kForeignCpuSec, 0.06);
+  EXPECT_FALSE(DisturbanceOf(f).has_value());
+  f.Set(Metric::kForeignCpuSec, 0.25);
+  EXPECT_TRUE(DisturbanceOf(f).has_value());
 }
 
 TEST(Disturbance, BothReasonsAreNamed) {

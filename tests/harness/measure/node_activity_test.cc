@@ -5,6 +5,8 @@
 
 #include <fstream>
 
+#include <unistd.h>
+
 #include "tests/support/temp_dir.h"
 
 namespace feedbench {
@@ -57,6 +59,8 @@ TEST(NodeActivity, ForeignCpuIsTheNodesBusyTimeLessThisProcesssAndItsChildrens) 
   const NodeActivity a = ActivityBetween(start, end);
   ASSERT_TRUE(a.foreign_cpu_pct.has_value());
   EXPECT_DOUBLE_EQ(*a.foreign_cpu_pct, 30.0);
+  ASSERT_TRUE(a.foreign_cpu_sec.has_value());
+  EXPECT_DOUBLE_EQ(*a.foreign_cpu_sec, 120.0 / static_cast<double>(::sysconf(_SC_CLK_TCK)));
   // This process alone used the busy time: nothing foreign (own above busy clamps at 0).
   end.own_cpu->self_ticks = 1400;
   EXPECT_EQ(ActivityBetween(start, end).foreign_cpu_pct, 0.0);

@@ -115,6 +115,7 @@ TEST(SampledWindow, AppendedWindowsAreOneWindowWithoutTheGap) {
     w.activity.own_read_bytes = s.read_bytes;
     w.activity.cpu_steal_pct = steal_pct;
     w.activity.foreign_cpu_pct = 2 * steal_pct;
+    w.activity.foreign_cpu_sec = steal_pct / 10;
     return w;
   };
   SampledWindow total;
@@ -138,6 +139,7 @@ TEST(SampledWindow, AppendedWindowsAreOneWindowWithoutTheGap) {
   EXPECT_EQ(total.activity.own_read_bytes, 400u * 4096);
   EXPECT_DOUBLE_EQ(*total.activity.cpu_steal_pct, 4.0);  // (10 x 1 + 2 x 3) / 4
   EXPECT_DOUBLE_EQ(*total.activity.foreign_cpu_pct, 8.0);  // (20 x 1 + 4 x 3) / 4
+  EXPECT_DOUBLE_EQ(*total.activity.foreign_cpu_sec, 1.2);  // 1.0 + 0.2
   EXPECT_EQ(total.activity.io_pressure_pct, std::nullopt);
 }
 
