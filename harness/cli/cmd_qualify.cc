@@ -44,6 +44,7 @@ int Qualify(const QualifyFlags& flags, const CLI::App& sub) {
   const fs::path out = ResolveResultsPath(flags.out, suite.name);
 
   // The reference is another machine by definition: its fingerprint is shown, not gated on.
+  RequireBaselineForCompareFlags(sub, !flags.reference.empty(), "--reference");
   CompareFlags compare_flags = flags.compare_flags;
   compare_flags.ignore_fingerprint = true;
   if (compare_flags.metrics.empty()) {

@@ -59,6 +59,7 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
     baseline = ReadBaselineFile(flags.compare);
     until.baseline = &*baseline;
   }
+  RequireBaselineForCompareFlags(sub, baseline.has_value(), "--compare");
   if (sub.count("--confirm") > 0 && flags.confirm && !baseline) {
     throw UsageError("--confirm: needs --compare BASELINE");
   }
