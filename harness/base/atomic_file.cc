@@ -7,8 +7,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <utility>
 
 #include "harness/base/errors.h"
@@ -56,13 +54,30 @@ void WriteFileAtomic(const fs::path& destination, std::string_view content) {
 }
 
 std::string ReadWholeFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // O_NONBLOCK so that opening a FIFO nobody writes to cannot hang; cleared before reading, so a
+  // pipe with a writer (a shell's <(...)) is read to its end.
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+  if (fd.get() < 0) {
     throw UsageError(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  struct stat st {};
+  if (::fstat(fd.get(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    throw UsageError(fmt::format("cannot read {}: is a directory; expected a file", path.string()));
+  }
+  const int flags = ::fcntl(fd.get(), F_GETFL);
+  if (flags >= 0) ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK);
+  std::string text;
+  char buf[65536];
+  while (true) {
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw UsageError(fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  return text;
 }
 
 void CheckWritableDestination(const fs::path& path, std::string_view flag) {

@@ -41,9 +41,9 @@ int Qualify(const QualifyFlags& flags, const CLI::App& sub) {
   const Suite suite = LoadSuite(flags.suite);
   const RunRequest request = ToRunRequest(flags, sub);
   ValidateRequest(suite, request);
-  const fs::path out = ResolveResultsPath(flags.out, suite.name);
 
   // The reference is another machine by definition: its fingerprint is shown, not gated on.
+  RequireBaselineForCompareFlags(sub, !flags.reference.empty(), "--reference");
   CompareFlags compare_flags = flags.compare_flags;
   compare_flags.ignore_fingerprint = true;
   if (compare_flags.metrics.empty()) {
@@ -68,6 +68,8 @@ int Qualify(const QualifyFlags& flags, const CLI::App& sub) {
         flags.until_flags.max_repetitions.empty() ? "--time-budget" : "--max-repetitions"));
   }
 
+  // Resolved after every other check: the default results/ is made only for a run that starts.
+  const fs::path out = ResolveResultsPath(flags.out, suite.name);
   const PipelineOutput output = RunRecordWrite(suite, request, out, reference ? &until : nullptr);
   const ResultsFile& results = output.recorded.model;
   const bool any_failed = output.recorded.any_failed;

@@ -39,7 +39,6 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
   const RunRequest request = ToRunRequest(flags, sub);
   ValidateRequest(suite, request);
 
-  const fs::path out = ResolveResultsPath(flags.out, suite.name);
 
   // A bad baseline is bad input: say so before the run, not after it.
   std::optional<Baseline> baseline;
@@ -59,6 +58,7 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
     baseline = ReadBaselineFile(flags.compare);
     until.baseline = &*baseline;
   }
+  RequireBaselineForCompareFlags(sub, baseline.has_value(), "--compare");
   if (sub.count("--confirm") > 0 && flags.confirm && !baseline) {
     throw UsageError("--confirm: needs --compare BASELINE");
   }
@@ -68,6 +68,8 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
         flags.until_flags.max_repetitions.empty() ? "--time-budget" : "--max-repetitions"));
   }
 
+  // Resolved after every other check: the default results/ is made only for a run that starts.
+  const fs::path out = ResolveResultsPath(flags.out, suite.name);
   const PipelineOutput output = RunRecordWrite(suite, request, out, baseline ? &until : nullptr);
   const ResultsFile& results = output.recorded.model;
   const bool any_failed = output.recorded.any_failed;

@@ -81,6 +81,19 @@ void AddCompareFlags(CLI::App& sub, CompareFlags& flags) {
                "Compare even when the machine or device fingerprint differs from the baseline's");
 }
 
+void RequireBaselineForCompareFlags(const CLI::App& sub, bool has_baseline,
+                                    std::string_view needs) {
+  if (has_baseline) return;
+  for (const char* flag : {"--tolerance-throughput", "--tolerance-await", "--alpha", "--metrics",
+                           "--reference-runs", "--allow-inconclusive", "--json", "--markdown",
+                           "--junit", "--ignore-fingerprint"}) {
+    if (sub.count(flag) > 0) {
+      throw UsageError(fmt::format("{}: needs {} BASELINE (without it nothing is judged)", flag,
+                                   needs));
+    }
+  }
+}
+
 CompareOptions ToCompareOptions(const CompareFlags& flags) {
   CompareOptions options;
   options.tolerance_throughput = ParsePercent(flags.tolerance_throughput, "--tolerance-throughput");

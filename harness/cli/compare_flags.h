@@ -35,6 +35,11 @@ void AddCompareFlags(CLI::App& sub, CompareFlags& flags);
 
 CompareOptions ToCompareOptions(const CompareFlags& flags);
 
+// Where the gate runs only with a baseline (`run --compare`, `qualify --reference`): throws
+// UsageError naming the first of AddCompareFlags' flags given on `sub` and `needs` (the missing
+// flag) when `has_baseline` is false, so a flag that would be ignored is refused instead.
+void RequireBaselineForCompareFlags(const CLI::App& sub, bool has_baseline, std::string_view needs);
+
 void WriteCompareReports(const CompareFlags& flags, const CompareReport& report);
 
 }  // namespace feedbench

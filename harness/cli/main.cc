@@ -32,6 +32,23 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? kExitOk : kExitBadInput;
   }
+  // An empty value ("--dir ''") is never meant: refused here, once for every flag and positional,
+  // rather than read as "not given" by one command and as the current directory by another.
+  // monitor's command is the user's own argv, where an empty argument is theirs to pass.
+  for (const CLI::App* sub = &app; sub != nullptr;) {
+    const auto chosen = sub->get_subcommands();
+    for (const CLI::Option* opt : sub->get_options()) {
+      if (opt->get_name() == "command") continue;
+      for (const std::string& value : opt->results()) {
+        if (!value.empty()) continue;
+        std::fprintf(stderr, "feedbench: error: %s: an empty value; expected %s\n",
+                     opt->get_name().c_str(),
+                     opt->get_type_name().empty() ? "a value" : opt->get_type_name().c_str());
+        return kExitBadInput;
+      }
+    }
+    sub = chosen.empty() ? nullptr : chosen.front();
+  }
   try {
     return action ? action() : kExitBadInput;
   } catch (const UsageError& e) {

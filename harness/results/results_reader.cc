@@ -209,9 +209,28 @@ void ParseRepetition(const json& entry, const std::string& where, std::string_vi
                             "not measured is left out, not written as NaN, Infinity or null)",
                             where, workload, rep.repetition_index, key, *spelling));
   }
+  // Every field of the entry has the type Google Benchmark writes: a misspelt figure is bad
+  // input, never a silently absent row.
+  for (const auto& [key, value] : entry.items()) {
+    const bool text = std::find(kBenchmarkTextFields.begin(), kBenchmarkTextFields.end(), key) !=
+                      kBenchmarkTextFields.end();
+    const std::string_view expected = key == "error_occurred" ? "a boolean"
+                                      : text                  ? "a string"
+                                                              : "a number";
+    const bool ok = key == "error_occurred" ? value.is_boolean()
+                    : text                  ? value.is_string() || value.is_null()
+                                            : value.is_number();
+    if (!ok) {
+      Bad(source, fmt::format("{} ({} #{}): {} is {}; expected {}", where, workload,
+                              rep.repetition_index, key, TypeName(value), expected));
+    }
+  }
   const bool error_occurred = entry.value("error_occurred", false);
-  rep.error_message = entry.value("error_message", std::string());
-  rep.label = entry.value("label", std::string());
+  rep.error_message = entry.value("error_message", json()).is_string()
+                          ? entry["error_message"].get<std::string>()
+                          : std::string();
+  rep.label = entry.value("label", json()).is_string() ? entry["label"].get<std::string>()
+                                                       : std::string();
   rep.state = Classify(error_occurred, rep.error_message, rep.label);
   rep.wall_sec = WallSeconds(entry);
   for (const auto& [key, value] : entry.items()) {
@@ -242,7 +261,12 @@ ResultsFile ParseResults(const json& document, std::string_view source) {
   for (const json& entry : *benchmarks) {
     const std::string where = fmt::format("benchmarks[{}]", index++);
     if (!entry.is_object()) Bad(source, where + " is not an object");
-    if (entry.value("run_type", std::string("iteration")) != "iteration") continue;
+    const auto run_type = entry.find("run_type");
+    if (run_type != entry.end() && !run_type->is_string()) {
+      Bad(source, fmt::format("{}.run_type is {}; expected a string (iteration or aggregate)",
+                              where, TypeName(*run_type)));
+    }
+    if (run_type != entry.end() && run_type->get<std::string>() != "iteration") continue;
     ParseRepetition(entry, where, source, results);
   }
   if (results.workloads.empty()) {
