@@ -160,6 +160,10 @@ int Run(const FioFlags& flags, const CLI::App& sub) {
                out.string(), output.timeline_path.string());
   } else {
     fmt::print("{}\n", out.string());
+    // Without the table, the one line that says why the exit is 1.
+    if (output.recorded.any_failed) {
+      fmt::print(stderr, "feedbench: {}\n", FailureLine(output.recorded.model));
+    }
   }
   return output.recorded.any_failed ? kExitFailed : kExitOk;
 }
@@ -205,7 +209,9 @@ void AddFioCommand(CLI::App& app, CommandAction& action) {
       ->capture_default_str();
   sub->add_flag("--keep-data", flags->keep_data,
                 "Keep the test file and dataset for the next run (default: remove them)");
-  sub->add_flag("--quiet", flags->quiet, "No progress or table; print only the results path");
+  sub->add_flag("--quiet", flags->quiet,
+                "No progress or table; print only the results path (and, when it exits 1, why, "
+                "in one line on stderr)");
   sub->callback([&action, flags, sub] { action = [flags, sub] { return Run(*flags, *sub); }; });
 }
 

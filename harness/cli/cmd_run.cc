@@ -77,6 +77,8 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
                output.recorded.wall_sec, out.string(), output.timeline_path.string());
   } else {
     fmt::print("{}\n", out.string());
+    // Without the table, the one line that says why the exit is 1.
+    if (any_failed) fmt::print(stderr, "feedbench: {}\n", FailureLine(results));
   }
   if (!baseline) return any_failed ? kExitFailed : kExitOk;
 
@@ -118,7 +120,8 @@ void AddRunCommand(CLI::App& app, CommandAction& action) {
   AddSuiteRunFlags(*sub, *flags);
   sub->add_flag(
       "--quiet", flags->quiet,
-      "No progress or run table: print the results path (and, with --compare, the comparison)");
+      "No progress or run table: print the results path (and, with --compare, the comparison); "
+      "a run that exits 1 still says why in one line on stderr");
   sub->add_option("--compare", flags->compare,
                   "After the run, compare with this baseline (as `feedbench compare` does), add "
                   "repetitions to the workloads not decided yet (see --max-repetitions, "

@@ -89,4 +89,24 @@ std::string RenderRunTables(const std::vector<WorkloadSummary>& summaries,
   return out;
 }
 
+std::string FailureLine(const ResultsFile& results) {
+  std::string line;
+  for (const WorkloadResults& w : results.workloads) {
+    int failed = 0;
+    const Repetition* first = nullptr;
+    for (const Repetition& rep : w.repetitions) {
+      if (rep.state != RepetitionState::kFailed &&
+          rep.state != RepetitionState::kVerificationFailed) {
+        continue;
+      }
+      ++failed;
+      if (first == nullptr) first = &rep;
+    }
+    if (first == nullptr) continue;
+    line += fmt::format("{}{}: {} of {} repetitions ({})", line.empty() ? "failed: " : "; ",
+                        w.name, failed, w.repetitions.size(), first->error_message);
+  }
+  return line;
+}
+
 }  // namespace feedbench
