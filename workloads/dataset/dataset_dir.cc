@@ -540,13 +540,13 @@ EnsureResult EnsureDataset(const fs::path& dir, const DatasetSpec& spec, Layout 
   const DiskBytesBounds bounds = EstimateDiskBytesBounds(spec, layout, space.block_bytes);
   if (auto why = ArithmeticShortfall(dir, spec, bounds, available, ancestor, space.free_bytes,
                                      reclaimable)) {
-    throw UsageError(*why);
+    throw EnvironmentError(*why);  // no space: the machine cannot, whatever the request's merit
   }
   const uint64_t need =
       bounds.most <= available ? bounds.most : EstimateDiskBytes(spec, layout, space.block_bytes);
   const uint64_t total_bytes = TotalBytes(spec);
   if (need > available) {
-    throw UsageError(fmt::format(
+    throw EnvironmentError(fmt::format(
         "--dir {}: not enough free space: the dataset needs {} ({} bytes: {} bytes of samples plus "
         "filesystem overhead), the filesystem at {} has {} ({} bytes) free{}",
         dir.string(), FormatBytesIec(static_cast<double>(need)), need, total_bytes,

@@ -105,12 +105,13 @@ struct EnsureResult {
 // - a feedbench dataset that is incomplete or of another spec/layout: its own entries (manifest,
 //   data/, lmdb/) are removed and it is regenerated.
 // - non-empty and not a feedbench dataset: UsageError, nothing touched.
-// Before writing, free space is checked (UsageError with needed and free bytes), by arithmetic
+// Before writing, free space is checked (EnvironmentError with needed and free bytes: exit 3, as
+// every "no space"), by arithmetic
 // (EstimateDiskBytesBounds) before any pass over the samples, so a request far beyond the free
 // space is refused at once with its numbers. Generation is
 // parallel, then synced (syncfs) before the manifest is marked complete.
-// Throws UsageError (bad spec/dir, corrupt manifest, no space for the request), EnvironmentError
-// (I/O errors, ENOSPC, directory locked by another process), Interrupted (inside an InterruptScope,
+// Throws UsageError (bad spec/dir, corrupt manifest), EnvironmentError (no space for the request,
+// I/O errors, ENOSPC, directory locked by another process), Interrupted (inside an InterruptScope,
 // harness/os/interrupt.h: a SIGINT or SIGTERM during generation; the incomplete dataset stays, for
 // the caller to remove).
 EnsureResult EnsureDataset(const std::filesystem::path& dir, const DatasetSpec& spec, Layout layout,

@@ -176,10 +176,10 @@ TEST(EnsureDataset, CorruptManifestIsAUsageErrorAndNothingIsDeleted) {
   EXPECT_TRUE(fs::exists(SampleFilePath(tmp / "d", spec, 2)));
 }
 
-TEST(EnsureDataset, NotEnoughFreeSpaceIsAUsageErrorWithTheNumbersBeforeWriting) {
+TEST(EnsureDataset, NotEnoughFreeSpaceIsAnEnvironmentErrorWithTheNumbersBeforeWriting) {
   TempDir tmp;
   // 2^20 samples of 1 GiB: a pebibyte, more than any test machine has.
-  const std::string message = ErrorMessage<UsageError>(
+  const std::string message = ErrorMessage<EnvironmentError>(
       [&] { EnsureDataset(tmp / "big", Spec(1 << 20, "1GiB"), Layout::kFiles, Quiet()); });
   EXPECT_THAT(message, HasSubstr("not enough free space"));
   EXPECT_THAT(message, HasSubstr("1125899906842624 bytes"));  // data alone: 2^50
@@ -233,7 +233,7 @@ TEST(EnsureDataset, AHugeSampleCountIsRefusedAtOnceWithItsNumbers) {
     SCOPED_TRACE(c.numbers);
     const auto start = std::chrono::steady_clock::now();
     const std::string message =
-        ErrorMessage<UsageError>([&] { EnsureDataset(tmp / "d", c.spec, c.layout, Quiet()); });
+        ErrorMessage<EnvironmentError>([&] { EnsureDataset(tmp / "d", c.spec, c.layout, Quiet()); });
     const double sec =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     EXPECT_LT(sec, 5) << "a pass over the samples before refusing";
