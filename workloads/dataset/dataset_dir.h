@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "harness/base/errors.h"
 #include "harness/base/progress_meter.h"
 #include "workloads/dataset/dataset.h"
 #include "workloads/dataset/dataset_lock.h"  // DatasetLock, held by the functions below
@@ -62,6 +63,12 @@ std::filesystem::path SampleFilePath(const std::filesystem::path& dir, const Dat
                                      uint64_t index);
 // <dir>/lmdb: the LMDB environment directory.
 std::filesystem::path LmdbEnvPath(const std::filesystem::path& dir);
+
+// The error for LMDB return code `rc` from step `what` ("mdb_txn_commit") while writing the
+// environment in `env_dir`. No space says so, naming the path and its free bytes: MDB_MAP_FULL,
+// ENOSPC, and EIO on a filesystem with less free than one commit writes (LMDB reports a short
+// page write as EIO). Anything else: LMDB's own text. Always exit 3 (environment).
+EnvironmentError LmdbWriteError(int rc, std::string_view what, const std::filesystem::path& env_dir);
 
 // A conventional per-dataset directory under a data root: <root>/<layout>-<spec hash>.
 std::filesystem::path DefaultDatasetDir(const std::filesystem::path& root, const DatasetSpec& spec,
