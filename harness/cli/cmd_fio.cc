@@ -150,7 +150,7 @@ int Run(const FioFlags& flags, const CLI::App& sub) {
   request.quiet = flags.quiet;
   ValidateRequest(suite, request);
 
-  const fs::path out = ResolveResultsPath(flags.out, suite.name);
+  const fs::path out = CheckedResultsPath(flags.out, suite, request);
 
   const PipelineOutput output = RunRecordWrite(suite, request, out);
   if (!flags.quiet) {
@@ -187,7 +187,8 @@ void AddFioCommand(CLI::App& app, CommandAction& action) {
                   "Where the test file and dataset go (default $TMPDIR/feedbench-data, or /var/tmp/feedbench-data without TMPDIR); must be "
                   "empty, new, or feedbench's own");
   sub->add_option("--out", flags->out,
-                  "Results file (default results/fio-<host>-<UTC timestamp>.json)");
+                  "Results file (default results/fio-<host>-<UTC timestamp>.json); its folder "
+                  "may be new if its parent exists (made when written, as for every output path)");
   sub->add_option("--runtime-s", flags->runtime_s, "Measured seconds per profile")
       ->capture_default_str();
   sub->add_option("--ramp-s", flags->ramp_s, "Seconds of ramp before measuring")

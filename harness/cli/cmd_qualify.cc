@@ -41,7 +41,7 @@ int Qualify(const QualifyFlags& flags, const CLI::App& sub) {
   const Suite suite = LoadSuite(flags.suite);
   const RunRequest request = ToRunRequest(flags, sub);
   ValidateRequest(suite, request);
-  const fs::path out = ResolveResultsPath(flags.out, suite.name);
+  const fs::path out = CheckedResultsPath(flags.out, suite, request);
 
   // The reference is another machine by definition: its fingerprint is shown, not gated on.
   CompareFlags compare_flags = flags.compare_flags;

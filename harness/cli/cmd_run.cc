@@ -39,7 +39,7 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
   const RunRequest request = ToRunRequest(flags, sub);
   ValidateRequest(suite, request);
 
-  const fs::path out = ResolveResultsPath(flags.out, suite.name);
+  const fs::path out = CheckedResultsPath(flags.out, suite, request);
 
   // A bad baseline is bad input: say so before the run, not after it.
   std::optional<Baseline> baseline;
