@@ -42,7 +42,8 @@ bool MayCreateHoldingDirectory(const fs::path& dir) {
 void WriteFileAtomic(const fs::path& destination, std::string_view content) {
   const fs::path dir = HoldingDirectory(destination);
   if (MayCreateHoldingDirectory(dir) && ::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
-    Fail(destination, "creating its directory " + dir.string(), errno);
+    const int err = errno;
+    Fail(destination, "creating its directory " + dir.string(), err);
   }
   std::string tmpl = (dir / ("." + destination.filename().string() + ".tmp.XXXXXX")).string();
   UniqueFd fd(::mkstemp(tmpl.data()));

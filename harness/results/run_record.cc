@@ -182,9 +182,14 @@ RecordedRun RecordRun(const SuiteRun& run, const std::string& source) {
   return out;
 }
 
+namespace {
+
+// XXH3-64 of the timeline's exact bytes, as 16 lowercase hex digits.
 std::string TimelineDigest(std::string_view timeline_text) {
   return fmt::format("{:016x}", XXH3_64bits(timeline_text.data(), timeline_text.size()));
 }
+
+}  // namespace
 
 fs::path WriteRunFiles(const RecordedRun& run, const fs::path& results_path) {
   const fs::path timeline_path = TimelinePathFor(results_path);
