@@ -34,7 +34,7 @@ fs::path HoldingDirectory(const fs::path& path) {
 // (one level, so that a typo does not make a tree of folders).
 bool MayCreateHoldingDirectory(const fs::path& dir) {
   std::error_code ec;
-  return !fs::exists(dir, ec) && dir.has_parent_path() && fs::is_directory(dir.parent_path(), ec);
+  return !fs::exists(dir, ec) && fs::is_directory(HoldingDirectory(dir), ec);
 }
 
 }  // namespace
@@ -87,7 +87,7 @@ void CheckWritableDestination(const fs::path& path, std::string_view flag, uint6
   std::error_code ec;
   // A new folder is made in its parent: that is the directory that must be writable.
   const bool new_folder = MayCreateHoldingDirectory(dir);
-  const fs::path existing = new_folder ? dir.parent_path() : dir;
+  const fs::path existing = new_folder ? HoldingDirectory(dir) : dir;
   if (!new_folder && fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
     throw UsageError(
         fmt::format("{} {}: {} is not a directory", flag, path.string(), dir.string()));
