@@ -317,8 +317,11 @@ TEST_F(FioCommandTest, QuietFailedRunStillSaysWhyInOneLine) {
                            "PATH=" + (dir_ / "bin").string() + ":$PATH");
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_THAT(r.output, HasSubstr(out.string()));
-  EXPECT_THAT(r.output, HasSubstr("feedbench: failed: rand-read-4k-qd1: 1 of 1 repetitions ("))
-      << r.output;
+  const std::size_t at = r.output.find("feedbench: failed: rand-read-4k-qd1: 1 of 1 repetitions (");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  const std::string line = r.output.substr(at, r.output.find('\n', at) - at);
+  EXPECT_THAT(line, HasSubstr("fio exited with status 1"));
+  EXPECT_THAT(line, HasSubstr("injected failure"));  // fio's stderr, on the same line
 }
 
 TEST_F(FioCommandTest, HangingFioFailsTheRunWithAClearError) {
