@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -22,10 +23,26 @@ namespace {
       fmt::format("cannot write {}: {} failed: {}", path.string(), step, std::strerror(err)));
 }
 
+// The directory that holds `path`: its parent, or "." for a bare name.
+fs::path HoldingDirectory(const fs::path& path) {
+  return path.has_parent_path() ? path.parent_path() : fs::path(".");
+}
+
+// The output-path policy: the holding directory may be new when its own parent is a directory
+// (one level, so that a typo does not make a tree of folders).
+bool MayCreateHoldingDirectory(const fs::path& dir) {
+  std::error_code ec;
+  return !fs::exists(dir, ec) && fs::is_directory(HoldingDirectory(dir), ec);
+}
+
 }  // namespace
 
 void WriteFileAtomic(const fs::path& destination, std::string_view content) {
-  const fs::path dir = destination.has_parent_path() ? destination.parent_path() : fs::path(".");
+  const fs::path dir = HoldingDirectory(destination);
+  if (MayCreateHoldingDirectory(dir) && ::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    const int err = errno;
+    Fail(destination, "creating its directory " + dir.string(), err);
+  }
   std::string tmpl = (dir / ("." + destination.filename().string() + ".tmp.XXXXXX")).string();
   UniqueFd fd(::mkstemp(tmpl.data()));
   if (fd.get() < 0) Fail(destination, "creating a temporary file", errno);
@@ -80,20 +97,38 @@ std::string ReadWholeFile(const fs::path& path) {
   return text;
 }
 
-void CheckWritableDestination(const fs::path& path, std::string_view flag) {
-  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+void CheckWritableDestination(const fs::path& path, std::string_view flag, uint64_t room_bytes) {
+  const fs::path dir = HoldingDirectory(path);
   std::error_code ec;
-  if (!fs::is_directory(dir, ec)) {
+  // A new folder is made in its parent: that is the directory that must be writable.
+  const bool new_folder = MayCreateHoldingDirectory(dir);
+  const fs::path existing = new_folder ? HoldingDirectory(dir) : dir;
+  if (!new_folder && fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
     throw UsageError(
-        fmt::format("{} {}: directory {} does not exist", flag, path.string(), dir.string()));
+        fmt::format("{} {}: {} is not a directory", flag, path.string(), dir.string()));
+  }
+  if (!new_folder && !fs::is_directory(dir, ec)) {
+    throw UsageError(fmt::format(
+        "{} {}: directory {} does not exist, nor does its parent (feedbench makes only the last "
+        "folder of an output path)",
+        flag, path.string(), dir.string()));
   }
   if (fs::is_directory(path, ec)) {
     throw UsageError(
         fmt::format("{} {}: is a directory; expected a file path", flag, path.string()));
   }
-  if (::access(dir.c_str(), W_OK) != 0) {
+  if (::access(existing.c_str(), W_OK) != 0) {
     throw UsageError(fmt::format("{} {}: directory {} is not writable: {}", flag, path.string(),
-                                 dir.string(), std::strerror(errno)));
+                                 existing.string(), std::strerror(errno)));
+  }
+  if (room_bytes == 0) return;
+  struct statvfs st {};
+  if (::statvfs(existing.c_str(), &st) != 0) return;  // the write itself will say what is wrong
+  const uint64_t free_bytes = static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+  if (free_bytes < room_bytes) {
+    throw EnvironmentError(fmt::format(
+        "{} {}: no space left for it: {} has {} bytes free, {} bytes are needed", flag,
+        path.string(), existing.string(), free_bytes, room_bytes));
   }
 }
 

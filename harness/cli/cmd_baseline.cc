@@ -33,20 +33,6 @@ struct ShowArgs {
   std::string metrics;
 };
 
-// The profile folder (baselines/<profile>/) may be new; its parent must exist, so that a typo does
-// not create a tree of folders.
-void PrepareDestination(const fs::path& to) {
-  const fs::path dir = to.has_parent_path() ? to.parent_path() : fs::path(".");
-  std::error_code ec;
-  if (!fs::exists(dir, ec) && dir.has_parent_path() && fs::is_directory(dir.parent_path(), ec)) {
-    if (!fs::create_directory(dir, ec) && ec) {
-      throw EnvironmentError(fmt::format("--to {}: cannot create directory {}: {}", to.string(),
-                                         dir.string(), ec.message()));
-    }
-  }
-  CheckWritableDestination(to, "--to");
-}
-
 int RunRecord(const RecordArgs& args) {
   std::optional<std::size_t> keep;
   if (args.keep) {
@@ -73,7 +59,7 @@ int RunRecord(const RecordArgs& args) {
   const std::size_t before = existing ? existing->runs.size() : 0;
   const bool created = !existing;
   Baseline baseline = RecordRuns(std::move(existing), results, keep);
-  PrepareDestination(to);
+  CheckWritableDestination(to, "--to");  // a new profile folder is made when written
   WriteBaselineFile(to, baseline);
   const std::size_t dropped = before + results.size() - baseline.runs.size();
   std::printf(
@@ -115,7 +101,8 @@ void AddBaselineCommand(CLI::App& app, CommandAction& action) {
   auto* rec = sub->add_subcommand(
       "record", "Create or extend a baseline from valid results files (written atomically)");
   rec->add_option("results", record->results, "Results files written by feedbench run")->required();
-  rec->add_option("--to", record->to, "Baseline file to create or extend")->required();
+  rec->add_option("--to", record->to, "Baseline file to create or extend; its folder (baselines/<profile>/) may be new if its "
+                  "parent exists (made when written, as for every output path)")->required();
   rec->add_option("--keep", record->keep,
                   fmt::format("Runs of history to keep (default: the baseline's own, {} for a "
                               "new one)",

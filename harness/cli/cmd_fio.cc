@@ -150,7 +150,7 @@ int Run(const FioFlags& flags, const CLI::App& sub) {
   request.quiet = flags.quiet;
   ValidateRequest(suite, request);
 
-  const fs::path out = ResolveResultsPath(flags.out, suite.name);
+  const fs::path out = CheckedResultsPath(flags.out, suite, request);
 
   const PipelineOutput output = RunRecordWrite(suite, request, out);
   if (!flags.quiet) {
@@ -160,6 +160,10 @@ int Run(const FioFlags& flags, const CLI::App& sub) {
                out.string(), output.timeline_path.string());
   } else {
     fmt::print("{}\n", out.string());
+    // Without the table, the one line that says why the exit is 1.
+    if (output.recorded.any_failed) {
+      fmt::print(stderr, "feedbench: {}\n", FailureLine(output.recorded.model));
+    }
   }
   return output.recorded.any_failed ? kExitFailed : kExitOk;
 }
@@ -183,7 +187,8 @@ void AddFioCommand(CLI::App& app, CommandAction& action) {
                   "Where the test file and dataset go (default $TMPDIR/feedbench-data, or /var/tmp/feedbench-data without TMPDIR); must be "
                   "empty, new, or feedbench's own");
   sub->add_option("--out", flags->out,
-                  "Results file (default results/fio-<host>-<UTC timestamp>.json)");
+                  "Results file (default results/fio-<host>-<UTC timestamp>.json); its folder "
+                  "may be new if its parent exists (made when written, as for every output path)");
   sub->add_option("--runtime-s", flags->runtime_s, "Measured seconds per profile")
       ->capture_default_str();
   sub->add_option("--ramp-s", flags->ramp_s, "Seconds of ramp before measuring")
@@ -205,7 +210,9 @@ void AddFioCommand(CLI::App& app, CommandAction& action) {
       ->capture_default_str();
   sub->add_flag("--keep-data", flags->keep_data,
                 "Keep the test file and dataset for the next run (default: remove them)");
-  sub->add_flag("--quiet", flags->quiet, "No progress or table; print only the results path");
+  sub->add_flag("--quiet", flags->quiet,
+                "No progress or table; print only the results path (and, when it exits 1, why, "
+                "in one line on stderr)");
   sub->callback([&action, flags, sub] { action = [flags, sub] { return Run(*flags, *sub); }; });
 }
 

@@ -29,6 +29,7 @@
 #include "harness/base/errors.h"
 #include "harness/cli/commands.h"
 #include "harness/measure/diskstats.h"
+#include "harness/measure/fingerprint.h"
 #include "harness/measure/sampler.h"
 #include "harness/os/child_process.h"
 #include "harness/os/device.h"
@@ -87,11 +88,13 @@ DiskstatsSnapshot ReadProcDiskstats() {
 }
 
 // No --device or --path: every whole device (not a partition) that has done I/O since boot, as
-// `iostat -x` lists by default.
+// `iostat -x` lists by default, and has a size: a detached loop device keeps its counters but
+// has size 0 (as `feedbench devices` leaves it out without --all); --device still names one.
 std::vector<std::string> DefaultDevices(const std::vector<DiskCounters>& snapshot) {
   std::vector<std::string> names;
   for (const BlockDevice& device : ListBlockDevices()) {
     if (device.is_partition) continue;
+    if (FingerprintDevice(device).size_bytes == 0) continue;
     const DiskCounters* c = FindDevice(snapshot, device.name);
     if (c != nullptr && c->read_ios + c->write_ios + c->discard_ios + c->flush_ios > 0) {
       names.push_back(device.name);
@@ -320,7 +323,8 @@ void AddMonitorCommand(CLI::App& app, CommandAction& action) {
       "monitor",
       "Sample block devices like `iostat -x`, optionally while a command runs.\n"
       "  feedbench monitor --path /data --interval-ms 1000 --csv io.csv -- python train.py\n"
-      "Without --device or --path: every whole disk that has done I/O (as iostat lists).\n"
+      "Without --device or --path: every whole disk that has done I/O (as iostat lists) and has a\n"
+      "size (detached loop devices, size 0, only with --device).\n"
       "Without a command: runs for --duration, or until Ctrl-C (SIGINT) or SIGTERM; exit 0.\n"
       "With a command (after --): samples until it exits, forwards SIGINT/SIGTERM to it and\n"
       "exits with its status (128+N if killed by signal N, 127 if not found).\n"

@@ -68,13 +68,17 @@ int Qualify(const QualifyFlags& flags, const CLI::App& sub) {
         flags.until_flags.max_repetitions.empty() ? "--time-budget" : "--max-repetitions"));
   }
 
-  // Resolved after every other check: the default results/ is made only for a run that starts.
-  const fs::path out = ResolveResultsPath(flags.out, suite.name);
+  // Checked after every other check (writable, with room; nothing is made until the results are
+  // written), so a refusal names the first bad flag.
+  const fs::path out = CheckedResultsPath(flags.out, suite, request);
   const PipelineOutput output = RunRecordWrite(suite, request, out, reference ? &until : nullptr);
   const ResultsFile& results = output.recorded.model;
   const bool any_failed = output.recorded.any_failed;
   if (!flags.quiet) {
     fmt::print("\n{}", RenderRunTables(SummarizeResults(results), output.recorded.efficiencies));
+  } else if (any_failed) {
+    // Without the table, the one line that says why the exit is 1.
+    fmt::print(stderr, "feedbench: {}\n", FailureLine(results));
   }
   fmt::print("\nresults: {}\n", out.string());
   if (!reference) {
@@ -109,7 +113,8 @@ void AddQualifyCommand(CLI::App& app, CommandAction& action) {
                   "Baseline recorded from the reference node's qualify results "
                   "(feedbench baseline record RESULTS --to FILE)");
   AddSuiteRunFlags(*sub, *flags);
-  sub->add_flag("--quiet", flags->quiet, "No progress or run table");
+  sub->add_flag("--quiet", flags->quiet,
+                "No progress or run table; a run that exits 1 still says why in one line");
   AddCompareFlags(*sub, flags->compare_flags);
   AddUntilDecidedFlags(*sub, flags->until_flags);
   sub->callback([&action, flags, sub] { action = [flags, sub] { return Qualify(*flags, *sub); }; });

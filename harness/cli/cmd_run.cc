@@ -68,8 +68,9 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
         flags.until_flags.max_repetitions.empty() ? "--time-budget" : "--max-repetitions"));
   }
 
-  // Resolved after every other check: the default results/ is made only for a run that starts.
-  const fs::path out = ResolveResultsPath(flags.out, suite.name);
+  // Checked after every other check (writable, with room; nothing is made until the results are
+  // written), so a refusal names the first bad flag.
+  const fs::path out = CheckedResultsPath(flags.out, suite, request);
   const PipelineOutput output = RunRecordWrite(suite, request, out, baseline ? &until : nullptr);
   const ResultsFile& results = output.recorded.model;
   const bool any_failed = output.recorded.any_failed;
@@ -79,6 +80,8 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
                output.recorded.wall_sec, out.string(), output.timeline_path.string());
   } else {
     fmt::print("{}\n", out.string());
+    // Without the table, the one line that says why the exit is 1.
+    if (any_failed) fmt::print(stderr, "feedbench: {}\n", FailureLine(results));
   }
   if (!baseline) return any_failed ? kExitFailed : kExitOk;
 
@@ -120,7 +123,8 @@ void AddRunCommand(CLI::App& app, CommandAction& action) {
   AddSuiteRunFlags(*sub, *flags);
   sub->add_flag(
       "--quiet", flags->quiet,
-      "No progress or run table: print the results path (and, with --compare, the comparison)");
+      "No progress or run table: print the results path (and, with --compare, the comparison); "
+      "a run that exits 1 still says why in one line on stderr");
   sub->add_option("--compare", flags->compare,
                   "After the run, compare with this baseline (as `feedbench compare` does), add "
                   "repetitions to the workloads not decided yet (see --max-repetitions, "

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "harness/base/errors.h"
+#include "harness/cli/until_decided_flags.h"
+#include "harness/results/results.h"
 
 namespace feedbench {
 namespace {
@@ -58,6 +60,13 @@ void PrintExtension(const ExtensionLog& log, const CompareOptions& options) {
       "= {:.2g} per look (Bonferroni)\n",
       log.rounds, log.spent_sec, log.last.message, options.alpha, log.looks,
       options.AlphaPerLook());
+}
+
+std::filesystem::path CheckedResultsPath(const std::string& out_flag, const Suite& suite,
+                                         const RunRequest& request) {
+  int repetitions = 0;
+  for (const auto& [name, planned] : PlannedRepetitions(suite, request)) repetitions += planned;
+  return ResolveResultsPath(out_flag, suite.name, ResultsRoomBytes(repetitions));
 }
 
 PipelineOutput RunRecordWrite(const Suite& suite, const RunRequest& request,

@@ -49,6 +49,12 @@ struct PipelineOutput {
   std::optional<ExtensionLog> extension;  // set when `until` was given
 };
 
+// Where the run's results go (ResolveResultsPath, harness/results/results.h), checked before any
+// work: writable under the output-path policy, with room for the planned repetitions' results and
+// timeline (ResultsRoomBytes). Throws UsageError naming --out, EnvironmentError when there is no room.
+std::filesystem::path CheckedResultsPath(const std::string& out_flag, const Suite& suite,
+                                         const RunRequest& request);
+
 // Runs `suite` as `request` asks (until decided when `until` is given) and writes its results to
 // `results_path` (and the timeline beside it). Throws what SuiteSession and WriteRunFiles throw.
 PipelineOutput RunRecordWrite(const Suite& suite, const RunRequest& request,

@@ -12,14 +12,18 @@ void AddSuiteRunFlags(CLI::App& sub, SuiteRunFlags& flags) {
                  "Where datasets are generated (default $TMPDIR/feedbench-data, or /var/tmp/feedbench-data without TMPDIR); must be empty, "
                  "new, or feedbench's own");
   sub.add_option("--out", flags.out,
-                 "Results file (default results/<suite>-<host>-<UTC timestamp>.json)");
+                 "Results file (default results/<suite>-<host>-<UTC timestamp>.json), and its "
+                 "timeline beside it; its folder may be new if its parent exists (made when "
+                 "written, as for every output path); checked, with room for the results, before "
+                 "anything runs");
   sub.add_option("--repetitions", flags.repetitions,
                  "Repetitions per workload (overrides the suite)");
   sub.add_option("--filter", flags.filter, "Run only workloads whose name matches this regex");
   sub.add_option("--cache", flags.cache, "cold (drop caches before each repetition) or warm");
   sub.add_option("--interval-ms", flags.interval_ms, "diskstats sampling interval, 1..60000 ms")
       ->capture_default_str();
-  sub.add_option("--tmpfs-dir", flags.tmpfs_dir, "Where the tmpfs layout is staged")
+  sub.add_option("--tmpfs-dir", flags.tmpfs_dir, "Where the tmpfs layout is staged; with a tmpfs workload, checked (a writable directory "
+                 "with room) before anything is generated")
       ->capture_default_str();
   sub.add_option("--schedule", flags.schedule,
                  "Order of the repetitions: interleaved (rounds of one repetition per workload, in "

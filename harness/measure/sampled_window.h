@@ -6,6 +6,7 @@
 // ends (also when the work throws). When the work throws, its exception is the one that
 // propagates, even if stopping the sampler fails too; when only stopping the sampler fails, that
 // error propagates. With no devices (tmpfs, or sampling not wanted) the work runs unsampled. The
+// window's rows include its edges (SamplerOptions::edge_rows): at least two per device. The
 // node activity snapshots are taken just outside the sampler's first and last snapshots (devices
 // or not), so the activity window holds the device window.
 // Blocking; thread-compatible (each call owns its sampler).
@@ -74,6 +75,8 @@ SampledWindow RunSampled(SamplerOptions options, Work&& work) {
     window.activity = ActivityBetween(start, TakeNodeActivitySnapshot());
     return window;
   }
+  // Every repetition's timeline has its start and end, however short it is beside the interval.
+  options.edge_rows = true;
   Sampler sampler(std::move(options));
   const NodeActivitySnapshot start = TakeNodeActivitySnapshot();
   sampler.Start();

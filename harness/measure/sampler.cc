@@ -173,8 +173,18 @@ struct Sampler::State {
     return delta;
   }
 
-  void TakeSample() {
-    ReadSampledDevices();
+  // Hands `row` to on_row and keeps it (keep_rows).
+  void Emit(SampleRow row) {
+    if (options.on_row) options.on_row(row);
+    if (options.keep_rows) {
+      std::lock_guard lock(rows_mutex);
+      rows.push_back(std::move(row));
+    }
+  }
+
+  // Advances every device present in `current` to now and emits its row over the interval since
+  // its previous sample. `emit` false: advances only.
+  void AdvanceAll(bool emit) {
     const auto now = SteadyClock::now();
     const auto wall = WallClock::now();
     std::string timestamp = UtcIsoMillis(wall);
@@ -183,18 +193,21 @@ struct Sampler::State {
       DeviceTrack& track = tracks[i];
       const DiskCounters* curr = Current(i);
       if (curr == nullptr) continue;  // the device went away; it may come back (then: a reset)
+      const double interval_ms = MillisecondsBetween(track.last_time, now);
+      const CounterDelta delta = Advance(track, *curr, now, wall);
+      if (!emit) continue;
       SampleRow row;
       row.timestamp_utc = timestamp;
       row.offset_sec = offset_sec;
       row.device = track.name;
-      const double interval_ms = MillisecondsBetween(track.last_time, now);
-      row.figures = ComputeIostat(Advance(track, *curr, now, wall), interval_ms);
-      if (options.on_row) options.on_row(row);
-      if (options.keep_rows) {
-        std::lock_guard lock(rows_mutex);
-        rows.push_back(std::move(row));
-      }
+      row.figures = ComputeIostat(delta, interval_ms);
+      Emit(std::move(row));
     }
+  }
+
+  void TakeSample() {
+    ReadSampledDevices();
+    AdvanceAll(true);
   }
 
   void Run(std::stop_token stop) {
@@ -294,6 +307,16 @@ void Sampler::Start() {
     track.last_time = s.start_time;
     track.last_wall = s.start_wall;
   }
+  if (s.options.edge_rows) {
+    const std::string timestamp = UtcIsoMillis(s.start_wall);
+    for (const DeviceTrack& track : s.tracks) {
+      SampleRow row;
+      row.timestamp_utc = timestamp;
+      row.device = track.name;
+      row.figures = ComputeIostat(CounterDelta{}, 0);  // no time has passed: every rate 0
+      s.Emit(std::move(row));
+    }
+  }
   s.started = true;
   s.thread = std::jthread([&s](std::stop_token stop) { s.Run(stop); });
 }
@@ -307,13 +330,11 @@ std::vector<WindowSummary> Sampler::Stop() {
   if (s.thread_error) throw EnvironmentError(*s.thread_error);
 
   s.ReadSampledDevices();
-  const auto now = SteadyClock::now();
-  const auto wall = WallClock::now();
+  s.AdvanceAll(s.options.edge_rows);
   std::vector<WindowSummary> summaries;
   const std::string start_utc = UtcIsoMillis(s.start_wall);
   for (size_t i = 0; i < s.tracks.size(); ++i) {
     DeviceTrack& track = s.tracks[i];
-    if (const DiskCounters* curr = s.Current(i)) s.Advance(track, *curr, now, wall);
     WindowSummary summary;
     summary.device = track.name;
     summary.start_utc = start_utc;

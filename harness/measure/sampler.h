@@ -50,11 +50,16 @@ struct SamplerOptions {
   std::vector<std::string> devices;          // /proc/diskstats names: "vda", "loop3"
   std::chrono::milliseconds interval{1000};  // 1 ms .. 60 s
   std::string diskstats_path = "/proc/diskstats";
-  std::function<void(const SampleRow&)> on_row;  // called on the sampling thread
+  // Called on the sampling thread; with edge_rows, for the edge rows on the caller's (Start, Stop).
+  std::function<void(const SampleRow&)> on_row;
   // Called with each note as it is first made (WindowSummary::notes), on the thread that read the
   // snapshot: the caller's in the constructor, Start() and Stop(), the sampling thread otherwise.
   std::function<void(const std::string& device, const std::string& note)> on_note;
   bool keep_rows = true;  // false: rows only go to on_row (long runs at short intervals)
+  // true: a row also at the window's edges, so that every window, however short beside the
+  // interval, has at least two rows per device: one at Start (offset 0, every rate 0: no time has
+  // passed) and one at Stop (the rates over the last, partial interval).
+  bool edge_rows = false;
 };
 
 // The shortest and longest sampling interval.

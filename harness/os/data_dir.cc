@@ -39,6 +39,12 @@ DataDir::DataDir(const fs::path& path, std::string_view flag) : path_(fs::absolu
   std::error_code ec;
   const fs::path marker = path_ / kDataDirMarker;
   if (!fs::exists(path_, ec)) {
+    // The highest directory this run makes: what it removes again when it leaves them empty.
+    created_top_ = path_;
+    while (created_top_.has_parent_path() && created_top_.parent_path() != created_top_ &&
+           !fs::exists(created_top_.parent_path(), ec)) {
+      created_top_ = created_top_.parent_path();
+    }
     if (!fs::create_directories(path_, ec)) {
       throw EnvironmentError(fmt::format("{} {}: cannot create the directory: {}", flag,
                                          path_.string(), ec.message()));
@@ -55,6 +61,7 @@ DataDir::DataDir(const fs::path& path, std::string_view flag) : path_(fs::absolu
   try {
     lock_.emplace(marker, FileLock::Mode::kExclusive, FileLock::Open::kCreate);
   } catch (const FileLockError& e) {
+    RemoveIfEmptyAndOurs();  // refused: nothing of this run's is left behind
     if (!e.busy()) {
       throw EnvironmentError(fmt::format("{} {}: cannot create {}: {}", flag, path_.string(),
                                          kDataDirMarker, std::strerror(e.error_number())));
@@ -77,7 +84,14 @@ bool DataDir::RemoveIfEmptyAndOurs() {
     if (entry.path().filename() != kDataDirMarker) return false;
   }
   fs::remove(path_ / kDataDirMarker, ec);
-  return fs::remove(path_, ec);
+  if (!fs::remove(path_, ec)) return false;
+  created_ = false;
+  // The parents this run made for it, while empty (fs::remove leaves a non-empty one).
+  for (fs::path dir = path_; dir != created_top_ && dir.has_parent_path();) {
+    dir = dir.parent_path();
+    if (!fs::remove(dir, ec)) break;
+  }
+  return true;
 }
 
 }  // namespace feedbench

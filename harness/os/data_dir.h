@@ -40,12 +40,14 @@ class DataDir {
   const std::filesystem::path& path() const { return path_; }
   bool created() const { return created_; }  // made by this run (a fresh directory)
 
-  // Removes the directory when it holds nothing but the marker and this run created it; returns
-  // whether it did.
+  // Removes the directory when it holds nothing but the marker and this run created it, and the
+  // parents this run created for it while they are empty; returns whether it removed the
+  // directory. The constructor does this itself when it refuses after creating the directory.
   bool RemoveIfEmptyAndOurs();
 
  private:
   std::filesystem::path path_;
+  std::filesystem::path created_top_;  // the highest directory the constructor made
   bool created_ = false;
   std::optional<FileLock> lock_;  // on the marker
 };

@@ -89,4 +89,30 @@ std::string RenderRunTables(const std::vector<WorkloadSummary>& summaries,
   return out;
 }
 
+std::string FailureLine(const ResultsFile& results) {
+  std::string line;
+  for (const WorkloadResults& w : results.workloads) {
+    int failed = 0;
+    const Repetition* first = nullptr;
+    for (const Repetition& rep : w.repetitions) {
+      if (rep.state != RepetitionState::kFailed &&
+          rep.state != RepetitionState::kVerificationFailed) {
+        continue;
+      }
+      ++failed;
+      if (first == nullptr) first = &rep;
+    }
+    if (first == nullptr) continue;
+    // One line: a multi-line reason (a tool's stderr quoted in it) is joined with " / ".
+    std::string reason = first->error_message;
+    while (!reason.empty() && reason.back() == '\n') reason.pop_back();
+    for (std::size_t at = reason.find('\n'); at != std::string::npos; at = reason.find('\n', at)) {
+      reason.replace(at, 1, " / ");
+    }
+    line += fmt::format("{}{}: {} of {} repetitions ({})", line.empty() ? "failed: " : "; ",
+                        w.name, failed, w.repetitions.size(), reason);
+  }
+  return line;
+}
+
 }  // namespace feedbench

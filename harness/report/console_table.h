@@ -27,4 +27,10 @@ std::string RenderRunTables(const std::vector<WorkloadSummary>& summaries,
 // cv(MiB/s), valid repetitions.
 std::string RenderFioTable(const std::vector<WorkloadSummary>& summaries);
 
+// Why a run failed, in one line for --quiet: each workload with failed repetitions (verification
+// failed or an I/O, run or environment error), how many of its repetitions, and the first
+// reason: "failed: files-random: 2 of 3 repetitions (sample 17 (...): checksum mismatch)", a
+// reason of several lines joined with " / ". Empty when no repetition failed.
+std::string FailureLine(const ResultsFile& results);
+
 }  // namespace feedbench

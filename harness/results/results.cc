@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <numeric>
@@ -62,16 +63,19 @@ std::string ShortHostname() {
   return host.substr(0, host.find('.'));
 }
 
-fs::path ResolveResultsPath(const std::string& out_flag, const std::string& suite) {
+uint64_t ResultsRoomBytes(int planned_repetitions) {
+  constexpr uint64_t kMiB = 1024 * 1024;
+  return kMiB + static_cast<uint64_t>(std::max(planned_repetitions, 0)) * kMiB;
+}
+
+fs::path ResolveResultsPath(const std::string& out_flag, const std::string& suite,
+                            uint64_t room_bytes) {
   fs::path out = out_flag;
   if (out.empty()) {
-    const fs::path dir = "results";
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    out = DefaultResultsPath(dir, suite, ShortHostname(),
+    out = DefaultResultsPath("results", suite, ShortHostname(),
                              UtcCompact(std::chrono::system_clock::now()));
   }
-  CheckWritableDestination(out, "--out");
+  CheckWritableDestination(out, "--out", room_bytes);
   return out;
 }
 

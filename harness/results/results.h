@@ -5,6 +5,7 @@
 // separately). Reporters only render it. Pure functions; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -36,9 +37,17 @@ std::filesystem::path DefaultResultsPath(const std::filesystem::path& dir, const
 // This host's name up to the first dot ("node17"), for file names.
 std::string ShortHostname();
 
+// Room a run's results and timeline need on their filesystem, checked before the run: a floor of
+// 1 MiB plus 1 MiB per planned repetition (its entry and a timeline of a few thousand rows). An
+// estimate to refuse a full disk up front, not a bound: the write itself still reports ENOSPC.
+uint64_t ResultsRoomBytes(int planned_repetitions);
+
 // Where a run writes its results: `out_flag` when given, else results/<suite>-<host>-<UTC now>.json
-// (creating results/). Throws UsageError naming --out when the destination is not writable.
-std::filesystem::path ResolveResultsPath(const std::string& out_flag, const std::string& suite);
+// (results/ is made when the file is written: the output-path policy of atomic_file.h). Checked
+// before any work: throws UsageError naming --out when the destination cannot be written,
+// EnvironmentError (exit 3) when its filesystem has less than `room_bytes` free. Creates nothing.
+std::filesystem::path ResolveResultsPath(const std::string& out_flag, const std::string& suite,
+                                         uint64_t room_bytes = 0);
 
 // Sidecar file holding the sampled timelines: "<results stem>.timeline.json" beside it.
 std::filesystem::path TimelinePathFor(const std::filesystem::path& results_path);

@@ -1,8 +1,13 @@
 #include "harness/results/run_record.h"
 
+#include <fmt/format.h>
+#include <xxhash.h>
+
 #include <cmath>
+#include <string_view>
 
 #include "harness/base/atomic_file.h"
+#include "harness/base/json_non_finite.h"
 #include "harness/results/gbench_adapter.h"
 #include "harness/results/metrics.h"
 
@@ -177,13 +182,44 @@ RecordedRun RecordRun(const SuiteRun& run, const std::string& source) {
   return out;
 }
 
+namespace {
+
+// XXH3-64 of the timeline's exact bytes, as 16 lowercase hex digits.
+std::string TimelineDigest(std::string_view timeline_text) {
+  return fmt::format("{:016x}", XXH3_64bits(timeline_text.data(), timeline_text.size()));
+}
+
+}  // namespace
+
 fs::path WriteRunFiles(const RecordedRun& run, const fs::path& results_path) {
   const fs::path timeline_path = TimelinePathFor(results_path);
+  json timeline = run.timeline;
+  timeline["results_file"] = results_path.filename().string();
+  const std::string timeline_text = timeline.dump() + "\n";
   json results = run.results;
   results["context"]["feedbench"]["timeline_file"] = timeline_path.filename().string();
-  WriteFileAtomic(timeline_path, run.timeline.dump() + "\n");
+  results["context"]["feedbench"]["timeline_xxh3"] = TimelineDigest(timeline_text);
+  // The timeline first, the results last: a results file is only ever beside the timeline it
+  // names, written before it; a run stopped in between leaves a timeline whose digest no results
+  // file carries (TimelineMatchesResults).
+  WriteFileAtomic(timeline_path, timeline_text);
   WriteFileAtomic(results_path, results.dump(2) + "\n");
   return timeline_path;
+}
+
+bool TimelineMatchesResults(const fs::path& results_path) {
+  try {
+    const json results = json::parse(NonFiniteToNull(ReadWholeFile(results_path)));
+    const json& context = results.at("context").at("feedbench");
+    const fs::path timeline_path =
+        results_path.parent_path() / context.at("timeline_file").get<std::string>();
+    std::error_code ec;
+    if (!fs::exists(timeline_path, ec)) return false;
+    return TimelineDigest(ReadWholeFile(timeline_path)) ==
+           context.at("timeline_xxh3").get<std::string>();
+  } catch (const std::exception&) {
+    return false;
+  }
 }
 
 }  // namespace feedbench

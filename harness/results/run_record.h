@@ -34,8 +34,18 @@ ResultsFile ResultsModelOf(const SuiteRun& run, const std::string& source);
 
 RecordedRun RecordRun(const SuiteRun& run, const std::string& source);
 
-// Writes the results and the timeline sidecar atomically; returns the timeline path.
+// Writes the timeline sidecar, then the results, each atomically; returns the timeline path. The
+// pair is consistent for a reader of the results: the timeline names its results file
+// ("results_file"), and the results name their timeline (context.feedbench.timeline_file) and
+// carry the XXH3-64 of its exact bytes (context.feedbench.timeline_xxh3, 16 hex digits). Written
+// in that order, a results file never names a timeline written after it; a run stopped between
+// the two (or a later run to the same --out stopped there) leaves a timeline whose digest the
+// results do not carry, which TimelineMatchesResults tells.
 std::filesystem::path WriteRunFiles(const RecordedRun& run,
                                     const std::filesystem::path& results_path);
+
+// Whether the timeline that the results file at `results_path` names is there and is the one
+// written with it (its digest matches). False for a missing, unreadable or mismatched file.
+bool TimelineMatchesResults(const std::filesystem::path& results_path);
 
 }  // namespace feedbench

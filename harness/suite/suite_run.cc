@@ -1,9 +1,12 @@
 #include "harness/suite/suite_run.h"
 
 #include <fmt/format.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <random>
@@ -17,6 +20,7 @@
 #include "harness/os/device.h"
 #include "harness/os/interrupt.h"
 #include "workloads/dataset/dataset_dir.h"
+#include "workloads/dataset/tmpfs_staging.h"
 #include "workloads/fio/fio.h"
 #include "workloads/fio/fio_probe.h"
 #include "workloads/fio/fio_profiles.h"
@@ -501,6 +505,46 @@ void CheckColdDataDir(const std::vector<SuiteWorkload>& selected, const RunReque
       request.data_dir.string(), *fs_type, *fs_type, cold->name, LayoutName(cold->layout)));
 }
 
+// A tmpfs workload stages its dataset in --tmpfs-dir after the files dataset is generated: that
+// directory is checked before anything is generated. Its free space against the least the
+// dataset can need (every sample at the smallest size: arithmetic, no pass over the samples);
+// not when stale stagings are there, which the staging reclaims first.
+void CheckTmpfsDir(const std::vector<SuiteWorkload>& selected, const DatasetSpec& spec,
+                   const RunRequest& request) {
+  const bool stages = std::any_of(selected.begin(), selected.end(), [](const SuiteWorkload& w) {
+    return w.kind == WorkloadKind::kReader && w.layout == Layout::kTmpfs;
+  });
+  if (!stages) return;
+  const fs::path& dir = request.tmpfs_dir;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    throw UsageError(fmt::format("--tmpfs-dir {}: not a directory (the tmpfs layout is staged "
+                                 "there)",
+                                 dir.string()));
+  }
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    throw UsageError(
+        fmt::format("--tmpfs-dir {}: not writable: {}", dir.string(), std::strerror(errno)));
+  }
+  for (auto it = fs::directory_iterator(dir, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    if (it->path().filename().string().starts_with("feedbench-stage-")) return;
+  }
+  struct statvfs st {};
+  if (::statvfs(dir.c_str(), &st) != 0) return;  // the staging itself says what is wrong
+  const uint64_t free_bytes = static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+  const uint64_t min_bytes = SizeBounds(spec.sizes).min_bytes;
+  const uint64_t least =
+      min_bytes != 0 && spec.samples > UINT64_MAX / min_bytes ? UINT64_MAX : spec.samples * min_bytes;
+  const uint64_t need = least == UINT64_MAX ? least : StagingNeedBytes(least);
+  if (need > free_bytes) {
+    throw EnvironmentError(fmt::format(
+        "--tmpfs-dir {}: not enough space to stage the tmpfs layout: at least {} bytes needed "
+        "({} samples of at least {} bytes, with margin), {} bytes free",
+        dir.string(), need, spec.samples, min_bytes, free_bytes));
+  }
+}
+
 }  // namespace
 
 void ValidateRequest(const Suite& suite, const RunRequest& request) {
@@ -518,6 +562,7 @@ void ValidateRequest(const Suite& suite, const RunRequest& request) {
   CheckProbeSeconds(request.probe_sec);
   const std::vector<SuiteWorkload> selected = SelectWorkloads(suite, request);
   CheckColdDataDir(selected, request);
+  CheckTmpfsDir(selected, suite.spec, request);
   for (const auto& w : selected) {
     if (w.kind != WorkloadKind::kFio || IsBuiltinFioProfile(w.profile)) continue;
     // A profile that is not built in is a .fio file: it must exist and pass the raw-device and

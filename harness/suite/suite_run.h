@@ -127,7 +127,9 @@ std::vector<SuiteWorkload> SelectWorkloads(const Suite& suite, const RunRequest&
 // Validates the request against the suite before any work (bad values → UsageError): flags in
 // range, the selection non-empty, every .fio job file of a selected workload readable and safe,
 // and no cold reader of a files or lmdb dataset with the data directory on a filesystem kept in
-// memory (tmpfs, ramfs: cold would read memory). Creates nothing.
+// memory (tmpfs, ramfs: cold would read memory); with a tmpfs workload, --tmpfs-dir a writable
+// directory with room for at least the smallest the staging can need (EnvironmentError when not:
+// no space is exit 3). Creates nothing.
 void ValidateRequest(const Suite& suite, const RunRequest& request);
 
 // One repetition of `workload`: a failure of the repetition itself (any exception but an

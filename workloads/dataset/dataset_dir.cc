@@ -31,6 +31,10 @@ namespace {
 constexpr uint64_t kLmdbPageBytes = 4096;
 // Samples a generation or verify thread claims at once.
 constexpr uint64_t kChunkSamples = 64;
+// The LMDB writer commits every kCommitBytes of samples (bounding dirty memory); a commit writes
+// up to about that much at once, so an EIO with less than twice that free is a full filesystem.
+constexpr uint64_t kCommitBytes = 64ULL << 20;
+constexpr uint64_t kLmdbFullBelowBytes = 2 * kCommitBytes;
 
 std::string UtcNow() {
   const auto now = std::chrono::system_clock::now();
@@ -251,12 +255,7 @@ class LmdbWriter {
 
  private:
   void Check(int rc, std::string_view what) {
-    if (rc == 0) return;
-    if (rc == MDB_MAP_FULL) {
-      throw EnvironmentError(fmt::format("{} ({}): LMDB map full; the size estimate was too small",
-                                         what, env_dir_.string()));
-    }
-    throw EnvironmentError(fmt::format("{} ({}): {}", what, env_dir_.string(), mdb_strerror(rc)));
+    if (rc != 0) throw LmdbWriteError(rc, what, env_dir_);
   }
 
   fs::path env_dir_;
@@ -265,6 +264,29 @@ class LmdbWriter {
   MDB_dbi dbi_ = 0;
   bool dbi_open_ = false;
 };
+
+}  // namespace
+
+EnvironmentError LmdbWriteError(int rc, std::string_view what, const fs::path& env_dir) {
+  if (rc == MDB_MAP_FULL) {
+    return EnvironmentError(fmt::format(
+        "{} ({}): no space left in the LMDB map (MDB_MAP_FULL): the size estimate was too small",
+        what, env_dir.string()));
+  }
+  // LMDB turns a short page write into EIO ("Input/output error"): on a full filesystem that is
+  // ENOSPC in all but name. Free space below what one commit writes at once says which.
+  struct statvfs st {};
+  const bool known = ::statvfs(env_dir.c_str(), &st) == 0;
+  const uint64_t free_bytes = known ? static_cast<uint64_t>(st.f_bavail) * st.f_frsize : 0;
+  if (rc == ENOSPC || (rc == EIO && known && free_bytes < kLmdbFullBelowBytes)) {
+    return EnvironmentError(fmt::format("{} ({}): no space left on {}: {} bytes free (LMDB: {})",
+                                        what, env_dir.string(), env_dir.string(), free_bytes,
+                                        mdb_strerror(rc)));
+  }
+  return EnvironmentError(fmt::format("{} ({}): {}", what, env_dir.string(), mdb_strerror(rc)));
+}
+
+namespace {
 
 void GenerateLmdb(const fs::path& dir, const DatasetSpec& spec, ProgressMeter& meter) {
   const fs::path env_dir = LmdbEnvPath(dir);
@@ -275,7 +297,6 @@ void GenerateLmdb(const fs::path& dir, const DatasetSpec& spec, ProgressMeter& m
   LmdbWriter writer(env_dir, estimate + estimate / 4 + (64ULL << 20));
   // LMDB has one writer; content generation (FillSample into the reserved space) is fast enough
   // to keep a disk busy from this one thread. Commit every 64 MiB to bound dirty memory.
-  constexpr uint64_t kCommitBytes = 64ULL << 20;
   uint64_t pending = 0;
   writer.Begin();
   for (uint64_t i = 0; i < spec.samples; ++i) {
@@ -540,13 +561,13 @@ EnsureResult EnsureDataset(const fs::path& dir, const DatasetSpec& spec, Layout 
   const DiskBytesBounds bounds = EstimateDiskBytesBounds(spec, layout, space.block_bytes);
   if (auto why = ArithmeticShortfall(dir, spec, bounds, available, ancestor, space.free_bytes,
                                      reclaimable)) {
-    throw UsageError(*why);
+    throw EnvironmentError(*why);  // no space: the machine cannot, whatever the request's merit
   }
   const uint64_t need =
       bounds.most <= available ? bounds.most : EstimateDiskBytes(spec, layout, space.block_bytes);
   const uint64_t total_bytes = TotalBytes(spec);
   if (need > available) {
-    throw UsageError(fmt::format(
+    throw EnvironmentError(fmt::format(
         "--dir {}: not enough free space: the dataset needs {} ({} bytes: {} bytes of samples plus "
         "filesystem overhead), the filesystem at {} has {} ({} bytes) free{}",
         dir.string(), FormatBytesIec(static_cast<double>(need)), need, total_bytes,

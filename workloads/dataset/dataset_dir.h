@@ -19,6 +19,7 @@
 #include <string>
 #include <string_view>
 
+#include "harness/base/errors.h"
 #include "harness/base/progress_meter.h"
 #include "workloads/dataset/dataset.h"
 #include "workloads/dataset/dataset_lock.h"  // DatasetLock, held by the functions below
@@ -63,6 +64,12 @@ std::filesystem::path SampleFilePath(const std::filesystem::path& dir, const Dat
 // <dir>/lmdb: the LMDB environment directory.
 std::filesystem::path LmdbEnvPath(const std::filesystem::path& dir);
 
+// The error for LMDB return code `rc` from step `what` ("mdb_txn_commit") while writing the
+// environment in `env_dir`. No space says so, naming the path and its free bytes: MDB_MAP_FULL,
+// ENOSPC, and EIO on a filesystem with less free than one commit writes (LMDB reports a short
+// page write as EIO). Anything else: LMDB's own text. Always exit 3 (environment).
+EnvironmentError LmdbWriteError(int rc, std::string_view what, const std::filesystem::path& env_dir);
+
 // A conventional per-dataset directory under a data root: <root>/<layout>-<spec hash>.
 std::filesystem::path DefaultDatasetDir(const std::filesystem::path& root, const DatasetSpec& spec,
                                         Layout layout);
@@ -105,12 +112,13 @@ struct EnsureResult {
 // - a feedbench dataset that is incomplete or of another spec/layout: its own entries (manifest,
 //   data/, lmdb/) are removed and it is regenerated.
 // - non-empty and not a feedbench dataset: UsageError, nothing touched.
-// Before writing, free space is checked (UsageError with needed and free bytes), by arithmetic
+// Before writing, free space is checked (EnvironmentError with needed and free bytes: exit 3, as
+// every "no space"), by arithmetic
 // (EstimateDiskBytesBounds) before any pass over the samples, so a request far beyond the free
 // space is refused at once with its numbers. Generation is
 // parallel, then synced (syncfs) before the manifest is marked complete.
-// Throws UsageError (bad spec/dir, corrupt manifest, no space for the request), EnvironmentError
-// (I/O errors, ENOSPC, directory locked by another process), Interrupted (inside an InterruptScope,
+// Throws UsageError (bad spec/dir, corrupt manifest), EnvironmentError (no space for the request,
+// I/O errors, ENOSPC, directory locked by another process), Interrupted (inside an InterruptScope,
 // harness/os/interrupt.h: a SIGINT or SIGTERM during generation; the incomplete dataset stays, for
 // the caller to remove).
 EnsureResult EnsureDataset(const std::filesystem::path& dir, const DatasetSpec& spec, Layout layout,

@@ -394,7 +394,7 @@ TmpfsStaging::TmpfsStaging(const fs::path& dataset_dir, const DatasetSpec& spec,
   const uint64_t mem_available =
       ParseMemAvailableBytes(ReadWholeFile(options.meminfo_path), options.meminfo_path);
   if (need > mem_available) {
-    throw UsageError(fmt::format(
+    throw EnvironmentError(fmt::format(
         "tmpfs staging: not enough memory: the dataset needs {} ({} bytes, with margin), "
         "MemAvailable is {} ({} bytes); use a smaller dataset or the files layout",
         FormatBytesIec(static_cast<double>(need)), need,
@@ -404,7 +404,7 @@ TmpfsStaging::TmpfsStaging(const fs::path& dataset_dir, const DatasetSpec& spec,
   if (::statvfs(options.tmpfs_dir.c_str(), &st) == 0) {
     const uint64_t free_bytes = static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
     if (need > free_bytes) {
-      throw UsageError(fmt::format(
+      throw EnvironmentError(fmt::format(
           "tmpfs staging: not enough space in {}: the dataset needs {} ({} bytes, with margin), "
           "{} ({} bytes) free",
           options.tmpfs_dir.string(), FormatBytesIec(static_cast<double>(need)), need,

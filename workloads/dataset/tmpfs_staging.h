@@ -74,8 +74,9 @@ class TmpfsStaging {
  public:
   // Reclaims stale stagings in options.tmpfs_dir (telling options.on_reclaimed), then copies the
   // files-layout dataset at `dataset_dir` into a new staging directory marked with its owner.
-  // Throws UsageError when it would not fit (with needed and available bytes) or tmpfs_dir is not
-  // a directory; EnvironmentError on I/O errors (the partial staging is removed first).
+  // Throws UsageError when tmpfs_dir is not a directory; EnvironmentError when it would not fit
+  // (with needed and available bytes: no space is exit 3) and on I/O errors (the partial staging
+  // is removed first).
   TmpfsStaging(const std::filesystem::path& dataset_dir, const DatasetSpec& spec,
                const StagingOptions& options);
   ~TmpfsStaging();

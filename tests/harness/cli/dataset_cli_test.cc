@@ -110,7 +110,6 @@ TEST_F(DatasetCli, BadInputExitsTwoWithAClearMessageAndWritesNothing) {
       {"--samples 10 --size uniform:1MiB:4KiB", "min 1MiB is greater than max 4KiB"},
       {"--samples 0 --size 4KiB", "--samples 0: expected 1 to 1099511627776 samples"},
       {"--samples 10", "--size is required"},
-      {"--samples 1048576 --size 1GiB", "not enough free space"},
       {"--spec " + (tmp_ / "missing.json").string(), "missing.json"},
   };
   for (const auto& c : cases) {
@@ -119,6 +118,14 @@ TEST_F(DatasetCli, BadInputExitsTwoWithAClearMessageAndWritesNothing) {
     EXPECT_THAT(run.output, HasSubstr(c.message)) << c.args;
     EXPECT_FALSE(fs::exists(Dir("d"))) << c.args;
   }
+}
+
+// No space is the machine's, not the request's: exit 3, as every "no space" (errors.h).
+TEST_F(DatasetCli, NotEnoughFreeSpaceExitsThreeAndWritesNothing) {
+  const CliRun run = Feedbench("dataset create --dir " + Dir("d") + " --samples 1048576 --size 1GiB");
+  EXPECT_EQ(run.exit_code, 3) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("not enough free space"));
+  EXPECT_FALSE(fs::exists(Dir("d")));
 }
 
 TEST_F(DatasetCli, AHugeSampleCountIsRefusedAtOnceWithItsNumbers) {
@@ -135,7 +142,7 @@ TEST_F(DatasetCli, AHugeSampleCountIsRefusedAtOnceWithItsNumbers) {
     const double sec =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     EXPECT_LT(sec, 5) << "refused only after a pass over the samples";
-    EXPECT_EQ(run.exit_code, 2) << run.output;
+    EXPECT_EQ(run.exit_code, 3) << run.output;
     EXPECT_THAT(run.output, HasSubstr("--dir " + Dir("d") + ": not enough free space"));
     EXPECT_THAT(run.output, HasSubstr(c.message));
     EXPECT_THAT(run.output, HasSubstr("bytes) free"));

@@ -284,6 +284,27 @@ TEST_F(FioCommandTest, MissingFioIsAnEnvironmentErrorSayingHowToInstallIt) {
   EXPECT_THAT(r.output, HasSubstr("fio not found on PATH; install it with `apt-get install fio`"));
 }
 
+// --quiet leaves out the table, not the reason: a run that exits 1 says why in one line.
+TEST_F(FioCommandTest, QuietFailedRunStillSaysWhyInOneLine) {
+  fs::create_directory(dir_ / "bin");
+  WriteFileAtomic(dir_ / "bin" / "fio",
+                  "#!/bin/sh\n[ \"$1\" = --version ] && { echo fio-3.33; exit 0; }\n"
+                  "echo 'fio: injected failure' >&2\nexit 1\n");
+  fs::permissions(dir_ / "bin" / "fio", fs::perms::owner_all);
+  const fs::path out = dir_ / "quiet.json";
+  const auto r = Feedbench("fio --quiet --profile rand-read-4k-qd1 --size 4MiB --runtime-s 1 "
+                           "--ramp-s 0 --data-dir " +
+                               (dir_ / "data").string() + " --out " + out.string(),
+                           "PATH=" + (dir_ / "bin").string() + ":$PATH");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr(out.string()));
+  const std::size_t at = r.output.find("feedbench: failed: rand-read-4k-qd1: 1 of 1 repetitions (");
+  ASSERT_NE(at, std::string::npos) << r.output;
+  const std::string line = r.output.substr(at, r.output.find('\n', at) - at);
+  EXPECT_THAT(line, HasSubstr("fio exited with status 1"));
+  EXPECT_THAT(line, HasSubstr("injected failure"));  // fio's stderr, on the same line
+}
+
 TEST_F(FioCommandTest, HangingFioFailsTheRunWithAClearError) {
   // A fake fio that answers --version and hangs otherwise.
   fs::create_directory(dir_ / "bin");

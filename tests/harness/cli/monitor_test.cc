@@ -315,6 +315,36 @@ TEST(MonitorOnLoopDevice, WatchesAReaderAndExitsWithItsStatus) {
   EXPECT_LE(read_bytes, kFileBytes + 1024 * 1024);
 }
 
+// A detached loop device keeps the counters of its past I/O but has size 0: the default set
+// (no --device, no --path) leaves it out, as `feedbench devices` does without --all.
+TEST(MonitorOnLoopDevice, TheDefaultDevicesLeaveOutADetachedLoopDevice) {
+  if (auto why = testing::LoopExt4::Unavailable()) GTEST_SKIP() << *why;
+  std::string name;
+  {
+    testing::LoopExt4 loop(16);
+    name = loop.name();
+    testing::RunShell("dd if=/dev/zero of=" + (loop.mount_point() / "x").string() +
+                      " bs=1M count=1 status=none && sync");
+  }  // unmounted and detached
+  const fs::path sys = fs::path("/sys/block") / name;
+  const std::string size = ReadFile(sys / "size");
+  if (size.empty() || std::stoull(size) != 0) {
+    GTEST_SKIP() << name << " was attached again by someone else meanwhile";
+  }
+  // Its counters kept its I/O (else the default set would leave it out for that reason alone).
+  std::istringstream stat(ReadFile(sys / "stat"));
+  uint64_t read_ios = 0, read_merges = 0, read_sectors = 0, read_ticks = 0, write_ios = 0;
+  stat >> read_ios >> read_merges >> read_sectors >> read_ticks >> write_ios;
+  if (read_ios + write_ios == 0) GTEST_SKIP() << "this kernel clears a detached loop's counters";
+  TempDir dir(kScratchParent);
+  const fs::path json = dir.path() / "io.json";
+  const RunResult run = RunFeedbench(
+      {"monitor", "--interval-ms", "50", "--duration", "0.1", "--json", json.string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto doc = nlohmann::json::parse(ReadFile(json));
+  for (const auto& device : doc["devices"]) EXPECT_NE(device, name) << doc["devices"].dump();
+}
+
 TEST(MonitorOnLoopDevice, PathResolvesToTheLoopDevice) {
   if (auto why = testing::LoopExt4::Unavailable()) GTEST_SKIP() << *why;
   testing::LoopExt4 loop(64);

@@ -1,5 +1,6 @@
 // `feedbench run` end to end: real datasets on this machine's disk, results Google Benchmark reads.
 #include <fcntl.h>
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <linux/magic.h>
 #include <sys/vfs.h>
@@ -26,6 +27,7 @@
 #include "harness/results/results.h"
 #include "harness/results/results_reader.h"
 #include "harness/suite/suite.h"
+#include "tests/support/loop_ext4.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 #include "workloads/dataset/dataset_dir.h"
@@ -281,6 +283,90 @@ TEST_F(RunCommandTest, BadInputExitsTwoWithAClearMessage) {
   }
   EXPECT_TRUE(fs::exists(dir_ / "foreign" / "precious.txt"));
   EXPECT_FALSE(fs::exists(dir_ / "data"));  // rejected before anything was written
+}
+
+// Where the results and the tmpfs staging go is checked before anything is generated: a run that
+// could not write its results, or stage its tmpfs layout, is refused at once, nothing made.
+TEST_F(RunCommandTest, TheTmpfsDirAndTheResultsDirAreCheckedBeforeGenerating) {
+  const fs::path suite = WriteSuite("tiny", TinySuite());
+  const fs::path data = dir_ / "data";
+  std::ofstream(dir_ / "a-file") << "not a directory";
+  struct Case {
+    std::string args, expected;
+  };
+  const std::vector<Case> cases{
+      {" --tmpfs-dir " + (dir_ / "no-such-dir").string(), "--tmpfs-dir"},
+      {" --tmpfs-dir " + (dir_ / "a-file").string(), "--tmpfs-dir"},
+      {" --out " + (dir_ / "a" / "b" / "r.json").string(), "--out"},
+      {" --out " + (dir_ / "a-file" / "r.json").string(), "--out"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.args);
+    const auto r = Feedbench("run --suite " + suite.string() + " --data-dir " + data.string() +
+                             " --repetitions 1" + c.args);
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_THAT(r.output, ::testing::HasSubstr(c.expected));
+    EXPECT_THAT(r.output, ::testing::Not(::testing::HasSubstr("feedbench: dataset")));
+    EXPECT_FALSE(fs::exists(data));
+    EXPECT_FALSE(fs::exists(dir_ / "a"));
+  }
+}
+
+// A full results disk is refused before the run (exit 3, no space), not after its measurements.
+TEST_F(RunCommandTest, AFullResultsDiskIsRefusedBeforeTheRunWithExitThree) {
+  if (const auto why = testing::LoopExt4::Unavailable()) GTEST_SKIP() << *why;
+  testing::LoopExt4 loop(8);
+  [[maybe_unused]] const int dd = std::system(
+      ("dd if=/dev/zero of=" + (loop.mount_point() / "fill").string() +
+       " bs=1M >/dev/null 2>&1; sync")
+          .c_str());
+  const fs::path suite = WriteSuite("tiny", TinySuite());
+  const fs::path data = dir_ / "data";
+  const fs::path out = loop.mount_point() / "r.json";
+  const auto r = Feedbench("run --suite " + suite.string() + " --data-dir " + data.string() +
+                           " --repetitions 1 --out " + out.string());
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.output, ::testing::HasSubstr("--out " + out.string() + ": no space left"));
+  EXPECT_FALSE(fs::exists(data));
+  EXPECT_FALSE(fs::exists(out));
+}
+
+// One policy for every output path: its last folder may be new (made when the file is written,
+// if its parent exists), as `baseline record --to baselines/<new profile>/x.json` does.
+TEST_F(RunCommandTest, OutMayNameANewFolderAsBaselineRecordToDoes) {
+  json one = TinySuite();
+  one["workloads"] = json::array({TinySuite()["workloads"][0]});
+  const fs::path suite = WriteSuite("one", one);
+  const fs::path out = dir_ / "new-folder" / "r.json";
+  const auto r = Feedbench("run --quiet --suite " + suite.string() + " --cache warm --data-dir " +
+                           (dir_ / "data").string() + " --repetitions 1 --probe off --out " +
+                           out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_TRUE(fs::exists(out));
+  EXPECT_TRUE(fs::exists(TimelinePathFor(out)));
+  const auto to = dir_ / "baselines" / "node-a" / "one.json";
+  fs::create_directory(dir_ / "baselines");
+  const auto b = Feedbench("baseline record " + out.string() + " --to " + to.string());
+  EXPECT_EQ(b.exit_code, 0) << b.output;
+  EXPECT_TRUE(fs::exists(to));
+}
+
+// A run refused after it made its data directory (here: no space for the dataset, exit 3)
+// removes the directory and the parents it made for it.
+TEST_F(RunCommandTest, ARefusalAfterTheDataDirWasMadeLeavesNoDirectoryBehind) {
+  json huge = TinySuite();
+  huge["dataset"]["samples"] = 1048576;
+  huge["dataset"]["sizes"] = json::parse(R"({"distribution": "fixed", "bytes": "1GiB"})");
+  huge["workloads"] = json::array({TinySuite()["workloads"][0]});
+  const fs::path suite = WriteSuite("huge", huge);
+  const fs::path parent = dir_ / "made";
+  const auto r = Feedbench("run --suite " + suite.string() + " --data-dir " +
+                           (parent / "data").string() + " --repetitions 1 --out " +
+                           (dir_ / "r.json").string());
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_THAT(r.output, ::testing::HasSubstr("not enough free space"));
+  EXPECT_FALSE(fs::exists(parent)) << r.output;
+  EXPECT_FALSE(fs::exists(dir_ / "r.json"));
 }
 
 TEST_F(RunCommandTest, AColdRunWithItsDataDirOnTmpfsIsRefusedAndLeavesNothing) {

@@ -47,6 +47,24 @@ TEST(SampledWindow, SpansExactlyTheWork) {
   EXPECT_FALSE(window.SummaryOf("sdb").has_value());
 }
 
+// A repetition far shorter than the interval (here 60 s) still has its timeline: a row at its
+// start, with every rate 0, and one at its end, over the whole window.
+TEST(SampledWindow, AWindowShorterThanTheIntervalHasARowAtItsStartAndAtItsEnd) {
+  feedbench::testing::TempDir dir("/tmp");
+  const fs::path diskstats = dir.path() / "diskstats";
+  WriteDiskstats(diskstats, 1000);
+  const SampledWindow window =
+      RunSampled(Options(diskstats), [&] { WriteDiskstats(diskstats, 1000 + 2048); });
+  ASSERT_EQ(window.rows.size(), 2u);
+  EXPECT_EQ(window.rows[0].device, "sda");
+  EXPECT_EQ(window.rows[0].offset_sec, 0.0);
+  EXPECT_EQ(window.rows[0].figures.r_per_sec, 0.0);
+  EXPECT_EQ(window.rows[1].device, "sda");
+  EXPECT_GE(window.rows[1].offset_sec, window.rows[0].offset_sec);
+  // The end row's rates are over the interval in which the read happened.
+  if (window.rows[1].offset_sec > 0) EXPECT_GT(window.rows[1].figures.rkb_per_sec, 0.0);
+}
+
 TEST(SampledWindow, WithoutDevicesTheWorkRunsUnsampled) {
   bool ran = false;
   const SampledWindow window = RunSampled({}, 100ms, [&] { ran = true; });

@@ -61,5 +61,24 @@ TEST(DataDir, RemoveIfEmptyAndOursLeavesNothing) {
   EXPECT_FALSE(fs::exists(tmp / "data"));
 }
 
+// The parents made for a new data directory go with it; a parent that was there stays, and so
+// does one that holds something else by then.
+TEST(DataDir, RemoveIfEmptyAndOursRemovesTheParentsItMadeAndNoOthers) {
+  TempDir tmp;
+  {
+    DataDir dir(tmp / "a" / "b" / "data", "--data-dir");
+    EXPECT_TRUE(dir.RemoveIfEmptyAndOurs());
+  }
+  EXPECT_FALSE(fs::exists(tmp / "a"));
+  EXPECT_TRUE(fs::exists(tmp.path()));
+  {
+    DataDir dir(tmp / "x" / "y" / "data", "--data-dir");
+    std::ofstream(tmp / "x" / "other") << "somebody's";
+    EXPECT_TRUE(dir.RemoveIfEmptyAndOurs());
+  }
+  EXPECT_FALSE(fs::exists(tmp / "x" / "y"));
+  EXPECT_TRUE(fs::exists(tmp / "x" / "other"));
+}
+
 }  // namespace
 }  // namespace feedbench

@@ -10,6 +10,8 @@
 #include "harness/base/atomic_file.h"
 #include "harness/results/gbench_adapter.h"
 #include "harness/results/metrics.h"
+#include "harness/results/results.h"
+#include "tests/support/temp_dir.h"
 
 namespace feedbench {
 namespace {
@@ -140,6 +142,32 @@ TEST(RunRecord, WritesTheSameFormatAsBeforeTheLayers) {
       EXPECT_NE(FindMetric(key), nullptr) << key;
     }
   }
+}
+
+// The results name their timeline and carry its digest; the timeline names its results. A later
+// run to the same path that was stopped after its timeline (before its results) leaves a pair a
+// reader of the results can tell apart.
+TEST(RunRecord, TheResultsNameTheirTimelineByItsDigestSoAStaleOrNewerTimelineIsTold) {
+  feedbench::testing::TempDir dir("/tmp");
+  const std::filesystem::path out = dir.path() / "run.json";
+  const RecordedRun first = RecordRun(SmokeLikeRun(), out.string());
+  const std::filesystem::path timeline_path = WriteRunFiles(first, out);
+  EXPECT_EQ(timeline_path, TimelinePathFor(out));
+  EXPECT_TRUE(TimelineMatchesResults(out));
+  const json results = json::parse(ReadWholeFile(out));
+  EXPECT_EQ(results["context"]["feedbench"]["timeline_file"], "run.timeline.json");
+  EXPECT_EQ(results["context"]["feedbench"]["timeline_xxh3"].get<std::string>().size(), 16u);
+  EXPECT_EQ(json::parse(ReadWholeFile(timeline_path))["results_file"], "run.json");
+
+  // A second run, stopped between its two writes: its timeline only.
+  SuiteRun second_run = SmokeLikeRun();
+  second_run.workloads[0].measurements[0].timeline.push_back(SampleRow{
+      .timestamp_utc = "2026-11-30T01:00:01.000Z", .offset_sec = 1, .device = "vda"});
+  const RecordedRun second = RecordRun(second_run, out.string());
+  WriteFileAtomic(timeline_path, second.timeline.dump() + "\n");
+  EXPECT_FALSE(TimelineMatchesResults(out));
+  std::filesystem::remove(timeline_path);
+  EXPECT_FALSE(TimelineMatchesResults(out));
 }
 
 TEST(RunRecord, AResultsFileWrittenBeforeTheLayersStillLoads) {

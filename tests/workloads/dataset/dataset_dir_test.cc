@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <lmdb.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include "harness/base/atomic_file.h"
 #include "harness/base/errors.h"
 #include "tests/support/error_message.h"
+#include "tests/support/loop_ext4.h"
 #include "tests/support/temp_dir.h"
 #include "workloads/dataset/profile.h"
 #include "workloads/dataset/sample_store.h"
@@ -176,10 +178,10 @@ TEST(EnsureDataset, CorruptManifestIsAUsageErrorAndNothingIsDeleted) {
   EXPECT_TRUE(fs::exists(SampleFilePath(tmp / "d", spec, 2)));
 }
 
-TEST(EnsureDataset, NotEnoughFreeSpaceIsAUsageErrorWithTheNumbersBeforeWriting) {
+TEST(EnsureDataset, NotEnoughFreeSpaceIsAnEnvironmentErrorWithTheNumbersBeforeWriting) {
   TempDir tmp;
   // 2^20 samples of 1 GiB: a pebibyte, more than any test machine has.
-  const std::string message = ErrorMessage<UsageError>(
+  const std::string message = ErrorMessage<EnvironmentError>(
       [&] { EnsureDataset(tmp / "big", Spec(1 << 20, "1GiB"), Layout::kFiles, Quiet()); });
   EXPECT_THAT(message, HasSubstr("not enough free space"));
   EXPECT_THAT(message, HasSubstr("1125899906842624 bytes"));  // data alone: 2^50
@@ -233,7 +235,7 @@ TEST(EnsureDataset, AHugeSampleCountIsRefusedAtOnceWithItsNumbers) {
     SCOPED_TRACE(c.numbers);
     const auto start = std::chrono::steady_clock::now();
     const std::string message =
-        ErrorMessage<UsageError>([&] { EnsureDataset(tmp / "d", c.spec, c.layout, Quiet()); });
+        ErrorMessage<EnvironmentError>([&] { EnsureDataset(tmp / "d", c.spec, c.layout, Quiet()); });
     const double sec =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     EXPECT_LT(sec, 5) << "a pass over the samples before refusing";
@@ -433,6 +435,40 @@ TEST(Profile, RejectsAMissingOrEmptyDirectory) {
               HasSubstr("not a directory"));
   EXPECT_THAT(ErrorMessage<UsageError>([&] { ProfileTree(tmp.path()); }),
               HasSubstr("no regular file"));
+}
+
+}  // namespace
+}  // namespace feedbench
+
+namespace feedbench {
+namespace {
+
+// LMDB reports a short page write on a full filesystem as EIO: the message says "no space left
+// on <path>" there (a real full ext4 on a loop device), and keeps LMDB's text on a filesystem with
+// room. MDB_MAP_FULL and ENOSPC are no space wherever they happen. Every one is exit 3.
+TEST(LmdbWriteError, AnIoErrorOnAFullFilesystemSaysNoSpaceLeftOnThePath) {
+  if (const auto why = testing::LoopExt4::Unavailable()) GTEST_SKIP() << *why;
+  testing::LoopExt4 loop(8);
+  const fs::path env = loop.mount_point() / "lmdb";
+  fs::create_directory(env);
+  // Fill it: dd stops at ENOSPC (its exit status is then non-zero, as expected).
+  [[maybe_unused]] const int dd = std::system(
+      ("dd if=/dev/zero of=" + (loop.mount_point() / "fill").string() +
+       " bs=1M >/dev/null 2>&1; sync")
+          .c_str());
+  const std::string full = LmdbWriteError(EIO, "mdb_txn_commit", env).what();
+  EXPECT_THAT(full, HasSubstr("mdb_txn_commit (" + env.string() + "): no space left on " +
+                              env.string()));
+  EXPECT_THAT(full, HasSubstr("Input/output error"));  // LMDB's own word, kept after the reason
+
+  TempDir roomy;
+  const std::string io = LmdbWriteError(EIO, "mdb_txn_commit", roomy.path()).what();
+  EXPECT_THAT(io, ::testing::Not(HasSubstr("no space")));
+  EXPECT_THAT(io, HasSubstr("Input/output error"));
+  EXPECT_THAT(std::string(LmdbWriteError(ENOSPC, "mdb_put", roomy.path()).what()),
+              HasSubstr("no space left on " + roomy.path().string()));
+  EXPECT_THAT(std::string(LmdbWriteError(MDB_MAP_FULL, "mdb_put", roomy.path()).what()),
+              HasSubstr("no space left in the LMDB map"));
 }
 
 }  // namespace

@@ -83,15 +83,15 @@ TEST(TmpfsStaging, TwoStagingsOfOneDatasetAreIndependent) {
   EXPECT_TRUE(fs::exists(SampleFilePath(a.root(), f.spec, 29)));
 }
 
-TEST(TmpfsStaging, NotEnoughMemoryIsAUsageErrorWithTheNumbersAndStagesNothing) {
+TEST(TmpfsStaging, NotEnoughMemoryIsAnEnvironmentErrorWithTheNumbersAndStagesNothing) {
   Fixture f;
   std::ofstream(f.disk / "meminfo") << "MemTotal:       1000000 kB\nMemFree:          2000 kB\n"
                                        "MemAvailable:     1024 kB\n";
   f.options.meminfo_path = (f.disk / "meminfo").string();
   try {
     TmpfsStaging staging(f.disk / "d", f.spec, f.options);
-    FAIL() << "no UsageError";
-  } catch (const UsageError& e) {
+    FAIL() << "no EnvironmentError";
+  } catch (const EnvironmentError& e) {
     EXPECT_THAT(e.what(), HasSubstr("not enough memory"));
     EXPECT_THAT(e.what(), HasSubstr("MemAvailable is 1.0 MiB (1048576 bytes)"));
     EXPECT_THAT(e.what(), HasSubstr(std::to_string(StagingNeedBytes(30 * 4096)) + " bytes"));
