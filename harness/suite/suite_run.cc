@@ -82,7 +82,16 @@ class RunDatasets {
         fmt::print(stderr, "feedbench: staging the files dataset {} in {}\n", dir.string(),
                    request_.tmpfs_dir.string());
       }
-      slot = std::make_unique<PreparedDataset>(dir, layout, staging);
+      try {
+        slot = std::make_unique<PreparedDataset>(dir, layout, staging);
+      } catch (const Interrupted&) {
+        // The staging removed its partial copy before it threw.
+        if (layout == Layout::kTmpfs) {
+          notes_.push_back(fmt::format("removed the partial tmpfs staging of {} in {}",
+                                       dir.string(), request_.tmpfs_dir.string()));
+        }
+        throw;
+      }
     }
     return *slot;
   }
@@ -95,6 +104,7 @@ class RunDatasets {
     std::vector<std::string> done;
     if (cleaned_) return done;
     cleaned_ = true;
+    done = notes_;
     std::vector<fs::path> stagings;
     for (const auto& [layout, prepared] : prepared_) {
       if (layout == Layout::kTmpfs && prepared) stagings.push_back(prepared->read_root());
@@ -190,6 +200,7 @@ class RunDatasets {
   bool runs_fio_ = false;
   bool keep_fio_run_files_ = false;
   bool cleaned_ = false;
+  std::vector<std::string> notes_;  // what an interrupted staging removed, for Cleanup to report
 };
 
 // A reader workload with the probe right before each repetition: the probe's figures go into the
