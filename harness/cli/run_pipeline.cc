@@ -79,10 +79,10 @@ PipelineOutput RunRecordWrite(const Suite& suite, const RunRequest& request,
   } catch (const Interrupted& e) {
     std::string what;
     for (const std::string& line : session.Abandon()) what += "; " + line;
-    throw Interrupted(e.signal(),
-                      fmt::format("{} during the repetitions; the running repetition was stopped{}; "
-                                  "no results written",
-                                  e.what(), what));
+    throw Interrupted(
+        e.signal(), fmt::format("{} during the repetitions; the running repetition was stopped{}; "
+                                "no results written",
+                                e.what(), what));
   }
   out.run = session.Finish();
   out.recorded = RecordRun(out.run, results_path.string());

@@ -349,8 +349,8 @@ void AddProbes(std::vector<PlannedWorkload>& plan, const RunRequest& request,
     }
     data.set_runs_fio();
     run.probe = job.description;
-    p.workload = std::make_unique<ProbedWorkload>(std::move(p.workload), std::move(job),
-                                                  std::move(options));
+    p.workload =
+        std::make_unique<ProbedWorkload>(std::move(p.workload), std::move(job), std::move(options));
   }
 }
 

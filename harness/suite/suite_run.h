@@ -18,16 +18,16 @@
 // stderr in <data dir>/fio stay after Finish, as the failure's message names them. A SIGINT or
 // SIGTERM while Prepare makes or stages the datasets (harness/os/interrupt.h) stops the generation
 // or the copy; Prepare removes what the session made (with --keep-data too, except datasets that
-// are complete) and throws Interrupted, saying what it removed. During RunPlanned or RunMore it stops
-// the running repetition (its readers, or its fio child) and throws Interrupted with no measurement
-// of it recorded; the caller then calls Abandon. It
-// writes nothing but datasets and fio's files in the data directory: the results model and its
-// files are the caller's (harness/results). A repetition's own failure is in its state; an
-// EnvironmentError stops the run and propagates. A disturbed repetition (other work on the node
-// beyond the limits of harness/measure/disturbance.h) is kept and rerun, at most as many extra
-// times per workload as the workload has planned repetitions (RunRepetitions), added repetitions
-// included. Blocking; a session is used from one thread; one session at a time per data directory
-// (its lock refuses a second).
+// are complete) and throws Interrupted, saying what it removed. During RunPlanned or RunMore it
+// stops the running repetition (its readers, or its fio child) and throws Interrupted with no
+// measurement of it recorded; the caller then calls Abandon. It writes nothing but datasets and
+// fio's files in the data directory: the results model and its files are the caller's
+// (harness/results). A repetition's own failure is in its state; an EnvironmentError stops the run
+// and propagates. A disturbed repetition (other work on the node beyond the limits of
+// harness/measure/disturbance.h) is kept and rerun, at most as many extra times per workload as the
+// workload has planned repetitions (RunRepetitions), added repetitions included. Blocking; a
+// session is used from one thread; one session at a time per data directory (its lock refuses a
+// second).
 #pragma once
 
 #include <filesystem>

@@ -6,12 +6,12 @@
 // stops at its next file and throws Interrupted (the partial staging removed first) and live
 // stagings are removed as the work unwinds; a signal that ends the process (outside a scope, or a
 // second one) runs this file's interrupt cleanup, which removes every live staging with
-// async-signal-safe calls only (a signal-safe list of roots). SIGKILL leaves the directory behind, so each staging records its owner in
-// .feedbench-staging-owner (pid, start time, boot id), and a new staging first reclaims every
-// staging in the same tmpfs directory whose owner is gone (ReclaimStaleStagings). Before copying it
-// checks that the data fits: MemAvailable from /proc/meminfo and the tmpfs free space must each
-// exceed the dataset's bytes plus a margin (64 MiB or 5%, the larger). Not copyable; not
-// thread-safe; at most 64 stagings alive per process.
+// async-signal-safe calls only (a signal-safe list of roots). SIGKILL leaves the directory behind,
+// so each staging records its owner in .feedbench-staging-owner (pid, start time, boot id), and a
+// new staging first reclaims every staging in the same tmpfs directory whose owner is gone
+// (ReclaimStaleStagings). Before copying it checks that the data fits: MemAvailable from
+// /proc/meminfo and the tmpfs free space must each exceed the dataset's bytes plus a margin (64 MiB
+// or 5%, the larger). Not copyable; not thread-safe; at most 64 stagings alive per process.
 #pragma once
 
 #include <cstdint>

@@ -4,14 +4,13 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
-#include <csignal>
-#include <optional>
-#include <thread>
-
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <string>
+#include <thread>
 
 #include "tests/support/background_feedbench.h"
 #include "tests/support/temp_dir.h"
@@ -239,11 +238,10 @@ TEST_F(DatasetCli, InterruptedCreateRemovesThePartialDatasetAndExits128PlusSigna
                                           (dir_existed ? "-existed" : "-new"));
       if (dir_existed) fs::create_directory(dir);
       SCOPED_TRACE(dir.string());
-      testing::BackgroundFeedbench run(
-          tmp_.path(),
-          {"dataset", "create", "--dir", dir.string(), "--samples", "400000", "--size", "4KiB",
-           "--quiet"},
-          tmp_.path() / "create.log");
+      testing::BackgroundFeedbench run(tmp_.path(),
+                                       {"dataset", "create", "--dir", dir.string(), "--samples",
+                                        "400000", "--size", "4KiB", "--quiet"},
+                                       tmp_.path() / "create.log");
       const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
       std::error_code ec;
       while (!fs::exists(dir / kManifestName, ec) || !fs::exists(dir / "data", ec)) {
@@ -257,9 +255,8 @@ TEST_F(DatasetCli, InterruptedCreateRemovesThePartialDatasetAndExits128PlusSigna
       EXPECT_EQ(run.Wait(std::chrono::seconds(60)), 128 + sig) << run.Output();
       const std::string name = sig == SIGINT ? "SIGINT" : "SIGTERM";
       EXPECT_THAT(run.Output(), HasSubstr("feedbench: interrupted by " + name +
-                                          " while creating the files dataset in " +
-                                          dir.string() + "; removed the partial dataset " +
-                                          dir.string()));
+                                          " while creating the files dataset in " + dir.string() +
+                                          "; removed the partial dataset " + dir.string()));
       EXPECT_EQ(fs::exists(dir), dir_existed);
       if (dir_existed) EXPECT_TRUE(fs::is_empty(dir));
     }

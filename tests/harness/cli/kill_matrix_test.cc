@@ -104,10 +104,17 @@ class KillMatrixTest : public ::testing::Test {
   }
 
   std::vector<std::string> RunArgs(const std::string& suite, const fs::path& out, bool quiet) {
-    std::vector<std::string> args{"run",         "--suite",   (root_ / suite).string(),
-                                  "--data-dir",  data_.string(), "--tmpfs-dir",
-                                  tmpfs_->path().string(), "--out", out.string(),
-                                  "--probe",     "off"};
+    std::vector<std::string> args{"run",
+                                  "--suite",
+                                  (root_ / suite).string(),
+                                  "--data-dir",
+                                  data_.string(),
+                                  "--tmpfs-dir",
+                                  tmpfs_->path().string(),
+                                  "--out",
+                                  out.string(),
+                                  "--probe",
+                                  "off"};
     if (quiet) args.push_back("--quiet");
     return args;
   }
@@ -245,9 +252,9 @@ class KillMatrixTest : public ::testing::Test {
     EXPECT_TRUE(Stagings(tmpfs_->path()).empty());
     EXPECT_FALSE(fs::exists(DefaultDatasetDir(data_, spec_, Layout::kFiles)))
         << "a dataset (partial or not) outlived the second run";
-    EXPECT_EQ(Names(results_), (std::set<std::string>{"old.json", "old.timeline.json",
-                                                      "baseline.json", "new.json",
-                                                      "new.timeline.json"}));
+    EXPECT_EQ(Names(results_),
+              (std::set<std::string>{"old.json", "old.timeline.json", "baseline.json", "new.json",
+                                     "new.timeline.json"}));
     ExpectOldFilesIntact();
   }
 

@@ -209,7 +209,8 @@ TEST(RunChild, ASigtermInsideAnInterruptScopeStopsTheChildAndThrowsInterrupted) 
       ::kill(::getpid(), SIGTERM);
     });
     ChildOptions options;
-    options.argv = {"/bin/sh", "-c", "echo $$ > " + (dir.path() / "pid").string() + "; exec sleep 30"};
+    options.argv = {"/bin/sh", "-c",
+                    "echo $$ > " + (dir.path() / "pid").string() + "; exec sleep 30"};
     int code = 2;
     try {
       RunChild(options);
