@@ -258,7 +258,9 @@ TEST_F(DatasetCli, InterruptedCreateRemovesThePartialDatasetAndExits128PlusSigna
                                           " while creating the files dataset in " + dir.string() +
                                           "; removed the partial dataset " + dir.string()));
       EXPECT_EQ(fs::exists(dir), dir_existed);
-      if (dir_existed) EXPECT_TRUE(fs::is_empty(dir));
+      if (dir_existed) {
+        EXPECT_TRUE(fs::is_empty(dir));
+      }
     }
   }
 }
