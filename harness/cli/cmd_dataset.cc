@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,11 +15,13 @@
 #include "harness/base/errors.h"
 #include "harness/base/units.h"
 #include "harness/cli/commands.h"
+#include "harness/os/interrupt.h"
 #include "workloads/dataset/dataset.h"
 #include "workloads/dataset/dataset_dir.h"
 #include "workloads/dataset/profile.h"
 
 namespace feedbench {
+namespace fs = std::filesystem;
 namespace {
 
 struct DatasetArgs {
@@ -128,6 +131,23 @@ DatasetSpec SpecFromArgs(const DatasetArgs& a) {
   return spec;
 }
 
+// After an interrupted create: removes the incomplete dataset in `dir` (keeping the directory
+// itself when it was there before) and says what it did.
+std::string RemovePartialDataset(const fs::path& dir, bool dir_existed) {
+  try {
+    const std::optional<Manifest> manifest = ReadManifest(dir);
+    if (!manifest) return "nothing to remove";
+    if (manifest->complete) return fmt::format("the complete dataset {} stays", dir.string());
+    const size_t left = RemoveDataset(dir);
+    std::error_code ec;
+    if (dir_existed && left == 0) fs::create_directory(dir, ec);
+    return fmt::format("removed the partial dataset {}{}", dir.string(),
+                       left == 0 ? "" : fmt::format(" ({} entries not feedbench's left)", left));
+  } catch (const std::exception& e) {
+    return fmt::format("could not remove the partial dataset {}: {}", dir.string(), e.what());
+  }
+}
+
 int RunCreate(const DatasetArgs& a) {
   const Layout layout = ParseLayout(a.layout, "--layout");
   CheckThreads(a.threads);
@@ -135,7 +155,18 @@ int RunCreate(const DatasetArgs& a) {
   EnsureOptions options;
   options.threads = a.threads;
   options.progress = !a.quiet;
-  const EnsureResult r = EnsureDataset(a.dir, spec, layout, options);
+  std::error_code ec;
+  const bool dir_existed = fs::exists(a.dir, ec);
+  EnsureResult r;
+  try {
+    // SIGINT or SIGTERM stops the generation at its next chunk (harness/os/interrupt.h).
+    InterruptScope scope;
+    r = EnsureDataset(a.dir, spec, layout, options);
+  } catch (const Interrupted& e) {
+    throw Interrupted(e.signal(), fmt::format("{} while creating the {} dataset in {}; {}",
+                                              e.what(), LayoutName(layout), a.dir,
+                                              RemovePartialDataset(a.dir, dir_existed)));
+  }
   if (r.reused) {
     std::printf("reused the %s dataset in %s (spec %s): %s\n", LayoutName(layout).data(),
                 a.dir.c_str(), r.manifest.spec_hash.c_str(), Summary(r.manifest).c_str());

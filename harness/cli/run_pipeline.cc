@@ -4,6 +4,7 @@
 
 #include "harness/base/errors.h"
 #include "harness/cli/until_decided_flags.h"
+#include "harness/os/interrupt.h"
 #include "harness/results/results.h"
 
 namespace feedbench {
@@ -72,17 +73,45 @@ std::filesystem::path CheckedResultsPath(const std::string& out_flag, const Suit
 PipelineOutput RunRecordWrite(const Suite& suite, const RunRequest& request,
                               const std::filesystem::path& results_path,
                               const UntilDecided* until) {
+  // SIGINT or SIGTERM from here on stops the run at its next safe point (harness/os/interrupt.h);
+  // the CLI prints the one line each Interrupted below carries and exits 128 + signal.
+  InterruptScope scope;
   PipelineOutput out;
   SuiteSession session(suite, request);
-  session.Prepare();
-  session.RunPlanned();
-  if (until != nullptr) {
-    out.extension = ExtendUntilDecided(session, *until, results_path, request.quiet);
+  session.Prepare();  // an interruption here says itself what it removed
+  try {
+    session.RunPlanned();
+    if (until != nullptr) {
+      out.extension = ExtendUntilDecided(session, *until, results_path, request.quiet);
+    }
+    ThrowIfInterrupted();
+  } catch (const Interrupted& e) {
+    std::string what;
+    for (const std::string& line : session.Abandon()) what += "; " + line;
+    throw Interrupted(
+        e.signal(), fmt::format("{} during the repetitions; the running repetition was stopped{}; "
+                                "no results written",
+                                e.what(), what));
   }
   out.run = session.Finish();
   out.recorded = RecordRun(out.run, results_path.string());
   out.results_path = results_path;
+  if (!request.quiet) {
+    fmt::print(stderr, "feedbench: writing results to {}\n", results_path.string());
+  }
+  TestHoldPoint("write-results");
+  if (const int signal = PendingInterrupt()) {
+    throw Interrupted(signal, fmt::format("interrupted by {} while writing the results; nothing "
+                                          "written, {} left as it was",
+                                          InterruptName(signal), results_path.string()));
+  }
   out.timeline_path = WriteRunFiles(out.recorded, results_path);
+  if (const int signal = PendingInterrupt()) {
+    // Too late to stop: the atomic writes completed.
+    throw Interrupted(signal, fmt::format("interrupted by {} while writing the results; the "
+                                          "results were written in full to {}",
+                                          InterruptName(signal), results_path.string()));
+  }
   return out;
 }
 

@@ -57,6 +57,12 @@ std::filesystem::path CheckedResultsPath(const std::string& out_flag, const Suit
 
 // Runs `suite` as `request` asks (until decided when `until` is given) and writes its results to
 // `results_path` (and the timeline beside it). Throws what SuiteSession and WriteRunFiles throw.
+// Inside an InterruptScope: a SIGINT or SIGTERM in any phase (generation, staging, repetitions,
+// writing the results) throws Interrupted whose message says what was interrupted and what was
+// removed or kept; before the writes start nothing is written (an existing `results_path` stays as
+// it was), once they have started they complete (atomic, harness/base/atomic_file.h). Progress
+// lines on stderr (unless request.quiet) name each phase: "dataset …", "staging …",
+// "[i/n] <workload> repetition …", "writing results to …".
 PipelineOutput RunRecordWrite(const Suite& suite, const RunRequest& request,
                               const std::filesystem::path& results_path,
                               const UntilDecided* until = nullptr);

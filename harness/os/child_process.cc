@@ -18,6 +18,7 @@
 #include <thread>
 #include <utility>
 
+#include "harness/os/interrupt.h"
 #include "harness/os/process_tree.h"
 
 extern char** environ;
@@ -317,13 +318,15 @@ ChildExit ChildProcess::Stop(milliseconds grace) {
 namespace {
 
 // Waits up to `timeout` (negative: forever) for the child to end, refreshing `descendants` a few
-// times a second meanwhile; nullopt when it is still running at the end.
+// times a second meanwhile; nullopt when it is still running at the end, or (with
+// `until_interrupted`) once a SIGINT or SIGTERM is pending (harness/os/interrupt.h).
 std::optional<ChildExit> WaitTracking(ChildProcess& child, milliseconds timeout,
-                                      ProcessTree& descendants) {
+                                      ProcessTree& descendants, bool until_interrupted = false) {
   const bool forever = timeout.count() < 0;
   const auto deadline = Clock::now() + timeout;
   for (;;) {
     if (auto exit = child.TryWait()) return exit;
+    if (until_interrupted && PendingInterrupt() != 0) return std::nullopt;
     descendants.Refresh();
     milliseconds step(250);
     if (!forever) {
@@ -335,14 +338,15 @@ std::optional<ChildExit> WaitTracking(ChildProcess& child, milliseconds timeout,
   }
 }
 
-// Waits for the child within options.time_limit; past it, SIGTERM then (after kill_grace) SIGKILL
-// to its group and every descendant seen. Sets `timed_out` when the limit passed.
+// Waits for the child within options.time_limit, or until a SIGINT or SIGTERM is pending; then
+// SIGTERM and (after kill_grace) SIGKILL to its group and every descendant seen. Sets `timed_out`
+// when the limit passed.
 ChildExit WaitWithinLimit(ChildProcess& child, const ChildOptions& options,
                           ProcessTree& descendants, bool& timed_out) {
   const milliseconds forever(-1);
   const milliseconds limit = options.time_limit.count() > 0 ? options.time_limit : forever;
-  if (auto exit = WaitTracking(child, limit, descendants)) return *exit;
-  timed_out = true;
+  if (auto exit = WaitTracking(child, limit, descendants, true)) return *exit;
+  timed_out = PendingInterrupt() == 0;
   descendants.Refresh();
   child.Signal(SIGTERM);
   descendants.Signal(SIGTERM);
@@ -401,6 +405,7 @@ ChildResult RunChild(const ChildOptions& options) {
   const ChildExit exit = WaitWithinLimit(child, options, descendants, result.timed_out);
   // Whatever the child left running (a stuck fio job outliving fio) is stopped too.
   result.orphans_killed = descendants.Signal(SIGKILL);
+  ThrowIfInterrupted();  // stopped for the signal: no result to judge
   result.wall_sec = std::chrono::duration<double>(Clock::now() - start).count();
   result.exited = exit.exited;
   result.exit_code = exit.exit_code;

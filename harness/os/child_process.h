@@ -142,9 +142,11 @@ std::optional<std::filesystem::path> FindProgram(std::string_view name);
 // stderr to files (never mixed), only those three descriptors inherited, SIGKILL if the calling
 // thread dies. While it runs its descendants are tracked (ProcessTree); when the time limit passes,
 // the group and every descendant get SIGTERM, then SIGKILL after kill_grace, and the result says
-// so (timed_out); descendants still running when the child exits are killed too. Blocking;
-// thread-safe for distinct calls. Throws SpawnError when the program is not found or cannot be
-// executed, or an output file cannot be created (naming the program and the errno text).
+// so (timed_out); descendants still running when the child exits are killed too. Inside an
+// InterruptScope (harness/os/interrupt.h) a SIGINT or SIGTERM stops the child the same way within a
+// quarter of a second, and RunChild then throws Interrupted. Blocking; thread-safe for distinct
+// calls. Throws SpawnError when the program is not found or cannot be executed, or an output file
+// cannot be created (naming the program and the errno text).
 // REQUIRES: !options.argv.empty().
 ChildResult RunChild(const ChildOptions& options);
 

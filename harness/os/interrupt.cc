@@ -3,9 +3,14 @@
 #include <fmt/format.h>
 #include <signal.h>
 
+#include <array>
 #include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <exception>
 #include <mutex>
+#include <stdexcept>
+#include <thread>
 
 #include "harness/base/errors.h"
 
@@ -13,15 +18,30 @@ namespace feedbench {
 namespace {
 
 static_assert(std::atomic<int>::is_always_lock_free, "the handler needs lock-free atomics");
+static_assert(std::atomic<void (*)()>::is_always_lock_free, "the handler reads cleanups");
+
+constexpr int kMaxCleanups = 8;
 
 std::atomic<int> g_scopes{0};   // live InterruptScopes
 std::atomic<int> g_pending{0};  // the recorded signal, 0 = none
 std::once_flag g_install_once;
 struct sigaction g_previous_int {};
 struct sigaction g_previous_term {};
+std::array<std::atomic<void (*)()>, kMaxCleanups> g_cleanups{};
+std::mutex g_cleanups_mutex;  // serialises registration (never taken in the handler)
+
+// Records `signal` when a scope is alive and none is pending yet. Async-signal-safe.
+bool Defer(int signal) {
+  if (g_scopes.load() <= 0) return false;
+  int none = 0;
+  return g_pending.compare_exchange_strong(none, signal);
+}
 
 void OnInterrupt(int signal) {
-  if (DeferInterrupt(signal)) return;
+  if (Defer(signal)) return;
+  for (const auto& slot : g_cleanups) {
+    if (void (*cleanup)() = slot.load(std::memory_order_acquire)) cleanup();
+  }
   // Not deferred: take the action the signal had before (the default ends the process).
   ::sigaction(signal, signal == SIGINT ? &g_previous_int : &g_previous_term, nullptr);
   ::raise(signal);
@@ -39,13 +59,17 @@ void InstallOne(int signal, struct sigaction* previous) {
   ::sigaction(signal, &action, previous);
 }
 
-}  // namespace
-
-InterruptScope::InterruptScope() : uncaught_at_entry_(std::uncaught_exceptions()) {
+void InstallHandlers() {
   std::call_once(g_install_once, [] {
     InstallOne(SIGINT, &g_previous_int);
     InstallOne(SIGTERM, &g_previous_term);
   });
+}
+
+}  // namespace
+
+InterruptScope::InterruptScope() : uncaught_at_entry_(std::uncaught_exceptions()) {
+  InstallHandlers();
   g_scopes.fetch_add(1);
 }
 
@@ -66,10 +90,21 @@ void ThrowIfInterrupted() {
     throw Interrupted(signal, fmt::format("interrupted by {}", InterruptName(signal)));
 }
 
-bool DeferInterrupt(int signal) {
-  if (g_scopes.load() <= 0) return false;
-  int none = 0;
-  return g_pending.compare_exchange_strong(none, signal);
+void AddInterruptCleanup(void (*cleanup)()) {
+  {
+    std::lock_guard lock(g_cleanups_mutex);
+    auto free_slot = g_cleanups.end();
+    for (auto it = g_cleanups.begin(); it != g_cleanups.end(); ++it) {
+      const auto current = it->load();
+      if (current == cleanup) return;
+      if (current == nullptr && free_slot == g_cleanups.end()) free_slot = it;
+    }
+    if (free_slot == g_cleanups.end()) {
+      throw std::logic_error("AddInterruptCleanup: more than 8 cleanups");
+    }
+    free_slot->store(cleanup, std::memory_order_release);
+  }
+  InstallHandlers();
 }
 
 const char* InterruptName(int signal) {
@@ -80,6 +115,17 @@ const char* InterruptName(int signal) {
       return "SIGTERM";
     default:
       return "a signal";
+  }
+}
+
+void TestHoldPoint(std::string_view point) {
+  const char* hold = std::getenv("FEEDBENCH_TEST_HOLD");
+  if (hold == nullptr || point != hold) return;
+  fmt::print(stderr, "feedbench: test hold at {}\n", point);
+  std::fflush(stderr);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (PendingInterrupt() == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 }
 

@@ -82,7 +82,20 @@ class RunDatasets {
     if (!slot) {
       StagingOptions staging;
       staging.tmpfs_dir = request_.tmpfs_dir;
-      slot = std::make_unique<PreparedDataset>(dir, layout, staging);
+      if (layout == Layout::kTmpfs && !request_.quiet) {
+        fmt::print(stderr, "feedbench: staging the files dataset {} in {}\n", dir.string(),
+                   request_.tmpfs_dir.string());
+      }
+      try {
+        slot = std::make_unique<PreparedDataset>(dir, layout, staging);
+      } catch (const Interrupted&) {
+        // The staging removed its partial copy before it threw.
+        if (layout == Layout::kTmpfs) {
+          notes_.push_back(fmt::format("removed the partial tmpfs staging of {} in {}",
+                                       dir.string(), request_.tmpfs_dir.string()));
+        }
+        throw;
+      }
     }
     return *slot;
   }
@@ -95,7 +108,18 @@ class RunDatasets {
     std::vector<std::string> done;
     if (cleaned_) return done;
     cleaned_ = true;
+    done = notes_;
+    std::vector<fs::path> stagings;
+    for (const auto& [layout, prepared] : prepared_) {
+      if (layout == Layout::kTmpfs && prepared) stagings.push_back(prepared->read_root());
+    }
     prepared_.clear();  // unstages tmpfs, releases dataset locks
+    for (const fs::path& staging : stagings) {
+      std::error_code ec;
+      if (!fs::exists(staging, ec)) {
+        done.push_back(fmt::format("removed the tmpfs staging {}", staging.string()));
+      }
+    }
     if (runs_fio_ && !request_.keep_data) RemoveFioFiles();
     for (const auto& [layout, dir] : dirs_) {
       std::error_code ec;
@@ -180,6 +204,7 @@ class RunDatasets {
   bool runs_fio_ = false;
   bool keep_fio_run_files_ = false;
   bool cleaned_ = false;
+  std::vector<std::string> notes_;  // what an interrupted staging removed, for Cleanup to report
 };
 
 // A reader workload with the probe right before each repetition: the probe's figures go into the
@@ -196,6 +221,8 @@ class ProbedWorkload : public Workload {
     try {
       probe = RunProbe(job_, options_);
     } catch (const EnvironmentError&) {
+      throw;
+    } catch (const Interrupted&) {
       throw;
     } catch (const std::exception& e) {
       problem = e.what();
@@ -326,8 +353,8 @@ void AddProbes(std::vector<PlannedWorkload>& plan, const RunRequest& request,
     }
     data.set_runs_fio();
     run.probe = job.description;
-    p.workload = std::make_unique<ProbedWorkload>(std::move(p.workload), std::move(job),
-                                                  std::move(options));
+    p.workload =
+        std::make_unique<ProbedWorkload>(std::move(p.workload), std::move(job), std::move(options));
   }
 }
 
@@ -391,6 +418,8 @@ RepetitionMeasurement RunRepetition(Workload& workload, int repetition) {
     return workload.RunOnce(repetition);
   } catch (const EnvironmentError&) {
     throw;
+  } catch (const Interrupted&) {
+    throw;  // a stopped repetition is no measurement: the run ends (SuiteSession::Abandon)
   } catch (const std::exception& e) {
     RepetitionMeasurement failed;
     failed.state = RepetitionState::kFailed;
@@ -654,12 +683,8 @@ void SuiteSession::Prepare() {
     }
     ThrowIfInterrupted();
   } catch (const Interrupted& e) {
-    s.workloads.clear();
-    std::vector<std::string> done;
-    if (s.data) done = s.data->Cleanup();
-    s.data.reset();
     std::string what;
-    for (const std::string& line : done) what += "; " + line;
+    for (const std::string& line : Abandon()) what += "; " + line;
     throw Interrupted(e.signal(), fmt::format("{} while preparing the datasets{}", e.what(),
                                               what.empty() ? "; nothing to remove" : what));
   }
@@ -731,6 +756,16 @@ const SuiteRun& SuiteSession::Current() {
   if (!s.prepared || s.finished) throw std::logic_error("SuiteSession::Current: not prepared");
   s.Stamp();
   return s.run;
+}
+
+std::vector<std::string> SuiteSession::Abandon() noexcept {
+  State& s = *state_;
+  s.finished = true;
+  s.workloads.clear();
+  std::vector<std::string> done;
+  if (s.data) done = s.data->Cleanup();
+  s.data.reset();
+  return done;
 }
 
 SuiteRun SuiteSession::Finish() {

@@ -16,16 +16,18 @@
 // or is destroyed, unless kept — also when preparing a later dataset or a repetition fails; but
 // when a fio run failed (a fio workload's repetition or a probe), fio's job files, output and
 // stderr in <data dir>/fio stay after Finish, as the failure's message names them. A SIGINT or
-// SIGTERM while Prepare makes the datasets (harness/os/interrupt.h) stops the generation; Prepare
-// removes what the session made (with --keep-data too, except datasets that are complete) and
-// throws Interrupted, saying what it removed. It
-// writes nothing but datasets and fio's files in the data directory: the results model and its
-// files are the caller's (harness/results). A repetition's own failure is in its state; an
-// EnvironmentError stops the run and propagates. A disturbed repetition (other work on the node
-// beyond the limits of harness/measure/disturbance.h) is kept and rerun, at most as many extra
-// times per workload as the workload has planned repetitions (RunRepetitions), added repetitions
-// included. Blocking; a session is used from one thread; one session at a time per data directory
-// (its lock refuses a second).
+// SIGTERM while Prepare makes or stages the datasets (harness/os/interrupt.h) stops the generation
+// or the copy; Prepare removes what the session made (with --keep-data too, except datasets that
+// are complete) and throws Interrupted, saying what it removed. During RunPlanned or RunMore it
+// stops the running repetition (its readers, or its fio child) and throws Interrupted with no
+// measurement of it recorded; the caller then calls Abandon. It writes nothing but datasets and
+// fio's files in the data directory: the results model and its files are the caller's
+// (harness/results). A repetition's own failure is in its state; an EnvironmentError stops the run
+// and propagates. A disturbed repetition (other work on the node beyond the limits of
+// harness/measure/disturbance.h) is kept and rerun, at most as many extra times per workload as the
+// workload has planned repetitions (RunRepetitions), added repetitions included. Blocking; a
+// session is used from one thread; one session at a time per data directory (its lock refuses a
+// second).
 #pragma once
 
 #include <filesystem>
@@ -185,6 +187,11 @@ class SuiteSession {
   // Ends the session: the run, every repetition; the datasets are removed unless kept.
   // REQUIRES: prepared; once.
   SuiteRun Finish();
+  // Ends the session without a run, after an Interrupted from any step: the workloads go, tmpfs
+  // staging is removed, the datasets are removed unless kept (as Finish does). Returns what it
+  // removed and kept, one line each ("removed the tmpfs staging /dev/shm/feedbench-stage-…"); an
+  // empty list on later calls.
+  std::vector<std::string> Abandon() noexcept;
 
  private:
   struct State;

@@ -11,7 +11,6 @@
 #include <array>
 #include <atomic>
 #include <cerrno>
-#include <csignal>
 #include <cstring>
 #include <mutex>
 #include <optional>
@@ -43,9 +42,6 @@ struct Slot {
 };
 std::array<Slot, kSlots> g_slots;
 std::mutex g_slots_mutex;  // serialises registration (never taken in the handler)
-std::once_flag g_handlers_once;
-struct sigaction g_previous_int {};
-struct sigaction g_previous_term {};
 
 struct LinuxDirent64 {
   uint64_t d_ino;
@@ -97,35 +93,16 @@ void RemoveTreeSignalSafe(const char* root) {
   ::rmdir(root);
 }
 
-void OnTerminatingSignal(int signal) {
-  // Inside an InterruptScope the work unwinds, and the stagings' destructors remove them.
-  if (DeferInterrupt(signal)) return;
+// The interrupt handler's cleanup (harness/os/interrupt.h) when a signal ends the process: every
+// live staging is removed, with async-signal-safe calls only.
+void RemoveLiveStagingsSignalSafe() {
   for (auto& slot : g_slots) {
     if (slot.used.load(std::memory_order_acquire)) RemoveTreeSignalSafe(slot.path);
   }
-  // Restore the previous disposition and re-raise, so the process ends as the signal asks
-  // (exit status 128+signal, or the previous handler runs).
-  ::sigaction(signal, signal == SIGINT ? &g_previous_int : &g_previous_term, nullptr);
-  ::raise(signal);
-}
-
-void InstallHandlers() {
-  std::call_once(g_handlers_once, [] {
-    struct sigaction action {};
-    action.sa_handler = OnTerminatingSignal;
-    sigemptyset(&action.sa_mask);
-    sigaddset(&action.sa_mask, SIGINT);
-    sigaddset(&action.sa_mask, SIGTERM);
-    // No SA_RESETHAND: a deferred signal leaves the handler in place; a taken one restores the
-    // previous action itself.
-    action.sa_flags = SA_RESTART;
-    ::sigaction(SIGINT, &action, &g_previous_int);
-    ::sigaction(SIGTERM, &action, &g_previous_term);
-  });
 }
 
 int Register(const fs::path& root) {
-  InstallHandlers();
+  AddInterruptCleanup(RemoveLiveStagingsSignalSafe);
   const std::string path = root.string();
   if (path.size() >= kPathMax) throw UsageError(fmt::format("{}: path too long", path));
   std::lock_guard lock(g_slots_mutex);
@@ -448,7 +425,8 @@ TmpfsStaging::TmpfsStaging(const fs::path& dataset_dir, const DatasetSpec& spec,
         pool.emplace_back([&] {
           std::vector<std::byte> buffer(1 << 20);
           try {
-            while (!failed.load(std::memory_order_relaxed)) {
+            // A SIGINT or SIGTERM stops the copy at the next file; the staging is removed below.
+            while (!failed.load(std::memory_order_relaxed) && PendingInterrupt() == 0) {
               const uint64_t i = next.fetch_add(1, std::memory_order_relaxed);
               if (i >= spec.samples) return;
               CopyFile(SampleFilePath(dataset_dir, spec, i), SampleFilePath(root_, spec, i),
@@ -463,6 +441,7 @@ TmpfsStaging::TmpfsStaging(const fs::path& dataset_dir, const DatasetSpec& spec,
       }
     }
     if (error) std::rethrow_exception(error);
+    ThrowIfInterrupted();
   } catch (...) {
     RemoveStaging(root_);
     Unregister(slot_);

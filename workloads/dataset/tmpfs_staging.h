@@ -1,16 +1,17 @@
 // tmpfs staging: a files-layout dataset copied into memory (/dev/shm by default) for a run.
 //
 // A TmpfsStaging owns a directory feedbench-stage-<pid>-<n>-<spec hash> under the tmpfs directory
-// and removes it when destroyed, when the process gets SIGINT or SIGTERM (a signal-safe cleanup
-// list: the handler removes every live staging with only async-signal-safe calls, then re-raises
-// the signal with the previous action; inside an InterruptScope (harness/os/interrupt.h) it only
-// records the signal, and the unwinding work removes its stagings), and on failure half-way through
-// the copy. SIGKILL leaves the directory behind, so each staging records its owner in
-// .feedbench-staging-owner (pid, start time, boot id), and a new staging first reclaims every
-// staging in the same tmpfs directory whose owner is gone (ReclaimStaleStagings). Before copying it
-// checks that the data fits: MemAvailable from /proc/meminfo and the tmpfs free space must each
-// exceed the dataset's bytes plus a margin (64 MiB or 5%, the larger). Not copyable; not
-// thread-safe; at most 64 stagings alive per process.
+// and removes it when destroyed, when the process gets SIGINT or SIGTERM, and on failure half-way
+// through the copy. Signals go through harness/os/interrupt.h: inside an InterruptScope the copy
+// stops at its next file and throws Interrupted (the partial staging removed first) and live
+// stagings are removed as the work unwinds; a signal that ends the process (outside a scope, or a
+// second one) runs this file's interrupt cleanup, which removes every live staging with
+// async-signal-safe calls only (a signal-safe list of roots). SIGKILL leaves the directory behind,
+// so each staging records its owner in .feedbench-staging-owner (pid, start time, boot id), and a
+// new staging first reclaims every staging in the same tmpfs directory whose owner is gone
+// (ReclaimStaleStagings). Before copying it checks that the data fits: MemAvailable from
+// /proc/meminfo and the tmpfs free space must each exceed the dataset's bytes plus a margin (64 MiB
+// or 5%, the larger). Not copyable; not thread-safe; at most 64 stagings alive per process.
 #pragma once
 
 #include <cstdint>

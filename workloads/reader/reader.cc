@@ -14,6 +14,7 @@
 
 #include "harness/base/errors.h"
 #include "harness/measure/latency_histogram.h"
+#include "harness/os/interrupt.h"
 
 namespace feedbench {
 namespace {
@@ -249,6 +250,12 @@ class Worker {
     std::vector<std::byte> buffer;
     try {
       while (!run_.Stopped()) {
+        // A SIGINT or SIGTERM (harness/os/interrupt.h) stops every worker and the consumer;
+        // RunReader then throws Interrupted rather than summarising a cut-short run.
+        if (PendingInterrupt() != 0) {
+          run_.Stop();
+          return;
+        }
         const uint64_t b = run_.ClaimBatch();
         if (b >= plan_.total_batches) return;
         const std::optional<Batch> batch = ReadBatch(b, cursor, stats, buffer);
@@ -401,6 +408,7 @@ ReaderResult RunReader(SampleStore& store, const DatasetSpec& spec, const Reader
     run.Stop();
   }
   const double wall_sec = Seconds(Clock::now() - start);
+  ThrowIfInterrupted();
   if (run.read_error()) std::rethrow_exception(run.read_error());
   ReaderResult r = Summarize(consumed, stats, wall_sec, o);
   r.verify_error = run.verify_error();

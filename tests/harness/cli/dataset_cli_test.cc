@@ -5,10 +5,14 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <string>
+#include <thread>
 
+#include "tests/support/background_feedbench.h"
 #include "tests/support/temp_dir.h"
 #include "workloads/dataset/dataset_dir.h"
 
@@ -230,6 +234,42 @@ TEST_F(DatasetCli, SpecFlagsAndSpecFileAreExclusive) {
       Feedbench("dataset create --dir " + Dir("d") + " --spec " + Dir("s.json") + " --samples 4");
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_FALSE(fs::exists(Dir("d")));
+}
+
+// SIGINT or SIGTERM while `dataset create` generates: exit 128 + signal, one line saying what was
+// interrupted and removed, no partial dataset left (and a directory that was there before stays).
+TEST_F(DatasetCli, InterruptedCreateRemovesThePartialDatasetAndExits128PlusSignal) {
+  for (const int sig : {SIGINT, SIGTERM}) {
+    for (const bool dir_existed : {false, true}) {
+      const fs::path dir = tmp_.path() / (std::string("d") + std::to_string(sig) +
+                                          (dir_existed ? "-existed" : "-new"));
+      if (dir_existed) fs::create_directory(dir);
+      SCOPED_TRACE(dir.string());
+      testing::BackgroundFeedbench run(tmp_.path(),
+                                       {"dataset", "create", "--dir", dir.string(), "--samples",
+                                        "400000", "--size", "4KiB", "--quiet"},
+                                       tmp_.path() / "create.log");
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      std::error_code ec;
+      while (!fs::exists(dir / kManifestName, ec) || !fs::exists(dir / "data", ec)) {
+        ASSERT_FALSE(run.Ended()) << run.Output();
+        ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "generation never seen";
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      const std::optional<Manifest> manifest = ReadManifest(dir);
+      ASSERT_TRUE(manifest && !manifest->complete) << "generation completed before the signal";
+      run.Signal(sig);
+      EXPECT_EQ(run.Wait(std::chrono::seconds(60)), 128 + sig) << run.Output();
+      const std::string name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+      EXPECT_THAT(run.Output(), HasSubstr("feedbench: interrupted by " + name +
+                                          " while creating the files dataset in " + dir.string() +
+                                          "; removed the partial dataset " + dir.string()));
+      EXPECT_EQ(fs::exists(dir), dir_existed);
+      if (dir_existed) {
+        EXPECT_TRUE(fs::is_empty(dir));
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -27,6 +27,7 @@
 #include "harness/results/results.h"
 #include "harness/results/results_reader.h"
 #include "harness/suite/suite.h"
+#include "tests/support/background_feedbench.h"
 #include "tests/support/loop_ext4.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
@@ -37,6 +38,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using testing::BackgroundFeedbench;
 using testing::RunCommand;
 using testing::ShellQuote;
 
@@ -399,66 +401,6 @@ TEST_F(RunCommandTest, AColdRunWithItsDataDirOnTmpfsIsRefusedAndLeavesNothing) {
 }
 
 // ---- Interrupted generation ----
-
-// The feedbench binary started in the background (no shell: the signals reach feedbench itself),
-// its stdout and stderr in one file. Killed and reaped if still running when destroyed.
-class BackgroundFeedbench {
- public:
-  BackgroundFeedbench(const fs::path& cwd, std::vector<std::string> args, fs::path log)
-      : log_(std::move(log)) {
-    args.insert(args.begin(), FEEDBENCH_BINARY);
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      if (fd < 0 || ::dup2(fd, 1) < 0 || ::dup2(fd, 2) < 0 || ::chdir(cwd.c_str()) != 0) {
-        ::_exit(126);
-      }
-      ::execv(FEEDBENCH_BINARY, argv.data());
-      ::_exit(127);
-    }
-  }
-  ~BackgroundFeedbench() {
-    if (pid_ > 0 && !status_) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  BackgroundFeedbench(const BackgroundFeedbench&) = delete;
-  BackgroundFeedbench& operator=(const BackgroundFeedbench&) = delete;
-
-  pid_t pid() const { return pid_; }
-  void Signal(int sig) const { ::kill(pid_, sig); }
-  // Whether it has ended (reaping it if so).
-  bool Ended() {
-    if (status_) return true;
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
-    status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    return true;
-  }
-  // The exit status as a shell reports it (128 + signal when a signal ended it); -1 when it did
-  // not end within `limit`.
-  int Wait(std::chrono::seconds limit) {
-    const auto deadline = std::chrono::steady_clock::now() + limit;
-    while (!Ended()) {
-      if (std::chrono::steady_clock::now() > deadline) return -1;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return *status_;
-  }
-  std::string Output() const {
-    std::ifstream in(log_);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-
- private:
-  fs::path log_;
-  pid_t pid_ = -1;
-  std::optional<int> status_;
-};
 
 // A suite whose datasets take seconds to generate: 40000 files of 4 KiB (160 MiB per layout), read
 // warm (no cache drops, no probe: nothing but generation matters here).

@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,6 +19,7 @@
 #include <thread>
 
 #include "harness/base/unique_fd.h"
+#include "harness/os/interrupt.h"
 #include "tests/support/temp_dir.h"
 
 namespace feedbench {
@@ -194,6 +196,38 @@ TEST(ChildProcess, TheDestructorStopsAndReapsARunningChild) {
   }
   EXPECT_NE(::kill(pid, 0), 0);
   EXPECT_EQ(errno, ESRCH) << "still running, or a zombie nobody reaped";
+}
+
+TEST(RunChild, ASigtermInsideAnInterruptScopeStopsTheChildAndThrowsInterrupted) {
+  TempDir dir;
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    // In a child of the test: the signal is sent to this process, as to feedbench.
+    InterruptScope scope;
+    std::thread later([] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      ::kill(::getpid(), SIGTERM);
+    });
+    ChildOptions options;
+    options.argv = {"/bin/sh", "-c",
+                    "echo $$ > " + (dir.path() / "pid").string() + "; exec sleep 30"};
+    int code = 2;
+    try {
+      RunChild(options);
+    } catch (const Interrupted& e) {
+      code = e.signal() == SIGTERM ? 0 : 3;
+    }
+    later.join();
+    ::_exit(code);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << "status " << status;
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  std::ifstream in(dir.path() / "pid");
+  pid_t sleeper = 0;
+  ASSERT_TRUE(in >> sleeper) << "the child never started";
+  EXPECT_NE(::kill(sleeper, 0), 0) << "the child still runs";
 }
 
 TEST(ProgramOutput, ReturnsWhatTheProgramPrints) {
