@@ -148,8 +148,21 @@ TEST_F(RunCommandTest, TinySuiteWritesGoogleBenchmarkJsonWhoseCountersAgreeWithT
   const auto cmp = RunCommand("/usr/bin/python3 /usr/share/benchmark/compare.py benchmarks " +
                               out.string() + " " + out2.string());
   EXPECT_EQ(cmp.exit_code, 0) << cmp.output;
-  EXPECT_NE(cmp.output.find("files-random"), std::string::npos) << cmp.output;
-  EXPECT_NE(cmp.output.find("lmdb-sequential"), std::string::npos) << cmp.output;
+  // compare.py pairs the workloads with a timed (valid) repetition in both files; on a busy node
+  // every repetition of a workload in one run can be disturbed, and then there is no pair.
+  auto has_valid = [](const json& doc, const std::string& name) {
+    for (const auto& b : doc["benchmarks"]) {
+      if (b["run_type"] == "iteration" && WorkloadNameOf(b) == name &&
+          !b.value("error_occurred", false)) {
+        return true;
+      }
+    }
+    return false;
+  };
+  for (const std::string name : {"files-random", "lmdb-sequential"}) {
+    if (!has_valid(results, name) || !has_valid(second, name)) continue;
+    EXPECT_NE(cmp.output.find(name), std::string::npos) << cmp.output;
+  }
   // Without --keep-data the datasets are removed afterwards; the marked directory stays.
   for (const auto& e : fs::directory_iterator(dir_ / "data")) {
     EXPECT_EQ(e.path().filename(), ".feedbench-data-dir");
