@@ -199,10 +199,13 @@ TEST_F(RunCommandTest, EachColdRepetitionOnADeviceHasItsProbe) {
                            " --repetitions 2 --probe on --probe-seconds 0.5");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const json results = LoadResults(out);
-  std::map<std::string, int> probed;
+  // A busy node's disturbed repetitions are kept and run again, each with its own probe: every
+  // repetition entry of a reader on a device counts, however many there are.
+  std::map<std::string, int> probed, repetitions;
   for (const auto& b : results["benchmarks"]) {
     if (b.value("run_type", "") != "iteration") continue;
     const std::string name = b["run_name"].get<std::string>().substr(0, b["run_name"].get<std::string>().find('/'));
+    ++repetitions[name];
     if (b.contains("probe_bytes_per_second")) {
       ++probed[name];
       EXPECT_GT(b["probe_bytes_per_second"].get<double>(), 0);
@@ -212,8 +215,10 @@ TEST_F(RunCommandTest, EachColdRepetitionOnADeviceHasItsProbe) {
                   1e-6);
     }
   }
-  EXPECT_EQ(probed["files-random"], 2);
-  EXPECT_EQ(probed["lmdb-sequential"], 2);
+  for (const std::string name : {"files-random", "lmdb-sequential"}) {
+    EXPECT_GE(repetitions[name], 2) << name;
+    EXPECT_EQ(probed[name], repetitions[name]) << name;
+  }
   EXPECT_EQ(probed.count("tmpfs-random"), 0u);
   for (const auto& w : results["context"]["feedbench"]["workloads"]) {
     SCOPED_TRACE(w.dump());
