@@ -122,9 +122,11 @@ TEST_F(RunCommandTest, TinySuiteWritesGoogleBenchmarkJsonWhoseCountersAgreeWithT
     }
   }
   for (const std::string name : {"files-random", "lmdb-sequential", "tmpfs-random"}) {
-    EXPECT_TRUE(valid[name] == 3 || disturbed[name] == 3)
+    // Three valid ones, or fewer once the rerun budget (three more) is spent.
+    EXPECT_TRUE(valid[name] == 3 || valid[name] + disturbed[name] == 6)
         << name << ": " << valid[name] << " valid, " << disturbed[name] << " disturbed";
     EXPECT_LE(valid[name], 3) << name;
+    EXPECT_LE(valid[name] + disturbed[name], 6) << name;
   }
 
   // Aggregates match a recomputation from the per-repetition entries.
@@ -148,19 +150,21 @@ TEST_F(RunCommandTest, TinySuiteWritesGoogleBenchmarkJsonWhoseCountersAgreeWithT
   const auto cmp = RunCommand("/usr/bin/python3 /usr/share/benchmark/compare.py benchmarks " +
                               out.string() + " " + out2.string());
   EXPECT_EQ(cmp.exit_code, 0) << cmp.output;
-  // compare.py pairs the workloads with a timed (valid) repetition in both files; on a busy node
-  // every repetition of a workload in one run can be disturbed, and then there is no pair.
-  auto has_valid = [](const json& doc, const std::string& name) {
+  // compare.py pairs entries by name, and only timed (valid) ones. On a busy node a workload's
+  // reruns change its name (".../repeats:4/...") or leave it no valid entry in one of the runs;
+  // then there is no pair to show.
+  auto valid_name = [](const json& doc, const std::string& name) {
     for (const auto& b : doc["benchmarks"]) {
       if (b["run_type"] == "iteration" && WorkloadNameOf(b) == name &&
           !b.value("error_occurred", false)) {
-        return true;
+        return b["name"].get<std::string>();
       }
     }
-    return false;
+    return std::string();
   };
   for (const std::string name : {"files-random", "lmdb-sequential"}) {
-    if (!has_valid(results, name) || !has_valid(second, name)) continue;
+    const std::string in_first = valid_name(results, name);
+    if (in_first.empty() || in_first != valid_name(second, name)) continue;
     EXPECT_NE(cmp.output.find(name), std::string::npos) << cmp.output;
   }
   // Without --keep-data the datasets are removed afterwards; the marked directory stays.
