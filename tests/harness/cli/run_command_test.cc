@@ -126,9 +126,11 @@ TEST_F(RunCommandTest, TinySuiteWritesGoogleBenchmarkJsonWhoseCountersAgreeWithT
     }
   }
   for (const std::string name : {"files-random", "lmdb-sequential", "tmpfs-random"}) {
-    EXPECT_TRUE(valid[name] == 3 || disturbed[name] == 3)
+    // Three valid ones, or fewer once the rerun budget (three more) is spent.
+    EXPECT_TRUE(valid[name] == 3 || valid[name] + disturbed[name] == 6)
         << name << ": " << valid[name] << " valid, " << disturbed[name] << " disturbed";
     EXPECT_LE(valid[name], 3) << name;
+    EXPECT_LE(valid[name] + disturbed[name], 6) << name;
   }
 
   // Aggregates match a recomputation from the per-repetition entries.
@@ -152,8 +154,23 @@ TEST_F(RunCommandTest, TinySuiteWritesGoogleBenchmarkJsonWhoseCountersAgreeWithT
   const auto cmp = RunCommand("/usr/bin/python3 /usr/share/benchmark/compare.py benchmarks " +
                               out.string() + " " + out2.string());
   EXPECT_EQ(cmp.exit_code, 0) << cmp.output;
-  EXPECT_NE(cmp.output.find("files-random"), std::string::npos) << cmp.output;
-  EXPECT_NE(cmp.output.find("lmdb-sequential"), std::string::npos) << cmp.output;
+  // compare.py pairs entries by name, and only timed (valid) ones. On a busy node a workload's
+  // reruns change its name (".../repeats:4/...") or leave it no valid entry in one of the runs;
+  // then there is no pair to show.
+  auto valid_name = [](const json& doc, const std::string& name) {
+    for (const auto& b : doc["benchmarks"]) {
+      if (b["run_type"] == "iteration" && WorkloadNameOf(b) == name &&
+          !b.value("error_occurred", false)) {
+        return b["name"].get<std::string>();
+      }
+    }
+    return std::string();
+  };
+  for (const std::string name : {"files-random", "lmdb-sequential"}) {
+    const std::string in_first = valid_name(results, name);
+    if (in_first.empty() || in_first != valid_name(second, name)) continue;
+    EXPECT_NE(cmp.output.find(name), std::string::npos) << cmp.output;
+  }
   // Without --keep-data the datasets are removed afterwards; the marked directory stays.
   for (const auto& e : fs::directory_iterator(dir_ / "data")) {
     EXPECT_EQ(e.path().filename(), ".feedbench-data-dir");
@@ -190,10 +207,13 @@ TEST_F(RunCommandTest, EachColdRepetitionOnADeviceHasItsProbe) {
                            " --repetitions 2 --probe on --probe-seconds 0.5");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const json results = LoadResults(out);
-  std::map<std::string, int> probed;
+  // A busy node's disturbed repetitions are kept and run again, each with its own probe: every
+  // repetition entry of a reader on a device counts, however many there are.
+  std::map<std::string, int> probed, repetitions;
   for (const auto& b : results["benchmarks"]) {
     if (b.value("run_type", "") != "iteration") continue;
     const std::string name = b["run_name"].get<std::string>().substr(0, b["run_name"].get<std::string>().find('/'));
+    ++repetitions[name];
     if (b.contains("probe_bytes_per_second")) {
       ++probed[name];
       EXPECT_GT(b["probe_bytes_per_second"].get<double>(), 0);
@@ -203,8 +223,10 @@ TEST_F(RunCommandTest, EachColdRepetitionOnADeviceHasItsProbe) {
                   1e-6);
     }
   }
-  EXPECT_EQ(probed["files-random"], 2);
-  EXPECT_EQ(probed["lmdb-sequential"], 2);
+  for (const std::string name : {"files-random", "lmdb-sequential"}) {
+    EXPECT_GE(repetitions[name], 2) << name;
+    EXPECT_EQ(probed[name], repetitions[name]) << name;
+  }
   EXPECT_EQ(probed.count("tmpfs-random"), 0u);
   for (const auto& w : results["context"]["feedbench"]["workloads"]) {
     SCOPED_TRACE(w.dump());
