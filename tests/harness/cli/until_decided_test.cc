@@ -73,9 +73,11 @@ TEST_F(UntilDecidedTest, RunCompareAddsRepetitionsToARowTheFirstLookCannotDecide
   for (const json& b : results["benchmarks"]) {
     if (b.value("run_type", "") == "iteration") ++repetitions;
   }
-  EXPECT_GT(repetitions, 3) << "no repetition was added";
-  EXPECT_LE(repetitions, 6) << "--max-repetitions 6 was passed";
   const json& described = results["context"]["feedbench"]["workloads"][0];
+  // A disturbed repetition (other work on a busy node) is rerun on top of the planned ones.
+  const int counted = repetitions - described["disturbed_reruns"].get<int>();
+  EXPECT_GT(counted, 3) << "no repetition was added";
+  EXPECT_LE(counted, 6) << "--max-repetitions 6 was passed";
   EXPECT_EQ(described["repetitions"], 3);
   EXPECT_EQ(
       described["added_repetitions"].get<int>() + 3 + described["disturbed_reruns"].get<int>(),
