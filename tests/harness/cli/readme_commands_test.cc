@@ -45,6 +45,13 @@ constexpr NotRun kNotRun[] = {
      "installs packages and builds into the source tree, which this test's build already did; "
      "`build/feedbench run` is run as the next block's first command"},
     {"ci/test.sh", "runs the whole test suite, this test included"},
+    {"ci/sanitize.sh asan",
+     "builds every target again under AddressSanitizer and runs the whole suite, this test "
+     "included; ci/test.sh runs it"},
+    {"ci/sanitize.sh tsan",
+     "builds the threaded parts again under ThreadSanitizer and runs their tests; ci/test.sh runs "
+     "it"},
+    {"ci/sanitize.sh asan -R Sampler", "builds every target again under AddressSanitizer"},
     {"build/feedbench run --suite ci --data-dir /data/fb --keep-data",
      "the nightly ci suite: a 1.3 GiB dataset in two layouts and 49 cold repetitions, many minutes"},
     {"build/feedbench run --suite layouts --filter 'lmdb|tmpfs' --repetitions 3",

@@ -1521,7 +1521,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "matches no workload"},
         BadInput{"ReportInMissingDirectory",
                  [](const ScratchDir& d, std::string&, std::string&, std::string& e) {
-                   e = "--json " + ShellQuote((d / "no" / "r.json").string());
+                   e = "--json " + ShellQuote((d / "no" / "deeper" / "r.json").string());
                  },
                  "does not exist"}),
     [](const auto& info) { return info.param.name; });
