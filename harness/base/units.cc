@@ -85,6 +85,12 @@ std::string FormatBytesIec(double bytes) {
 
 std::string FormatRateIec(double bytes_per_sec) { return FormatBytesIec(bytes_per_sec) + "/s"; }
 
+std::string FormatPercent(double fraction, bool sign) {
+  if (std::isnan(fraction)) return "-";
+  if (std::isinf(fraction)) return fraction > 0 ? "+inf%" : "-inf%";
+  return sign ? fmt::format("{:+.1f}%", fraction * 100) : fmt::format("{:.1f}%", fraction * 100);
+}
+
 std::string FormatBytesExact(uint64_t bytes) {
   static constexpr std::array<std::pair<std::string_view, uint64_t>, 4> kUnits{
       {{"TiB", 1ULL << 40}, {"GiB", 1ULL << 30}, {"MiB", 1ULL << 20}, {"KiB", 1ULL << 10}}};

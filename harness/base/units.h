@@ -24,4 +24,8 @@ std::string FormatRateIec(double bytes_per_sec);
 // A compact size spelling that ParseBytes reads back: "64KiB", "1536KiB", "100B".
 std::string FormatBytesExact(uint64_t bytes);
 
+// A fraction as a percentage with one decimal: 0.123 → "12.3%", with `sign` "+12.3%" / "-4.0%";
+// ±infinity → "+inf%" / "-inf%"; NaN → "-" (nothing to show).
+std::string FormatPercent(double fraction, bool sign = false);
+
 }  // namespace feedbench

@@ -11,6 +11,7 @@
 
 #include "harness/base/errors.h"
 #include "harness/base/statistics.h"
+#include "harness/base/units.h"
 
 namespace feedbench {
 
@@ -266,8 +267,6 @@ class RowBuilder {
   const std::string skip_message_;
 };
 
-std::string Percent(double fraction) { return fmt::format("{:.1f}%", fraction * 100); }
-
 // Through the probe (judge.h is per row; this is per workload): a workload's throughput rows
 // (samples_per_second, bytes_per_second) and its probe_efficiency_pct row, the same throughput
 // divided by the probe's taken seconds before each repetition. The normalised row is gated only
@@ -301,11 +300,10 @@ void JudgeThroughProbe(std::vector<MetricComparison>& rows) {
       eff.message = fmt::format(
           "not gated: against the probe the reference spreads σ_b = {}, no narrower than the "
           "workload's own {}; reported. {}",
-          Percent(eff.baseline_noise), Percent(own_noise), eff.message);
+          FormatPercent(eff.baseline_noise), FormatPercent(own_noise), eff.message);
       continue;
     }
-    const bool sharp_enough =
-        eff.threshold <= 2 * eff.tolerance && eff.threshold <= own_threshold;
+    const bool sharp_enough = eff.threshold <= 2 * eff.tolerance && eff.threshold <= own_threshold;
     for (MetricComparison& r : rows) {
       if (r.workload != eff.workload || (r.metric != samples && r.metric != bytes)) continue;
       if (!IsJudged(r.verdict) || r.verdict == Verdict::kRegressed || IsDecided(r)) continue;
@@ -314,9 +312,8 @@ void JudgeThroughProbe(std::vector<MetricComparison>& rows) {
         r.message = fmt::format(
             "{}. Not yet judged through the probe: {} is {} but at a threshold of {} (its "
             "within-run part; more repetitions narrow it), wider than {}",
-            r.message, efficiency, VerdictName(eff.verdict), Percent(eff.threshold),
-            eff.threshold > 2 * eff.tolerance ? "twice the tolerance"
-                                              : "this row's own threshold");
+            r.message, efficiency, VerdictName(eff.verdict), FormatPercent(eff.threshold),
+            eff.threshold > 2 * eff.tolerance ? "twice the tolerance" : "this row's own threshold");
         if (!r.inconclusive_reason.empty()) r.inconclusive_reason = r.message;
         continue;
       }
@@ -326,8 +323,8 @@ void JudgeThroughProbe(std::vector<MetricComparison>& rows) {
           "{}. Judged through the probe: {} is {} at a threshold of {} (σ_b {} against {} "
           "alone); a change of the device itself moves the probe too and shows in "
           "probe_bytes_per_second",
-          r.message, efficiency, VerdictName(eff.verdict), Percent(eff.threshold),
-          Percent(eff.baseline_noise), Percent(own_noise));
+          r.message, efficiency, VerdictName(eff.verdict), FormatPercent(eff.threshold),
+          FormatPercent(eff.baseline_noise), FormatPercent(own_noise));
     }
   }
 }

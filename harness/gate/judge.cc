@@ -11,21 +11,12 @@
 
 #include "harness/base/errors.h"
 #include "harness/base/statistics.h"
+#include "harness/base/units.h"
 
 namespace feedbench {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-std::string Pct(double fraction) {
-  if (!std::isfinite(fraction)) return fraction > 0 ? "+inf%" : "-inf%";
-  return fmt::format("{:.1f}%", fraction * 100);
-}
-
-std::string SignedPct(double fraction) {
-  if (!std::isfinite(fraction)) return fraction > 0 ? "+inf%" : "-inf%";
-  return fmt::format("{:+.1f}%", fraction * 100);
-}
 
 std::string P(double p) { return p < 0.001 ? fmt::format("{:.1e}", p) : fmt::format("{:.3f}", p); }
 
@@ -108,9 +99,9 @@ MetricComparison MeasureChange(const PooledReference& ref, const MetricSamples& 
   c.within_run_spread = std::max(ref.within_run_spread, stats::RobustRelativeSpread(cur));
   c.run_to_run_spread = ref.run_to_run_spread;
   const NoiseParts parts = SplitNoise(ref, c.within_run_spread, cur.size());
-  c.noise = std::sqrt(parts.run_effect * parts.run_effect +
-                      parts.current_median * parts.current_median +
-                      parts.reference * parts.reference);
+  c.noise =
+      std::sqrt(parts.run_effect * parts.run_effect + parts.current_median * parts.current_median +
+                parts.reference * parts.reference);
   c.baseline_noise =
       std::sqrt(parts.run_effect * parts.run_effect + parts.reference * parts.reference);
   c.tolerance = tolerance;
@@ -144,7 +135,7 @@ struct Evidence {
   bool worse_significant = false;
   bool better_beyond = false;  // r < 1 ÷ (1 + T)
   bool better_significant = false;
-  bool noisy = false;  // 3σ_b > 2 × tolerance
+  bool noisy = false;             // 3σ_b > 2 × tolerance
   bool within_tolerance = false;  // 1 ÷ (1 + tolerance) ≤ r ≤ 1 + tolerance
 };
 
@@ -153,14 +144,13 @@ Evidence Weigh(const MetricComparison& c, double alpha) {
       .worse_beyond = c.ratio > 1 + c.threshold,
       .worse_significant = *c.p_worse < alpha,
       .better_beyond = c.ratio < 1 / (1 + c.threshold),
-      .better_significant = *c.p_better < alpha,
-      .noisy = 3 * c.baseline_noise > 2 * c.tolerance,
+      .better_significant = *c.p_better<alpha, .noisy = 3 * c.baseline_noise> 2 * c.tolerance,
       .within_tolerance = c.ratio <= 1 + c.tolerance && c.ratio >= 1 / (1 + c.tolerance)};
 }
 
 // "median -20.0% (100.0 samples/s → 80.0 samples/s)".
 std::string ChangeText(const MetricComparison& c, const MetricInfo& metric) {
-  return fmt::format("median {} ({} → {})", SignedPct(c.change),
+  return fmt::format("median {} ({} → {})", FormatPercent(c.change, /*sign=*/true),
                      FormatMetricValue(metric, *c.baseline_median),
                      FormatMetricValue(metric, *c.current_median));
 }
@@ -168,8 +158,9 @@ std::string ChangeText(const MetricComparison& c, const MetricInfo& metric) {
 // "threshold 5.0%", or "threshold 6.7% (3σ; tolerance 5.0%)" when noise widened it.
 std::string ThresholdText(const MetricComparison& c) {
   return c.threshold > c.tolerance
-             ? fmt::format("threshold {} (3σ; tolerance {})", Pct(c.threshold), Pct(c.tolerance))
-             : fmt::format("threshold {}", Pct(c.threshold));
+             ? fmt::format("threshold {} (3σ; tolerance {})", FormatPercent(c.threshold),
+                           FormatPercent(c.tolerance))
+             : fmt::format("threshold {}", FormatPercent(c.threshold));
 }
 
 std::string NoisyMessage(const MetricComparison& c, const PooledReference& ref,
@@ -179,8 +170,9 @@ std::string NoisyMessage(const MetricComparison& c, const PooledReference& ref,
       "is σ_b = {} (its {} reference run(s) differ by {} run to run, within a run {}), so 3σ_b "
       "= {} is more than twice the tolerance; {} is not judged. More baseline runs "
       "(--reference-runs), longer workloads or a quieter node narrow it",
-      Pct(c.tolerance), Pct(c.baseline_noise), ref.runs, Pct(c.run_to_run_spread),
-      Pct(ref.within_run_spread), Pct(3 * c.baseline_noise), ChangeText(c, metric));
+      FormatPercent(c.tolerance), FormatPercent(c.baseline_noise), ref.runs,
+      FormatPercent(c.run_to_run_spread), FormatPercent(ref.within_run_spread),
+      FormatPercent(3 * c.baseline_noise), ChangeText(c, metric));
 }
 
 // UNCERTAIN because the change is beyond T but the rank test does not confirm it.
@@ -203,7 +195,7 @@ void SetUncertainWithin(MetricComparison& c, const MetricInfo& metric, bool wors
       "node's noise widened the threshold; quieter runs (smaller σ) or more baseline runs would "
       "settle whether it is a regression",
       ChangeText(c, metric), Direction(metric, worse), P(worse ? *c.p_worse : *c.p_better), alpha,
-      Pct(c.tolerance), ThresholdText(c));
+      FormatPercent(c.tolerance), ThresholdText(c));
 }
 
 // Sets the verdict and its message from the evidence, in the order of the rule in compare.h.
@@ -229,7 +221,7 @@ void Decide(MetricComparison& c, const Evidence& e, const PooledReference& ref,
     c.message = fmt::format(
         "{}: a real change (p = {} < {}) but within the tolerance {}, which the gate allows",
         ChangeText(c, metric), P(e.worse_significant ? *c.p_worse : *c.p_better), alpha,
-        Pct(c.tolerance));
+        FormatPercent(c.tolerance));
   } else {
     c.verdict = Verdict::kUnchanged;
     c.message = fmt::format("{}: within the {} (p worse = {}, p better = {})",
@@ -355,8 +347,8 @@ PooledReference PoolReference(const std::vector<std::vector<double>>& runs) {
   // the MAD's and the standard deviation of the log medians — leaving out, from 4 runs on, the one
   // farthest from their median, so that one outlier run does not make the whole history NOISY.
   double log_sd = 0;
-  if (medians.size() > 1 && std::all_of(medians.begin(), medians.end(),
-                                        [](double m) { return m > 0; })) {
+  if (medians.size() > 1 &&
+      std::all_of(medians.begin(), medians.end(), [](double m) { return m > 0; })) {
     std::vector<double> logs;
     for (const double m : medians) logs.push_back(std::log(m));
     if (logs.size() >= 4) {

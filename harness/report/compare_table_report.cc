@@ -6,18 +6,10 @@
 #include <cmath>
 #include <vector>
 
+#include "harness/base/units.h"
 #include "harness/report/compare_report.h"
 
 namespace feedbench {
-namespace {
-
-std::string Percent(double fraction, bool sign) {
-  if (std::isnan(fraction)) return "-";
-  if (std::isinf(fraction)) return fraction > 0 ? "+inf%" : "-inf%";
-  return sign ? fmt::format("{:+.1f}%", fraction * 100) : fmt::format("{:.1f}%", fraction * 100);
-}
-
-}  // namespace
 
 CompareCells FormatCells(const MetricComparison& row) {
   CompareCells cells{"-", "-", "-", "-", "-"};
@@ -29,8 +21,8 @@ CompareCells FormatCells(const MetricComparison& row) {
   cells.baseline = value(row.baseline_median);
   cells.current = value(row.current_median);
   if (IsJudged(row.verdict)) {
-    cells.change = Percent(row.change, true);
-    cells.threshold = Percent(row.threshold, false);
+    cells.change = FormatPercent(row.change, true);
+    cells.threshold = FormatPercent(row.threshold, false);
     if (row.p_value) {
       cells.p = *row.p_value < 0.001 ? fmt::format("{:.1e}", *row.p_value)
                                      : fmt::format("{:.3f}", *row.p_value);
@@ -64,9 +56,9 @@ std::string JudgedLine(const CompareReport& report) {
     line += fmt::format("; {} probe row{} reported, not gated", reported,
                         reported == 1 ? " is" : "s are");
   }
-  const auto through = static_cast<std::size_t>(std::count_if(
-      report.rows.begin(), report.rows.end(),
-      [](const MetricComparison& r) { return !r.judged_through.empty(); }));
+  const auto through = static_cast<std::size_t>(
+      std::count_if(report.rows.begin(), report.rows.end(),
+                    [](const MetricComparison& r) { return !r.judged_through.empty(); }));
   if (through > 0) line += fmt::format(", {} judged through the probe", through);
   return line;
 }

@@ -1,10 +1,10 @@
 // Test support: an ext4 filesystem on a loop device, mounted in a temporary directory.
 //
 // For root-only integration tests. Construction makes a sparse image file, attaches it with
-// `losetup --find --show`, formats it with mkfs.ext4 and mounts it; the destructor unmounts, detaches
-// and removes everything it made, also when the test failed half-way (each step is undone only if it
-// was done). `Available()` says whether the machine allows it at all (root, losetup, mkfs.ext4) and
-// why not; tests call GTEST_SKIP() with that reason.
+// `losetup --find --show`, formats it with mkfs.ext4 and mounts it; the destructor unmounts,
+// detaches and removes everything it made, also when the test failed half-way (each step is undone
+// only if it was done). `Available()` says whether the machine allows it at all (root, losetup,
+// mkfs.ext4) and why not; tests call GTEST_SKIP() with that reason.
 #pragma once
 
 #include <sys/mount.h>
@@ -17,20 +17,19 @@
 #include <stdexcept>
 #include <string>
 
+#include "tests/support/subprocess.h"
+
 namespace feedbench::testing {
 
-// Runs a shell command, returns its stdout (trimmed); throws on a non-zero exit.
-inline std::string RunShell(const std::string& command) {
-  std::string out;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) throw std::runtime_error("popen failed: " + command);
-  char buf[4096];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, pipe)) > 0) out.append(buf, n);
-  const int status = ::pclose(pipe);
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  if (status != 0) throw std::runtime_error("command failed: " + command + ": " + out);
-  return out;
+// Runs a shell command (RunCommand: stderr merged), returns its output trimmed; throws on a
+// non-zero exit or a shell that cannot start.
+inline std::string ShellOutput(const std::string& command) {
+  CommandResult r = RunCommand(command);
+  while (!r.output.empty() && (r.output.back() == '\n' || r.output.back() == ' ')) {
+    r.output.pop_back();
+  }
+  if (r.exit_code != 0) throw std::runtime_error("command failed: " + command + ": " + r.output);
+  return r.output;
 }
 
 class LoopExt4 {
@@ -38,7 +37,8 @@ class LoopExt4 {
   // Why a loop filesystem cannot be made here, or nullopt when it can.
   static std::optional<std::string> Unavailable() {
     if (::geteuid() != 0) return "needs root (loop devices and mount)";
-    if (std::system("command -v losetup >/dev/null 2>&1 && command -v mkfs.ext4 >/dev/null 2>&1") != 0) {
+    if (std::system("command -v losetup >/dev/null 2>&1 && command -v mkfs.ext4 >/dev/null 2>&1") !=
+        0) {
       return "losetup or mkfs.ext4 not installed";
     }
     if (!std::filesystem::exists("/dev/loop-control")) return "no /dev/loop-control";
@@ -53,10 +53,10 @@ class LoopExt4 {
     mount_point_ = dir_ / "mnt";
     try {
       std::filesystem::create_directory(mount_point_);
-      RunShell("truncate -s " + std::to_string(size_mib) + "M " + image_.string());
-      device_ = RunShell("losetup --find --show " + image_.string());
-      RunShell("mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 " + device_);
-      RunShell("mount -t ext4 " + device_ + " " + mount_point_.string());
+      ShellOutput("truncate -s " + std::to_string(size_mib) + "M " + image_.string());
+      device_ = ShellOutput("losetup --find --show " + image_.string());
+      ShellOutput("mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 " + device_);
+      ShellOutput("mount -t ext4 " + device_ + " " + mount_point_.string());
       mounted_ = true;
     } catch (...) {
       Cleanup();

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "harness/base/errors.h"
 
 namespace feedbench {
@@ -47,4 +49,14 @@ TEST(FormatBytes, UsesIecUnitsAndRoundTrips) {
 }
 
 }  // namespace
+TEST(FormatPercent, OneDecimalSignedOnRequestAndNonFiniteSpelledOut) {
+  EXPECT_EQ(FormatPercent(0.123), "12.3%");
+  EXPECT_EQ(FormatPercent(0.123, true), "+12.3%");
+  EXPECT_EQ(FormatPercent(-0.04, true), "-4.0%");
+  EXPECT_EQ(FormatPercent(0), "0.0%");
+  EXPECT_EQ(FormatPercent(std::numeric_limits<double>::infinity()), "+inf%");
+  EXPECT_EQ(FormatPercent(-std::numeric_limits<double>::infinity(), true), "-inf%");
+  EXPECT_EQ(FormatPercent(std::numeric_limits<double>::quiet_NaN()), "-");
+}
+
 }  // namespace feedbench

@@ -286,7 +286,7 @@ TEST(MonitorOnLoopDevice, WatchesAReaderAndExitsWithItsStatus) {
   testing::LoopExt4 loop(128);
   const fs::path file = loop.mount_point() / "data.bin";
   constexpr uint64_t kFileBytes = 16 * 1024 * 1024;
-  testing::RunShell("dd if=/dev/urandom of=" + file.string() +
+  testing::ShellOutput("dd if=/dev/urandom of=" + file.string() +
                     " bs=1M count=16 status=none && sync");
   TempDir dir(kScratchParent);
   const fs::path csv = dir.path() / "io.csv";
@@ -323,7 +323,7 @@ TEST(MonitorOnLoopDevice, TheDefaultDevicesLeaveOutADetachedLoopDevice) {
   {
     testing::LoopExt4 loop(16);
     name = loop.name();
-    testing::RunShell("dd if=/dev/zero of=" + (loop.mount_point() / "x").string() +
+    testing::ShellOutput("dd if=/dev/zero of=" + (loop.mount_point() / "x").string() +
                       " bs=1M count=1 status=none && sync");
   }  // unmounted and detached
   const fs::path sys = fs::path("/sys/block") / name;

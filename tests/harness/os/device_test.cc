@@ -398,17 +398,17 @@ class PartitionedLoop {
     mount_point_ = dir_ / "mnt";
     try {
       fs::create_directory(mount_point_);
-      testing::RunShell("truncate -s " + std::to_string(kImageBytes) + " " + image_.string());
+      testing::ShellOutput("truncate -s " + std::to_string(kImageBytes) + " " + image_.string());
       // --partscan lets the loop device have partitions at all.
-      disk_ = testing::RunShell("losetup --partscan --find --show " + image_.string());
+      disk_ = testing::ShellOutput("losetup --partscan --find --show " + image_.string());
       AddPartition();
       partition_ = disk_ + "p1";
       // devtmpfs creates the node shortly after the kernel adds the partition.
       for (int i = 0; i < 500 && !fs::exists(partition_); ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
-      testing::RunShell("mkfs.ext4 -q -F " + partition_);
-      testing::RunShell("mount -t ext4 " + partition_ + " " + mount_point_.string());
+      testing::ShellOutput("mkfs.ext4 -q -F " + partition_);
+      testing::ShellOutput("mount -t ext4 " + partition_ + " " + mount_point_.string());
       mounted_ = true;
     } catch (...) {
       Cleanup();

@@ -66,7 +66,7 @@ class ForeignReadsOnLoopExt4 : public ::testing::Test {
     spec.files_per_dir = 100;
     EnsureDataset(loop_->mount_point() / "d", spec, Layout::kFiles, quiet);
     big_ = loop_->mount_point() / "big";
-    testing::RunShell("dd if=/dev/urandom of=" + big_.string() + " bs=1M count=128 conv=fsync");
+    testing::ShellOutput("dd if=/dev/urandom of=" + big_.string() + " bs=1M count=128 conv=fsync");
   }
 
   static WorkloadOptions Cold() {
