@@ -109,7 +109,7 @@ DatasetSpec SpecFromArgs(const DatasetArgs& a) {
     nlohmann::json json;
     try {
       json = nlohmann::json::parse(ReadWholeFile(a.spec_file));
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // syntax, or a number out of range
       throw UsageError(fmt::format("--spec {}: not valid JSON: {}", a.spec_file, e.what()));
     }
     return SpecFromSpecOrProfileJson(json, a.spec_file);

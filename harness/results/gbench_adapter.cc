@@ -132,7 +132,7 @@ nlohmann::json ToGoogleBenchmarkJson(const ResultsFile& model) {
   nlohmann::json out;
   try {
     out = nlohmann::json::parse(NonFiniteToNull(reporter.Text()));
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // syntax, or a number out of range
     throw RunError(fmt::format("the benchmark runner produced unreadable JSON: {}", e.what()));
   }
   if (out.contains("benchmarks") && out["benchmarks"].is_array()) {

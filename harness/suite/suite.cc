@@ -287,7 +287,7 @@ Suite LoadSuite(const std::string& name_or_path) {
   json document;
   try {
     document = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // a syntax error, or a number out of range (1e999)
     throw UsageError(fmt::format("{}: not valid JSON: {}", path.string(), e.what()));
   }
   return ParseSuite(document, path.string());

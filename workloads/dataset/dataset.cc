@@ -248,7 +248,7 @@ SizeDistribution ParseSizeSpec(std::string_view text, std::string_view what) {
     nlohmann::json json;
     try {
       json = nlohmann::json::parse(content);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // syntax, or a number out of range
       throw UsageError(fmt::format("{}: {} is not valid JSON: {}", where, file, e.what()));
     }
     const DatasetSpec spec = SpecFromSpecOrProfileJson(json, file);

@@ -440,7 +440,7 @@ std::optional<Manifest> ReadManifest(const fs::path& dir) {
   nlohmann::json json;
   try {
     json = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // syntax, or a number out of range
     throw UsageError(fmt::format(
         "{}: corrupt dataset manifest (not valid JSON: {}); remove the directory by hand if it is "
         "yours",

@@ -191,6 +191,13 @@ TEST_F(DatasetCli, SpecFileThatIsNotJsonOrHasAnUnknownKeyExitsTwo) {
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_THAT(run.output, HasSubstr("key 'colour': unknown key"));
   EXPECT_FALSE(fs::exists(Dir("d")));
+  // A number beyond a double's range (found by fuzzing): bad input, not an internal error.
+  std::ofstream(Dir("overflow.json")) << R"({"samples": 31e3082})";
+  run = Feedbench("dataset create --dir " + Dir("d") + " --spec " + Dir("overflow.json"));
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("--spec"));
+  EXPECT_THAT(run.output, HasSubstr("number overflow"));
+  EXPECT_FALSE(fs::exists(Dir("d")));
 }
 
 TEST_F(DatasetCli, ForeignNonEmptyDirIsRefusedAndNothingIsDeleted) {

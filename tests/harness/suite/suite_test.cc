@@ -170,5 +170,21 @@ TEST(Suite, FileThatIsNotJsonNamesTheFile) {
   EXPECT_NE(message.find("not valid JSON"), std::string::npos) << message;
 }
 
+// Found by suite-shaped fuzzing of the JSON readers: a number beyond a double's range is a
+// syntax-level error of the reader (number overflow), not a parse error, and escaped as such.
+TEST(LoadSuite, ANumberBeyondADoublesRangeIsBadInputNamingTheFile) {
+  const std::string path = ::testing::TempDir() + "/overflow-suite.json";
+  std::ofstream(path) << "{ \"schema_version\": 1e3086 }";
+  std::string message;
+  try {
+    LoadSuite(path);
+  } catch (const UsageError& e) {
+    message = e.what();
+  }
+  std::filesystem::remove(path);
+  EXPECT_NE(message.find("overflow-suite.json"), std::string::npos) << message;
+  EXPECT_NE(message.find("number overflow"), std::string::npos) << message;
+}
+
 }  // namespace
 }  // namespace feedbench

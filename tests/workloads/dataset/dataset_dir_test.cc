@@ -176,6 +176,12 @@ TEST(EnsureDataset, CorruptManifestIsAUsageErrorAndNothingIsDeleted) {
   EXPECT_TRUE(fs::exists(SampleFilePath(tmp / "d", spec, 2)));
   EXPECT_THAT(ErrorMessage<UsageError>([&] { RemoveDataset(tmp / "d"); }), HasSubstr("corrupt"));
   EXPECT_TRUE(fs::exists(SampleFilePath(tmp / "d", spec, 2)));
+  // A number beyond a double's range (found by fuzzing) is as corrupt, not an internal error.
+  std::ofstream(tmp / "d" / std::string(kManifestName)) << "{\"format_version\": 1e3086}";
+  EXPECT_THAT(
+      ErrorMessage<UsageError>([&] { EnsureDataset(tmp / "d", spec, Layout::kFiles, Quiet()); }),
+      HasSubstr("number overflow"));
+  EXPECT_TRUE(fs::exists(SampleFilePath(tmp / "d", spec, 2)));
 }
 
 TEST(EnsureDataset, NotEnoughFreeSpaceIsAnEnvironmentErrorWithTheNumbersBeforeWriting) {
