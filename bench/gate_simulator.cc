@@ -13,11 +13,12 @@
 // span B times as long, as an interleaved run of B times the repetitions does. --confirm replays
 // `run --compare`'s confirmation: when a trial regresses, the regressed workloads are judged
 // again on the run recorded right after the current one (the same drop applied), as the rerun
-// that follows at once would measure them.
+// that follows at once would measure them. --k sets the rule's k (T = max(tolerance, k·σ); the
+// shipped value unless given), to sweep it.
 //
 // Usage: build/bench/gate_simulator RESULTS_DIR [--trials 2000] [--baseline-runs 5]
 //                                   [--drops 0,5,10,15,25] [--seed 1] [--workload NAME]
-//                                   [--block B] [--confirm]
+//                                   [--block B] [--confirm] [--k K]
 // Prints, per drop: trials, exit 0 / 1 / other shares, and for drop 0 the false-alarm rate with
 // its 95% Wilson interval.
 #include <fmt/format.h>
@@ -51,12 +52,14 @@ struct Args {
   std::string workload;  // empty: every workload is judged
   int block = 1;
   bool confirm = false;
+  double k = kNoiseMultiplier;  // the rule's k (T = max(tolerance, k·σ))
 };
 
 [[noreturn]] void Usage(const std::string& why) {
   fmt::print(stderr,
              "gate_simulator: {}\nusage: gate_simulator RESULTS_DIR [--trials N] "
-             "[--baseline-runs B] [--drops 0,5,10] [--seed S] [--workload NAME]\n",
+             "[--baseline-runs B] [--drops 0,5,10] [--seed S] [--workload NAME] [--block B] "
+             "[--confirm] [--k K]\n",
              why);
   std::exit(2);
 }
@@ -80,6 +83,8 @@ Args Parse(int argc, char** argv) {
         a.baseline_runs = std::stoi(value);
       } else if (flag == "--seed") {
         a.seed = std::stoull(value);
+      } else if (flag == "--k") {
+        a.k = std::stod(value);
       } else if (flag == "--block") {
         a.block = std::stoi(value);
       } else if (flag == "--workload") {
@@ -100,6 +105,7 @@ Args Parse(int argc, char** argv) {
       Usage(flag + " " + value + ": not a number");
     }
   }
+  if (!(a.k > 0)) Usage("--k must be a number above 0");
   if (a.trials < 1 || a.baseline_runs < 1 || a.block < 1) {
     Usage("--trials, --baseline-runs and --block must be >= 1");
   }
@@ -188,12 +194,14 @@ int main(int argc, char** argv) {
   runs = Merge(runs, args.block);
   if (args.baseline_runs >= static_cast<int>(runs.size())) Usage("--baseline-runs too large");
 
-  const CompareOptions options;  // compare's defaults: what a team gets without flags
+  CompareOptions options;  // compare's defaults: what a team gets without flags, but for --k
+  options.noise_multiplier = args.k;
+  ValidateOptions(options);
   std::mt19937_64 rng(args.seed);
   fmt::print(
       "gate simulator: {} runs from {} ({} recorded, merged by {}), {} trials per drop, baseline "
-      "of {} runs{}{}\n",
-      runs.size(), args.dir.string(), recorded, args.block, args.trials, args.baseline_runs,
+      "of {} runs, k = {:g}{}{}\n",
+      runs.size(), args.dir.string(), recorded, args.block, args.trials, args.baseline_runs, args.k,
       args.workload.empty() ? "" : ", workload " + args.workload,
       args.confirm ? ", regressions confirmed on the next run" : "");
   fmt::print("{:>7} {:>8} {:>9} {:>9} {:>9}  {}\n", "drop", "trials", "exit 0", "exit 1", "other",

@@ -253,7 +253,8 @@ class RowBuilder {
     }
     auto [numbers, runs] = Reference(w.name, name);
     MetricComparison c = JudgeMetric(MetricSamples{std::move(runs), current}, metric,
-                                     options_.ToleranceFor(metric), options_.AlphaPerLook());
+                                     options_.ToleranceFor(metric), options_.AlphaPerLook(),
+                                     options_.noise_multiplier);
     c.workload = w.name;
     c.metric = name;
     c.reference_runs = std::move(numbers);

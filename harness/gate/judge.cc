@@ -82,7 +82,7 @@ NoiseParts SplitNoise(const PooledReference& ref, double within, std::size_t cur
 
 // The figures of the rule that do not need the rank test: medians, r, change, σ, σ_b and T.
 MetricComparison MeasureChange(const PooledReference& ref, const MetricSamples& samples,
-                               const MetricInfo& metric, double tolerance) {
+                               const MetricInfo& metric, double tolerance, double k) {
   MetricComparison c;
   const std::vector<double>& cur = samples.current;
   const bool higher_better = metric.orientation == Orientation::kHigherIsBetter;
@@ -105,7 +105,8 @@ MetricComparison MeasureChange(const PooledReference& ref, const MetricSamples& 
   c.baseline_noise =
       std::sqrt(parts.run_effect * parts.run_effect + parts.reference * parts.reference);
   c.tolerance = tolerance;
-  c.threshold = std::max(tolerance, 3 * c.noise);
+  c.noise_multiplier = k;
+  c.threshold = std::max(tolerance, k * c.noise);
   return c;
 }
 
@@ -135,16 +136,17 @@ struct Evidence {
   bool worse_significant = false;
   bool better_beyond = false;  // r < 1 ÷ (1 + T)
   bool better_significant = false;
-  bool noisy = false;             // 3σ_b > 2 × tolerance
+  bool noisy = false;             // k·σ_b > 2 × tolerance
   bool within_tolerance = false;  // 1 ÷ (1 + tolerance) ≤ r ≤ 1 + tolerance
 };
 
 Evidence Weigh(const MetricComparison& c, double alpha) {
+  const double k = c.noise_multiplier;
   return Evidence{
       .worse_beyond = c.ratio > 1 + c.threshold,
       .worse_significant = *c.p_worse < alpha,
       .better_beyond = c.ratio < 1 / (1 + c.threshold),
-      .better_significant = *c.p_better<alpha, .noisy = 3 * c.baseline_noise> 2 * c.tolerance,
+      .better_significant = *c.p_better<alpha, .noisy = k * c.baseline_noise> 2 * c.tolerance,
       .within_tolerance = c.ratio <= 1 + c.tolerance && c.ratio >= 1 / (1 + c.tolerance)};
 }
 
@@ -155,11 +157,11 @@ std::string ChangeText(const MetricComparison& c, const MetricInfo& metric) {
                      FormatMetricValue(metric, *c.current_median));
 }
 
-// "threshold 5.0%", or "threshold 6.7% (3σ; tolerance 5.0%)" when noise widened it.
+// "threshold 5.0%", or "threshold 6.7% (3σ; tolerance 5.0%)" when noise widened it (k = 3).
 std::string ThresholdText(const MetricComparison& c) {
   return c.threshold > c.tolerance
-             ? fmt::format("threshold {} (3σ; tolerance {})", FormatPercent(c.threshold),
-                           FormatPercent(c.tolerance))
+             ? fmt::format("threshold {} ({:g}σ; tolerance {})", FormatPercent(c.threshold),
+                           c.noise_multiplier, FormatPercent(c.tolerance))
              : fmt::format("threshold {}", FormatPercent(c.threshold));
 }
 
@@ -167,12 +169,13 @@ std::string NoisyMessage(const MetricComparison& c, const PooledReference& ref,
                          const MetricInfo& metric) {
   return fmt::format(
       "the baseline is too noisy to gate at {}: the spread no repetition of this run can narrow "
-      "is σ_b = {} (its {} reference run(s) differ by {} run to run, within a run {}), so 3σ_b "
+      "is σ_b = {} (its {} reference run(s) differ by {} run to run, within a run {}), so {:g}σ_b "
       "= {} is more than twice the tolerance; {} is not judged. More baseline runs "
       "(--reference-runs), longer workloads or a quieter node narrow it",
       FormatPercent(c.tolerance), FormatPercent(c.baseline_noise), ref.runs,
       FormatPercent(c.run_to_run_spread), FormatPercent(ref.within_run_spread),
-      FormatPercent(3 * c.baseline_noise), ChangeText(c, metric));
+      c.noise_multiplier, FormatPercent(c.noise_multiplier * c.baseline_noise),
+      ChangeText(c, metric));
 }
 
 // UNCERTAIN because the change is beyond T but the rank test does not confirm it.
@@ -298,6 +301,10 @@ void ValidateOptions(const CompareOptions& options) {
   };
   check_tolerance(options.tolerance_throughput, "--tolerance-throughput");
   check_tolerance(options.tolerance_await, "--tolerance-await");
+  if (!(options.noise_multiplier > 0) || !std::isfinite(options.noise_multiplier)) {
+    throw UsageError(fmt::format("noise multiplier {}: expected a finite number above 0",
+                                 options.noise_multiplier));
+  }
   if (options.reference_runs < 1) {
     throw UsageError(fmt::format("--reference-runs {}: expected a whole number of runs ≥ 1",
                                  options.reference_runs));
@@ -398,9 +405,9 @@ std::string InconclusiveReason(const MetricComparison& row, double alpha) {
 }
 
 MetricComparison JudgeMetric(const MetricSamples& samples, const MetricInfo& metric,
-                             double tolerance, double alpha) {
+                             double tolerance, double alpha, double noise_multiplier) {
   const PooledReference ref = PoolReference(samples.baseline_runs);
-  MetricComparison c = MeasureChange(ref, samples, metric, tolerance);
+  MetricComparison c = MeasureChange(ref, samples, metric, tolerance, noise_multiplier);
   const double worse_superiority = ApplyRankTests(ref, samples, metric, c);
   Decide(c, Weigh(c, alpha), ref, metric, worse_superiority, alpha);
   c.inconclusive_reason = InconclusiveReason(c, alpha);

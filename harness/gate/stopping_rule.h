@@ -12,7 +12,7 @@
 // only because of the repetition counts (MinimumExactPValue ≥ the per-look alpha) on a reference
 // of at least kMinReferenceRuns runs. A row short of reference runs is not: current repetitions do
 // not add baseline runs. A NOISY row can only be settled as REGRESSED (its noise is the
-// reference's): more repetitions settle it only when a regression beyond 3σ is there to confirm.
+// reference's): more repetitions settle it only when a regression beyond kσ is there to confirm.
 //
 // The budget (ExtensionBudget): at most max_repetitions per workload in all (the suite's included;
 // disturbed repetitions and their reruns not counted), and time_budget_sec seconds of added

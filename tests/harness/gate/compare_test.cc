@@ -35,10 +35,12 @@ using V = std::vector<double>;
 const MetricInfo& Throughput() { return *FindMetric("samples_per_second"); }
 const MetricInfo& Await() { return *FindMetric("r_await_ms"); }
 
+// The rule's tests below fix k = 3 (T = max(tolerance, 3σ)) so that their hand-computed figures
+// do not move with the shipped kNoiseMultiplier; JudgeMetric.TheShippedKIsTheDefault checks that.
 MetricComparison Judge(std::vector<V> baseline_runs, V current, const MetricInfo& metric,
-                       double tolerance = 0.05, double alpha = 0.01) {
+                       double tolerance = 0.05, double alpha = 0.01, double k = 3) {
   return JudgeMetric(MetricSamples{std::move(baseline_runs), std::move(current)}, metric, tolerance,
-                     alpha);
+                     alpha, k);
 }
 
 // ---- The rule, on hand-made samples ----
@@ -134,6 +136,28 @@ TEST(JudgeMetric, NoiseWidensTheThresholdToThreeSigma) {
   // 8% lower (r ≈ 1.087): beyond it.
   c = Judge({base}, {91.5, 91.7, 92, 92.2, 92.4}, Throughput());
   EXPECT_EQ(c.verdict, Verdict::kRegressed);
+}
+
+TEST(JudgeMetric, TheShippedKIsTheDefaultAndSetsBothThresholdAndNoisy) {
+  // The reference of NoiseWidensTheThresholdToThreeSigma: σ ≈ 2.0%, σ_b = its reference part.
+  const V base{97, 98.5, 100, 101.5, 103};
+  const V current{94.6, 94.7, 94.8, 94.9, 95.0};
+  const auto shipped =
+      JudgeMetric(MetricSamples{{base}, current}, Throughput(), 0.05, 0.01);  // no k given
+  EXPECT_EQ(CompareOptions{}.noise_multiplier, kNoiseMultiplier);
+  EXPECT_EQ(shipped.noise_multiplier, kNoiseMultiplier);
+  EXPECT_NEAR(shipped.threshold, std::max(0.05, kNoiseMultiplier * shipped.noise), 1e-12);
+  // k moves T: at k = 4, 4σ ≈ 8% hides the 5.5% drop; at k = 1, T is the tolerance and the
+  // drop, significant, is a regression.
+  EXPECT_EQ(Judge({base}, current, Throughput(), 0.05, 0.01, 4).verdict, Verdict::kUncertain);
+  const auto tight = Judge({base}, current, Throughput(), 0.05, 0.01, 1);
+  EXPECT_DOUBLE_EQ(tight.threshold, 0.05);
+  EXPECT_EQ(tight.verdict, Verdict::kRegressed);
+  EXPECT_THAT(Judge({base}, current, Throughput(), 0.05, 0.01, 4).message, HasSubstr("(4σ;"));
+  // And NOISY: σ_b = (π/2)·w/√5 ≈ 1.56% here (one run), so k·σ_b > 2 × 5% from k ≈ 6.4 on.
+  EXPECT_EQ(Judge({base}, base, Throughput(), 0.05, 0.01, 7).verdict, Verdict::kNoisy);
+  EXPECT_THAT(Judge({base}, base, Throughput(), 0.05, 0.01, 7).message, HasSubstr("7σ_b"));
+  EXPECT_EQ(Judge({base}, base, Throughput(), 0.05, 0.01, 6).verdict, Verdict::kUnchanged);
 }
 
 TEST(JudgeMetric, RunToRunSpreadOfMediansCountsAsNoise) {
@@ -721,6 +745,8 @@ TEST(ValidateOptions, RejectsOutOfRangeTolerancesAlphaAndUnknownMetrics) {
     return o;
   };
   EXPECT_NO_THROW(ValidateOptions(CompareOptions{}));
+  EXPECT_THROW(ValidateOptions(with([](auto& o) { o.noise_multiplier = 0; })), UsageError);
+  EXPECT_THROW(ValidateOptions(with([](auto& o) { o.noise_multiplier = NAN; })), UsageError);
   EXPECT_THROW(ValidateOptions(with([](auto& o) { o.tolerance_throughput = 0; })), UsageError);
   EXPECT_THROW(ValidateOptions(with([](auto& o) { o.tolerance_throughput = 1; })), UsageError);
   EXPECT_THROW(ValidateOptions(with([](auto& o) { o.tolerance_await = -0.1; })), UsageError);
