@@ -14,11 +14,15 @@
 // `run --compare`'s confirmation: when a trial regresses, the regressed workloads are judged
 // again on the run recorded right after the current one (the same drop applied), as the rerun
 // that follows at once would measure them. --k sets the rule's k (T = max(tolerance, k·σ); the
-// shipped value unless given), to sweep it.
+// shipped value unless given), to sweep it. --replay replays `run --compare` itself on the recorded
+// runs: the stopping rule adds later recorded repetitions to undecided workloads one round at a
+// time, every look at the schedule's per-look alpha, then the confirmation (ReplayRunCompare).
+// --consecutive (with --replay) takes the baseline as bench/gate_false_alarms.sh records it: B
+// runs in a row, the current run any later one; without it the B runs are drawn at random.
 //
 // Usage: build/bench/gate_simulator RESULTS_DIR [--trials 2000] [--baseline-runs 5]
 //                                   [--drops 0,5,10,15,25] [--seed 1] [--workload NAME]
-//                                   [--block B] [--confirm] [--k K]
+//                                   [--block B] [--confirm] [--k K] [--replay [--consecutive]]
 // Prints, per drop: trials, exit 0 / 1 / other shares, and for drop 0 the false-alarm rate with
 // its 95% Wilson interval.
 #include <fmt/format.h>
@@ -36,6 +40,7 @@
 #include "harness/base/errors.h"
 #include "harness/gate/baseline.h"
 #include "harness/gate/compare.h"
+#include "harness/gate/stopping_rule.h"
 #include "harness/results/results_reader.h"
 
 namespace fs = std::filesystem;
@@ -53,13 +58,16 @@ struct Args {
   int block = 1;
   bool confirm = false;
   double k = kNoiseMultiplier;  // the rule's k (T = max(tolerance, k·σ))
+  bool replay = false;
+  int max_repetitions_factor = kDefaultMaxRepetitionsFactor;
+  bool consecutive = false;  // --consecutive: the baseline is 5 runs in a row before the current
 };
 
 [[noreturn]] void Usage(const std::string& why) {
   fmt::print(stderr,
              "gate_simulator: {}\nusage: gate_simulator RESULTS_DIR [--trials N] "
              "[--baseline-runs B] [--drops 0,5,10] [--seed S] [--workload NAME] [--block B] "
-             "[--confirm] [--k K]\n",
+             "[--confirm] [--k K] [--replay [--consecutive]]\n",
              why);
   std::exit(2);
 }
@@ -72,6 +80,14 @@ Args Parse(int argc, char** argv) {
     const std::string flag = argv[i];
     if (flag == "--confirm") {
       a.confirm = true;
+      continue;
+    }
+    if (flag == "--replay") {
+      a.replay = true;
+      continue;
+    }
+    if (flag == "--consecutive") {
+      a.consecutive = true;
       continue;
     }
     if (i + 1 >= argc) Usage(flag + ": a value is required");
@@ -106,6 +122,8 @@ Args Parse(int argc, char** argv) {
     }
   }
   if (!(a.k > 0)) Usage("--k must be a number above 0");
+  if (a.replay && a.block != 1) Usage("--replay takes recorded runs as they are: no --block");
+  if (a.consecutive && !a.replay) Usage("--consecutive goes with --replay");
   if (a.trials < 1 || a.baseline_runs < 1 || a.block < 1) {
     Usage("--trials, --baseline-runs and --block must be >= 1");
   }
@@ -152,6 +170,80 @@ std::vector<ResultsFile> Merge(const std::vector<ResultsFile>& runs, int block) 
   return merged;
 }
 
+// `run --compare` replayed on recorded runs (--replay): the current run is runs[c] as recorded
+// (drop applied), judged at the schedule's per-look alpha; while the stopping rule (NextRound)
+// asks for a round, each workload it names gets the next valid repetition of runs[c + 1], then
+// runs[c + 2], ... of that workload (so an added repetition comes minutes later, as an
+// interleaved round's would), up to --max-repetitions (the suite's × the factor) and the 600 s
+// time budget; then a REGRESSED workload is confirmed on runs[c + 3]'s repetitions of it, judged
+// once more at the same per-look alpha, as `run --compare` does. REQUIRES: c + 3 < runs.size().
+struct ReplayOutcome {
+  CompareReport report;
+  int rounds = 0;
+};
+
+ReplayOutcome ReplayRunCompare(const Baseline& baseline, const std::vector<ResultsFile>& runs,
+                               size_t c, double drop, CompareOptions options, int factor) {
+  ResultsFile current = WithDrop(runs[c], drop);
+  std::map<std::string, int> planned;
+  std::map<std::string, std::vector<Repetition>> pool;  // the later repetitions, in time order
+  for (const WorkloadResults& w : current.workloads) {
+    planned[w.name] = static_cast<int>(w.Values("samples_per_second").size());
+    for (size_t later = c + 1; later <= c + 2; ++later) {
+      const ResultsFile next = WithDrop(runs[later], drop);
+      if (const WorkloadResults* same = next.Find(w.name)) {
+        for (const Repetition& rep : same->repetitions) {
+          if (rep.valid()) pool[w.name].push_back(rep);
+        }
+      }
+    }
+  }
+  ExtensionBudget budget;
+  for (const auto& [name, n] : planned) budget.max_repetitions[name] = n * factor;
+  budget.confirm_follows = true;
+  options.looks = ScheduledLooks(planned, budget.max_repetitions);
+
+  ReplayOutcome out;
+  ExtensionState state;
+  std::map<std::string, size_t> taken;
+  while (true) {
+    for (const WorkloadResults& w : current.workloads) {
+      state.repetitions[w.name] = static_cast<int>(w.Values("samples_per_second").size());
+      double sec = 0;
+      for (const Repetition& rep : w.repetitions) sec += rep.wall_sec;
+      state.seconds_per_repetition[w.name] = sec / static_cast<double>(w.repetitions.size());
+    }
+    out.report = CompareResults(baseline, current, options);
+    const ExtensionDecision next = NextRound(out.report, budget, state);
+    if (!next.Continue()) break;
+    bool added = false;
+    for (const std::string& name : next.extend) {
+      std::vector<Repetition>& later = pool[name];
+      if (taken[name] >= later.size()) continue;
+      Repetition rep = later[taken[name]++];
+      for (WorkloadResults& w : current.workloads) {
+        if (w.name != name) continue;
+        rep.repetition_index = static_cast<int>(w.repetitions.size());
+        state.spent_sec += rep.wall_sec;
+        w.repetitions.push_back(std::move(rep));
+        added = true;
+        break;
+      }
+    }
+    if (!added) break;  // the recorded repetitions ran out before the budget did
+    ++out.rounds;
+  }
+  const std::vector<std::string> regressed = out.report.RegressedWorkloads();
+  if (!regressed.empty()) {
+    ResultsFile rerun = WithDrop(runs[c + 3], drop);
+    std::erase_if(rerun.workloads, [&](const WorkloadResults& w) {
+      return std::find(regressed.begin(), regressed.end(), w.name) == regressed.end();
+    });
+    out.report = CompareResults(baseline, WithWorkloadsReplaced(current, rerun), options);
+  }
+  return out;
+}
+
 // Wilson score interval for k of n at 95%.
 std::pair<double, double> Wilson(int k, int n) {
   const double z = 1.96, p = static_cast<double>(k) / n;
@@ -192,7 +284,9 @@ int main(int argc, char** argv) {
   }
   const size_t recorded = runs.size();
   runs = Merge(runs, args.block);
-  if (args.baseline_runs >= static_cast<int>(runs.size())) Usage("--baseline-runs too large");
+  if (args.baseline_runs + (args.replay ? 4 : 1) > static_cast<int>(runs.size())) {
+    Usage("--baseline-runs too large");
+  }
 
   CompareOptions options;  // compare's defaults: what a team gets without flags, but for --k
   options.noise_multiplier = args.k;
@@ -203,16 +297,51 @@ int main(int argc, char** argv) {
       "of {} runs, k = {:g}{}{}\n",
       runs.size(), args.dir.string(), recorded, args.block, args.trials, args.baseline_runs, args.k,
       args.workload.empty() ? "" : ", workload " + args.workload,
-      args.confirm ? ", regressions confirmed on the next run" : "");
+      args.replay ? fmt::format(", run --compare replayed (until decided, then confirmed), "
+                                "baseline {}",
+                                args.consecutive ? "of runs in a row before the current one"
+                                                 : "drawn at random")
+      : args.confirm ? std::string(", regressions confirmed on the next run")
+                     : std::string());
   fmt::print("{:>7} {:>8} {:>9} {:>9} {:>9}  {}\n", "drop", "trials", "exit 0", "exit 1", "other",
              "exit 1 rate, 95% interval");
   std::vector<size_t> order(runs.size());
   for (const double drop_pct : args.drops_pct) {
     std::map<int, int> exits;
     std::map<std::string, std::map<std::string, int>> rows;  // workload/metric → verdict → count
+    long rounds = 0;                                          // --replay: added rounds, summed
     for (int t = 0; t < args.trials; ++t) {
       std::iota(order.begin(), order.end(), 0);
       std::shuffle(order.begin(), order.end(), rng);
+      if (args.replay) {
+        // The current run and the three after it (extension, confirmation) stay out of the
+        // baseline.
+        std::vector<ResultsFile> base;
+        size_t c = 0;
+        if (args.consecutive) {
+          // As bench/gate_false_alarms.sh does: B runs in a row, then a later run is the current.
+          const size_t b = args.baseline_runs;
+          const size_t first = std::uniform_int_distribution<size_t>(0, runs.size() - b - 4)(rng);
+          c = std::uniform_int_distribution<size_t>(first + b, runs.size() - 4)(rng);
+          base.assign(runs.begin() + static_cast<long>(first),
+                      runs.begin() + static_cast<long>(first + b));
+        } else {
+          c = std::uniform_int_distribution<size_t>(0, runs.size() - 4)(rng);
+          for (const size_t i : order) {
+            if (static_cast<int>(base.size()) == args.baseline_runs) break;
+            if (i < c || i > c + 3) base.push_back(runs[i]);
+          }
+        }
+        const Baseline baseline = RecordRuns(std::nullopt, base, std::nullopt);
+        const ReplayOutcome replay = ReplayRunCompare(baseline, runs, c, drop_pct / 100.0, options,
+                                                      args.max_repetitions_factor);
+        ++exits[replay.report.ExitCode()];
+        rounds += replay.rounds;
+        for (const MetricComparison& row : replay.report.rows) {
+          ++rows[row.workload + "/" + row.metric][std::string(VerdictName(row.verdict))];
+        }
+        continue;
+      }
       std::vector<ResultsFile> base;
       for (int b = 0; b < args.baseline_runs; ++b) base.push_back(runs[order[b]]);
       const size_t current_index = order[args.baseline_runs];
@@ -239,6 +368,11 @@ int main(int argc, char** argv) {
                drop_pct, args.trials, 100.0 * exits[0] / args.trials, 100.0 * failed / args.trials,
                100.0 * (args.trials - exits[0] - failed) / args.trials,
                100.0 * failed / args.trials, 100.0 * lo, 100.0 * hi);
+    if (args.replay) {
+      fmt::print(
+          "         added rounds per trial: {:.1f} (at most {} - 1 times the suite's repetitions)\n",
+          static_cast<double>(rounds) / args.trials, args.max_repetitions_factor);
+    }
     for (const auto& [row, verdicts] : rows) {
       std::string line;
       for (const auto& [verdict, n] : verdicts) {

@@ -92,6 +92,15 @@ double Median(std::span<const double> values) {
   return lower + (upper - lower) / 2;
 }
 
+double SampleStandardDeviation(std::span<const double> values) {
+  if (values.size() < 2) return 0;
+  const double n = static_cast<double>(values.size());
+  const double mean = std::accumulate(values.begin(), values.end(), 0.0) / n;
+  double squares = 0;
+  for (const double v : values) squares += (v - mean) * (v - mean);
+  return std::sqrt(squares / (n - 1));
+}
+
 double MedianAbsoluteDeviation(std::span<const double> values) {
   if (values.empty()) return kNaN;
   const double m = Median(values);

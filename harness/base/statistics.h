@@ -40,6 +40,9 @@ inline constexpr double kMadToSigma = 1.4826;
 // REQUIRES: !values.empty(). The middle value, or the mean of the two middle values.
 double Median(std::span<const double> values);
 
+// The sample standard deviation, √(Σ(v − mean)² ÷ (n − 1)); 0 for fewer than two values.
+double SampleStandardDeviation(std::span<const double> values);
+
 // REQUIRES: !values.empty(). median(|v − median(v)|), unscaled.
 double MedianAbsoluteDeviation(std::span<const double> values);
 

@@ -364,12 +364,7 @@ PooledReference PoolReference(const std::vector<std::vector<double>>& runs) {
         return std::abs(a - center) < std::abs(b - center);
       }));
     }
-    double mean = 0;
-    for (const double l : logs) mean += l;
-    mean /= static_cast<double>(logs.size());
-    double sum = 0;
-    for (const double l : logs) sum += (l - mean) * (l - mean);
-    log_sd = std::sqrt(sum / static_cast<double>(logs.size() - 1));
+    log_sd = stats::SampleStandardDeviation(logs);
   }
   ref.run_to_run_spread = std::max(stats::RobustRelativeSpread(medians), log_sd);
   ref.within_run_spread = stats::Median(spreads);

@@ -108,12 +108,12 @@ std::string_view GateOutcomeName(GateOutcome outcome);
 inline constexpr std::size_t kMinReferenceRuns = 3;
 inline constexpr std::size_t kDefaultReferenceRuns = 5;
 // k of the rule: how many σ of the ratio's noise a change must exceed (and how many σ_b make a
-// baseline NOISY). 2.5: a one-sided normal tail of 0.6% per row and look, which `run --compare`'s
-// confirmation (a regression must show again on an immediate rerun) brings under the 1% false
-// alarms per run the gate promises. Chosen with bench/gate_simulator on 40 recorded runs of this
-// project's gating suite (bench/README.md "k of the rule"): per run with confirmation, 7
-// repetitions, false alarms 0.45% at k = 3, 0.55% at 2.5, 0.75% at 2.25, 1.15% at 2 (above the
-// promise); a 10% drop of files-random at 21 repetitions caught 73.5% → 82.8% from 3 to 2.5.
+// baseline NOISY). 2.5, chosen by replaying `run --compare` (extension and confirmation) on 40
+// recorded runs of this project's gating suite (bench/gate_simulator --replay; bench/README.md
+// "`run --compare` replayed, and k of the rule"): from k = 3 to 2.5, 10% drops caught +5 to +10
+// points and identical reruns left inconclusive −15 to −17 points, while false alarms stay 0 with
+// a baseline recorded in a row and within k = 3's interval with one drawn across the series;
+// lower k raises those.
 inline constexpr double kNoiseMultiplier = 2.5;
 
 struct CompareOptions {

@@ -19,10 +19,7 @@ namespace fs = std::filesystem;
 double CoefficientOfVariation(const std::vector<double>& values) {
   if (values.size() < 2) return 0;
   const double mean = std::accumulate(values.begin(), values.end(), 0.0) / values.size();
-  double ss = 0;
-  for (double v : values) ss += (v - mean) * (v - mean);
-  const double stddev = std::sqrt(ss / (values.size() - 1));
-  return mean == 0 ? 0 : stddev / mean;
+  return mean == 0 ? 0 : stats::SampleStandardDeviation(values) / mean;
 }
 
 std::vector<WorkloadSummary> SummarizeResults(const ResultsFile& results) {

@@ -20,6 +20,15 @@ TEST(Median, OddEvenAndUnsortedInput) {
   EXPECT_TRUE(std::isnan(Median(V{})));
 }
 
+TEST(SampleStandardDeviation, DividesByNMinusOne) {
+  // 2, 4, 4, 4, 5, 5, 7, 9: mean 5, squares 32, 32 ÷ 7 → √4.5714… = 2.13809.
+  const std::vector<double> v{2, 4, 4, 4, 5, 5, 7, 9};
+  EXPECT_NEAR(stats::SampleStandardDeviation(v), std::sqrt(32.0 / 7.0), 1e-12);
+  EXPECT_DOUBLE_EQ(stats::SampleStandardDeviation(std::vector<double>{3}), 0);
+  EXPECT_DOUBLE_EQ(stats::SampleStandardDeviation(std::vector<double>{}), 0);
+  EXPECT_DOUBLE_EQ(stats::SampleStandardDeviation(std::vector<double>{1, 3}), std::sqrt(2.0));
+}
+
 TEST(MedianAbsoluteDeviation, IsTheMedianOfAbsoluteDeviations) {
   // median 3; deviations 2, 1, 0, 1, 97 → MAD 1: the outlier does not move it.
   EXPECT_DOUBLE_EQ(MedianAbsoluteDeviation(V{1, 2, 3, 4, 100}), 1);
