@@ -94,6 +94,7 @@ set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)  # Depends: from dpkg-shlibdeps on the binary
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "fio, sysstat")
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS bash-completion)  # loads /usr/share/bash-completion/completions
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "benchmark and regression gate for deep-learning data-loading storage")
