@@ -11,6 +11,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev liblmdb-dev lmdb-utils libfmt-dev libxxhash-dev
   fio sysstat e2fsprogs util-linux libxml2-utils
   clang libclang-rt-14-dev
+  dpkg-dev file help2man lintian
 )
 
 missing=()

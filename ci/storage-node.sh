@@ -9,9 +9,15 @@
 #   DATA_DIR  feedbench's data directory on the storage under test (created and marked by it)
 #   BASELINE  the node's baseline, e.g. baselines/<profile>/<suite>.json
 #
+# Runs from a checkout (ci/storage-node.sh) or from the Debian package
+# (/usr/share/feedbench/ci/storage-node.sh, with `feedbench` on PATH and the working directory a
+# checkout of the baselines repository).
+#
 # Environment (all optional):
-#   FEEDBENCH               the binary (default: build/feedbench of this checkout)
-#   RESULTS_DIR             where results and reports go (default: results/ of this checkout)
+#   FEEDBENCH               the binary (default: build/feedbench of this checkout if built, else
+#                           `feedbench` on PATH)
+#   RESULTS_DIR             where results and reports go (default: results/ of this checkout;
+#                           installed, results/ of the working directory)
 #   FEEDBENCH_RUN_ARGS      extra arguments for `feedbench run`, split on spaces
 #                           (e.g. "--time-budget 300 --max-repetitions 21")
 #   FEEDBENCH_COMPARE_ARGS  extra gate arguments, split on spaces, passed to the same
@@ -43,13 +49,24 @@ suite=$1
 data_dir=$2
 baseline=$3
 root=$(cd "$(dirname "$0")/.." && pwd)
-feedbench=${FEEDBENCH:-$root/build/feedbench}
-results_dir=${RESULTS_DIR:-$root/results}
+if [[ -f $root/CMakeLists.txt ]]; then  # a checkout; else installed under PREFIX/share/feedbench
+  default_results=$root/results
+else
+  default_results=$PWD/results
+fi
+if [[ -x $root/build/feedbench ]]; then
+  default_feedbench=$root/build/feedbench
+else
+  default_feedbench=$(command -v feedbench || echo feedbench)
+fi
+feedbench=${FEEDBENCH:-$default_feedbench}
+results_dir=${RESULTS_DIR:-$default_results}
 read -r -a run_args <<<"${FEEDBENCH_RUN_ARGS:-}"
 read -r -a compare_args <<<"${FEEDBENCH_COMPARE_ARGS:-}"
 
 if [[ ! -x $feedbench ]]; then
-  echo "storage-node.sh: $feedbench is not an executable; build it first (ci/setup.sh)" >&2
+  echo "storage-node.sh: $feedbench is not an executable; install the package (apt install" \
+    "./feedbench_*.deb) or build it (ci/setup.sh)" >&2
   exit 3
 fi
 if [[ ! -f $baseline ]]; then

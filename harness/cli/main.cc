@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "harness/base/errors.h"
+#include "harness/base/version.h"
 #include "harness/cli/commands.h"
 
 int main(int argc, char** argv) {
@@ -15,7 +16,7 @@ int main(int argc, char** argv) {
       "Replays data-loading workloads while sampling /proc/diskstats the way `iostat -x` does,\n"
       "measures fio's raw ceiling, and gates CI on stored baselines."};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("feedbench ") + FEEDBENCH_VERSION);
+  app.set_version_flag("--version", "feedbench " + std::string(FeedbenchVersion()));
   CommandAction action;
   AddRunCommand(app, action);
   AddMonitorCommand(app, action);
@@ -26,6 +27,7 @@ int main(int argc, char** argv) {
   AddQualifyCommand(app, action);
   AddFioCommand(app, action);
   AddMetricsCommand(app, action);
+  AddCompletionCommand(app, action);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -8,6 +8,7 @@
 
 #include "harness/base/atomic_file.h"
 #include "harness/base/json_non_finite.h"
+#include "harness/base/version.h"
 #include "harness/results/gbench_adapter.h"
 #include "harness/results/metrics.h"
 
@@ -109,7 +110,7 @@ json FeedbenchContext(const SuiteRun& run, const std::vector<Efficiency>& effici
   for (const WorkloadRun& w : run.workloads) workloads.push_back(DescribeWorkload(w));
   const DatasetSpec& spec = run.suite.spec;
   return json{{"schema_version", kResultsSchemaVersion},
-              {"feedbench_version", FEEDBENCH_VERSION},
+              {"feedbench_version", std::string(FeedbenchVersion())},
               {"suite", run.suite.name},
               {"suite_definition", SuiteToJson(run.suite)},
               {"dataset", ToJson(spec)},
@@ -154,7 +155,7 @@ ResultsFile ResultsModelOf(const SuiteRun& run, const std::string& source) {
   model.dataset_hash = SpecHash(run.suite.spec);
   model.machine = run.fingerprint.machine;
   model.device = run.fingerprint.device;
-  model.feedbench_version = FEEDBENCH_VERSION;
+  model.feedbench_version = FeedbenchVersion();
   for (const WorkloadRun& w : run.workloads) {
     WorkloadResults results{w.workload.name, {}};
     for (size_t i = 0; i < w.measurements.size(); ++i) {

@@ -1,9 +1,11 @@
 #include "harness/suite/suite.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <regex>
 #include <set>
 
@@ -243,42 +245,72 @@ json SuiteToJson(const Suite& suite) {
               {"defaults", SettingsToJson(suite.defaults)}, {"workloads", std::move(workloads)}};
 }
 
-fs::path ShippedSuitesDir() {
-  // Next to the build tree (build/feedbench → workloads/suites), else the configured source tree.
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    for (fs::path dir = exe.parent_path(); !dir.empty() && dir != dir.root_path();
-         dir = dir.parent_path()) {
-      const fs::path candidate = dir / "workloads" / "suites";
-      if (fs::is_directory(candidate, ec)) return candidate;
-    }
-  }
-  return fs::path(FEEDBENCH_SOURCE_DIR) / "workloads" / "suites";
-}
+namespace {
 
-std::vector<std::string> ShippedSuiteNames() {
+// The suite files (*.json) directly in `dir`, by name; empty when there are none or no such folder.
+std::vector<std::string> SuiteNamesIn(const fs::path& dir) {
   std::vector<std::string> names;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(ShippedSuitesDir(), ec)) {
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
     if (entry.path().extension() == ".json") names.push_back(entry.path().stem().string());
   }
   std::sort(names.begin(), names.end());
   return names;
 }
 
+}  // namespace
+
+fs::path FindShippedSuitesDir(std::string_view suites_dir_env, const fs::path& binary_dir) {
+  std::error_code ec;
+  if (!suites_dir_env.empty()) {
+    const fs::path dir(suites_dir_env);
+    if (!fs::is_directory(dir, ec)) {
+      throw UsageError(fmt::format(
+          "{}={}: not a directory; expected the folder holding the shipped suites (*.json)",
+          kSuitesDirEnv, dir.string()));
+    }
+    if (SuiteNamesIn(dir).empty()) {
+      throw UsageError(
+          fmt::format("{}={}: holds no suite (*.json); expected the folder holding "
+                      "the shipped suites",
+                      kSuitesDirEnv, dir.string()));
+    }
+    return dir;
+  }
+  // An install (PREFIX/bin/feedbench → PREFIX/share/feedbench/suites), then a build tree, whose
+  // share/feedbench/suites CMake links to the source tree's workloads/suites (the tests and
+  // benchmarks, one folder down, find it as the first).
+  const fs::path candidates[] = {binary_dir.parent_path() / "share" / "feedbench" / "suites",
+                                 binary_dir / "share" / "feedbench" / "suites"};
+  for (const fs::path& candidate : candidates) {
+    if (fs::is_directory(candidate, ec)) return candidate;
+  }
+  throw EnvironmentError(fmt::format(
+      "no shipped suites: neither {} nor {} is a folder (a feedbench install puts them in "
+      "PREFIX/share/feedbench/suites); set {} to their folder, or pass a suite file path",
+      candidates[0].string(), candidates[1].string(), kSuitesDirEnv));
+}
+
+fs::path ShippedSuitesDir() {
+  const char* env = std::getenv(std::string(kSuitesDirEnv).c_str());
+  std::error_code ec;
+  const fs::path binary = fs::read_symlink("/proc/self/exe", ec);
+  return FindShippedSuitesDir(env == nullptr ? "" : env, ec ? fs::path() : binary.parent_path());
+}
+
+std::vector<std::string> ShippedSuiteNames() { return SuiteNamesIn(ShippedSuitesDir()); }
+
 Suite LoadSuite(const std::string& name_or_path) {
   fs::path path = name_or_path;
   const bool looks_like_path =
       name_or_path.find('/') != std::string::npos || path.extension() == ".json";
   if (!looks_like_path) {
-    path = ShippedSuitesDir() / (name_or_path + ".json");
+    const fs::path dir = ShippedSuitesDir();
+    path = dir / (name_or_path + ".json");
     if (!fs::exists(path)) {
-      std::string names;
-      for (const auto& n : ShippedSuiteNames()) names += (names.empty() ? "" : ", ") + n;
       throw UsageError(fmt::format(
-          "--suite {}: no such shipped suite; shipped suites: {} (or pass a suite file path)",
-          name_or_path, names));
+          "--suite {}: no such shipped suite in {}; shipped suites: {} (or pass a suite file path)",
+          name_or_path, dir.string(), fmt::join(SuiteNamesIn(dir), ", ")));
     }
   } else if (!fs::exists(path)) {
     throw UsageError(fmt::format("--suite {}: file does not exist", name_or_path));

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "workloads/dataset/dataset.h"
@@ -80,7 +81,20 @@ nlohmann::json SuiteToJson(const Suite& suite);
 // lists the shipped suites; a file that is not JSON names the file and the parse position.
 Suite LoadSuite(const std::string& name_or_path);
 
-// The folder holding the shipped suites (next to the binary's source tree), and their names.
+// The environment variable naming the folder of the shipped suites, over the default places.
+inline constexpr std::string_view kSuitesDirEnv = "FEEDBENCH_SUITES_DIR";
+
+// The folder of the shipped suites for a binary in `binary_dir`: `suites_dir_env` when not empty
+// (a UsageError naming FEEDBENCH_SUITES_DIR when it is not a folder or holds no *.json), else
+// binary_dir/../share/feedbench/suites (an install: PREFIX/bin/feedbench), else
+// binary_dir/share/feedbench/suites (a build tree; CMake links it to the source tree's
+// workloads/suites). Neither is an EnvironmentError naming both. No path of the build machine is
+// used: a copied or installed binary finds the suites installed beside it.
+std::filesystem::path FindShippedSuitesDir(std::string_view suites_dir_env,
+                                           const std::filesystem::path& binary_dir);
+
+// FindShippedSuitesDir for this process ($FEEDBENCH_SUITES_DIR, /proc/self/exe), and the names of
+// the suites there (sorted; "smoke" for smoke.json). Throw as FindShippedSuitesDir does.
 std::filesystem::path ShippedSuitesDir();
 std::vector<std::string> ShippedSuiteNames();
 

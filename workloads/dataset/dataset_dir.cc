@@ -21,6 +21,7 @@
 #include "harness/base/errors.h"
 #include "harness/base/unique_fd.h"
 #include "harness/base/units.h"
+#include "harness/base/version.h"
 #include "harness/os/interrupt.h"
 #include "workloads/dataset/sample_store.h"
 
@@ -590,7 +591,7 @@ EnsureResult EnsureDataset(const fs::path& dir, const DatasetSpec& spec, Layout 
   manifest.samples = spec.samples;
   manifest.total_bytes = total_bytes;
   manifest.complete = false;
-  manifest.feedbench_version = FEEDBENCH_VERSION;
+  manifest.feedbench_version = FeedbenchVersion();
   manifest.created_utc = UtcNow();
   // Incomplete first: a generation killed from here on is recognised and redone.
   WriteManifest(dir, manifest);

@@ -52,6 +52,12 @@ constexpr NotRun kNotRun[] = {
      "builds the threaded parts again under ThreadSanitizer and runs their tests; ci/test.sh runs "
      "it"},
     {"ci/sanitize.sh asan -R Sampler", "builds every target again under AddressSanitizer"},
+    {"ci/package.sh",
+     "builds the package into the source tree's build/; the DebianPackage test (ctest) runs it "
+     "into a temporary directory"},
+    {"apt install ./feedbench_*.deb",
+     "needs root and installs the package on this machine; the DebianPackage test extracts the "
+     "package into a temporary root instead"},
     {"build/feedbench run --suite ci --data-dir /data/fb --keep-data",
      "the nightly ci suite: a 1.3 GiB dataset in two layouts and 49 cold repetitions, many minutes"},
     {"build/feedbench run --suite layouts --filter 'lmdb|tmpfs' --repetitions 3",

@@ -1,5 +1,6 @@
 #include "harness/suite/suite.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -7,6 +8,7 @@
 
 #include "harness/base/errors.h"
 #include "tests/support/error_message.h"
+#include "tests/support/temp_dir.h"
 #include "workloads/dataset/dataset.h"
 
 namespace feedbench {
@@ -155,6 +157,67 @@ TEST(Suite, UnknownShippedNameListsTheShippedSuites) {
     EXPECT_NE(msg.find("smoke"), std::string::npos) << msg;
     EXPECT_NE(msg.find("layouts"), std::string::npos) << msg;
   }
+}
+
+// Where the shipped suites are found: FEEDBENCH_SUITES_DIR, an install beside the binary, a build
+// tree; no path of the build machine.
+class ShippedSuitesDirTest : public ::testing::Test {
+ protected:
+  std::filesystem::path Make(const std::filesystem::path& relative, bool with_suite = true) {
+    const auto dir = root_.path() / relative;
+    std::filesystem::create_directories(dir);
+    if (with_suite) std::ofstream(dir / "nightly.json") << "{}";
+    return dir;
+  }
+  testing::TempDir root_;
+};
+
+TEST_F(ShippedSuitesDirTest, AnInstallFindsItsSuitesBesideItsBinFolder) {
+  const auto suites = Make("usr/share/feedbench/suites");
+  EXPECT_EQ(FindShippedSuitesDir("", root_.path() / "usr" / "bin"), suites);
+}
+
+TEST_F(ShippedSuitesDirTest, ABuildTreeFindsTheLinkInItsOwnFolder) {
+  const auto suites = Make("build/share/feedbench/suites");
+  EXPECT_EQ(FindShippedSuitesDir("", root_.path() / "build"), suites);
+}
+
+TEST_F(ShippedSuitesDirTest, TheEnvironmentVariableOverridesTheInstall) {
+  Make("usr/share/feedbench/suites");
+  const auto mine = Make("mine");
+  EXPECT_EQ(FindShippedSuitesDir(mine.string(), root_.path() / "usr" / "bin"), mine);
+}
+
+TEST_F(ShippedSuitesDirTest, AnEnvironmentVariablePointingNowhereIsBadInputNamingIt) {
+  const auto nowhere = root_.path() / "nowhere";
+  const std::string message = testing::ErrorMessage<UsageError>(
+      [&] { FindShippedSuitesDir(nowhere.string(), root_.path()); });
+  EXPECT_THAT(message, ::testing::HasSubstr("FEEDBENCH_SUITES_DIR=" + nowhere.string()));
+  EXPECT_THAT(message, ::testing::HasSubstr("not a directory"));
+}
+
+TEST_F(ShippedSuitesDirTest, AnEnvironmentVariableAtAFolderWithoutSuitesIsBadInputNamingIt) {
+  const auto empty = Make("empty", /*with_suite=*/false);
+  const std::string message = testing::ErrorMessage<UsageError>(
+      [&] { FindShippedSuitesDir(empty.string(), root_.path()); });
+  EXPECT_THAT(message, ::testing::HasSubstr("FEEDBENCH_SUITES_DIR=" + empty.string()));
+  EXPECT_THAT(message, ::testing::HasSubstr("holds no suite"));
+}
+
+TEST_F(ShippedSuitesDirTest, NoSuitesBesideTheBinaryIsAnEnvironmentErrorNamingWhereItLooked) {
+  const auto bin = Make("opt/bin", /*with_suite=*/false);
+  const std::string message =
+      testing::ErrorMessage<EnvironmentError>([&] { FindShippedSuitesDir("", bin); });
+  EXPECT_THAT(message,
+              ::testing::HasSubstr((root_.path() / "opt/share/feedbench/suites").string()));
+  EXPECT_THAT(message, ::testing::HasSubstr("FEEDBENCH_SUITES_DIR"));
+}
+
+// This test's binary sits in the build tree: the suites it finds are the source tree's, through
+// the link CMake made, not through a compiled-in path.
+TEST(ShippedSuites, TheBuildTreeLinksToTheSourceTreesSuites) {
+  EXPECT_TRUE(std::filesystem::equivalent(
+      ShippedSuitesDir(), std::filesystem::path(FEEDBENCH_SOURCE_DIR) / "workloads" / "suites"));
 }
 
 // LoadSuite's UsageError message for a suite file holding `text`, named `name` in a scratch folder.

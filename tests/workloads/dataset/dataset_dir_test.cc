@@ -16,6 +16,7 @@
 #include <string>
 
 #include "harness/base/atomic_file.h"
+#include "harness/base/version.h"
 #include "harness/base/errors.h"
 #include "tests/support/error_message.h"
 #include "tests/support/loop_ext4.h"
@@ -106,7 +107,7 @@ TEST(EnsureDataset, WritesShardedFilesAndACompleteManifest) {
   EXPECT_EQ(m.total_bytes, 40u * 1024);
   EXPECT_EQ(m.spec_hash, SpecHash(spec));
   EXPECT_EQ(m.layout, Layout::kFiles);
-  EXPECT_EQ(m.feedbench_version, FEEDBENCH_VERSION);
+  EXPECT_EQ(m.feedbench_version, FeedbenchVersion());
 }
 
 TEST(EnsureDataset, ReusesACompleteDatasetWithTheSameSpecAndLayout) {
