@@ -29,11 +29,14 @@
 #include "harness/base/errors.h"
 #include "harness/cli/commands.h"
 #include "harness/measure/diskstats.h"
+#include "harness/base/statistics.h"
 #include "harness/measure/fingerprint.h"
+#include "harness/measure/io_diagnosis.h"
 #include "harness/measure/sampler.h"
 #include "harness/os/child_process.h"
 #include "harness/os/device.h"
 #include "harness/report/monitor_report.h"
+#include "harness/results/results_reader.h"
 
 namespace feedbench {
 namespace {
@@ -47,8 +50,78 @@ struct MonitorOptions {
   std::optional<double> duration_sec;
   std::string csv_path;
   std::string json_path;
+  std::string thresholds_path;
+  std::string ceiling_path;
   std::vector<std::string> command;
 };
+
+// A device's read ceiling from a `feedbench fio` results file: the highest median bytes/s of its
+// workloads, when the file was measured on `device` (or on the disk of which it is a partition).
+struct ReadCeiling {
+  std::string device;   // the device the results were measured on
+  std::string parent;   // its disk, when a partition
+  double bytes_per_sec = 0;
+  std::string workload;
+  std::string source;
+};
+
+ReadCeiling LoadCeiling(const std::string& path) {
+  ResultsFile results;
+  try {
+    results = ReadResultsFile(path);
+  } catch (const UsageError& e) {
+    throw UsageError(fmt::format("--ceiling {}: {}", path, e.what()));
+  }
+  ReadCeiling ceiling;
+  ceiling.source = path;
+  if (results.device.is_object()) {
+    ceiling.device = results.device.value("name", "");
+    ceiling.parent = results.device.value("parent_disk", "");
+  }
+  for (const WorkloadResults& w : results.workloads) {
+    const std::vector<double> values = w.Values("bytes_per_second");
+    if (values.empty()) continue;
+    const double median = stats::Median(values);
+    if (median > ceiling.bytes_per_sec) {
+      ceiling.bytes_per_sec = median;
+      ceiling.workload = w.name;
+    }
+  }
+  if (ceiling.device.empty() || !(ceiling.bytes_per_sec > 0)) {
+    throw UsageError(fmt::format(
+        "--ceiling {}: expected the results of `feedbench fio` on a block device (a device "
+        "fingerprint and a bytes_per_second counter); this file has {}",
+        path, ceiling.device.empty() ? "no device" : "no bytes_per_second"));
+  }
+  return ceiling;
+}
+
+// The diagnosis thresholds of --thresholds PATH, the defaults without it.
+DiagnosisThresholds LoadThresholds(const std::string& path) {
+  if (path.empty()) return {};
+  std::string text;
+  try {
+    text = ReadWholeFile(path);
+  } catch (const UsageError& e) {
+    throw UsageError(fmt::format("--thresholds {}: {}", path, e.what()));
+  }
+  return ParseThresholds(text, path);
+}
+
+// What the diagnosis knows of `device`: how it serves requests, and its ceiling when `ceiling`
+// was measured on it.
+DeviceTraits TraitsOf(const std::string& device, const std::optional<ReadCeiling>& ceiling) {
+  bool rotational = false;
+  if (const std::optional<BlockDevice> block = FindBlockDevice(device)) {
+    rotational = FingerprintDevice(*block).rotational;
+  }
+  DeviceTraits traits = TraitsFromDevice(device, rotational);
+  if (ceiling && (ceiling->device == device || ceiling->parent == device)) {
+    traits.read_ceiling_bytes_per_sec = ceiling->bytes_per_sec;
+    traits.ceiling_source = fmt::format("{} in {}", ceiling->workload, ceiling->source);
+  }
+  return traits;
+}
 
 // The /proc/diskstats name of the device holding `path`'s filesystem.
 std::string DeviceBehindPath(const std::string& path) {
@@ -237,7 +310,22 @@ constexpr std::chrono::milliseconds kSafetyPoll{10'000};
 
 int RunMonitor(const MonitorOptions& options) {
   Validate(options);
+  const DiagnosisThresholds thresholds = LoadThresholds(options.thresholds_path);
+  const std::optional<ReadCeiling> ceiling =
+      options.ceiling_path.empty() ? std::nullopt
+                                   : std::optional(LoadCeiling(options.ceiling_path));
   const std::vector<std::string> devices = ResolveDevices(options);
+  if (ceiling && std::find(devices.begin(), devices.end(), ceiling->device) == devices.end() &&
+      std::find(devices.begin(), devices.end(), ceiling->parent) == devices.end()) {
+    throw UsageError(fmt::format(
+        "--ceiling {}: measured on {}, which is not among the devices monitored ({})",
+        options.ceiling_path, ceiling->device, fmt::join(devices, ", ")));
+  }
+  // The diagnosis counts each device's rows as they come (on the sampling thread), so that it
+  // needs no rows kept.
+  std::map<std::string, DeviceTraits> traits;
+  std::map<std::string, SignTally> tallies;
+  for (const std::string& d : devices) traits[d] = TraitsOf(d, ceiling);
   const bool with_command = !options.command.empty();
   LiveOutput live(with_command ? stderr : stdout);
   const bool keep_rows = !options.csv_path.empty() || !options.json_path.empty();
@@ -248,7 +336,10 @@ int RunMonitor(const MonitorOptions& options) {
   sampler_options.devices = devices;
   sampler_options.interval = std::chrono::milliseconds(options.interval_ms);
   sampler_options.keep_rows = keep_rows;
-  sampler_options.on_row = [&live](const SampleRow& row) { live.Row(row); };
+  sampler_options.on_row = [&](const SampleRow& row) {
+    tallies[row.device].Add(row, thresholds, traits[row.device]);  // only this thread, until Stop
+    live.Row(row);
+  };
   sampler_options.on_note = [&live](const std::string&, const std::string& note) {
     live.Text(fmt::format("feedbench monitor: note: {}\n", note));
   };
@@ -307,7 +398,13 @@ int RunMonitor(const MonitorOptions& options) {
   }
 
   const std::vector<WindowSummary> summaries = sampler.Stop();
-  live.Text("feedbench monitor: window summary\n" + SummaryText(summaries));
+  run.thresholds = thresholds;
+  for (const WindowSummary& s : summaries) {
+    run.diagnoses.push_back(
+        Diagnose(s.device, s.figures, tallies[s.device], thresholds, traits[s.device]));
+  }
+  live.Text("feedbench monitor: window summary\n" + SummaryText(summaries) +
+            DiagnosisText(run.diagnoses, thresholds));
   if (!options.csv_path.empty()) WriteFileAtomic(options.csv_path, MonitorCsv(sampler.Rows()));
   if (!options.json_path.empty()) {
     WriteFileAtomic(options.json_path, MonitorJson(run, sampler.Rows(), summaries).dump(2) + "\n");
@@ -329,7 +426,10 @@ void AddMonitorCommand(CLI::App& app, CommandAction& action) {
       "With a command (after --): samples until it exits, forwards SIGINT/SIGTERM to it and\n"
       "exits with its status (128+N if killed by signal N, 127 if not found).\n"
       "Live rows go to stdout, or to stderr when a command runs (its stdout stays its own);\n"
-      "the window summary (exact totals from the first and last sample) follows them.");
+      "the window summary (exact totals from the first and last sample) follows them, then a\n"
+      "diagnosis per device: saturated, queueing, deep queue, far below the ceiling and many\n"
+      "small reads, each with its numbers, the share of intervals it held and its threshold,\n"
+      "and one line of advice. The exit status stays the command's.");
   sub->add_option("--path", options->paths,
                   "Sample the block device holding this file or directory (repeatable)")
       ->allow_extra_args(false);
@@ -346,6 +446,12 @@ void AddMonitorCommand(CLI::App& app, CommandAction& action) {
                   "Write one row per device per interval to this CSV file (iostat -x columns)");
   sub->add_option("--json", options->json_path,
                   "Write the rows and the window summary to this JSON file (units in the keys)");
+  sub->add_option("--thresholds", options->thresholds_path,
+                  "Diagnosis thresholds from this JSON file, e.g. {\"await_queueing_ms\": 30}; "
+                  "the keys left out keep their defaults (printed with the diagnosis)");
+  sub->add_option("--ceiling", options->ceiling_path,
+                  "Results of `feedbench fio` on a monitored device: its read ceiling, for the "
+                  "'far below the ceiling' sign");
   sub->add_option("command", options->command, "The command to run and watch, after --");
   sub->callback([options, &action] { action = [options] { return RunMonitor(*options); }; });
 }

@@ -20,6 +20,7 @@
 #include "harness/os/data_dir.h"
 #include "harness/report/compare_report.h"
 #include "harness/report/console_table.h"
+#include "harness/report/export_report.h"
 #include "harness/results/results.h"
 
 namespace feedbench {
@@ -29,10 +30,38 @@ namespace {
 
 struct RunFlags : SuiteRunFlags {
   std::string compare;  // baseline file
+  std::vector<std::string> exports;  // --export KIND:FILE, repeatable
   bool confirm = true;
   CompareFlags compare_flags;
   UntilDecidedFlags until_flags;
 };
+
+// The --export requests, each destination checked as writable before the run.
+std::vector<ExportRequest> CheckedExports(const std::vector<std::string>& values) {
+  std::vector<ExportRequest> exports;
+  for (const std::string& value : values) {
+    ExportRequest request = ParseExportFlag(value);
+    CheckWritableDestination(request.path, "--export");
+    if (request.kind == ExportKind::kGab) {
+      CheckWritableDestination(GabPathsFor(request.path).smaller, "--export");
+    }
+    exports.push_back(std::move(request));
+  }
+  return exports;
+}
+
+void WriteExports(const std::vector<ExportRequest>& exports, const ResultsFile& results) {
+  for (const ExportRequest& e : exports) {
+    if (e.kind == ExportKind::kBmf) {
+      WriteFileAtomic(e.path, BencherMetricFormat(results).dump(2) + "\n");
+    } else {
+      const GabDocuments docs = GithubActionBenchmark(results);
+      const GabPaths paths = GabPathsFor(e.path);
+      WriteFileAtomic(paths.bigger, docs.bigger_is_better.dump(2) + "\n");
+      WriteFileAtomic(paths.smaller, docs.smaller_is_better.dump(2) + "\n");
+    }
+  }
+}
 
 int Run(const RunFlags& flags, const CLI::App& sub) {
   const Suite suite = LoadSuite(flags.suite);
@@ -59,6 +88,7 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
     until.baseline = &*baseline;
   }
   RequireBaselineForCompareFlags(sub, baseline.has_value(), "--compare");
+  const std::vector<ExportRequest> exports = CheckedExports(flags.exports);
   if (sub.count("--confirm") > 0 && flags.confirm && !baseline) {
     throw UsageError("--confirm: needs --compare BASELINE");
   }
@@ -83,6 +113,7 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
     // Without the table, the one line that says why the exit is 1.
     if (any_failed) fmt::print(stderr, "feedbench: {}\n", FailureLine(results));
   }
+  WriteExports(exports, results);
   if (!baseline) return any_failed ? kExitFailed : kExitOk;
 
   CompareReport report = CompareResults(*baseline, results, options);
@@ -134,6 +165,13 @@ void AddRunCommand(CLI::App& app, CommandAction& action) {
   sub->add_flag("--confirm,!--no-confirm", flags->confirm,
                 "With --compare (on by default): rerun the workloads judged REGRESSED once more "
                 "and fail only if the regression reproduces; --no-confirm fails on the first run");
+  sub->add_option("--export", flags->exports,
+                  "Also write the results for a dashboard (repeatable): bmf:FILE (Bencher Metric "
+                  "Format: every counter's median, min and max per workload) or gab:FILE "
+                  "(github-action-benchmark: FILE holds the higher-is-better counters as "
+                  "customBiggerIsBetter, FILE's stem + .smaller the others as "
+                  "customSmallerIsBetter)")
+      ->allow_extra_args(false);
   AddCompareFlags(*sub, flags->compare_flags);
   AddUntilDecidedFlags(*sub, flags->until_flags);
   sub->callback([&action, flags, sub] { action = [flags, sub] { return Run(*flags, *sub); }; });

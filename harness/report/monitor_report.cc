@@ -92,6 +92,27 @@ nlohmann::ordered_json MonitorJson(const MonitorRun& run, const std::vector<Samp
     if (!s.notes.empty()) entry["notes"] = s.notes;
     json_summary.push_back(std::move(entry));
   }
+  nlohmann::ordered_json& thresholds = doc["thresholds"] = nlohmann::ordered_json::object();
+  for (const auto& [name, value] : ThresholdValues(run.thresholds)) thresholds[name] = value;
+  nlohmann::ordered_json& diagnosis = doc["diagnosis"] = nlohmann::ordered_json::array();
+  for (const DeviceDiagnosis& d : run.diagnoses) {
+    nlohmann::ordered_json signs = nlohmann::ordered_json::array();
+    for (const SignReading& r : d.signs) {
+      signs.push_back({
+          {"sign", std::string(SignName(r.sign))},
+          {"verdict", std::string(SignVerdictName(r.verdict))},
+          {"window_value",
+           r.window_value ? nlohmann::ordered_json(*r.window_value) : nlohmann::ordered_json()},
+          {"unit", r.unit},
+          {"threshold", r.threshold_text},
+          {"intervals_held", r.held},
+          {"intervals_eligible", r.eligible},
+          {"share_held", r.Share()},
+          {"reason", r.reason},
+      });
+    }
+    diagnosis.push_back({{"device", d.device}, {"signs", std::move(signs)}, {"advice", d.advice}});
+  }
   return doc;
 }
 
@@ -141,6 +162,34 @@ std::string SummaryText(const std::vector<WindowSummary>& summaries) {
     for (const std::string& note : s.notes) {
       fmt::format_to(std::back_inserter(out), "  note: {}\n", note);
     }
+  }
+  return out;
+}
+
+std::string DiagnosisText(const std::vector<DeviceDiagnosis>& diagnoses,
+                          const DiagnosisThresholds& thresholds) {
+  if (diagnoses.empty()) return "";
+  std::string out = "diagnosis (thresholds:";
+  for (const auto& [name, value] : ThresholdValues(thresholds)) {
+    fmt::format_to(std::back_inserter(out), " {}={:g}", name, value);
+  }
+  out += ")\n";
+  for (const DeviceDiagnosis& d : diagnoses) {
+    fmt::format_to(std::back_inserter(out), "{}:\n", d.device);
+    for (const SignReading& r : d.signs) {
+      std::string what;
+      if (r.window_value) what = fmt::format("{:.2f} {}, ", *r.window_value, r.unit);
+      what += r.threshold_text;
+      if (r.verdict == SignVerdict::kNotJudged) {
+        what += "; " + r.reason;
+      } else {
+        what += fmt::format("; held in {} of intervals ({} of {})", FormatPercent(r.Share()),
+                            r.held, r.eligible);
+      }
+      fmt::format_to(std::back_inserter(out), "  {:<22} {:<10}  {}\n", SignName(r.sign),
+                     SignVerdictName(r.verdict), what);
+    }
+    if (!d.advice.empty()) fmt::format_to(std::back_inserter(out), "  advice: {}\n", d.advice);
   }
   return out;
 }

@@ -60,6 +60,8 @@ class Scratch {
     fs::create_directories(s / "adir");
     Write(s / "empty.json", "");
     Write(s / "arr.json", "[1, 2]\n");
+    Write(s / "thresholds-unknown.json", "{\"util\": 90}\n");
+    Write(s / "thresholds-range.json", "{\"util_saturated_pct\": 120}\n");
     Write(s / "trunc.json", "{\"schema_version\": 1, \"name\": \"tr");
     ::mkfifo((s / "fifo").c_str(), 0644);
     fs::create_symlink(s / "gone", s / "dangling");
@@ -336,6 +338,14 @@ const std::vector<Case> kCases = {
     {"MonitorJsonMissingParent", "monitor --json {S}/nodir/sub/io.json --duration 0.1", 2, {"--json", "does not exist"}},
     {"MonitorCsvReadOnly", "monitor --csv {S}/ro/io.csv --duration 0.1", 2, {"--csv", "{S}/ro", "not writable"}, true},
     {"MonitorEmptyCsv", "monitor --csv '' --duration 0.1", 2, {"--csv", "empty value"}},
+    {"MonitorThresholdsMissing", "monitor --thresholds {S}/gone --duration 0.1", 2, {"--thresholds", "{S}/gone"}},
+    {"MonitorThresholdsNotJson", "monitor --thresholds {S}/trunc.json --duration 0.1", 2, {"--thresholds {S}/trunc.json", "not JSON"}},
+    {"MonitorThresholdsNotObject", "monitor --thresholds {S}/arr.json --duration 0.1", 2, {"--thresholds", "expected a JSON object"}},
+    {"MonitorThresholdsUnknownSign", "monitor --thresholds {S}/thresholds-unknown.json --duration 0.1", 2, {"unknown sign threshold 'util'", "util_saturated_pct"}},
+    {"MonitorThresholdsOutOfRange", "monitor --thresholds {S}/thresholds-range.json --duration 0.1", 2, {"util_saturated_pct is 120", "at most 100"}},
+    {"MonitorCeilingNotResults", "monitor --ceiling {S}/arr.json --duration 0.1", 2, {"--ceiling {S}/arr.json"}},
+    // The fixture was measured on vdb, which this machine does not have.
+    {"MonitorCeilingOfAnotherDevice", "monitor --ceiling {S}/valid.json --duration 0.1", 2, {"--ceiling", "measured on vdb", "not among the devices monitored"}},
     // --- dataset create
     {"CreateSamplesText", "dataset create --dir {S}/new --samples abc --size 4KiB", 2, {"--samples", "1 to 1099511627776"}},
     {"CreateSamplesNegative", "dataset create --dir {S}/new --samples -3 --size 4KiB", 2, {"--samples -3", "1 to 1099511627776"}},
@@ -472,6 +482,10 @@ const std::vector<Case> kCases = {
     {"ShowUnknownMetric", "baseline show {S}/base.json --metrics nosuch", 2, {"--metrics", "nosuch"}},
     // --- run: flags (all refused before a dataset is generated)
     {"RunRepetitionsText", "run --suite {S}/tiny.json --repetitions abc", 2, {"--repetitions"}},
+    {"RunExportNoKind", "run --suite {S}/tiny.json --export {S}/r.json", 2, {"--export {S}/r.json", "expected KIND:FILE"}},
+    {"RunExportUnknownKind", "run --suite {S}/tiny.json --export xml:{S}/r.xml", 2, {"--export", "unknown format 'xml'"}},
+    {"RunExportEmptyFile", "run --suite {S}/tiny.json --export gab:", 2, {"--export gab:", "expected a file"}},
+    {"RunExportDirectory", "run --suite {S}/tiny.json --export bmf:{S}/adir", 2, {"--export", "is a directory"}},
     {"RunRepetitionsNegative", "run --suite {S}/tiny.json --repetitions -1", 2, {"--repetitions -1", "[1, 1000]"}},
     {"RunRepetitionsZero", "run --suite {S}/tiny.json --repetitions 0", 2, {"--repetitions 0", "[1, 1000]"}},
     {"RunRepetitionsHuge", "run --suite {S}/tiny.json --repetitions 99999999999999", 2, {"--repetitions"}},

@@ -315,6 +315,59 @@ TEST(MonitorOnLoopDevice, WatchesAReaderAndExitsWithItsStatus) {
   EXPECT_LE(read_bytes, kFileBytes + 1024 * 1024);
 }
 
+// Small direct reads on a loop device: the diagnosis sees many small reads in the intervals with
+// reads, does not judge %util (a loop device serves requests in parallel), prints its thresholds
+// and advice with the summary, and a thresholds file moves the verdict.
+TEST(MonitorOnLoopDevice, DiagnosesSmallReadsAndTakesItsThresholdsFromAFile) {
+  if (auto why = testing::LoopExt4::Unavailable()) GTEST_SKIP() << *why;
+  testing::LoopExt4 loop(128);
+  const fs::path file = loop.mount_point() / "data.bin";
+  testing::ShellOutput("dd if=/dev/urandom of=" + file.string() +
+                       " bs=1M count=16 status=none && sync");
+  TempDir dir(kScratchParent);
+  const std::string reader =
+      "dd if=" + file.string() + " of=/dev/null bs=4k iflag=direct status=none";
+  auto diagnose = [&](const std::vector<std::string>& extra) {
+    const fs::path json = dir.path() / "io.json";
+    std::vector<std::string> args{"monitor", "--device", loop.name(), "--interval-ms", "50",
+                                  "--json", json.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.insert(args.end(), {"--", "sh", "-c", reader});
+    const RunResult run = RunFeedbench(args);
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_NE(run.err.find("diagnosis (thresholds:"), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("  advice: "), std::string::npos) << run.err;
+    const auto doc = nlohmann::json::parse(ReadFile(json));
+    EXPECT_EQ(doc["diagnosis"].size(), 1u);
+    return doc;
+  };
+  auto sign = [](const nlohmann::json& doc, std::string_view name) {
+    for (const auto& s : doc["diagnosis"][0]["signs"]) {
+      if (s["sign"] == name) return s;
+    }
+    return nlohmann::json();
+  };
+  const auto doc = diagnose({});
+  EXPECT_EQ(doc["diagnosis"][0]["device"], loop.name());
+  const auto small = sign(doc, "many small reads");
+  EXPECT_TRUE(small["verdict"] == "SUSTAINED" || small["verdict"] == "AT TIMES") << small;
+  EXPECT_GE(small["intervals_held"].get<int>(), 1) << small;
+  EXPECT_GE(small["intervals_eligible"], small["intervals_held"]) << small;
+  const double rareq_kb = small["window_value"];
+  EXPECT_NEAR(rareq_kb, 4.0, 0.5);  // one 4 KiB read at a time, as dd asked
+  const auto util = sign(doc, "saturated");
+  EXPECT_EQ(util["verdict"], "NOT JUDGED");
+  EXPECT_NE(util["reason"].get<std::string>().find("loop device"), std::string::npos);
+  EXPECT_EQ(doc["thresholds"]["many_reads_per_sec"], 500.0);
+
+  // No device reads a billion requests a second: with that threshold the sign cannot hold.
+  const fs::path thresholds = dir.path() / "thresholds.json";
+  testing::ShellOutput("echo '{\"many_reads_per_sec\": 1e9}' > " + thresholds.string());
+  const auto strict = diagnose({"--thresholds", thresholds.string()});
+  EXPECT_EQ(sign(strict, "many small reads")["verdict"], "NO");
+  EXPECT_EQ(strict["thresholds"]["many_reads_per_sec"], 1e9);
+}
+
 // A detached loop device keeps the counters of its past I/O but has size 0: the default set
 // (no --device, no --path) leaves it out, as `feedbench devices` does without --all.
 TEST(MonitorOnLoopDevice, TheDefaultDevicesLeaveOutADetachedLoopDevice) {

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "harness/base/atomic_file.h"
+#include "harness/base/statistics.h"
 #include "harness/base/json_non_finite.h"
 #include "harness/results/gbench_adapter.h"
 #include "harness/results/results.h"
@@ -373,6 +374,56 @@ TEST_F(RunCommandTest, OutMayNameANewFolderAsBaselineRecordToDoes) {
   const auto b = Feedbench("baseline record " + out.string() + " --to " + to.string());
   EXPECT_EQ(b.exit_code, 0) << b.output;
   EXPECT_TRUE(fs::exists(to));
+}
+
+// --export writes what dashboards read: the Bencher Metric Format and github-action-benchmark's
+// two files, from the same run as the results file, each counter's median agreeing with it.
+TEST_F(RunCommandTest, ExportWritesBencherAndGithubActionBenchmarkFilesOfTheRun) {
+  json one = TinySuite();
+  one["workloads"] = json::array({TinySuite()["workloads"][0]});
+  const fs::path suite = WriteSuite("one", one);
+  const fs::path out = dir_ / "r.json";
+  const auto r = Feedbench("run --quiet --suite " + suite.string() + " --cache warm --data-dir " +
+                           (dir_ / "data").string() + " --repetitions 3 --probe off --out " +
+                           out.string() + " --export bmf:" + (dir_ / "r.bmf.json").string() +
+                           " --export gab:" + (dir_ / "dash" / "perf.json").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const ResultsFile results = ReadResultsFile(out);
+  const double median = stats::Median(results.workloads.at(0).Values("samples_per_second"));
+  const json bmf = json::parse(ReadWholeFile(dir_ / "r.bmf.json"));
+  ASSERT_TRUE(bmf.contains("tiny/files-random")) << bmf.dump();  // the suite's own name
+  EXPECT_DOUBLE_EQ(bmf["tiny/files-random"]["samples_per_second"]["value"].get<double>(), median);
+  EXPECT_TRUE(bmf["tiny/files-random"].contains("r_await_ms"));
+  const json bigger = json::parse(ReadWholeFile(dir_ / "dash" / "perf.json"));
+  const json smaller = json::parse(ReadWholeFile(dir_ / "dash" / "perf.smaller.json"));
+  ASSERT_TRUE(bigger.is_array());
+  ASSERT_TRUE(smaller.is_array());
+  bool found = false;
+  for (const json& e : bigger) {
+    if (e["name"] == "tiny/files-random samples_per_second") {
+      found = true;
+      EXPECT_DOUBLE_EQ(e["value"].get<double>(), median);
+    }
+  }
+  EXPECT_TRUE(found) << bigger.dump();
+  for (const json& e : smaller) {
+    EXPECT_NE(e["name"].get<std::string>().find("tiny/files-random "), std::string::npos);
+  }
+}
+
+// A bad --export is refused before anything runs: no dataset, no results.
+TEST_F(RunCommandTest, ABadExportIsRefusedBeforeTheRun) {
+  const fs::path suite = WriteSuite("tiny", TinySuite());
+  for (const auto& [value, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"csv:r.csv", "unknown format 'csv'"},
+           {"r.json", "expected KIND:FILE"},
+           {"bmf:" + (dir_ / "a" / "b" / "r.json").string(), "--export"}}) {
+    const auto r = Feedbench("run --suite " + suite.string() + " --data-dir " +
+                             (dir_ / "data").string() + " --export " + value);
+    EXPECT_EQ(r.exit_code, 2) << value << "\n" << r.output;
+    EXPECT_NE(r.output.find(expected), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(dir_ / "data")) << value;
+  }
 }
 
 // A run refused after it made its data directory (here: no space for the dataset, exit 3)

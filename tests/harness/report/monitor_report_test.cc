@@ -1,5 +1,6 @@
 #include "harness/report/monitor_report.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 namespace feedbench {
@@ -97,6 +98,59 @@ TEST(MonitorJson, NoCommandGivesAnEmptyCommandAndNullStatus) {
   EXPECT_TRUE(doc["exit_status"].is_null());
   EXPECT_TRUE(doc["rows"].is_array());
   EXPECT_TRUE(doc["summary"].is_array());
+}
+
+// A diagnosis of one device: queueing held in 3 of 4 reading intervals, %util not judged on a
+// virtual disk.
+std::vector<DeviceDiagnosis> OneDiagnosis(const DiagnosisThresholds& t) {
+  const DeviceTraits traits = TraitsFromDevice("vda", true);
+  SignTally tally;
+  for (int i = 1; i <= 4; ++i) {
+    SampleRow row = Row();
+    row.offset_sec = i;
+    row.figures.r_await_ms = i < 4 ? 30 : 2;
+    tally.Add(row, t, traits);
+  }
+  IostatFigures window = Row().figures;
+  window.r_await_ms = 23.5;
+  return {Diagnose("vda", window, tally, t, traits)};
+}
+
+TEST(MonitorJson, CarriesTheThresholdsAndEachSignOfTheDiagnosis) {
+  MonitorRun run;
+  run.thresholds.await_queueing_ms = 25;
+  run.diagnoses = OneDiagnosis(run.thresholds);
+  const auto doc = MonitorJson(run, {}, {});
+  EXPECT_EQ(doc["thresholds"]["await_queueing_ms"], 25.0);
+  EXPECT_EQ(doc["thresholds"]["util_saturated_pct"], 85.0);
+  ASSERT_EQ(doc["diagnosis"].size(), 1u);
+  const auto& d = doc["diagnosis"][0];
+  EXPECT_EQ(d["device"], "vda");
+  ASSERT_EQ(d["signs"].size(), 5u);
+  const auto& queueing = d["signs"][1];
+  EXPECT_EQ(queueing["sign"], "queueing");
+  EXPECT_EQ(queueing["verdict"], "SUSTAINED");
+  EXPECT_EQ(queueing["intervals_held"], 3u);
+  EXPECT_EQ(queueing["intervals_eligible"], 4u);
+  EXPECT_DOUBLE_EQ(queueing["share_held"].get<double>(), 0.75);
+  EXPECT_DOUBLE_EQ(queueing["window_value"].get<double>(), 23.5);
+  EXPECT_EQ(d["signs"][0]["verdict"], "NOT JUDGED");
+  EXPECT_THAT(d["signs"][0]["reason"].get<std::string>(), ::testing::HasSubstr("%util"));
+  EXPECT_TRUE(d["signs"][3]["window_value"].is_null());  // no ceiling
+  EXPECT_FALSE(d["advice"].get<std::string>().empty());
+}
+
+TEST(DiagnosisText, PrintsTheThresholdsThenOneLinePerSignAndTheAdvice) {
+  const DiagnosisThresholds t;
+  const std::string text = DiagnosisText(OneDiagnosis(t), t);
+  EXPECT_THAT(text, ::testing::HasSubstr("diagnosis (thresholds: aqu_deep=4 "));
+  EXPECT_THAT(text, ::testing::HasSubstr("await_queueing_ms=20"));
+  EXPECT_THAT(text, ::testing::HasSubstr(
+                        "  queueing               SUSTAINED   23.50 ms r_await, above 20 ms "
+                        "(healthy below 10 ms); held in 75.0% of intervals (3 of 4)\n"));
+  EXPECT_THAT(text, ::testing::HasSubstr("  saturated              NOT JUDGED"));
+  EXPECT_THAT(text, ::testing::HasSubstr("  advice: "));
+  EXPECT_EQ(DiagnosisText({}, t), "");
 }
 
 TEST(LiveRow, LinesUpUnderTheHeader) {
