@@ -18,7 +18,10 @@ void AddCompletionCommand(CLI::App& app, CommandAction& action) {
   auto* sub = app.add_subcommand("completion", "Print a shell completion script");
   sub->group("");  // hidden: for packagers, not in --help
   sub->add_option("shell", *shell, "The shell")->required()->check(CLI::IsMember({"bash"}));
-  sub->callback([&app, &action] {
+  // The callback holds `shell`: CLI11 writes the parsed value into it while parsing, after this
+  // function has returned (a local would be gone by then). Only bash passes the option's check.
+  sub->callback([&app, &action, shell] {
+    static_cast<void>(shell);  // held, not read
     action = [&app] {
       fmt::print("{}", BashCompletionScript(app, "feedbench", ShippedSuiteNames()));
       return kExitOk;
