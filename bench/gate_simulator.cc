@@ -170,6 +170,19 @@ std::vector<ResultsFile> Merge(const std::vector<ResultsFile>& runs, int block) 
   return merged;
 }
 
+// `run --compare`'s confirmation: when `report` has regressed workloads, they are judged again on
+// `next_run`'s repetitions of them (the same drop applied); otherwise `report` stands.
+CompareReport Confirmed(const Baseline& baseline, const ResultsFile& current, CompareReport report,
+                        const ResultsFile& next_run, double drop, const CompareOptions& options) {
+  const std::vector<std::string> regressed = report.RegressedWorkloads();
+  if (regressed.empty()) return report;
+  ResultsFile rerun = WithDrop(next_run, drop);
+  std::erase_if(rerun.workloads, [&](const WorkloadResults& w) {
+    return std::find(regressed.begin(), regressed.end(), w.name) == regressed.end();
+  });
+  return CompareResults(baseline, WithWorkloadsReplaced(current, rerun), options);
+}
+
 // `run --compare` replayed on recorded runs (--replay): the current run is runs[c] as recorded
 // (drop applied), judged at the schedule's per-look alpha; while the stopping rule (NextRound)
 // asks for a round, each workload it names gets the next valid repetition of runs[c + 1], then
@@ -233,14 +246,7 @@ ReplayOutcome ReplayRunCompare(const Baseline& baseline, const std::vector<Resul
     if (!added) break;  // the recorded repetitions ran out before the budget did
     ++out.rounds;
   }
-  const std::vector<std::string> regressed = out.report.RegressedWorkloads();
-  if (!regressed.empty()) {
-    ResultsFile rerun = WithDrop(runs[c + 3], drop);
-    std::erase_if(rerun.workloads, [&](const WorkloadResults& w) {
-      return std::find(regressed.begin(), regressed.end(), w.name) == regressed.end();
-    });
-    out.report = CompareResults(baseline, WithWorkloadsReplaced(current, rerun), options);
-  }
+  out.report = Confirmed(baseline, current, std::move(out.report), runs[c + 3], drop, options);
   return out;
 }
 
@@ -313,6 +319,7 @@ int main(int argc, char** argv) {
     for (int t = 0; t < args.trials; ++t) {
       std::iota(order.begin(), order.end(), 0);
       std::shuffle(order.begin(), order.end(), rng);
+      CompareReport report;
       if (args.replay) {
         // The current run and the three after it (extension, confirmation) stay out of the
         // baseline.
@@ -333,29 +340,23 @@ int main(int argc, char** argv) {
           }
         }
         const Baseline baseline = RecordRuns(std::nullopt, base, std::nullopt);
-        const ReplayOutcome replay = ReplayRunCompare(baseline, runs, c, drop_pct / 100.0, options,
-                                                      args.max_repetitions_factor);
-        ++exits[replay.report.ExitCode()];
+        ReplayOutcome replay = ReplayRunCompare(baseline, runs, c, drop_pct / 100.0, options,
+                                                args.max_repetitions_factor);
         rounds += replay.rounds;
-        for (const MetricComparison& row : replay.report.rows) {
-          ++rows[row.workload + "/" + row.metric][std::string(VerdictName(row.verdict))];
+        report = std::move(replay.report);
+      } else {
+        std::vector<ResultsFile> base;
+        for (int b = 0; b < args.baseline_runs; ++b) base.push_back(runs[order[b]]);
+        const size_t current_index = order[args.baseline_runs];
+        const ResultsFile current = WithDrop(runs[current_index], drop_pct / 100.0);
+        const Baseline baseline = RecordRuns(std::nullopt, base, std::nullopt);
+        report = CompareResults(baseline, current, options);
+        if (args.confirm) {
+          const size_t next =
+              current_index + 1 < runs.size() ? current_index + 1 : current_index - 1;
+          report = Confirmed(baseline, current, std::move(report), runs[next], drop_pct / 100.0,
+                             options);
         }
-        continue;
-      }
-      std::vector<ResultsFile> base;
-      for (int b = 0; b < args.baseline_runs; ++b) base.push_back(runs[order[b]]);
-      const size_t current_index = order[args.baseline_runs];
-      const ResultsFile current = WithDrop(runs[current_index], drop_pct / 100.0);
-      const Baseline baseline = RecordRuns(std::nullopt, base, std::nullopt);
-      CompareReport report = CompareResults(baseline, current, options);
-      if (args.confirm && !report.RegressedWorkloads().empty()) {
-        const size_t next = current_index + 1 < runs.size() ? current_index + 1 : current_index - 1;
-        ResultsFile rerun = WithDrop(runs[next], drop_pct / 100.0);
-        const std::vector<std::string> regressed = report.RegressedWorkloads();
-        std::erase_if(rerun.workloads, [&](const WorkloadResults& w) {
-          return std::find(regressed.begin(), regressed.end(), w.name) == regressed.end();
-        });
-        report = CompareResults(baseline, WithWorkloadsReplaced(current, rerun), options);
       }
       ++exits[report.ExitCode()];
       for (const MetricComparison& row : report.rows) {

@@ -29,14 +29,13 @@
 #include "harness/base/errors.h"
 #include "harness/cli/commands.h"
 #include "harness/measure/diskstats.h"
-#include "harness/base/statistics.h"
 #include "harness/measure/fingerprint.h"
 #include "harness/measure/io_diagnosis.h"
 #include "harness/measure/sampler.h"
 #include "harness/os/child_process.h"
 #include "harness/os/device.h"
 #include "harness/report/monitor_report.h"
-#include "harness/results/results_reader.h"
+#include "harness/results/results.h"
 
 namespace feedbench {
 namespace {
@@ -78,12 +77,10 @@ ReadCeiling LoadCeiling(const std::string& path) {
     ceiling.device = results.device.value("name", "");
     ceiling.parent = results.device.value("parent_disk", "");
   }
-  for (const WorkloadResults& w : results.workloads) {
-    const std::vector<double> values = w.Values("bytes_per_second");
-    if (values.empty()) continue;
-    const double median = stats::Median(values);
-    if (median > ceiling.bytes_per_sec) {
-      ceiling.bytes_per_sec = median;
+  for (const WorkloadSummary& w : SummarizeResults(results)) {
+    const auto median = w.median.find("bytes_per_second");
+    if (median != w.median.end() && median->second > ceiling.bytes_per_sec) {
+      ceiling.bytes_per_sec = median->second;
       ceiling.workload = w.name;
     }
   }
@@ -315,17 +312,20 @@ int RunMonitor(const MonitorOptions& options) {
       options.ceiling_path.empty() ? std::nullopt
                                    : std::optional(LoadCeiling(options.ceiling_path));
   const std::vector<std::string> devices = ResolveDevices(options);
-  if (ceiling && std::find(devices.begin(), devices.end(), ceiling->device) == devices.end() &&
-      std::find(devices.begin(), devices.end(), ceiling->parent) == devices.end()) {
-    throw UsageError(fmt::format(
-        "--ceiling {}: measured on {}, which is not among the devices monitored ({})",
-        options.ceiling_path, ceiling->device, fmt::join(devices, ", ")));
-  }
   // The diagnosis counts each device's rows as they come (on the sampling thread), so that it
   // needs no rows kept.
   std::map<std::string, DeviceTraits> traits;
   std::map<std::string, SignTally> tallies;
-  for (const std::string& d : devices) traits[d] = TraitsOf(d, ceiling);
+  bool ceiling_used = false;
+  for (const std::string& d : devices) {
+    traits[d] = TraitsOf(d, ceiling);
+    ceiling_used |= traits[d].read_ceiling_bytes_per_sec.has_value();
+  }
+  if (ceiling && !ceiling_used) {
+    throw UsageError(fmt::format(
+        "--ceiling {}: measured on {}, which is not among the devices monitored ({})",
+        options.ceiling_path, ceiling->device, fmt::join(devices, ", ")));
+  }
   const bool with_command = !options.command.empty();
   LiveOutput live(with_command ? stderr : stdout);
   const bool keep_rows = !options.csv_path.empty() || !options.json_path.empty();
