@@ -101,6 +101,8 @@ Args Parse(int argc, char** argv) {
         a.seed = std::stoull(value);
       } else if (flag == "--k") {
         a.k = std::stod(value);
+      } else if (flag == "--factor") {
+        a.max_repetitions_factor = std::stoi(value);
       } else if (flag == "--block") {
         a.block = std::stoi(value);
       } else if (flag == "--workload") {
@@ -124,6 +126,7 @@ Args Parse(int argc, char** argv) {
   if (!(a.k > 0)) Usage("--k must be a number above 0");
   if (a.replay && a.block != 1) Usage("--replay takes recorded runs as they are: no --block");
   if (a.consecutive && !a.replay) Usage("--consecutive goes with --replay");
+  if (a.max_repetitions_factor < 1) Usage("--factor must be >= 1");
   if (a.trials < 1 || a.baseline_runs < 1 || a.block < 1) {
     Usage("--trials, --baseline-runs and --block must be >= 1");
   }
@@ -186,10 +189,11 @@ CompareReport Confirmed(const Baseline& baseline, const ResultsFile& current, Co
 // `run --compare` replayed on recorded runs (--replay): the current run is runs[c] as recorded
 // (drop applied), judged at the schedule's per-look alpha; while the stopping rule (NextRound)
 // asks for a round, each workload it names gets the next valid repetition of runs[c + 1], then
-// runs[c + 2], ... of that workload (so an added repetition comes minutes later, as an
-// interleaved round's would), up to --max-repetitions (the suite's × the factor) and the 600 s
-// time budget; then a REGRESSED workload is confirmed on runs[c + 3]'s repetitions of it, judged
-// once more at the same per-look alpha, as `run --compare` does. REQUIRES: c + 3 < runs.size().
+// runs[c + 2], ..., runs[c + factor - 1] of that workload (so an added repetition comes minutes
+// later, as an interleaved round's would), up to --max-repetitions (the suite's × the factor) and
+// the 600 s time budget; then a REGRESSED workload is confirmed on runs[c + factor]'s repetitions
+// of it, judged once more at the same per-look alpha, as `run --compare` does.
+// REQUIRES: c + factor < runs.size().
 struct ReplayOutcome {
   CompareReport report;
   int rounds = 0;
@@ -202,7 +206,7 @@ ReplayOutcome ReplayRunCompare(const Baseline& baseline, const std::vector<Resul
   std::map<std::string, std::vector<Repetition>> pool;  // the later repetitions, in time order
   for (const WorkloadResults& w : current.workloads) {
     planned[w.name] = static_cast<int>(w.Values("samples_per_second").size());
-    for (size_t later = c + 1; later <= c + 2; ++later) {
+    for (size_t later = c + 1; later < c + static_cast<size_t>(factor); ++later) {
       const ResultsFile next = WithDrop(runs[later], drop);
       if (const WorkloadResults* same = next.Find(w.name)) {
         for (const Repetition& rep : same->repetitions) {
@@ -246,7 +250,8 @@ ReplayOutcome ReplayRunCompare(const Baseline& baseline, const std::vector<Resul
     if (!added) break;  // the recorded repetitions ran out before the budget did
     ++out.rounds;
   }
-  out.report = Confirmed(baseline, current, std::move(out.report), runs[c + 3], drop, options);
+  out.report = Confirmed(baseline, current, std::move(out.report),
+                         runs[c + static_cast<size_t>(factor)], drop, options);
   return out;
 }
 
@@ -290,7 +295,9 @@ int main(int argc, char** argv) {
   }
   const size_t recorded = runs.size();
   runs = Merge(runs, args.block);
-  if (args.baseline_runs + (args.replay ? 4 : 1) > static_cast<int>(runs.size())) {
+  const size_t after = static_cast<size_t>(args.max_repetitions_factor);  // runs after the current
+  if (args.baseline_runs + (args.replay ? static_cast<int>(after) + 1 : 1) >
+      static_cast<int>(runs.size())) {
     Usage("--baseline-runs too large");
   }
 
@@ -321,22 +328,23 @@ int main(int argc, char** argv) {
       std::shuffle(order.begin(), order.end(), rng);
       CompareReport report;
       if (args.replay) {
-        // The current run and the three after it (extension, confirmation) stay out of the
-        // baseline.
+        // The current run and the `after` runs after it (extension, confirmation) stay out of
+        // the baseline.
         std::vector<ResultsFile> base;
         size_t c = 0;
         if (args.consecutive) {
           // As bench/gate_false_alarms.sh does: B runs in a row, then a later run is the current.
           const size_t b = args.baseline_runs;
-          const size_t first = std::uniform_int_distribution<size_t>(0, runs.size() - b - 4)(rng);
-          c = std::uniform_int_distribution<size_t>(first + b, runs.size() - 4)(rng);
+          const size_t first =
+              std::uniform_int_distribution<size_t>(0, runs.size() - b - after - 1)(rng);
+          c = std::uniform_int_distribution<size_t>(first + b, runs.size() - after - 1)(rng);
           base.assign(runs.begin() + static_cast<long>(first),
                       runs.begin() + static_cast<long>(first + b));
         } else {
-          c = std::uniform_int_distribution<size_t>(0, runs.size() - 4)(rng);
+          c = std::uniform_int_distribution<size_t>(0, runs.size() - after - 1)(rng);
           for (const size_t i : order) {
             if (static_cast<int>(base.size()) == args.baseline_runs) break;
-            if (i < c || i > c + 3) base.push_back(runs[i]);
+            if (i < c || i > c + after) base.push_back(runs[i]);
           }
         }
         const Baseline baseline = RecordRuns(std::nullopt, base, std::nullopt);

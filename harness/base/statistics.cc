@@ -189,4 +189,75 @@ std::optional<std::size_t> RepetitionsToSettle(double superiority, double alpha,
   return std::nullopt;
 }
 
+namespace {
+
+// P(W+ ≤ t) for t = 0 .. n(n+1)/2 under H0: the count of sign patterns of 1..n whose positive
+// ranks sum to t, over 2^n (one rank added at a time, halving, so no count overflows).
+std::vector<double> SignedRankCdf(std::size_t n) {
+  const std::size_t max_sum = n * (n + 1) / 2;
+  std::vector<double> p(max_sum + 1, 0.0);
+  p[0] = 1;
+  std::size_t reach = 0;
+  for (std::size_t rank = 1; rank <= n; ++rank) {
+    reach += rank;
+    for (std::size_t s = reach + 1; s-- > 0;) p[s] = (p[s] + (s >= rank ? p[s - rank] : 0.0)) / 2;
+  }
+  for (std::size_t s = 1; s <= max_sum; ++s) p[s] += p[s - 1];
+  return p;
+}
+
+// P(W+ ≤ t) by the normal approximation with a continuity correction.
+double SignedRankNormalCdf(std::size_t n, double t) {
+  const double nd = static_cast<double>(n);
+  const double mean = nd * (nd + 1) / 4;
+  const double sd = std::sqrt(nd * (nd + 1) * (2 * nd + 1) / 24);
+  return NormalUpperTail((mean - (t + 0.5)) / sd);
+}
+
+}  // namespace
+
+std::size_t SignedRankMinimumN(double alpha) {
+  std::size_t n = 1;
+  while (2.0 / std::ldexp(1.0, static_cast<int>(n)) > alpha && n < 64) ++n;
+  return n;
+}
+
+std::optional<SignedRankInterval> SignedRankConfidenceInterval(std::span<const double> d,
+                                                               double alpha) {
+  const std::size_t n = d.size();
+  if (n == 0 || !(alpha > 0 && alpha < 1)) return std::nullopt;
+  const std::size_t m = n * (n + 1) / 2;
+  // k − 1 = the largest t with P(W+ ≤ t) ≤ alpha/2.
+  std::optional<std::size_t> t_max;
+  double tail = 0;
+  if (n <= kSignedRankExactMax) {
+    const std::vector<double> cdf = SignedRankCdf(n);
+    for (std::size_t t = 0; t < cdf.size() && cdf[t] <= alpha / 2; ++t) {
+      t_max = t;
+      tail = cdf[t];
+    }
+  } else {
+    for (std::size_t t = 0; t <= m / 2 && SignedRankNormalCdf(n, static_cast<double>(t)) <=
+                                              alpha / 2;
+         ++t) {
+      t_max = t;
+      tail = SignedRankNormalCdf(n, static_cast<double>(t));
+    }
+  }
+  if (!t_max) return std::nullopt;
+  std::vector<double> walsh;
+  walsh.reserve(m);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = i; j < n; ++j) walsh.push_back((d[i] + d[j]) / 2);
+  }
+  std::sort(walsh.begin(), walsh.end());
+  const std::size_t k = *t_max + 1;  // 1-based
+  SignedRankInterval out;
+  out.lower = walsh[k - 1];
+  out.upper = walsh[m - k];
+  out.estimate = Median(walsh);
+  out.confidence = 1 - 2 * tail;
+  return out;
+}
+
 }  // namespace feedbench::stats

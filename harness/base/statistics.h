@@ -81,4 +81,31 @@ double MinimumExactPValue(std::size_t n_x, std::size_t n_y);
 std::optional<std::size_t> RepetitionsToSettle(double superiority, double alpha,
                                                std::size_t max_n = 200);
 
+// The Wilcoxon signed-rank confidence interval of the pseudo-median (the Hodges–Lehmann location)
+// of paired differences d: with W+ the signed-rank statistic of n differences, the M = n(n+1)/2
+// Walsh averages (d_i + d_j)/2, i ≤ j, sorted, the interval is [A_(k), A_(M+1−k)] where k − 1 is the
+// largest t with P(W+ ≤ t) ≤ alpha/2 under H0 (every sign pattern equally likely; Hollander &
+// Wolfe, Nonparametric Statistical Methods, §3.3). Exact for n ≤ kSignedRankExactMax (the
+// distribution of W+ counted over the 2^n sign patterns), the normal approximation with a continuity
+// correction above (mean n(n+1)/4, variance n(n+1)(2n+1)/24). `confidence` is the interval's
+// actual coverage, 1 − 2·P(W+ ≤ k−1) (≥ 1 − alpha; the exact distribution is discrete). It assumes
+// the differences are symmetric about their centre; ties and zeros are kept as they are.
+inline constexpr std::size_t kSignedRankExactMax = 100;
+
+struct SignedRankInterval {
+  double lower = 0;
+  double upper = 0;
+  double estimate = 0;    // the Hodges–Lehmann estimate: the median of the Walsh averages
+  double confidence = 0;  // actual two-sided coverage
+};
+
+// REQUIRES: 0 < alpha < 1. nullopt when n is too small for any interval at 1 − alpha (the widest,
+// [min d, max d], covers 1 − 2/2^n: n ≥ SignedRankMinimumN(alpha)) or d is empty.
+std::optional<SignedRankInterval> SignedRankConfidenceInterval(std::span<const double> d,
+                                                               double alpha);
+
+// The fewest differences for which SignedRankConfidenceInterval has an interval at 1 − alpha:
+// the smallest n with 2 ÷ 2^n ≤ alpha (6 at alpha 0.05, 8 at 0.01).
+std::size_t SignedRankMinimumN(double alpha);
+
 }  // namespace feedbench::stats

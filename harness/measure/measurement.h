@@ -120,6 +120,9 @@ struct RepetitionMeasurement {
   // The probe taken before this repetition failed: why (the repetition ran, without probe
   // figures). Empty when it ran or the repetition had none.
   std::string probe_problem;
+  // The interleaved round it ran in, from 1 (set by the coordinator, harness/suite/suite_run.h;
+  // a disturbed repetition and its rerun share their round); 0 when not run in rounds.
+  int round = 0;
 
   bool valid() const { return state == RepetitionState::kValid; }
 };

@@ -59,6 +59,10 @@ json DescribeWorkload(const WorkloadRun& run) {
            {"disturbed_reruns", run.reruns},
            {"added_repetitions", run.added},
            {"device", run.device.value_or("")}};
+  // The interleaved round of each repetition, in file order (0: not run in rounds).
+  json rounds = json::array();
+  for (const RepetitionMeasurement& m : run.measurements) rounds.push_back(m.round);
+  out["rounds"] = std::move(rounds);
   if (w.kind == WorkloadKind::kFio) {
     out["profile"] = w.profile;
     out["options"] = w.fio_options;
@@ -120,6 +124,8 @@ json FeedbenchContext(const SuiteRun& run, const std::vector<Efficiency>& effici
               {"data_dir", run.data_dir.string()},
               {"cache_mode", run.cache_mode},
               {"interval_ms", run.interval_ms},
+              {"rounds", run.rounds},
+              {"order_seed", run.order_seed},
               {"workloads", std::move(workloads)},
               {"machine", run.fingerprint.machine},
               {"device", run.fingerprint.device},

@@ -19,6 +19,7 @@
 #include "harness/os/data_dir.h"
 #include "harness/os/device.h"
 #include "harness/os/interrupt.h"
+#include "harness/suite/round_order.h"
 #include "workloads/dataset/dataset_dir.h"
 #include "workloads/dataset/tmpfs_staging.h"
 #include "workloads/fio/fio.h"
@@ -430,7 +431,7 @@ RepetitionMeasurement RunRepetition(Workload& workload, int repetition) {
 
 void RunCountedRepetition(Workload& workload, WorkloadRun& run, int max_reruns,
                           const std::string& name,
-                          const std::function<void(const std::string&)>& progress) {
+                          const std::function<void(const std::string&)>& progress, int round) {
   while (true) {
     const int index = static_cast<int>(run.measurements.size());
     if (progress) {
@@ -440,6 +441,7 @@ void RunCountedRepetition(Workload& workload, WorkloadRun& run, int max_reruns,
     }
     const auto started = std::chrono::steady_clock::now();
     run.measurements.push_back(RunRepetition(workload, index));
+    run.measurements.back().round = round;
     run.run_sec +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const RepetitionMeasurement& m = run.measurements.back();
@@ -617,7 +619,11 @@ struct SuiteSession::State {
   // are destroyed first.
   std::unique_ptr<RunDatasets> data;
   std::vector<std::unique_ptr<Workload>> workloads;
-  std::mt19937_64 shuffle{std::random_device{}()};
+  std::optional<RoundOrder> order;  // the planned rounds' orders, over every workload
+  std::mt19937_64 seeds;            // seeds the orders of added rounds (RunMore)
+  // Added rounds of one set of workloads keep one balanced order across RunMore calls.
+  std::vector<size_t> more_chosen;
+  std::optional<RoundOrder> more_order;
   bool prepared = false;
   bool finished = false;
 
@@ -694,6 +700,9 @@ void SuiteSession::Prepare() {
   s.run.data_dir = s.data->path();
   s.run.datasets = s.data->uses();
   s.run.fingerprint = TakeFingerprint(s.data->path());
+  s.run.order_seed = s.request.order_seed.value_or(std::random_device{}());
+  s.order.emplace(s.workloads.size(), s.run.order_seed);
+  s.seeds.seed(s.run.order_seed + 1);
   s.prepared = true;
 }
 
@@ -710,15 +719,14 @@ void SuiteSession::RunPlanned() {
   }
   int rounds = 0;
   for (const WorkloadRun& run : s.run.workloads) rounds = std::max(rounds, run.repetitions);
-  std::vector<size_t> order(s.workloads.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   for (int round = 1; round <= rounds; ++round) {
-    std::shuffle(order.begin(), order.end(), s.shuffle);
-    for (const size_t i : order) {
+    ++s.run.rounds;
+    for (const size_t i : s.order->Next()) {
       WorkloadRun& run = s.run.workloads[i];
       if (round > run.repetitions) continue;
       RunCountedRepetition(*s.workloads[i], run, run.repetitions,
-                           fmt::format("repetition {}/{}", round, run.repetitions), s.Progress(i));
+                           fmt::format("repetition {}/{}", round, run.repetitions), s.Progress(i),
+                           s.run.rounds);
     }
   }
 }
@@ -737,15 +745,23 @@ double SuiteSession::RunMore(const std::vector<std::string>& workloads, int roun
     if (std::find(chosen.begin(), chosen.end(), index) == chosen.end()) chosen.push_back(index);
   }
   const auto started = std::chrono::steady_clock::now();
+  // Balanced orders over the chosen workloads (round_order.h), seeded from the run's seed; the
+  // same set chosen again continues its order.
+  std::sort(chosen.begin(), chosen.end());
+  if (!s.more_order || s.more_chosen != chosen) {
+    s.more_chosen = chosen;
+    s.more_order.emplace(chosen.size(), s.seeds());
+  }
   for (int round = 0; round < rounds; ++round) {
-    std::shuffle(chosen.begin(), chosen.end(), s.shuffle);
-    for (const size_t i : chosen) {
+    ++s.run.rounds;
+    for (const size_t k : s.more_order->Next()) {
+      const size_t i = chosen[k];
       WorkloadRun& run = s.run.workloads[i];
       ++run.added;
       RunCountedRepetition(*s.workloads[i], run, run.repetitions,
                            fmt::format("added repetition {} (repetition {} in all)", run.added,
                                        run.CountedRepetitions()),
-                           s.Progress(i));
+                           s.Progress(i), s.run.rounds);
     }
   }
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

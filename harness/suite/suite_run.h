@@ -75,6 +75,9 @@ struct RunRequest {
   Schedule schedule = Schedule::kInterleaved;
   ProbeMode probe = ProbeMode::kAuto;
   double probe_sec = 1;  // the probe's fio runtime, seconds (fio_probe.h bounds)
+  // The seed of the interleaved rounds' orders (round_order.h); drawn at random when absent. The
+  // seed used is in SuiteRun::order_seed, so a run's orders can be repeated.
+  std::optional<uint64_t> order_seed;
 };
 
 // A dataset the run read: where, and whether it was generated now.
@@ -115,6 +118,8 @@ struct SuiteRun {
   std::vector<DatasetUse> datasets;
   std::vector<WorkloadRun> workloads;  // in suite order
   Fingerprint fingerprint;             // of the machine and the data directory's device
+  uint64_t order_seed = 0;             // the seed of the rounds' orders (RunRequest::order_seed)
+  int rounds = 0;                      // interleaved rounds run (planned and added); 0 grouped
   std::string started_utc, finished_utc;
   double wall_sec = 0;  // the whole run, dataset preparation included
 
@@ -151,10 +156,10 @@ void RunRepetitions(Workload& workload, WorkloadRun& run, int max_reruns,
 // Runs one counted repetition of `workload` into run.measurements (RunOnce(k) for repetition k of
 // the results), and while it is disturbed and fewer than `max_reruns` reruns were made for this
 // workload, one more in its place (see RunRepetitions). `name` ("repetition 2/5") heads the
-// progress lines.
+// progress lines; `round` is stamped on every measurement it makes (0: not run in rounds).
 void RunCountedRepetition(Workload& workload, WorkloadRun& run, int max_reruns,
                           const std::string& name,
-                          const std::function<void(const std::string&)>& progress);
+                          const std::function<void(const std::string&)>& progress, int round = 0);
 
 // Makes the Workload that measures a suite workload. The session's own makes the reader or fio
 // over the datasets it prepared; a test passes its own (then no dataset is generated).
@@ -174,11 +179,15 @@ class SuiteSession {
   // takes the fingerprint. Throws Interrupted after SIGINT or SIGTERM (see above). Once:
   // REQUIRES: not prepared yet.
   void Prepare();
-  // The planned repetitions of every workload, in the request's Schedule. REQUIRES: prepared.
+  // The planned repetitions of every workload, in the request's Schedule: interleaved, round k
+  // (from 1) runs every workload with repetitions left once, in the order RoundOrder gives
+  // (seeded with SuiteRun::order_seed, balanced over rounds). REQUIRES: prepared.
   void RunPlanned();
   // `rounds` rounds; in each, one more counted repetition of each of `workloads` (names of the
-  // selected workloads), in a fresh random order per round so that drift of the node spreads over
-  // them alike. Nothing is prepared again. Returns the wall time it took, seconds. Throws
+  // selected workloads), in a balanced seeded order (round_order.h; the same set of workloads
+  // chosen again continues its order), so that drift of the node spreads over them alike; each
+  // round is numbered after the planned ones (RepetitionMeasurement::round). Nothing is prepared
+  // again. Returns the wall time it took, seconds. Throws
   // UsageError for a name the session did not select. REQUIRES: prepared.
   double RunMore(const std::vector<std::string>& workloads, int rounds = 1);
   // The run so far, as Finish would return it now (finished_utc and wall_sec as of now): what a

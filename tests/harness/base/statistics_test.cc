@@ -157,5 +157,57 @@ TEST(RepetitionsToSettle, NoEffectNeverSettles) {
   EXPECT_EQ(RepetitionsToSettle(0.51, 0.01, 50), std::nullopt);
 }
 
+
+// Hand-computed from the null distribution of W+ (2^n equally likely sign patterns).
+TEST(SignedRankInterval, SixDifferencesGiveTheWidestIntervalAt96Point9Percent) {
+  const std::vector<double> d{3, 1, 6, 2, 5, 4};
+  const auto ci = SignedRankConfidenceInterval(d, 0.05);
+  ASSERT_TRUE(ci.has_value());
+  // P(W+ ≤ 0) = 1/64 ≤ 0.025 < P(W+ ≤ 1) = 2/64: k = 1, the smallest and largest Walsh averages.
+  EXPECT_DOUBLE_EQ(ci->lower, 1);
+  EXPECT_DOUBLE_EQ(ci->upper, 6);
+  EXPECT_DOUBLE_EQ(ci->estimate, 3.5);
+  EXPECT_DOUBLE_EQ(ci->confidence, 1 - 2.0 / 64);
+}
+
+TEST(SignedRankInterval, TenDifferencesUseTheNinthWalshAverageFromEachEnd) {
+  std::vector<double> d;
+  for (int i = 1; i <= 10; ++i) d.push_back(i);
+  const auto ci = SignedRankConfidenceInterval(d, 0.05);
+  ASSERT_TRUE(ci.has_value());
+  // 25 of the 1024 sign patterns have W+ ≤ 8, 33 have W+ ≤ 9: k − 1 = 8. The Walsh averages of
+  // 1..10 sorted start 1, 1.5, 2, 2, 2.5, 2.5, 3, 3, 3: the 9th is 3, and 11 − 3 = 8 from the top.
+  EXPECT_DOUBLE_EQ(ci->lower, 3);
+  EXPECT_DOUBLE_EQ(ci->upper, 8);
+  EXPECT_DOUBLE_EQ(ci->estimate, 5.5);
+  EXPECT_DOUBLE_EQ(ci->confidence, 1 - 50.0 / 1024);
+}
+
+TEST(SignedRankInterval, TooFewDifferencesHaveNoInterval) {
+  EXPECT_EQ(SignedRankMinimumN(0.05), 6u);
+  EXPECT_EQ(SignedRankMinimumN(0.01), 8u);
+  const std::vector<double> five{1, 2, 3, 4, 5};
+  EXPECT_FALSE(SignedRankConfidenceInterval(five, 0.05).has_value());
+  EXPECT_TRUE(SignedRankConfidenceInterval(five, 0.07).has_value());
+  EXPECT_FALSE(SignedRankConfidenceInterval({}, 0.05).has_value());
+}
+
+TEST(SignedRankInterval, LargeSamplesUseTheNormalApproximationAndCoverAsAsked) {
+  std::vector<double> d;
+  for (int i = 0; i < 150; ++i) d.push_back(std::sin(i * 1.7) + 0.2);
+  const auto ci = SignedRankConfidenceInterval(d, 0.05);
+  ASSERT_TRUE(ci.has_value());
+  EXPECT_LT(ci->lower, ci->estimate);
+  EXPECT_LT(ci->estimate, ci->upper);
+  EXPECT_GE(ci->confidence, 0.95);
+  EXPECT_LT(ci->confidence, 0.955);
+  // The exact branch at its limit and the approximation just above it agree closely.
+  std::vector<double> hundred(d.begin(), d.begin() + 100), hundred_one(d.begin(), d.begin() + 101);
+  const auto exact = SignedRankConfidenceInterval(hundred, 0.05);
+  const auto approx = SignedRankConfidenceInterval(hundred_one, 0.05);
+  ASSERT_TRUE(exact && approx);
+  EXPECT_NEAR(exact->confidence, approx->confidence, 0.003);
+}
+
 }  // namespace
 }  // namespace feedbench::stats

@@ -106,6 +106,9 @@ TEST(RunRecord, WritesTheSameFormatAsBeforeTheLayers) {
   // context.feedbench: the same keys (the timeline file name is added when written).
   std::set<std::string> expected = KeysOf(before["context"]["feedbench"]);
   expected.erase("timeline_file");
+  // Added since: the interleaved rounds run and the seed of their orders.
+  expected.insert("rounds");
+  expected.insert("order_seed");
   EXPECT_EQ(KeysOf(recorded.results["context"]["feedbench"]), expected);
   EXPECT_EQ(KeysOf(recorded.results["context"]), KeysOf(before["context"]));
   // A reader workload's description: every key it had, and what the gate's disturbance marks
@@ -114,6 +117,7 @@ TEST(RunRecord, WritesTheSameFormatAsBeforeTheLayers) {
   workload_keys.insert("disturbed_reruns");
   workload_keys.insert("added_repetitions");
   workload_keys.insert("probe");
+  workload_keys.insert("rounds");
   EXPECT_EQ(KeysOf(recorded.results["context"]["feedbench"]["workloads"][0]), workload_keys);
   const std::set<std::string> google_benchmark_fields{"name",
                                                       "family_index",

@@ -1,0 +1,178 @@
+#include "harness/gate/ab_compare.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "harness/base/errors.h"
+#include "harness/base/statistics.h"
+#include "harness/results/metrics.h"
+
+namespace feedbench {
+
+std::string_view AbVerdictName(AbVerdict verdict) {
+  switch (verdict) {
+    case AbVerdict::kFaster:
+      return "FASTER";
+    case AbVerdict::kSlower:
+      return "SLOWER";
+    case AbVerdict::kSame:
+      return "SAME";
+    case AbVerdict::kInconclusive:
+      return "INCONCLUSIVE";
+  }
+  return "?";
+}
+
+double AbOptions::AlphaPerLook() const { return alpha / static_cast<double>(std::max<std::size_t>(looks, 1)); }
+
+void ValidateAbOptions(const AbOptions& options) {
+  if (!(options.margin > 0 && options.margin < 1)) {
+    throw UsageError(fmt::format("--margin {:g}: expected a percentage above 0 and below 100",
+                                 options.margin * 100));
+  }
+  if (!(options.alpha > 0 && options.alpha < 1)) {
+    throw UsageError(fmt::format("--confidence {:g}: expected a percentage above 0 and below 100",
+                                 (1 - options.alpha) * 100));
+  }
+  if (options.looks == 0) throw UsageError("the schedule of looks is empty");
+  const MetricInfo* metric = FindMetric(options.metric);
+  if (metric == nullptr || metric->orientation != Orientation::kHigherIsBetter) {
+    throw UsageError(fmt::format("--metric {}: expected a higher-is-better counter such as "
+                                 "samples_per_second or bytes_per_second",
+                                 options.metric));
+  }
+}
+
+RoundValues RoundValuesOf(const WorkloadRun& run, std::string_view metric) {
+  RoundValues out;
+  const MetricInfo* info = FindMetric(metric);
+  if (info == nullptr) return out;
+  for (const RepetitionMeasurement& m : run.measurements) {
+    if (m.round <= 0 || !m.valid()) continue;
+    const std::optional<double> value = m.figures.Get(info->id);
+    if (value && std::isfinite(*value)) out[m.round] = *value;
+  }
+  return out;
+}
+
+AbComparison CompareInRounds(const std::string& candidate, const RoundValues& candidate_values,
+                             const std::string& reference, const RoundValues& reference_values,
+                             const AbOptions& options) {
+  AbComparison c;
+  c.candidate = candidate;
+  c.reference = reference;
+  c.metric = options.metric;
+  c.margin = options.margin;
+  const double alpha = options.AlphaPerLook();
+  c.rounds_needed = stats::SignedRankMinimumN(alpha);
+  std::vector<double> logs;
+  for (const auto& [round, value] : candidate_values) {
+    const auto it = reference_values.find(round);
+    if (it == reference_values.end() || !(it->second > 0) || !(value > 0)) continue;
+    c.rounds.push_back(round);
+    c.ratios.push_back(value / it->second);
+    logs.push_back(std::log(value / it->second));
+  }
+  if (c.ratios.empty()) {
+    c.reason = fmt::format("no round with a valid repetition of both {} and {}", candidate,
+                           reference);
+    return c;
+  }
+  c.ratio = stats::Median(c.ratios);
+  const auto ci = stats::SignedRankConfidenceInterval(logs, alpha);
+  if (!ci) {
+    c.reason = fmt::format(
+        "{} paired round(s); an interval at {:.4g}% confidence needs at least {}", c.rounds.size(),
+        100 * (1 - alpha), c.rounds_needed);
+    return c;
+  }
+  c.lower = std::exp(ci->lower);
+  c.upper = std::exp(ci->upper);
+  c.confidence = ci->confidence;
+  const double top = 1 + options.margin, bottom = 1 / (1 + options.margin);
+  const std::string interval =
+      fmt::format("[{:.3f}, {:.3f}] at {:.4g}%", *c.lower, *c.upper, 100 * c.confidence);
+  if (*c.lower >= bottom && *c.upper <= top) {
+    c.verdict = AbVerdict::kSame;
+    c.reason = fmt::format("the same within ±{:g}%: ratio interval {}", 100 * options.margin,
+                           interval);
+  } else if (*c.lower > 1) {
+    c.verdict = AbVerdict::kFaster;
+    c.reason = fmt::format("faster than {}: ratio interval {} above 1", reference, interval);
+  } else if (*c.upper < 1) {
+    c.verdict = AbVerdict::kSlower;
+    c.reason = fmt::format("slower than {}: ratio interval {} below 1", reference, interval);
+  } else {
+    c.reason = fmt::format("ratio interval {} spans 1 and reaches beyond ±{:g}%", interval,
+                           100 * options.margin);
+  }
+  return c;
+}
+
+std::size_t AbLooks(int planned, int max_rounds, double alpha) {
+  const int last = std::max(planned, max_rounds);
+  std::size_t looks = static_cast<std::size_t>(last - planned + 1);
+  while (true) {
+    const auto first_useful =
+        std::max<int>(planned, static_cast<int>(stats::SignedRankMinimumN(alpha / looks)));
+    const std::size_t next =
+        first_useful > last ? 1 : static_cast<std::size_t>(last - first_useful + 1);
+    if (next >= looks) return looks;
+    looks = next;
+  }
+}
+
+ExtensionDecision NextAbRound(const std::vector<AbComparison>& comparisons,
+                              const ExtensionBudget& budget, const ExtensionState& state) {
+  ExtensionDecision d;
+  std::vector<std::string> undecided, extend, full;
+  std::string reference;
+  for (const AbComparison& c : comparisons) {
+    reference = c.reference;
+    if (c.verdict != AbVerdict::kInconclusive || c.ratios.empty()) continue;
+    undecided.push_back(c.candidate);
+  }
+  auto count = [&](const std::string& w) {
+    const auto it = state.repetitions.find(w);
+    return it == state.repetitions.end() ? 0 : it->second;
+  };
+  auto room = [&](const std::string& w) {
+    const auto it = budget.max_repetitions.find(w);
+    return it != budget.max_repetitions.end() && count(w) < it->second;
+  };
+  if (undecided.empty()) {
+    d.reason = StopReason::kDecided;
+    d.message = "every comparison is decided, or cannot be settled by more rounds";
+    return d;
+  }
+  d.undecided = undecided;
+  for (const std::string& w : undecided) (room(w) && room(reference) ? extend : full).push_back(w);
+  if (extend.empty()) {
+    d.reason = StopReason::kRepetitions;
+    d.message = "no more rounds: --max-rounds reached with comparisons undecided";
+    return d;
+  }
+  extend.push_back(reference);
+  double round_sec = 0;
+  for (const std::string& w : extend) {
+    const auto it = state.seconds_per_repetition.find(w);
+    if (it != state.seconds_per_repetition.end()) round_sec += it->second;
+  }
+  if (state.spent_sec + round_sec > budget.time_budget_sec) {
+    d.reason = StopReason::kTimeBudget;
+    d.message = fmt::format(
+        "no more rounds: another (about {:.0f} s) would pass --time-budget {:g} s ({:.0f} s spent)",
+        round_sec, budget.time_budget_sec, state.spent_sec);
+    return d;
+  }
+  d.reason = StopReason::kContinue;
+  d.extend = extend;
+  std::string names;
+  for (const std::string& w : undecided) names += (names.empty() ? "" : ", ") + w;
+  d.message = fmt::format("one more round of {} against {} (not decided yet)", names, reference);
+  return d;
+}
+
+}  // namespace feedbench
