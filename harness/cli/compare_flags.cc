@@ -9,36 +9,11 @@
 
 #include "harness/base/atomic_file.h"
 #include "harness/base/errors.h"
+#include "harness/cli/flag_values.h"
 #include "harness/report/compare_report.h"
 
 namespace feedbench {
 namespace {
-
-double ParseNumber(std::string_view text, std::string_view flag, std::string_view expected) {
-  double value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
-    throw UsageError(fmt::format("{} '{}': expected {}", flag, text, expected));
-  }
-  return value;
-}
-
-// A whole number ≥ 1 ("5"); anything else names the flag.
-std::size_t ParseCount(std::string_view text, std::string_view flag, std::string_view expected) {
-  long long value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty() || value < 1) {
-    throw UsageError(fmt::format("{} '{}': expected {}", flag, text, expected));
-  }
-  return static_cast<std::size_t>(value);
-}
-
-// "5" or "5%" → 0.05.
-double ParsePercent(std::string_view text, std::string_view flag) {
-  std::string_view t = text;
-  if (!t.empty() && t.back() == '%') t.remove_suffix(1);
-  return ParseNumber(t, flag, "a percentage strictly between 0 and 100, e.g. 5 or 5%") / 100;
-}
 
 std::vector<std::string> SplitList(std::string_view text) {
   std::vector<std::string> out;

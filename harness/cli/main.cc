@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   AddCompareCommand(app, action);
   AddBaselineCommand(app, action);
   AddQualifyCommand(app, action);
+  AddLayoutsCommand(app, action);
   AddFioCommand(app, action);
   AddMetricsCommand(app, action);
   AddCompletionCommand(app, action);

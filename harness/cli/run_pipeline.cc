@@ -24,6 +24,23 @@ ExtensionState StateOf(const SuiteRun& run, double spent_sec) {
   return state;
 }
 
+// The next round by the gate's rule against the baseline, or why to stop.
+ExtensionDecision GateNextRound(const SuiteRun& now, const UntilDecided& until,
+                                const std::filesystem::path& results_path, double spent_sec) {
+  CompareReport report;
+  try {
+    report = CompareResults(*until.baseline, ResultsModelOf(now, results_path.string()),
+                            until.options);
+  } catch (const UsageError& e) {
+    // The comparison after the run says so, with the results written: add nothing.
+    ExtensionDecision stop;
+    stop.reason = StopReason::kNothingToLearn;
+    stop.message = fmt::format("no more repetitions: cannot compare ({})", e.what());
+    return stop;
+  }
+  return NextRound(report, until.budget, StateOf(now, spent_sec));
+}
+
 // Rounds of one more repetition of the undecided workloads, until the stopping rule stops.
 ExtensionLog ExtendUntilDecided(SuiteSession& session, const UntilDecided& until,
                                 const std::filesystem::path& results_path, bool quiet) {
@@ -31,17 +48,8 @@ ExtensionLog ExtendUntilDecided(SuiteSession& session, const UntilDecided& until
   log.looks = until.options.looks;
   while (true) {
     const SuiteRun& now = session.Current();
-    CompareReport report;
-    try {
-      report = CompareResults(*until.baseline, ResultsModelOf(now, results_path.string()),
-                              until.options);
-    } catch (const UsageError& e) {
-      // The comparison after the run says so, with the results written: add nothing.
-      log.last.reason = StopReason::kNothingToLearn;
-      log.last.message = fmt::format("no more repetitions: cannot compare ({})", e.what());
-      return log;
-    }
-    log.last = NextRound(report, until.budget, StateOf(now, log.spent_sec));
+    log.last = until.decide ? until.decide(now, StateOf(now, log.spent_sec))
+                            : GateNextRound(now, until, results_path, log.spent_sec);
     if (!quiet && (log.rounds > 0 || log.last.Continue())) {
       fmt::print(stderr, "feedbench: until decided, look {} of at most {}: {}\n", log.rounds + 1,
                  log.looks, log.last.message);

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -22,11 +23,14 @@
 
 namespace feedbench {
 
-// What to judge the run against between rounds, and the budget.
+// What to judge the run against between rounds, and the budget: a baseline (the gate's rule,
+// NextRound), or, when `decide` is set, that function (an interleaved A/B comparison,
+// harness/gate/ab_compare.h), given the run so far and where the extension stands.
 struct UntilDecided {
-  const Baseline* baseline = nullptr;  // REQUIRES: set, outlives the call
+  const Baseline* baseline = nullptr;  // REQUIRES: set (outlives the call) unless `decide` is
   CompareOptions options;              // as the final comparison; looks = the schedule's
   ExtensionBudget budget;
+  std::function<ExtensionDecision(const SuiteRun&, const ExtensionState&)> decide;
 };
 
 // What the extension did.

@@ -127,13 +127,18 @@ std::size_t AbLooks(int planned, int max_rounds, double alpha) {
 ExtensionDecision NextAbRound(const std::vector<AbComparison>& comparisons,
                               const ExtensionBudget& budget, const ExtensionState& state) {
   ExtensionDecision d;
-  std::vector<std::string> undecided, extend, full;
+  std::vector<std::string> undecided, unpaired, extend, full;
   std::string reference;
   for (const AbComparison& c : comparisons) {
     reference = c.reference;
-    if (c.verdict != AbVerdict::kInconclusive || c.ratios.empty()) continue;
-    undecided.push_back(c.candidate);
+    if (c.verdict != AbVerdict::kInconclusive) continue;
+    (c.ratios.empty() ? unpaired : undecided).push_back(c.candidate);
   }
+  auto join = [](const std::vector<std::string>& names) {
+    std::string out;
+    for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+  };
   auto count = [&](const std::string& w) {
     const auto it = state.repetitions.find(w);
     return it == state.repetitions.end() ? 0 : it->second;
@@ -143,8 +148,13 @@ ExtensionDecision NextAbRound(const std::vector<AbComparison>& comparisons,
     return it != budget.max_repetitions.end() && count(w) < it->second;
   };
   if (undecided.empty()) {
-    d.reason = StopReason::kDecided;
-    d.message = "every comparison is decided, or cannot be settled by more rounds";
+    d.reason = unpaired.empty() ? StopReason::kDecided : StopReason::kNothingToLearn;
+    d.message = unpaired.empty()
+                    ? "every comparison is decided"
+                    : fmt::format("no more rounds: {} had no round with a valid repetition beside "
+                                  "{} (see the reasons)",
+                                  join(unpaired), reference);
+    d.undecided = unpaired;
     return d;
   }
   d.undecided = undecided;
@@ -169,9 +179,8 @@ ExtensionDecision NextAbRound(const std::vector<AbComparison>& comparisons,
   }
   d.reason = StopReason::kContinue;
   d.extend = extend;
-  std::string names;
-  for (const std::string& w : undecided) names += (names.empty() ? "" : ", ") + w;
-  d.message = fmt::format("one more round of {} against {} (not decided yet)", names, reference);
+  d.message =
+      fmt::format("one more round of {} against {} (not decided yet)", join(undecided), reference);
   return d;
 }
 

@@ -60,6 +60,9 @@ constexpr NotRun kNotRun[] = {
      "package into a temporary root instead"},
     {"build/feedbench run --suite ci --data-dir /data/fb --keep-data",
      "the nightly ci suite: a 1.3 GiB dataset in two layouts and 49 cold repetitions, many minutes"},
+    {"build/feedbench layouts --data-dir /data/fb --json layouts.json --markdown layouts.md",
+     "the layouts suite in interleaved rounds until decided: up to 20 rounds of six layouts over "
+     "40000 samples, many minutes; layouts_test runs `layouts` on a small suite"},
     {"build/feedbench run --suite layouts --filter 'lmdb|tmpfs' --repetitions 3",
      "generates the layouts suite's 40000 samples in two layouts: minutes on a 2-core node"},
     {"build/feedbench run --suite ci --compare baselines/node01/ci.json --max-repetitions 15 "

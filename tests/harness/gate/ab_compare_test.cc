@@ -157,7 +157,10 @@ TEST(NextAbRound, ExtendsTheUndecidedAndTheReferenceUntilDecidedOrBudgetSpent) {
   // Nothing paired (every repetition invalid): more rounds do not help.
   AbComparison failing = Undecided("tmpfs");
   failing.ratios.clear();
-  EXPECT_EQ(NextAbRound({failing}, budget, state).reason, StopReason::kDecided);
+  const auto stuck = NextAbRound({failing}, budget, state);
+  EXPECT_EQ(stuck.reason, StopReason::kNothingToLearn);
+  EXPECT_NE(stuck.message.find("tmpfs had no round with a valid repetition"), std::string::npos)
+      << stuck.message;
 }
 
 }  // namespace

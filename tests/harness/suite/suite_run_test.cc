@@ -270,6 +270,55 @@ TEST(SuiteSession, RunsMoreRepetitionsOfChosenWorkloadsWithoutPreparingAgain) {
   EXPECT_THROW(SuiteSession(suite, request).RunMore({"files-random"}), std::logic_error);
 }
 
+// The order of every RunOnce of a session seeded with `seed`, and the rounds stamped on them.
+std::pair<std::vector<std::string>, SuiteRun> SeededSession(uint64_t seed) {
+  feedbench::testing::TempDir parent("/var/tmp");
+  RunRequest request;
+  request.data_dir = parent.path() / "data";
+  request.quiet = true;
+  request.repetitions = 4;
+  request.order_seed = seed;
+  std::vector<std::string> order;
+  const Suite suite = TwoLayoutSuite();  // the session keeps a reference to it
+  SuiteSession session(suite, request,
+                       [&](const SuiteWorkload& w) -> std::unique_ptr<Workload> {
+                         return std::make_unique<FakeWorkload>([&order, name = w.name](int) {
+                           order.push_back(name);
+                           return RepetitionMeasurement{};
+                         });
+                       });
+  session.Prepare();
+  session.RunPlanned();
+  session.RunMore({"files-random", "lmdb-sequential"}, 1);
+  session.RunMore({"files-random", "lmdb-sequential"}, 1);
+  return {order, session.Finish()};
+}
+
+TEST(SuiteSession, InterleavedRoundsFollowTheSeedAreBalancedAndNumbered) {
+  const auto [order, run] = SeededSession(5);
+  EXPECT_EQ(SeededSession(5).first, order) << "the same seed, the same orders";
+  EXPECT_EQ(run.order_seed, 5u);
+  EXPECT_EQ(run.rounds, 6);  // 4 planned, 2 added
+  ASSERT_EQ(order.size(), 12u);
+  // Each round runs both workloads once; over each block of two rounds each goes first once.
+  for (size_t block = 0; block < 3; ++block) {
+    const size_t r = block * 4;
+    EXPECT_NE(order[r], order[r + 1]);
+    EXPECT_NE(order[r + 2], order[r + 3]);
+    EXPECT_NE(order[r], order[r + 2]) << "block " << block << " starts with the same workload twice";
+  }
+  for (const WorkloadRun& w : run.workloads) {
+    std::vector<int> rounds;
+    for (const RepetitionMeasurement& m : w.measurements) rounds.push_back(m.round);
+    EXPECT_EQ(rounds, (std::vector<int>{1, 2, 3, 4, 5, 6})) << w.workload.name;
+  }
+  bool another_seed_differs = false;
+  for (uint64_t seed = 6; seed < 12 && !another_seed_differs; ++seed) {
+    another_seed_differs = SeededSession(seed).first != order;
+  }
+  EXPECT_TRUE(another_seed_differs);
+}
+
 TEST(SuiteSession, RunMoreRefusesAWorkloadTheSessionDidNotSelect) {
   feedbench::testing::TempDir parent("/var/tmp");
   RunRequest request;

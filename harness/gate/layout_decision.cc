@@ -1,0 +1,161 @@
+#include "harness/gate/layout_decision.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "harness/base/statistics.h"
+
+namespace feedbench {
+namespace {
+
+std::vector<double> ValidValues(const WorkloadRun& run, Metric metric) {
+  std::vector<double> out;
+  for (const RepetitionMeasurement& m : run.measurements) {
+    if (!m.valid()) continue;
+    const std::optional<double> v = m.figures.Get(metric);
+    if (v && std::isfinite(*v)) out.push_back(*v);
+  }
+  return out;
+}
+
+std::optional<ValueSpread> SpreadOf(const std::vector<double>& values) {
+  if (values.empty()) return std::nullopt;
+  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  return ValueSpread{stats::Median(values), *lo, *hi};
+}
+
+std::optional<double> MedianOf(const std::vector<double>& values) {
+  if (values.empty()) return std::nullopt;
+  return stats::Median(values);
+}
+
+// The dataset a reader workload reads: its own layout's, tmpfs staging the files dataset.
+const DatasetUse* DatasetOf(const SuiteRun& run, Layout layout) {
+  const Layout on_disk = layout == Layout::kTmpfs ? Layout::kFiles : layout;
+  for (const DatasetUse& d : run.datasets) {
+    if (d.layout == on_disk) return &d;
+  }
+  return nullptr;
+}
+
+std::string Times(double ratio) { return fmt::format("{:.2f}×", ratio); }
+
+std::string Recommend(const LayoutDecision& d) {
+  // The fastest layout by median samples/s among those decided FASTER than the reference (or the
+  // reference itself when none is), and what is still open.
+  const LayoutRow* best = nullptr;
+  std::vector<std::string> open, same;
+  for (const LayoutRow& row : d.rows) {
+    if (row.reference) continue;
+    if (!row.comparison) continue;
+    const AbComparison& c = *row.comparison;
+    if (c.verdict == AbVerdict::kInconclusive) {
+      open.push_back(row.workload);
+    } else if (c.verdict == AbVerdict::kSame) {
+      same.push_back(row.workload);
+    } else if (c.verdict == AbVerdict::kFaster &&
+               (best == nullptr || *c.ratio > *best->comparison->ratio)) {
+      best = &row;
+    }
+  }
+  std::string line;
+  if (best != nullptr) {
+    const AbComparison& c = *best->comparison;
+    line = fmt::format("{} delivers the most: {} the samples/s of {} (interval {}–{}, {:.4g}% "
+                       "confidence, {} rounds)",
+                       best->workload, Times(*c.ratio), d.reference, Times(*c.lower),
+                       Times(*c.upper), 100 * c.confidence, c.rounds.size());
+  } else {
+    line = fmt::format("no layout was shown faster than {}", d.reference);
+  }
+  if (!same.empty()) {
+    std::string names;
+    for (const std::string& n : same) names += (names.empty() ? "" : ", ") + n;
+    line += fmt::format("; the same as {} within ±{:g}%: {}", d.reference, 100 * d.margin, names);
+  }
+  if (open.empty()) {
+    line += "; every comparison decided";
+  } else {
+    std::string names;
+    for (const std::string& n : open) names += (names.empty() ? "" : ", ") + n;
+    line += fmt::format("; not decided: {} (more rounds, or a wider --margin, would settle them)",
+                        names);
+  }
+  return line;
+}
+
+}  // namespace
+
+std::vector<AbComparison> CompareLayouts(const SuiteRun& run, const std::string& reference,
+                                         const AbOptions& options) {
+  std::vector<AbComparison> out;
+  const auto ref = std::find_if(run.workloads.begin(), run.workloads.end(),
+                                [&](const WorkloadRun& w) { return w.workload.name == reference; });
+  if (ref == run.workloads.end()) return out;
+  const RoundValues ref_values = RoundValuesOf(*ref, options.metric);
+  for (const WorkloadRun& w : run.workloads) {
+    if (w.workload.kind != WorkloadKind::kReader || w.workload.name == reference) continue;
+    out.push_back(CompareInRounds(w.workload.name, RoundValuesOf(w, options.metric), reference,
+                                  ref_values, options));
+  }
+  return out;
+}
+
+LayoutDecision DecideLayouts(const SuiteRun& run, const std::vector<Efficiency>& efficiencies,
+                             const std::string& reference,
+                             const std::vector<AbComparison>& comparisons,
+                             const AbOptions& options) {
+  LayoutDecision d;
+  d.suite = run.suite.name;
+  d.reference = reference;
+  d.metric = options.metric;
+  d.margin = options.margin;
+  d.alpha = options.alpha;
+  d.alpha_per_look = options.AlphaPerLook();
+  d.rounds = run.rounds;
+  d.order_seed = run.order_seed;
+  d.all_decided = true;
+  for (const WorkloadRun& w : run.workloads) {
+    if (w.workload.kind != WorkloadKind::kReader) continue;
+    LayoutRow row;
+    row.workload = w.workload.name;
+    row.layout = std::string(LayoutName(w.workload.layout));
+    row.order = std::string(OrderName(w.workload.order));
+    row.repetitions = static_cast<int>(w.measurements.size());
+    row.valid_repetitions = static_cast<int>(
+        std::count_if(w.measurements.begin(), w.measurements.end(),
+                      [](const RepetitionMeasurement& m) { return m.valid(); }));
+    row.samples_per_second = SpreadOf(ValidValues(w, Metric::kSamplesPerSecond));
+    row.bytes_per_second = SpreadOf(ValidValues(w, Metric::kBytesPerSecond));
+    row.reference = w.workload.name == reference;
+    for (const AbComparison& c : comparisons) {
+      if (c.candidate != row.workload) continue;
+      row.comparison = c;
+      if (c.verdict == AbVerdict::kInconclusive) d.all_decided = false;
+    }
+    if (const auto probe = MedianOf(ValidValues(w, Metric::kProbeEfficiencyPct))) {
+      row.efficiency_pct = probe;
+      row.efficiency_basis = "probe";
+    } else {
+      for (const Efficiency& e : efficiencies) {
+        if (e.workload != row.workload) continue;
+        row.efficiency_pct = 100 * e.ratio;
+        row.efficiency_basis = e.ceiling;
+      }
+    }
+    row.r_await_ms = MedianOf(ValidValues(w, Metric::kRAwaitMs));
+    row.aqu_sz = MedianOf(ValidValues(w, Metric::kAquSz));
+    if (const DatasetUse* data = DatasetOf(run, w.workload.layout)) {
+      row.dataset_reused = data->reused;
+      if (!data->reused) row.create_sec = data->generate_sec;
+      row.payload_bytes = data->total_bytes;
+    }
+    d.rows.push_back(std::move(row));
+  }
+  d.recommendation = Recommend(d);
+  return d;
+}
+
+}  // namespace feedbench

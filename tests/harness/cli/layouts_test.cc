@@ -1,0 +1,129 @@
+// `feedbench layouts` through the built binary on a tiny suite (warm, no root needed): the rounds,
+// their balanced seeded orders and the decision table in JSON, Markdown and the results; and the
+// bad input, each exit 2 naming the flag before anything runs.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "harness/base/atomic_file.h"
+#include "harness/base/json_non_finite.h"
+#include "tests/support/subprocess.h"
+#include "tests/support/temp_dir.h"
+
+namespace feedbench {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using testing::RunCommand;
+using testing::ShellQuote;
+
+class LayoutsTest : public ::testing::Test {
+ protected:
+  LayoutsTest() {
+    std::ofstream(suite_) << R"({
+      "schema_version": 1, "name": "layouts-tiny",
+      "dataset": {"samples": 400, "sizes": {"distribution": "fixed", "bytes": "16KiB"}, "seed": 5},
+      "defaults": {"repetitions": 3, "workers": 2, "batch_size": 16, "prefetch": 2,
+                   "cache": "warm"},
+      "workloads": [{"name": "files-random", "layout": "files", "order": "random"},
+                    {"name": "files-sequential", "layout": "files", "order": "sequential"},
+                    {"name": "tmpfs-random", "layout": "tmpfs", "order": "random"}]
+    })";
+  }
+
+  testing::CommandResult Layouts(const std::string& args) {
+    return RunCommand(ShellQuote(FEEDBENCH_BINARY) + " layouts --suite " + suite_.string() +
+                      " --data-dir " + (dir_ / "data").string() + " --out " +
+                      (dir_ / "r.json").string() + " --tmpfs-dir " + dir_.string() + " " + args);
+  }
+
+  testing::TempDir tmp_;  // under /var/tmp, removed with its contents
+  const fs::path dir_ = tmp_.path();
+  const fs::path suite_ = dir_ / "layouts-tiny.json";
+};
+
+TEST_F(LayoutsTest, RunsInterleavedRoundsAndWritesTheDecisionTable) {
+  const fs::path decision = dir_ / "d.json", markdown = dir_ / "d.md";
+  const auto r = Layouts("--seed 11 --max-rounds 8 --time-budget 120 --json " + decision.string() +
+                         " --markdown " + markdown.string());
+  ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 4) << r.output;
+  EXPECT_NE(r.output.find("recommendation: "), std::string::npos) << r.output;
+
+  const json d = json::parse(NonFiniteToNull(ReadWholeFile(decision)));
+  EXPECT_EQ(d["schema"], "feedbench.layouts/1");
+  EXPECT_EQ(d["reference"], "files-random");  // one file per sample, random order, by default
+  EXPECT_EQ(d["order_seed"], 11);
+  ASSERT_EQ(d["layouts"].size(), 3u);
+  std::set<std::string> verdicts{"FASTER", "SLOWER", "SAME", "INCONCLUSIVE"};
+  for (const json& row : d["layouts"]) {
+    if (row["workload"] == "files-random") {
+      EXPECT_EQ(row["verdict"], "REFERENCE");
+      continue;
+    }
+    EXPECT_TRUE(verdicts.count(row["verdict"].get<std::string>())) << row.dump();
+    EXPECT_EQ(row["rounds"].size(), row["round_ratios"].size());
+    EXPECT_GE(row["rounds"].size(), 1u) << row.dump();
+  }
+  EXPECT_EQ(d["all_decided"].get<bool>(), r.exit_code == 0);
+  EXPECT_NE(ReadWholeFile(markdown).find("**Recommendation:**"), std::string::npos);
+
+  // The results: every repetition carries its round; each round ran each workload (at least)
+  // once; the seed is recorded.
+  const json results = json::parse(NonFiniteToNull(ReadWholeFile(dir_ / "r.json")));
+  const json& fb = results["context"]["feedbench"];
+  EXPECT_EQ(fb["order_seed"], 11);
+  const int rounds = fb["rounds"].get<int>();
+  EXPECT_EQ(rounds, d["rounds"].get<int>());
+  EXPECT_GE(rounds, 3);
+  EXPECT_LE(rounds, 8);
+  const std::set<int> planned{1, 2, 3};
+  for (const json& w : fb["workloads"]) {
+    std::set<int> seen;
+    for (const json& round : w["rounds"]) seen.insert(round.get<int>());
+    for (const int round : planned) EXPECT_TRUE(seen.count(round)) << w.dump();
+  }
+}
+
+TEST_F(LayoutsTest, BadInputIsExitTwoNamingTheFlag) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"--reference nosuch", "--reference nosuch: not a data-loading workload of this run; "
+                             "expected one of: files-random, files-sequential, tmpfs-random"},
+      {"--max-rounds 1", "--max-rounds 1: two rounds at least"},
+      {"--max-rounds 2 --repetitions 3", "--max-rounds 2: below the 3 rounds the run plans"},
+      {"--max-rounds 4", "--max-rounds 4: an interval at 95% confidence needs at least 6 rounds"},
+      {"--max-rounds x", "--max-rounds 'x': expected a whole number of rounds"},
+      {"--margin 0", "--margin 0: expected a percentage above 0 and below 100"},
+      {"--margin 150", "--margin 150: expected a percentage above 0 and below 100"},
+      {"--confidence abc", "--confidence 'abc': expected a percentage"},
+      {"--time-budget -5", "--time-budget '-5': expected seconds of added rounds"},
+      {"--seed 0", "--seed '0': expected a whole number"},
+      {"--schedule grouped", "--schedule grouped: layouts compares in interleaved rounds only"},
+      {"--filter tmpfs", "layouts compares data-loading workloads with each other: the selection "
+                         "has 1 (tmpfs-random)"},
+  };
+  // Under a regular file: no folder can be made there.
+  const std::vector<std::pair<std::string, std::string>> destinations{
+      {"--json " + (suite_ / "d.json").string(), "--json"},
+      {"--markdown " + (suite_ / "d.md").string(), "--markdown"},
+  };
+  for (const auto& [args, message] : destinations) {
+    const auto r = Layouts(args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find(message), std::string::npos) << args << "\n" << r.output;
+    EXPECT_FALSE(fs::exists(dir_ / "data")) << args << ": nothing is generated on bad input";
+  }
+  for (const auto& [args, message] : cases) {
+    const auto r = Layouts(args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find(message), std::string::npos) << args << "\n" << r.output;
+    EXPECT_FALSE(fs::exists(dir_ / "r.json")) << args;
+    EXPECT_FALSE(fs::exists(dir_ / "data")) << args << ": nothing is generated on bad input";
+  }
+}
+
+}  // namespace
+}  // namespace feedbench
