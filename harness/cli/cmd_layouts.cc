@@ -15,9 +15,8 @@
 
 #include "harness/base/atomic_file.h"
 #include "harness/base/errors.h"
-#include "harness/base/statistics.h"
+#include "harness/cli/ab_flags.h"
 #include "harness/cli/commands.h"
-#include "harness/cli/flag_values.h"
 #include "harness/cli/run_pipeline.h"
 #include "harness/cli/suite_run_flags.h"
 #include "harness/cli/until_decided_flags.h"
@@ -30,21 +29,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Rounds at most by default: this many times the suite's repetitions, and at least enough for the
-// first look to allow an interval.
-constexpr int kDefaultMaxRoundsFactor = 4;
-
 struct LayoutsFlags : SuiteRunFlags {
   LayoutsFlags() { suite = "layouts"; }
   std::string reference;
-  std::string margin = "5";
-  std::string confidence = "95";
-  std::string max_rounds;
-  std::string time_budget;
-  std::string seed;
-  std::string json_out;
-  std::string markdown_out;
-  bool allow_inconclusive = false;
+  AbFlags ab;
 };
 
 // The reference layout: --reference, else one file per sample (the first files workload read in
@@ -88,69 +76,25 @@ int Layouts(const LayoutsFlags& flags, const CLI::App& sub) {
   if (request.schedule != Schedule::kInterleaved) {
     throw UsageError("--schedule grouped: layouts compares in interleaved rounds only");
   }
-  if (!flags.seed.empty()) {
-    request.order_seed = ParseCount(flags.seed, "--seed", "a whole number ≥ 1");
-  }
   ValidateRequest(suite, request);
   const std::vector<SuiteWorkload> selected = SelectWorkloads(suite, request);
   const std::string reference = ChooseReference(selected, flags.reference);
-
-  AbOptions options;
-  options.margin = ParsePercent(flags.margin, "--margin");
-  options.alpha = 1 - ParsePercent(flags.confidence, "--confidence");
-  ValidateAbOptions(options);
-
-  // Rounds: the planned repetitions are the first rounds; then one round at a time.
-  const std::map<std::string, int> planned_map = PlannedRepetitions(suite, request);
-  const int planned = planned_map.at(reference);
-  int max_rounds = std::max(kDefaultMaxRoundsFactor * planned,
-                            static_cast<int>(stats::SignedRankMinimumN(options.alpha)) + 4);
-  if (!flags.max_rounds.empty()) {
-    max_rounds = static_cast<int>(
-        ParseCount(flags.max_rounds, "--max-rounds", "a whole number of rounds ≥ 2"));
-    if (max_rounds < 2) {
-      throw UsageError(fmt::format(
-          "--max-rounds {}: two rounds at least (one round gives one ratio per layout, no spread)",
-          max_rounds));
-    }
-    if (max_rounds < planned) {
-      throw UsageError(fmt::format(
-          "--max-rounds {}: below the {} rounds the run plans (the suite's repetitions, or "
-          "--repetitions)",
-          max_rounds, planned));
-    }
-  }
-  const auto needed = static_cast<int>(stats::SignedRankMinimumN(options.alpha));
-  if (max_rounds < needed) {
-    throw UsageError(fmt::format(
-        "--max-rounds {}: an interval at {:g}% confidence needs at least {} rounds; allow more "
-        "rounds or ask for less confidence",
-        max_rounds, 100 * (1 - options.alpha), needed));
-  }
-  options.looks = AbLooks(planned, max_rounds, options.alpha);
+  // The planned repetitions are the first rounds; then one round at a time.
+  const AbSettings settings =
+      ToAbSettings(flags.ab, PlannedRepetitions(suite, request).at(reference));
+  const AbOptions& options = settings.options;
+  request.order_seed = settings.seed;
 
   UntilDecided until;
   for (const SuiteWorkload& w : selected) {
-    if (w.kind == WorkloadKind::kReader) until.budget.max_repetitions[w.name] = max_rounds;
+    if (w.kind == WorkloadKind::kReader) until.budget.max_repetitions[w.name] = settings.max_rounds;
   }
-  if (!flags.time_budget.empty()) {
-    const double seconds = ParseNumber(flags.time_budget, "--time-budget",
-                                       "seconds of added rounds, a number ≥ 0");
-    if (!(seconds >= 0) || !std::isfinite(seconds)) {
-      throw UsageError(fmt::format(
-          "--time-budget '{}': expected seconds of added rounds, a number ≥ 0", flags.time_budget));
-    }
-    until.budget.time_budget_sec = seconds;
-  }
-  until.options.looks = static_cast<std::size_t>(max_rounds - planned + 1);  // for the log
+  until.budget.time_budget_sec = settings.time_budget_sec;
+  // For the log's "look k of at most N": every added round is a look.
+  until.options.looks = static_cast<std::size_t>(settings.max_rounds - settings.planned_rounds + 1);
   until.decide = [&](const SuiteRun& now, const ExtensionState& state) {
     return NextAbRound(CompareLayouts(now, reference, options), until.budget, state);
   };
-  for (const std::string* path : {&flags.json_out, &flags.markdown_out}) {
-    if (!path->empty()) {
-      CheckWritableDestination(*path, path == &flags.json_out ? "--json" : "--markdown");
-    }
-  }
 
   const fs::path out = CheckedResultsPath(flags.out, suite, request);
   const PipelineOutput output = RunRecordWrite(suite, request, out, &until);
@@ -168,12 +112,14 @@ int Layouts(const LayoutsFlags& flags, const CLI::App& sub) {
   } else {
     fmt::print("recommendation: {}\n", decision.recommendation);
   }
-  if (!flags.json_out.empty()) {
-    WriteFileAtomic(flags.json_out, LayoutsJson(decision).dump(2) + "\n");
+  if (!flags.ab.json_out.empty()) {
+    WriteFileAtomic(flags.ab.json_out, LayoutsJson(decision).dump(2) + "\n");
   }
-  if (!flags.markdown_out.empty()) WriteFileAtomic(flags.markdown_out, LayoutsMarkdown(decision));
+  if (!flags.ab.markdown_out.empty()) {
+    WriteFileAtomic(flags.ab.markdown_out, LayoutsMarkdown(decision));
+  }
   if (output.recorded.any_failed) return kExitFailed;
-  if (!decision.all_decided && !flags.allow_inconclusive) return kExitInconclusive;
+  if (!decision.all_decided && !flags.ab.allow_inconclusive) return kExitInconclusive;
   return kExitOk;
 }
 
@@ -194,26 +140,7 @@ void AddLayoutsCommand(CLI::App& app, CommandAction& action) {
   sub->add_option("--reference", flags->reference,
                   "The layout the others are compared with (default: the one-file-per-sample "
                   "workload read in random order)");
-  sub->add_option("--margin", flags->margin,
-                  "SAME means no difference larger than this, percent (default 5)");
-  sub->add_option("--confidence", flags->confidence,
-                  "Confidence of each ratio's interval over all looks, percent (default 95); each "
-                  "look uses 100 − (100 − C) ÷ looks (Bonferroni)");
-  sub->add_option("--max-rounds", flags->max_rounds,
-                  fmt::format("Rounds at most, the planned ones included (default {}× the suite's "
-                              "repetitions)",
-                              kDefaultMaxRoundsFactor));
-  sub->add_option("--time-budget", flags->time_budget,
-                  fmt::format("Seconds of added rounds at most (default {:g})",
-                              kDefaultTimeBudgetSec));
-  sub->add_option("--seed", flags->seed,
-                  "Seed of the rounds' orders (default: drawn at random; the one used is in the "
-                  "results' context.feedbench.order_seed)");
-  sub->add_option("--json", flags->json_out, "Write the decision table as JSON to this file");
-  sub->add_option("--markdown", flags->markdown_out,
-                  "Write the decision table as Markdown to this file (a CI step summary)");
-  sub->add_flag("--allow-inconclusive", flags->allow_inconclusive,
-                "Exit 0 rather than 4 when a comparison is left INCONCLUSIVE");
+  AddAbFlags(*sub, flags->ab, "each layout");
   sub->add_flag("--quiet", flags->quiet, "No progress or table; the recommendation line only");
   sub->callback([&action, flags, sub] { action = [flags, sub] { return Layouts(*flags, *sub); }; });
 }

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   AddBaselineCommand(app, action);
   AddQualifyCommand(app, action);
   AddLayoutsCommand(app, action);
+  AddAbCommand(app, action);
   AddFioCommand(app, action);
   AddMetricsCommand(app, action);
   AddCompletionCommand(app, action);

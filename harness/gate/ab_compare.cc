@@ -57,6 +57,69 @@ RoundValues RoundValuesOf(const WorkloadRun& run, std::string_view metric) {
   return out;
 }
 
+std::optional<ValueSpread> ValidSpread(const WorkloadRun& run, std::string_view metric) {
+  const MetricInfo* info = FindMetric(metric);
+  if (info == nullptr) return std::nullopt;
+  std::vector<double> values;
+  for (const RepetitionMeasurement& m : run.measurements) {
+    if (!m.valid()) continue;
+    const std::optional<double> v = m.figures.Get(info->id);
+    if (v && std::isfinite(*v)) values.push_back(*v);
+  }
+  if (values.empty()) return std::nullopt;
+  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  return ValueSpread{stats::Median(values), *lo, *hi};
+}
+
+std::vector<AbComparison> CompareSides(const SuiteRun& a, const SuiteRun& b,
+                                       const std::vector<std::string>& workloads,
+                                       const AbOptions& options) {
+  auto find = [](const SuiteRun& run, const std::string& name) -> const WorkloadRun* {
+    for (const WorkloadRun& w : run.workloads) {
+      if (w.workload.name == name) return &w;
+    }
+    return nullptr;
+  };
+  std::vector<AbComparison> out;
+  for (const std::string& name : workloads) {
+    const WorkloadRun* wa = find(a, name);
+    const WorkloadRun* wb = find(b, name);
+    if (wa == nullptr || wb == nullptr) continue;
+    out.push_back(CompareInRounds(name, RoundValuesOf(*wb, options.metric), name,
+                                  RoundValuesOf(*wa, options.metric), options));
+  }
+  return out;
+}
+
+SidesDecision DecideSides(const SuiteRun& a, const SuiteRun& b, std::string a_label,
+                          std::string b_label, const std::vector<AbComparison>& comparisons,
+                          const AbOptions& options, int rounds, uint64_t order_seed) {
+  SidesDecision d;
+  d.a_label = std::move(a_label);
+  d.b_label = std::move(b_label);
+  d.metric = options.metric;
+  d.margin = options.margin;
+  d.alpha = options.alpha;
+  d.alpha_per_look = options.AlphaPerLook();
+  d.rounds = rounds;
+  d.order_seed = order_seed;
+  d.all_decided = true;
+  for (const AbComparison& c : comparisons) {
+    SideRow row;
+    row.workload = c.candidate;
+    for (const WorkloadRun& w : a.workloads) {
+      if (w.workload.name == c.reference) row.a = ValidSpread(w, options.metric);
+    }
+    for (const WorkloadRun& w : b.workloads) {
+      if (w.workload.name == c.candidate) row.b = ValidSpread(w, options.metric);
+    }
+    row.comparison = c;
+    if (c.verdict == AbVerdict::kInconclusive) d.all_decided = false;
+    d.rows.push_back(std::move(row));
+  }
+  return d;
+}
+
 AbComparison CompareInRounds(const std::string& candidate, const RoundValues& candidate_values,
                              const std::string& reference, const RoundValues& reference_values,
                              const AbOptions& options) {
@@ -126,45 +189,50 @@ std::size_t AbLooks(int planned, int max_rounds, double alpha) {
 
 ExtensionDecision NextAbRound(const std::vector<AbComparison>& comparisons,
                               const ExtensionBudget& budget, const ExtensionState& state) {
-  ExtensionDecision d;
-  std::vector<std::string> undecided, unpaired, extend, full;
-  std::string reference;
-  for (const AbComparison& c : comparisons) {
-    reference = c.reference;
-    if (c.verdict != AbVerdict::kInconclusive) continue;
-    (c.ratios.empty() ? unpaired : undecided).push_back(c.candidate);
-  }
   auto join = [](const std::vector<std::string>& names) {
     std::string out;
     for (const std::string& n : names) out += (out.empty() ? "" : ", ") + n;
     return out;
   };
-  auto count = [&](const std::string& w) {
-    const auto it = state.repetitions.find(w);
-    return it == state.repetitions.end() ? 0 : it->second;
+  auto add_once = [](std::vector<std::string>& names, const std::string& name) {
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   };
   auto room = [&](const std::string& w) {
-    const auto it = budget.max_repetitions.find(w);
-    return it != budget.max_repetitions.end() && count(w) < it->second;
+    const auto max = budget.max_repetitions.find(w);
+    const auto have = state.repetitions.find(w);
+    return max != budget.max_repetitions.end() &&
+           (have == state.repetitions.end() ? 0 : have->second) < max->second;
   };
+  ExtensionDecision d;
+  std::vector<std::string> undecided, unpaired, extend, references;
+  for (const AbComparison& c : comparisons) {
+    if (c.verdict != AbVerdict::kInconclusive) continue;
+    if (c.ratios.empty()) {
+      unpaired.push_back(c.candidate);
+      continue;
+    }
+    undecided.push_back(c.candidate);
+    if (!room(c.candidate) || !room(c.reference)) continue;
+    add_once(extend, c.candidate);
+    add_once(references, c.reference);
+  }
   if (undecided.empty()) {
     d.reason = unpaired.empty() ? StopReason::kDecided : StopReason::kNothingToLearn;
     d.message = unpaired.empty()
                     ? "every comparison is decided"
-                    : fmt::format("no more rounds: {} had no round with a valid repetition beside "
-                                  "{} (see the reasons)",
-                                  join(unpaired), reference);
+                    : fmt::format("no more rounds: {} had no round with a valid repetition on "
+                                  "both sides (see the reasons)",
+                                  join(unpaired));
     d.undecided = unpaired;
     return d;
   }
   d.undecided = undecided;
-  for (const std::string& w : undecided) (room(w) && room(reference) ? extend : full).push_back(w);
   if (extend.empty()) {
     d.reason = StopReason::kRepetitions;
     d.message = "no more rounds: --max-rounds reached with comparisons undecided";
     return d;
   }
-  extend.push_back(reference);
+  for (const std::string& r : references) add_once(extend, r);
   double round_sec = 0;
   for (const std::string& w : extend) {
     const auto it = state.seconds_per_repetition.find(w);
@@ -179,8 +247,8 @@ ExtensionDecision NextAbRound(const std::vector<AbComparison>& comparisons,
   }
   d.reason = StopReason::kContinue;
   d.extend = extend;
-  d.message =
-      fmt::format("one more round of {} against {} (not decided yet)", join(undecided), reference);
+  d.message = fmt::format("one more round of {} against {} (not decided yet)", join(undecided),
+                          join(references));
   return d;
 }
 

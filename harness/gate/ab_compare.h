@@ -67,6 +67,14 @@ using RoundValues = std::map<int, double>;
 // and carry the metric. Metric names as in harness/results/metrics.h.
 RoundValues RoundValuesOf(const WorkloadRun& run, std::string_view metric);
 
+// A figure over a workload's valid repetitions: median, min and max, in the metric's unit.
+struct ValueSpread {
+  double median = 0, min = 0, max = 0;
+};
+
+// nullopt when no valid repetition of `run` carries the metric.
+std::optional<ValueSpread> ValidSpread(const WorkloadRun& run, std::string_view metric);
+
 struct AbComparison {
   std::string candidate;
   std::string reference;
@@ -92,6 +100,34 @@ AbComparison CompareInRounds(const std::string& candidate, const RoundValues& ca
 // alpha ÷ looks (n ≥ SignedRankMinimumN); a look that cannot decide cannot err, so it is not
 // counted. Solved by iteration (fewer looks allow earlier ones). At least 1.
 std::size_t AbLooks(int planned, int max_rounds, double alpha);
+
+// Side B against side A (`feedbench ab`): per workload of `workloads` that both runs have, B's
+// workload compared with A's of the same name (candidate and reference both named after it).
+std::vector<AbComparison> CompareSides(const SuiteRun& a, const SuiteRun& b,
+                                       const std::vector<std::string>& workloads,
+                                       const AbOptions& options);
+
+// The table of `feedbench ab`: per compared workload, each side's figure (median, min, max over
+// valid repetitions) and B's comparison with A.
+struct SideRow {
+  std::string workload;
+  std::optional<ValueSpread> a, b;
+  AbComparison comparison;
+};
+
+struct SidesDecision {
+  std::string a_label, b_label;  // what A and B are ("/data/old (vdb)", a suite name, ...)
+  std::string metric;
+  double margin = 0, alpha = 0, alpha_per_look = 0;
+  int rounds = 0;
+  uint64_t order_seed = 0;
+  std::vector<SideRow> rows;
+  bool all_decided = false;
+};
+
+SidesDecision DecideSides(const SuiteRun& a, const SuiteRun& b, std::string a_label,
+                          std::string b_label, const std::vector<AbComparison>& comparisons,
+                          const AbOptions& options, int rounds, uint64_t order_seed);
 
 // The next round of the candidates still INCONCLUSIVE and the reference, or why to stop (reasons
 // as stopping_rule.h's: decided, --max-rounds reached, --time-budget spent). `state.repetitions`

@@ -20,12 +20,6 @@ std::vector<double> ValidValues(const WorkloadRun& run, Metric metric) {
   return out;
 }
 
-std::optional<ValueSpread> SpreadOf(const std::vector<double>& values) {
-  if (values.empty()) return std::nullopt;
-  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
-  return ValueSpread{stats::Median(values), *lo, *hi};
-}
-
 std::optional<double> MedianOf(const std::vector<double>& values) {
   if (values.empty()) return std::nullopt;
   return stats::Median(values);
@@ -127,8 +121,8 @@ LayoutDecision DecideLayouts(const SuiteRun& run, const std::vector<Efficiency>&
     row.valid_repetitions = static_cast<int>(
         std::count_if(w.measurements.begin(), w.measurements.end(),
                       [](const RepetitionMeasurement& m) { return m.valid(); }));
-    row.samples_per_second = SpreadOf(ValidValues(w, Metric::kSamplesPerSecond));
-    row.bytes_per_second = SpreadOf(ValidValues(w, Metric::kBytesPerSecond));
+    row.samples_per_second = ValidSpread(w, "samples_per_second");
+    row.bytes_per_second = ValidSpread(w, "bytes_per_second");
     row.reference = w.workload.name == reference;
     for (const AbComparison& c : comparisons) {
       if (c.candidate != row.workload) continue;

@@ -22,10 +22,6 @@
 
 namespace feedbench {
 
-struct ValueSpread {
-  double median = 0, min = 0, max = 0;
-};
-
 struct LayoutRow {
   std::string workload;
   std::string layout;  // "files", "lmdb", "tmpfs", ...

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <string_view>
 
+#include "harness/report/ab_report.h"
+
 namespace feedbench {
 namespace {
 
@@ -23,12 +25,7 @@ std::string Opt(const std::optional<double>& v, int precision) {
 
 Cells CellsOf(const LayoutRow& row) {
   Cells c;
-  if (row.samples_per_second) {
-    const ValueSpread& s = *row.samples_per_second;
-    c.samples = fmt::format("{:.0f} ({:.0f}–{:.0f})", s.median, s.min, s.max);
-  } else {
-    c.samples = "n/a";
-  }
+  c.samples = SpreadCell(row.samples_per_second);
   c.mib = row.bytes_per_second ? fmt::format("{:.1f}", row.bytes_per_second->median / kMiB) : "n/a";
   if (row.reference) {
     c.ratio = "1 (reference)";
@@ -36,9 +33,7 @@ Cells CellsOf(const LayoutRow& row) {
     c.rounds = "";
   } else if (row.comparison) {
     const AbComparison& a = *row.comparison;
-    c.ratio = !a.ratio ? "n/a"
-              : a.lower ? fmt::format("{:.3f} [{:.3f}, {:.3f}]", *a.ratio, *a.lower, *a.upper)
-                        : fmt::format("{:.3f} [no interval]", *a.ratio);
+    c.ratio = RatioCell(a);
     c.verdict = std::string(AbVerdictName(a.verdict));
     c.rounds = fmt::format("{}", a.rounds.size());
   }

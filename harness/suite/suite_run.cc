@@ -731,17 +731,39 @@ void SuiteSession::RunPlanned() {
   }
 }
 
+size_t SuiteSession::IndexOf(const std::string& name) const {
+  const State& s = *state_;
+  const auto it = std::find_if(s.run.workloads.begin(), s.run.workloads.end(),
+                               [&](const WorkloadRun& w) { return w.workload.name == name; });
+  if (it == s.run.workloads.end()) {
+    throw UsageError(fmt::format("no workload '{}' in this run of suite {}", name, s.suite.name));
+  }
+  return static_cast<size_t>(it - s.run.workloads.begin());
+}
+
+double SuiteSession::RunOne(const std::string& workload, int round) {
+  State& s = *state_;
+  if (!s.prepared || s.finished) throw std::logic_error("SuiteSession::RunOne: not prepared");
+  const size_t i = IndexOf(workload);
+  WorkloadRun& run = s.run.workloads[i];
+  const int counted = static_cast<int>(run.measurements.size()) - run.reruns;
+  const std::string name =
+      counted < run.repetitions
+          ? fmt::format("repetition {}/{}", counted + 1, run.repetitions)
+          : fmt::format("added repetition {} (repetition {} in all)", run.added + 1, counted + 1);
+  if (counted >= run.repetitions) ++run.added;
+  s.run.rounds = std::max(s.run.rounds, round);
+  const auto started = std::chrono::steady_clock::now();
+  RunCountedRepetition(*s.workloads[i], run, run.repetitions, name, s.Progress(i), round);
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
 double SuiteSession::RunMore(const std::vector<std::string>& workloads, int rounds) {
   State& s = *state_;
   if (!s.prepared || s.finished) throw std::logic_error("SuiteSession::RunMore: not prepared");
   std::vector<size_t> chosen;
   for (const std::string& name : workloads) {
-    const auto it = std::find_if(s.run.workloads.begin(), s.run.workloads.end(),
-                                 [&](const WorkloadRun& w) { return w.workload.name == name; });
-    if (it == s.run.workloads.end()) {
-      throw UsageError(fmt::format("no workload '{}' in this run of suite {}", name, s.suite.name));
-    }
-    const auto index = static_cast<size_t>(it - s.run.workloads.begin());
+    const size_t index = IndexOf(name);
     if (std::find(chosen.begin(), chosen.end(), index) == chosen.end()) chosen.push_back(index);
   }
   const auto started = std::chrono::steady_clock::now();

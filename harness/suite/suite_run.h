@@ -190,6 +190,12 @@ class SuiteSession {
   // again. Returns the wall time it took, seconds. Throws
   // UsageError for a name the session did not select. REQUIRES: prepared.
   double RunMore(const std::vector<std::string>& workloads, int rounds = 1);
+  // One counted repetition of `workload`, stamped with `round` (a round the caller runs across
+  // sessions: `feedbench ab` interleaves two), counted as planned while the workload has planned
+  // repetitions left and as added after them; SuiteRun::rounds becomes at least `round`. Returns
+  // its wall time, seconds. Throws UsageError for a name the session did not select. REQUIRES:
+  // prepared, round ≥ 1.
+  double RunOne(const std::string& workload, int round);
   // The run so far, as Finish would return it now (finished_utc and wall_sec as of now): what a
   // caller judges between rounds. REQUIRES: prepared.
   const SuiteRun& Current();
@@ -203,6 +209,9 @@ class SuiteSession {
   std::vector<std::string> Abandon() noexcept;
 
  private:
+  // The index of a selected workload by name; UsageError when the session did not select it.
+  size_t IndexOf(const std::string& name) const;
+
   struct State;
   std::unique_ptr<State> state_;
 };

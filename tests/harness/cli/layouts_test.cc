@@ -1,6 +1,6 @@
-// `feedbench layouts` through the built binary on a tiny suite (warm, no root needed): the rounds,
-// their balanced seeded orders and the decision table in JSON, Markdown and the results; and the
-// bad input, each exit 2 naming the flag before anything runs.
+// `feedbench layouts` and `feedbench ab` through the built binary on a tiny suite (warm, no root
+// needed): the rounds and the decision tables in JSON, Markdown and the results; and the bad
+// input, each exit 2 naming the flag before anything runs.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -38,6 +38,12 @@ class LayoutsTest : public ::testing::Test {
   testing::CommandResult Layouts(const std::string& args) {
     return RunCommand(ShellQuote(FEEDBENCH_BINARY) + " layouts --suite " + suite_.string() +
                       " --data-dir " + (dir_ / "data").string() + " --out " +
+                      (dir_ / "r.json").string() + " --tmpfs-dir " + dir_.string() + " " + args);
+  }
+
+  testing::CommandResult Ab(const std::string& args) {
+    return RunCommand(ShellQuote(FEEDBENCH_BINARY) + " ab --suite " + suite_.string() +
+                      " --data-dir " + (dir_ / "a").string() + " --out " +
                       (dir_ / "r.json").string() + " --tmpfs-dir " + dir_.string() + " " + args);
   }
 
@@ -122,6 +128,58 @@ TEST_F(LayoutsTest, BadInputIsExitTwoNamingTheFlag) {
     EXPECT_NE(r.output.find(message), std::string::npos) << args << "\n" << r.output;
     EXPECT_FALSE(fs::exists(dir_ / "r.json")) << args;
     EXPECT_FALSE(fs::exists(dir_ / "data")) << args << ": nothing is generated on bad input";
+  }
+}
+
+TEST_F(LayoutsTest, AbComparesTwoDataDirectoriesRoundByRound) {
+  const fs::path decision = dir_ / "ab.json";
+  const auto r = Ab("--b-data-dir " + (dir_ / "b").string() +
+                    " --filter 'files' --seed 3 --max-rounds 8 --time-budget 60 --json " +
+                    decision.string());
+  ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 4) << r.output;
+  const json d = json::parse(NonFiniteToNull(ReadWholeFile(decision)));
+  EXPECT_EQ(d["schema"], "feedbench.ab/1");
+  EXPECT_NE(d["a"].get<std::string>().find((dir_ / "a").string()), std::string::npos);
+  EXPECT_NE(d["b"].get<std::string>().find((dir_ / "b").string()), std::string::npos);
+  ASSERT_EQ(d["workloads"].size(), 2u);  // files-random and files-sequential
+  for (const json& w : d["workloads"]) {
+    EXPECT_EQ(w["rounds"].size(), w["round_ratios"].size());
+    EXPECT_GE(w["rounds"].size(), 3u) << w.dump();
+  }
+  // Each side's results, every repetition with its round, A's and B's rounds the same.
+  const json a = json::parse(NonFiniteToNull(ReadWholeFile(dir_ / "r.json")));
+  const json b = json::parse(NonFiniteToNull(ReadWholeFile(dir_ / "r-b.json")));
+  EXPECT_EQ(a["context"]["feedbench"]["rounds"], d["rounds"]);
+  EXPECT_EQ(b["context"]["feedbench"]["rounds"], d["rounds"]);
+  EXPECT_EQ(a["context"]["feedbench"]["order_seed"], 3);
+  EXPECT_FALSE(fs::exists(dir_ / "a" / "files")) << "datasets are removed unless kept";
+}
+
+TEST_F(LayoutsTest, AbBadInputIsExitTwoNamingTheFlag) {
+  const fs::path other_suite = dir_ / "other.json";
+  std::ofstream(other_suite) << R"({
+    "schema_version": 1, "name": "other",
+    "dataset": {"samples": 100, "sizes": {"distribution": "fixed", "bytes": "16KiB"}, "seed": 5},
+    "defaults": {"repetitions": 3, "cache": "warm"},
+    "workloads": [{"name": "lmdb-only", "layout": "lmdb", "order": "random"}]
+  })";
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"", "--b-data-dir: required"},
+      {"--b-data-dir " + (dir_ / "a").string(), "the same directory as --data-dir"},
+      {"--b-data-dir " + (dir_ / "a" / ".." / "a").string(), "the same directory as --data-dir"},
+      {"--b-data-dir " + (dir_ / "b").string() + " --b-suite " + other_suite.string(),
+       "A and B have no data-loading workload of the same name to compare (A: files-random, "
+       "files-sequential, tmpfs-random; B: lmdb-only)"},
+      {"--b-data-dir " + (dir_ / "b").string() + " --b-out " + (dir_ / "r.json").string(),
+       "the same file as A's results"},
+      {"--b-data-dir " + (dir_ / "b").string() + " --max-rounds 1", "--max-rounds 1"},
+  };
+  for (const auto& [args, message] : cases) {
+    const auto r = Ab(args);
+    EXPECT_EQ(r.exit_code, 2) << args << "\n" << r.output;
+    EXPECT_NE(r.output.find(message), std::string::npos) << args << "\n" << r.output;
+    EXPECT_FALSE(fs::exists(dir_ / "a")) << args << ": nothing is generated on bad input";
+    EXPECT_FALSE(fs::exists(dir_ / "b")) << args;
   }
 }
 

@@ -63,6 +63,10 @@ constexpr NotRun kNotRun[] = {
     {"build/feedbench layouts --data-dir /data/fb --json layouts.json --markdown layouts.md",
      "the layouts suite in interleaved rounds until decided: up to 20 rounds of six layouts over "
      "40000 samples, many minutes; layouts_test runs `layouts` on a small suite"},
+    {"build/feedbench ab --data-dir /mnt/old/fb --b-data-dir /mnt/new/fb --suite qualify --json "
+     "ab.json",
+     "needs two devices mounted at /mnt/old and /mnt/new and runs the qualify suite on both; "
+     "layouts_test runs `ab` on a small suite with two directories"},
     {"build/feedbench run --suite layouts --filter 'lmdb|tmpfs' --repetitions 3",
      "generates the layouts suite's 40000 samples in two layouts: minutes on a 2-core node"},
     {"build/feedbench run --suite ci --compare baselines/node01/ci.json --max-repetitions 15 "
