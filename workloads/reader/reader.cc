@@ -178,8 +178,20 @@ class SharedRun {
   explicit SharedRun(size_t prefetch) : queue_(prefetch) {}
 
   BatchQueue& queue() { return queue_; }
-  // The next batch (or, reading shards, the next shard of the epochs) nobody has claimed.
-  uint64_t ClaimBatch() { return next_batch_.fetch_add(1, std::memory_order_relaxed); }
+  // The next of `total` work items (batches, or reading shards, the shards of the epochs) nobody
+  // has claimed; nullopt when none is left or the run stopped. A SIGINT or SIGTERM
+  // (harness/os/interrupt.h) stops every worker and the consumer; RunReader then throws
+  // Interrupted rather than summarising a cut-short run.
+  std::optional<uint64_t> ClaimItem(uint64_t total) {
+    if (Stopped()) return std::nullopt;
+    if (PendingInterrupt() != 0) {
+      Stop();
+      return std::nullopt;
+    }
+    const uint64_t item = next_batch_.fetch_add(1, std::memory_order_relaxed);
+    if (item >= total) return std::nullopt;
+    return item;
+  }
   bool Stopped() const { return stop_.load(std::memory_order_relaxed); }
 
   // Stops every worker and the consumer.
@@ -230,6 +242,24 @@ std::optional<std::string> SampleProblem(const std::vector<std::byte>& buffer, u
   return problem;
 }
 
+// Accounts for one sample a worker read in `read_time`: its latency, its check (when verifying) and
+// its digest. False when it failed verification (the run is then stopped).
+bool AccountSample(const SampleStore& store, const ReaderOptions& options, uint64_t expected_bytes,
+                   SharedRun& run, WorkerStats& stats, uint64_t index,
+                   const std::vector<std::byte>& buffer, Clock::duration read_time) {
+  stats.latency.Record(static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(read_time).count()));
+  if (options.verify) {
+    if (auto problem = SampleProblem(buffer, index, expected_bytes)) {
+      run.FailVerify(index,
+                     fmt::format("sample {} ({}): {}", index, store.Describe(index), *problem));
+      return false;
+    }
+  }
+  stats.digest += SampleDigest(buffer, index);
+  return true;
+}
+
 // The workers' loop: claims batches, reads each sample whole through the thread's own cursor (each
 // read timed as one latency), and hands the batch to the consumer, until the batches run out or
 // the run stops. Holds no state of its own, so one object serves every worker thread.
@@ -247,16 +277,8 @@ class Worker {
   void Run(SampleStore::Cursor& cursor, WorkerStats& stats) {
     std::vector<std::byte> buffer;
     try {
-      while (!run_.Stopped()) {
-        // A SIGINT or SIGTERM (harness/os/interrupt.h) stops every worker and the consumer;
-        // RunReader then throws Interrupted rather than summarising a cut-short run.
-        if (PendingInterrupt() != 0) {
-          run_.Stop();
-          return;
-        }
-        const uint64_t b = run_.ClaimBatch();
-        if (b >= plan_.total_batches) return;
-        const std::optional<Batch> batch = ReadBatch(b, cursor, stats, buffer);
+      while (const std::optional<uint64_t> b = run_.ClaimItem(plan_.total_batches)) {
+        const std::optional<Batch> batch = ReadBatch(*b, cursor, stats, buffer);
         if (!batch || !run_.queue().Push(*batch)) return;
       }
     } catch (...) {
@@ -275,17 +297,10 @@ class Worker {
       const uint64_t index = (*order)[pos];
       const auto t0 = Clock::now();
       cursor.Read(index, expected_bytes_[index], buffer);
-      const auto t1 = Clock::now();
-      stats.latency.Record(static_cast<uint64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
-      if (options_.verify) {
-        if (auto problem = SampleProblem(buffer, index, expected_bytes_[index])) {
-          run_.FailVerify(
-              index, fmt::format("sample {} ({}): {}", index, store_.Describe(index), *problem));
-          return std::nullopt;
-        }
+      if (!AccountSample(store_, options_, expected_bytes_[index], run_, stats, index, buffer,
+                         Clock::now() - t0)) {
+        return std::nullopt;
       }
-      stats.digest += SampleDigest(buffer, index);
       if (options_.on_sample) options_.on_sample(epoch, index);
       ++batch.samples;
       batch.bytes += buffer.size();
@@ -320,14 +335,8 @@ class ShardWorker {
     Delivery delivery;
     std::vector<std::byte> buffer;
     try {
-      while (!run_.Stopped()) {
-        if (PendingInterrupt() != 0) {
-          run_.Stop();
-          return;
-        }
-        const uint64_t item = run_.ClaimBatch();
-        if (item >= total_items_) break;
-        const int epoch = options_.first_epoch + static_cast<int>(item / shards_.shards());
+      while (const std::optional<uint64_t> item = run_.ClaimItem(total_items_)) {
+        const int epoch = options_.first_epoch + static_cast<int>(*item / shards_.shards());
         if (!delivery.buffer || epoch != delivery.epoch) {
           if (delivery.buffer && !Flush(delivery)) return;
           delivery.epoch = epoch;
@@ -336,10 +345,11 @@ class ShardWorker {
               options_.shuffle_seed ^ (static_cast<uint64_t>(epoch) << 32) ^
                   static_cast<uint64_t>(worker));
         }
-        const uint64_t shard = (*orders_.Get(epoch))[item % shards_.shards()];
+        const uint64_t shard = (*orders_.Get(epoch))[*item % shards_.shards()];
         if (!StreamShard(shard, delivery, stats, buffer)) return;
       }
-      if (delivery.buffer) Flush(delivery);
+      // Stopped early, the epoch's rest is not delivered; otherwise this worker's last epoch ends.
+      if (delivery.buffer && !run_.Stopped()) Flush(delivery);
     } catch (...) {
       run_.FailRead(std::current_exception());
     }
@@ -361,17 +371,10 @@ class ShardWorker {
     while (true) {
       const std::optional<uint64_t> index = stream->Next(buffer);
       if (!index) return true;
-      const auto t1 = Clock::now();
-      stats.latency.Record(static_cast<uint64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
-      if (options_.verify) {
-        if (auto problem = SampleProblem(buffer, *index, expected_bytes_[*index])) {
-          run_.FailVerify(*index, fmt::format("sample {} ({}): {}", *index,
-                                              store_.Describe(*index), *problem));
-          return false;
-        }
+      if (!AccountSample(store_, options_, expected_bytes_[*index], run_, stats, *index, buffer,
+                         Clock::now() - t0)) {
+        return false;
       }
-      stats.digest += SampleDigest(buffer, *index);
       const BufferedSample sample{*index, buffer.size()};
       if (options_.order == Order::kSequential) {
         if (!Deliver(sample, delivery)) return false;

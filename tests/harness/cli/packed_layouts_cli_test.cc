@@ -5,12 +5,16 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 #include <string>
 
 #include "harness/base/atomic_file.h"
 #include "harness/base/json_non_finite.h"
+#include "tests/support/background_feedbench.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 #include "workloads/dataset/dataset_dir.h"
@@ -174,6 +178,32 @@ TEST_F(PackedLayoutsCliTest, RunRefusesARecordsDatasetWhoseIndexDoesNotMatchItsD
   r = Feedbench("dataset verify --dir " + ShellQuote(records.string()));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_THAT(r.output, HasSubstr("index.bin"));
+}
+
+// SIGINT while a packed dataset is generated: exit 130, the partial shards or records removed.
+TEST_F(PackedLayoutsCliTest, InterruptedCreateOfAPackedLayoutRemovesItsPartialDataset) {
+  for (const std::string layout : {"shards", "records"}) {
+    const fs::path dir = dir_ / layout;
+    testing::BackgroundFeedbench run(dir_,
+                                     {"dataset", "create", "--layout", layout, "--dir",
+                                      dir.string(), "--samples", "400000", "--size", "4KiB",
+                                      "--shard-bytes", "4MiB", "--quiet"},
+                                     dir_ / "create.log");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    std::error_code ec;
+    while (!fs::exists(dir / kManifestName, ec) || !fs::exists(dir / layout, ec)) {
+      ASSERT_FALSE(run.Ended()) << run.Output();
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "generation never seen";
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    const std::optional<Manifest> manifest = ReadManifest(dir);
+    ASSERT_TRUE(manifest && !manifest->complete) << "generation completed before the signal";
+    run.Signal(SIGINT);
+    EXPECT_EQ(run.Wait(std::chrono::seconds(60)), 128 + SIGINT) << run.Output();
+    EXPECT_THAT(run.Output(), HasSubstr("while creating the " + layout + " dataset in " +
+                                        dir.string() + "; removed the partial dataset"));
+    EXPECT_FALSE(fs::exists(dir));
+  }
 }
 
 }  // namespace
