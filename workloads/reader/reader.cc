@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -492,32 +493,30 @@ ReaderResult CombineRuns(const std::vector<ReaderResult>& runs) {
 
 namespace {
 
-// RunReader over a store read shard by shard.
-ReaderResult RunShardReader(const SampleStore& store, const ShardSource& shards,
-                            const DatasetSpec& spec, const ReaderOptions& o) {
-  EpochOrders orders(shards.shards(), o.order, o.shuffle_seed);
-  orders.Get(o.first_epoch);
-  std::vector<uint64_t> expected_bytes(spec.samples);
-  for (uint64_t i = 0; i < spec.samples; ++i) expected_bytes[i] = SampleBytes(spec, i);
-  std::vector<std::unique_ptr<WorkerStats>> stats;
-  for (int w = 0; w < o.workers; ++w) stats.push_back(std::make_unique<WorkerStats>());
+// Every sample's size from the spec, up front: computing them is not the storage's time.
+std::vector<uint64_t> ExpectedBytes(const DatasetSpec& spec) {
+  std::vector<uint64_t> bytes(spec.samples);
+  for (uint64_t i = 0; i < spec.samples; ++i) bytes[i] = SampleBytes(spec, i);
+  return bytes;
+}
 
-  SharedRun run(static_cast<size_t>(o.prefetch));
-  ShardWorker worker(store, shards, o, orders, expected_bytes, run);
-  std::atomic<int> running{o.workers};
+std::vector<std::unique_ptr<WorkerStats>> MakeStats(int workers) {
+  std::vector<std::unique_ptr<WorkerStats>> stats;
+  for (int w = 0; w < workers; ++w) stats.push_back(std::make_unique<WorkerStats>());
+  return stats;
+}
+
+// Runs work(w) on o.workers threads while the consumer takes up to `total_batches` batches, and
+// summarises the run (the clock runs from the workers' start to the consumer's end).
+ReaderResult RunWorkers(SharedRun& run, const ReaderOptions& o, uint64_t total_batches,
+                        const std::vector<std::unique_ptr<WorkerStats>>& stats,
+                        const std::function<void(int)>& work) {
   Consumed consumed;
   const auto start = Clock::now();
   {
     std::vector<std::jthread> workers;
-    for (int w = 0; w < o.workers; ++w) {
-      workers.emplace_back([&, w] {
-        worker.Run(w, *stats[w]);
-        // The last worker out closes the queue: the consumer takes what is left, then stops.
-        if (running.fetch_sub(1) == 1) run.queue().Close();
-      });
-    }
-    // Workers' last batches of an epoch may be short: the count is known only at the end.
-    consumed = Consume(run.queue(), UINT64_MAX, o.compute_ms_per_batch);
+    for (int w = 0; w < o.workers; ++w) workers.emplace_back([&, w] { work(w); });
+    consumed = Consume(run.queue(), total_batches, o.compute_ms_per_batch);
     run.Stop();
   }
   const double wall_sec = Seconds(Clock::now() - start);
@@ -526,6 +525,24 @@ ReaderResult RunShardReader(const SampleStore& store, const ShardSource& shards,
   ReaderResult r = Summarize(consumed, stats, wall_sec, o);
   r.verify_error = run.verify_error();
   return r;
+}
+
+// RunReader over a store read shard by shard.
+ReaderResult RunShardReader(const SampleStore& store, const ShardSource& shards,
+                            const DatasetSpec& spec, const ReaderOptions& o) {
+  EpochOrders orders(shards.shards(), o.order, o.shuffle_seed);
+  orders.Get(o.first_epoch);
+  const std::vector<uint64_t> expected_bytes = ExpectedBytes(spec);
+  const std::vector<std::unique_ptr<WorkerStats>> stats = MakeStats(o.workers);
+  SharedRun run(static_cast<size_t>(o.prefetch));
+  ShardWorker worker(store, shards, o, orders, expected_bytes, run);
+  std::atomic<int> running{o.workers};
+  // Workers' last batches of an epoch may be short: the count is known only at the end, when
+  // the last worker out closes the queue and the consumer takes what is left.
+  return RunWorkers(run, o, UINT64_MAX, stats, [&](int w) {
+    worker.Run(w, *stats[w]);
+    if (running.fetch_sub(1) == 1) run.queue().Close();
+  });
 }
 
 }  // namespace
@@ -538,34 +555,15 @@ ReaderResult RunReader(SampleStore& store, const DatasetSpec& spec, const Reader
   const BatchPlan plan(spec.samples, o);
   EpochOrders orders(plan.samples, o.order, o.shuffle_seed);
   orders.Get(o.first_epoch);  // the first epoch's order before the clock starts
-  // Sizes up front: computing them is not the storage's time.
-  std::vector<uint64_t> expected_bytes(plan.samples);
-  for (uint64_t i = 0; i < plan.samples; ++i) expected_bytes[i] = SampleBytes(spec, i);
-
-  std::vector<std::unique_ptr<WorkerStats>> stats;
-  for (int w = 0; w < o.workers; ++w) stats.push_back(std::make_unique<WorkerStats>());
+  const std::vector<uint64_t> expected_bytes = ExpectedBytes(spec);
+  const std::vector<std::unique_ptr<WorkerStats>> stats = MakeStats(o.workers);
   // Cursors are opened before the clock starts: opening an environment is not a sample read.
   std::vector<std::unique_ptr<SampleStore::Cursor>> cursors;
   for (int w = 0; w < o.workers; ++w) cursors.push_back(store.OpenCursor());
-
   SharedRun run(static_cast<size_t>(o.prefetch));
   Worker worker(store, o, plan, orders, expected_bytes, run);
-  Consumed consumed;
-  const auto start = Clock::now();
-  {
-    std::vector<std::jthread> workers;
-    for (int w = 0; w < o.workers; ++w) {
-      workers.emplace_back([&, w] { worker.Run(*cursors[w], *stats[w]); });
-    }
-    consumed = Consume(run.queue(), plan.total_batches, o.compute_ms_per_batch);
-    run.Stop();
-  }
-  const double wall_sec = Seconds(Clock::now() - start);
-  ThrowIfInterrupted();
-  if (run.read_error()) std::rethrow_exception(run.read_error());
-  ReaderResult r = Summarize(consumed, stats, wall_sec, o);
-  r.verify_error = run.verify_error();
-  return r;
+  return RunWorkers(run, o, plan.total_batches, stats,
+                    [&](int w) { worker.Run(*cursors[w], *stats[w]); });
 }
 
 }  // namespace feedbench
