@@ -35,6 +35,7 @@ struct DatasetArgs {
   std::string seed = "1";
   std::string files_per_dir = "1000";
   std::string spec_file;
+  std::string shard_bytes;  // packed layouts; empty: the default
   int threads = 0;
   bool quiet = false;
   bool json = false;
@@ -74,9 +75,20 @@ std::string Rate(uint64_t bytes, double sec) {
 }
 
 std::string Summary(const Manifest& m) {
-  return fmt::format("{} samples, {} ({} bytes), sizes {}, seed {}, {} files per directory",
-                     m.samples, FormatBytesIec(static_cast<double>(m.total_bytes)), m.total_bytes,
-                     DescribeSizes(m.spec.sizes), m.spec.seed, m.spec.files_per_dir);
+  std::string s = fmt::format("{} samples, {} ({} bytes), sizes {}, seed {}, ", m.samples,
+                              FormatBytesIec(static_cast<double>(m.total_bytes)), m.total_bytes,
+                              DescribeSizes(m.spec.sizes), m.spec.seed);
+  if (PackFormatOf(m.layout)) {
+    s += fmt::format("{} {} of at most {}", m.containers,
+                     m.layout == Layout::kShards ? "shards" : "data files",
+                     FormatBytesExact(m.shard_bytes));
+  } else {
+    s += fmt::format("{} files per directory", m.spec.files_per_dir);
+  }
+  if (m.disk_bytes > 0) {
+    s += fmt::format(", {} on disk", FormatBytesIec(static_cast<double>(m.disk_bytes)));
+  }
+  return s;
 }
 
 int RunProfile(const DatasetArgs& a) {
@@ -155,6 +167,14 @@ int RunCreate(const DatasetArgs& a) {
   EnsureOptions options;
   options.threads = a.threads;
   options.progress = !a.quiet;
+  if (const std::optional<PackFormat> format = PackFormatOf(layout)) {
+    if (!a.shard_bytes.empty()) options.shard_bytes = ParseBytes(a.shard_bytes, "--shard-bytes");
+    CheckShardBytes(spec, *format, options.shard_bytes, "--shard-bytes");
+  } else if (!a.shard_bytes.empty()) {
+    throw UsageError(fmt::format(
+        "--shard-bytes {}: applies to --layout shards and records, not {}", a.shard_bytes,
+        LayoutName(layout)));
+  }
   std::error_code ec;
   const bool dir_existed = fs::exists(a.dir, ec);
   EnsureResult r;
@@ -171,10 +191,11 @@ int RunCreate(const DatasetArgs& a) {
     std::printf("reused the %s dataset in %s (spec %s): %s\n", LayoutName(layout).data(),
                 a.dir.c_str(), r.manifest.spec_hash.c_str(), Summary(r.manifest).c_str());
   } else {
-    std::printf("created the %s dataset in %s (spec %s): %s; in %.2f s (%s, synced)\n",
+    std::printf("created the %s dataset in %s (spec %s): %s; in %.2f s (%s, %.0f samples/s, synced)\n",
                 LayoutName(layout).data(), a.dir.c_str(), r.manifest.spec_hash.c_str(),
                 Summary(r.manifest).c_str(), r.generate_sec,
-                Rate(r.generated_bytes, r.generate_sec).c_str());
+                Rate(r.generated_bytes, r.generate_sec).c_str(),
+                r.generate_sec > 0 ? static_cast<double>(r.manifest.samples) / r.generate_sec : 0.0);
   }
   return kExitOk;
 }
@@ -216,6 +237,20 @@ int RunInfo(const DatasetArgs& a) {
       static_cast<unsigned long long>(m->total_bytes), DescribeSizes(m->spec.sizes).c_str(),
       static_cast<unsigned long long>(m->spec.seed), m->spec.files_per_dir, m->created_utc.c_str(),
       m->feedbench_version.c_str());
+  if (PackFormatOf(m->layout)) {
+    std::printf("shards     %llu of at most %s (%llu bytes)\n",
+                static_cast<unsigned long long>(m->containers),
+                FormatBytesExact(m->shard_bytes).c_str(),
+                static_cast<unsigned long long>(m->shard_bytes));
+  }
+  if (m->disk_bytes > 0) {
+    std::printf("on disk    %s (%llu bytes, %.3f x the samples' bytes)\n",
+                FormatBytesIec(static_cast<double>(m->disk_bytes)).c_str(),
+                static_cast<unsigned long long>(m->disk_bytes),
+                m->total_bytes > 0 ? static_cast<double>(m->disk_bytes) /
+                                         static_cast<double>(m->total_bytes)
+                                   : 0.0);
+  }
   return kExitOk;
 }
 
@@ -245,7 +280,7 @@ void AddDatasetCommand(CLI::App& app, CommandAction& action) {
   profile->callback([&action, args] { action = [args] { return RunProfile(*args); }; });
 
   auto* create = dataset->add_subcommand("create", "Create (or reuse) a dataset directory");
-  create->add_option("--layout", args->layout, "files or lmdb (default files)");
+  create->add_option("--layout", args->layout, "files, lmdb, shards or records (default files)");
   create->add_option("--dir", args->dir, "Dataset directory (new, empty, or a feedbench dataset)")
       ->required();
   auto* samples = create->add_option("--samples", args->samples, "Number of samples");
@@ -258,6 +293,8 @@ void AddDatasetCommand(CLI::App& app, CommandAction& action) {
   auto* spec = create->add_option("--spec", args->spec_file,
                                   "A dataset spec JSON or a `dataset profile` output");
   for (auto* option : {samples, size, seed, fpd}) spec->excludes(option);
+  create->add_option("--shard-bytes", args->shard_bytes,
+                     "shards/records: largest shard or data file, with a unit (default 256MiB)");
   create->add_option("--threads", args->threads, "Generation threads (default: all cores)");
   create->add_flag("--quiet", args->quiet, "No progress meter");
   create->callback([&action, args] { action = [args] { return RunCreate(*args); }; });

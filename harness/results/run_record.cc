@@ -104,11 +104,27 @@ json DescribeWorkload(const WorkloadRun& run) {
 json FeedbenchContext(const SuiteRun& run, const std::vector<Efficiency>& efficiencies) {
   json datasets = json::array();
   for (const DatasetUse& d : run.datasets) {
-    datasets.push_back({{"layout", LayoutName(d.layout)},
-                        {"dir", d.dir.string()},
-                        {"reused", d.reused},
-                        {"generate_sec", d.generate_sec},
-                        {"total_bytes", d.total_bytes}});
+    json entry{{"layout", LayoutName(d.layout)},
+               {"dir", d.dir.string()},
+               {"reused", d.reused},
+               {"generate_sec", d.generate_sec},
+               {"total_bytes", d.total_bytes},
+               {"samples", d.samples},
+               {"disk_bytes", d.disk_bytes},
+               {"disk_per_payload", d.total_bytes > 0 ? static_cast<double>(d.disk_bytes) /
+                                                            static_cast<double>(d.total_bytes)
+                                                      : 0.0},
+               {"creation_sec", d.creation_sec}};
+    // Creation rate from the manifest's generation time (including its final sync).
+    if (d.creation_sec > 0) {
+      entry["creation_samples_per_second"] = static_cast<double>(d.samples) / d.creation_sec;
+      entry["creation_bytes_per_second"] = static_cast<double>(d.total_bytes) / d.creation_sec;
+    }
+    if (d.shard_bytes > 0) {
+      entry["shard_bytes"] = d.shard_bytes;
+      entry["containers"] = d.containers;
+    }
+    datasets.push_back(std::move(entry));
   }
   json workloads = json::array();
   for (const WorkloadRun& w : run.workloads) workloads.push_back(DescribeWorkload(w));

@@ -11,6 +11,7 @@
 
 #include "harness/base/atomic_file.h"
 #include "harness/base/errors.h"
+#include "harness/base/units.h"
 
 namespace feedbench {
 namespace fs = std::filesystem;
@@ -77,6 +78,21 @@ class ObjectReader {
     }
     return value;
   }
+  // A byte count: a non-negative integer, or a string with a unit ("256MiB").
+  uint64_t Bytes(std::string_view key, uint64_t fallback) const {
+    if (!Has(key)) return fallback;
+    const json& v = Raw(key);
+    if (v.is_string()) {
+      return ParseBytes(v.get<std::string>(), fmt::format("{}: {}", source_, Key(key)));
+    }
+    if (!v.is_number_unsigned()) {
+      Fail(Key(key), fmt::format("a size: a string with a unit (\"256MiB\") or bytes as a "
+                                 "non-negative integer (got {})",
+                                 v.dump()));
+    }
+    return v.get<uint64_t>();
+  }
+  const std::string& source() const { return source_; }
   bool Bool(std::string_view key, std::optional<bool> fallback) const {
     if (!Has(key)) return Required(key, fallback, "true or false");
     const json& v = Raw(key);
@@ -123,6 +139,29 @@ RunSettings ReadSettings(const ObjectReader& r, const RunSettings& base) {
   return s;
 }
 
+// The options of the packed layouts: shard_bytes (shards, records), shuffle_buffer (shards read
+// in random order). Anywhere else they are errors, not silently ignored.
+void ReadPackedOptions(const ObjectReader& w, const DatasetSpec& spec, SuiteWorkload& wl) {
+  const std::optional<PackFormat> format = PackFormatOf(wl.layout);
+  if (!format && w.Has("shard_bytes")) {
+    w.Fail(w.Key("shard_bytes"),
+           fmt::format("no shard_bytes for layout {}: it applies to layouts shards and records",
+                       LayoutName(wl.layout)));
+  }
+  if (w.Has("shuffle_buffer") && (wl.layout != Layout::kShards || wl.order != Order::kRandom)) {
+    w.Fail(w.Key("shuffle_buffer"),
+           fmt::format("no shuffle_buffer for layout {} in {} order: it applies to layout shards "
+                       "in random order (sequential reads shards in storage order, unshuffled)",
+                       LayoutName(wl.layout), OrderName(wl.order)));
+  }
+  if (format) {
+    wl.shard_bytes = w.Bytes("shard_bytes", kDefaultShardBytes);
+    CheckShardBytes(spec, *format, wl.shard_bytes,
+                    fmt::format("{}: {}", w.source(), w.Key("shard_bytes")));
+  }
+  wl.shuffle_buffer = w.Int("shuffle_buffer", 1, 10000000, wl.shuffle_buffer);
+}
+
 json SettingsToJson(const RunSettings& s) {
   return json{{"repetitions", s.repetitions},
               {"epochs", s.epochs},
@@ -144,7 +183,7 @@ std::optional<Layout> SuiteWorkload::DatasetLayout() const {
   if (kind == WorkloadKind::kFio) {
     return profile == "smallfile" ? std::optional<Layout>(Layout::kFiles) : std::nullopt;
   }
-  return layout == Layout::kLmdb ? Layout::kLmdb : Layout::kFiles;
+  return layout == Layout::kTmpfs ? Layout::kFiles : layout;
 }
 
 SuiteWorkload MakeFioSuiteWorkload(std::string name, std::string profile, json options,
@@ -201,10 +240,12 @@ Suite ParseSuite(const json& document, const std::string& source) {
     const std::string kind = w.OneOf("kind", {"reader", "fio"}, "reader");
     if (kind == "reader") {
       wl.kind = WorkloadKind::kReader;
-      wl.layout = ParseLayout(w.OneOf("layout", {"files", "lmdb", "tmpfs"}), w.Key("layout"));
+      wl.layout = ParseLayout(w.String("layout"), fmt::format("{}: {}", source, w.Key("layout")));
       wl.order = ParseOrder(w.OneOf("order", {"random", "sequential"}, "random"), w.Key("order"));
       wl.settings = ReadSettings(w, suite.defaults);
-      w.RejectUnknown(fmt::format("name, kind, layout, order, {}", kSettingsKeys));
+      ReadPackedOptions(w, suite.spec, wl);
+      w.RejectUnknown(
+          fmt::format("name, kind, layout, order, shard_bytes, shuffle_buffer, {}", kSettingsKeys));
       suite.workloads.push_back(std::move(wl));
     } else {
       const std::string profile = w.String("profile");
@@ -232,6 +273,10 @@ json SuiteToJson(const Suite& suite) {
     if (wl.kind == WorkloadKind::kReader) {
       w["layout"] = LayoutName(wl.layout);
       w["order"] = OrderName(wl.order);
+      if (PackFormatOf(wl.layout)) w["shard_bytes"] = wl.shard_bytes;
+      if (wl.layout == Layout::kShards && wl.order == Order::kRandom) {
+        w["shuffle_buffer"] = wl.shuffle_buffer;
+      }
       w.update(SettingsToJson(wl.settings));
     } else {
       w["profile"] = wl.profile;

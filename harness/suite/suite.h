@@ -46,6 +46,11 @@ struct SuiteWorkload {
   WorkloadKind kind = WorkloadKind::kReader;
   Layout layout = Layout::kFiles;  // reader
   Order order = Order::kRandom;    // reader
+  // Reader of a packed layout (shards, records): the shard (data file) size its dataset is cut
+  // with ("shard_bytes", default 256 MiB); 0 for the other layouts.
+  uint64_t shard_bytes = 0;
+  // Reader of shards in random order: each worker's shuffle buffer, samples ("shuffle_buffer").
+  int shuffle_buffer = 1000;
   std::string profile;             // fio: a built-in profile name or a .fio file
   nlohmann::json fio_options = nlohmann::json::object();  // fio: as written (for SuiteToJson)
   FioWorkloadOptions fio;  // fio: `options` parsed (ApplyFioSuiteOptions) over the defaults
@@ -53,6 +58,7 @@ struct SuiteWorkload {
 
   // The dataset layout this workload reads from disk, if any: a reader's layout (tmpfs stages the
   // files layout), smallfile's files layout; the other fio profiles read a test file of their own.
+  // A packed layout's dataset is also named by its shard_bytes.
   std::optional<Layout> DatasetLayout() const;
 };
 

@@ -55,31 +55,42 @@ class RunDatasets {
   // run ends (the test file is removed all the same, unless the request keeps data).
   void keep_fio_run_files() { keep_fio_run_files_ = true; }
 
-  // Generates (or reuses) the dataset of `layout`, once; returns its directory.
-  const fs::path& Ensure(Layout layout) {
-    const auto it = dirs_.find(layout);
+  // Generates (or reuses) the dataset of `layout` (cut at `shard_bytes` when packed), once;
+  // returns its directory.
+  const fs::path& Ensure(Layout layout, uint64_t shard_bytes = 0) {
+    const DatasetKey key{layout, PackFormatOf(layout) ? shard_bytes : 0};
+    const auto it = dirs_.find(key);
     if (it != dirs_.end()) return it->second;
-    const fs::path dir = DefaultDatasetDir(data_dir_.path(), spec_, layout);
+    const fs::path dir = DefaultDatasetDir(data_dir_.path(), spec_, layout, key.shard_bytes);
     // Registered before generation: a generation that fails half-way is removed too.
-    const fs::path& registered = dirs_.emplace(layout, dir).first->second;
+    const fs::path& registered = dirs_.emplace(key, dir).first->second;
     if (!request_.quiet) {
       fmt::print(stderr, "feedbench: dataset {} ({} samples, {}) in {}\n", LayoutName(layout),
                  spec_.samples, DescribeSizes(spec_.sizes), dir.string());
     }
     EnsureOptions options;
     options.progress = !request_.quiet;
+    if (key.shard_bytes > 0) options.shard_bytes = key.shard_bytes;
     const EnsureResult ensured = EnsureDataset(dir, spec_, layout, options);
+    const Manifest& m = ensured.manifest;
     uses_.push_back(DatasetUse{.layout = layout,
                                .dir = dir,
                                .reused = ensured.reused,
                                .generate_sec = ensured.generate_sec,
-                               .total_bytes = ensured.manifest.total_bytes});
+                               .total_bytes = m.total_bytes,
+                               .samples = m.samples,
+                               .shard_bytes = m.shard_bytes,
+                               .containers = m.containers,
+                               // A manifest from before disk_bytes was recorded: measured now.
+                               .disk_bytes = m.disk_bytes > 0 ? m.disk_bytes : DatasetDiskBytes(dir),
+                               .creation_sec = m.generate_sec});
     return registered;
   }
 
-  // The dataset prepared for reading as `layout` (tmpfs: staged from the files layout), once.
+  // The dataset prepared for reading as `layout` (tmpfs: staged from the files layout), once per
+  // dataset directory and layout.
   PreparedDataset& Prepared(Layout layout, const fs::path& dir) {
-    auto& slot = prepared_[layout];
+    auto& slot = prepared_[{layout, dir}];
     if (!slot) {
       StagingOptions staging;
       staging.tmpfs_dir = request_.tmpfs_dir;
@@ -111,8 +122,8 @@ class RunDatasets {
     cleaned_ = true;
     done = notes_;
     std::vector<fs::path> stagings;
-    for (const auto& [layout, prepared] : prepared_) {
-      if (layout == Layout::kTmpfs && prepared) stagings.push_back(prepared->read_root());
+    for (const auto& [key, prepared] : prepared_) {
+      if (key.first == Layout::kTmpfs && prepared) stagings.push_back(prepared->read_root());
     }
     prepared_.clear();  // unstages tmpfs, releases dataset locks
     for (const fs::path& staging : stagings) {
@@ -122,7 +133,8 @@ class RunDatasets {
       }
     }
     if (runs_fio_ && !request_.keep_data) RemoveFioFiles();
-    for (const auto& [layout, dir] : dirs_) {
+    for (const auto& [key, dir] : dirs_) {
+      const Layout layout = key.layout;
       std::error_code ec;
       if (!fs::exists(dir, ec)) continue;  // stopped before it was made
       bool complete = false;
@@ -199,8 +211,14 @@ class RunDatasets {
   const RunRequest& request_;
   const DatasetSpec& spec_;
   DataDir data_dir_;
-  std::map<Layout, fs::path> dirs_;
-  std::map<Layout, std::unique_ptr<PreparedDataset>> prepared_;
+  // A dataset is one layout, and for the packed layouts one shard size.
+  struct DatasetKey {
+    Layout layout = Layout::kFiles;
+    uint64_t shard_bytes = 0;
+    auto operator<=>(const DatasetKey&) const = default;
+  };
+  std::map<DatasetKey, fs::path> dirs_;
+  std::map<std::pair<Layout, fs::path>, std::unique_ptr<PreparedDataset>> prepared_;
   std::vector<DatasetUse> uses_;
   bool runs_fio_ = false;
   bool keep_fio_run_files_ = false;
@@ -271,7 +289,8 @@ PlannedWorkload PlanFio(const SuiteWorkload& w, const RunRequest& request, RunDa
 PlannedWorkload PlanReader(const SuiteWorkload& w, const RunRequest& request,
                            const DatasetSpec& spec, RunDatasets& data) {
   PlannedWorkload p;
-  PreparedDataset& dataset = data.Prepared(w.layout, data.Ensure(*w.DatasetLayout()));
+  PreparedDataset& dataset =
+      data.Prepared(w.layout, data.Ensure(*w.DatasetLayout(), w.shard_bytes));
   WorkloadOptions options;
   options.reader.order = w.order;
   options.reader.workers = w.settings.workers;
@@ -280,6 +299,7 @@ PlannedWorkload PlanReader(const SuiteWorkload& w, const RunRequest& request,
   options.reader.compute_ms_per_batch = w.settings.compute_ms_per_batch;
   options.reader.epochs = w.settings.epochs;
   options.reader.verify = w.settings.verify;
+  options.reader.shuffle_buffer = w.shuffle_buffer;
   options.cache = request.cache ? ParseCacheMode(*request.cache, "--cache") : w.settings.cache;
   options.sample_interval = std::chrono::milliseconds(request.interval_ms);
   p.run.cache = options.cache;
@@ -362,11 +382,12 @@ void AddProbes(std::vector<PlannedWorkload>& plan, const RunRequest& request,
 // Generates every dataset first (so no repetition waits on generation), then plans each workload.
 std::vector<PlannedWorkload> Plan(const Suite& suite, const std::vector<SuiteWorkload>& selected,
                                   const RunRequest& request, RunDatasets& data) {
-  std::set<Layout> layouts;  // generated in layout order, as the results list them
+  // Generated in layout order (then shard size), as the results list them.
+  std::set<std::pair<Layout, uint64_t>> layouts;
   for (const auto& w : selected) {
-    if (const auto layout = w.DatasetLayout()) layouts.insert(*layout);
+    if (const auto layout = w.DatasetLayout()) layouts.insert({*layout, w.shard_bytes});
   }
-  for (const Layout layout : layouts) data.Ensure(layout);
+  for (const auto& [layout, shard_bytes] : layouts) data.Ensure(layout, shard_bytes);
   std::vector<PlannedWorkload> plan;
   for (const SuiteWorkload& w : selected) {
     PlannedWorkload p = w.kind == WorkloadKind::kFio ? PlanFio(w, request, data)

@@ -23,7 +23,14 @@
 #include "harness/base/units.h"
 #include "harness/base/version.h"
 #include "harness/os/interrupt.h"
+#include "workloads/dataset/file_io.h"
+#include "workloads/dataset/packed_writer.h"
+#include "workloads/dataset/parallel_chunks.h"
+#include "workloads/dataset/record_index.h"
+#include "workloads/dataset/record_store.h"
 #include "workloads/dataset/sample_store.h"
+#include "workloads/dataset/shard_store.h"
+#include "workloads/dataset/tar_format.h"
 
 namespace feedbench {
 namespace fs = std::filesystem;
@@ -80,11 +87,14 @@ FsSpace SpaceAt(const fs::path& path) {
   return {static_cast<uint64_t>(st.f_bavail) * st.f_frsize, std::max<uint64_t>(st.f_frsize, 512)};
 }
 
+// The entries a feedbench dataset owns in its directory, besides its manifest.
+constexpr const char* kOwnEntries[] = {"data", "lmdb", "shards", "records"};
+
 // Bytes held by the entries a feedbench dataset owns in `dir` (reclaimed when regenerating).
 uint64_t OwnEntriesBytes(const fs::path& dir) {
   uint64_t bytes = 0;
   std::error_code ec;
-  for (const char* sub : {"data", "lmdb"}) {
+  for (const char* sub : kOwnEntries) {
     const fs::path p = dir / sub;
     if (!fs::exists(p, ec)) continue;
     for (auto it = fs::recursive_directory_iterator(p, ec);
@@ -100,7 +110,7 @@ uint64_t OwnEntriesBytes(const fs::path& dir) {
 
 void RemoveOwnEntries(const fs::path& dir) {
   std::error_code ec;
-  for (const char* sub : {"data", "lmdb"}) {
+  for (const char* sub : kOwnEntries) {
     fs::remove_all(dir / sub, ec);
     if (ec) {
       throw EnvironmentError(fmt::format("removing {}: {}", (dir / sub).string(), ec.message()));
@@ -117,65 +127,8 @@ bool IsEmptyDirectory(const fs::path& dir) {
   return fs::is_empty(dir, ec) && !ec;
 }
 
-// Remembers the first error raised by any worker thread; later ones are dropped.
-class FirstError {
- public:
-  void Set(std::exception_ptr error) {
-    std::lock_guard lock(mutex_);
-    if (!error_) error_ = std::move(error);
-    failed_.store(true, std::memory_order_relaxed);
-  }
-  bool failed() const { return failed_.load(std::memory_order_relaxed); }
-  void RethrowIfAny() {
-    if (error_) std::rethrow_exception(error_);
-  }
-
- private:
-  std::mutex mutex_;
-  std::exception_ptr error_;
-  std::atomic<bool> failed_{false};
-};
-
-// Runs body(begin, end) over chunks of [0, samples) on `threads` threads; stops on the first
-// exception and rethrows it. Each chunk is a safe point for an interruption (ThrowIfInterrupted).
-template <typename Body>
-void ParallelChunks(uint64_t samples, int threads, Body body) {
-  std::atomic<uint64_t> next{0};
-  FirstError error;
-  {
-    std::vector<std::jthread> pool;
-    for (int t = 0; t < threads; ++t) {
-      pool.emplace_back([&] {
-        try {
-          while (!error.failed()) {
-            ThrowIfInterrupted();
-            const uint64_t begin = next.fetch_add(kChunkSamples, std::memory_order_relaxed);
-            if (begin >= samples) return;
-            body(begin, std::min(samples, begin + kChunkSamples));
-          }
-        } catch (...) {
-          error.Set(std::current_exception());
-        }
-      });
-    }
-  }
-  error.RethrowIfAny();
-}
-
 [[noreturn]] void ThrowIo(std::string_view what, const fs::path& path, int err) {
   throw EnvironmentError(fmt::format("{} {}: {}", what, path.string(), std::strerror(err)));
-}
-
-void WriteAll(int fd, const std::byte* data, size_t bytes, const fs::path& path) {
-  size_t done = 0;
-  while (done < bytes) {
-    const ssize_t n = ::write(fd, data + done, bytes - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      ThrowIo("writing", path, errno);
-    }
-    done += static_cast<size_t>(n);
-  }
 }
 
 void SyncFilesystem(const fs::path& dir) {
@@ -194,7 +147,7 @@ void GenerateFiles(const fs::path& dir, const DatasetSpec& spec, int threads,
     if (ec)
       throw EnvironmentError(fmt::format("creating {}: {}", shard_dir.string(), ec.message()));
   }
-  ParallelChunks(spec.samples, threads, [&](uint64_t begin, uint64_t end) {
+  ParallelChunks(spec.samples, kChunkSamples, threads, [&](uint64_t begin, uint64_t end) {
     thread_local std::vector<std::byte> buffer;
     for (uint64_t i = begin; i < end; ++i) {
       const uint64_t bytes = SampleBytes(spec, i);
@@ -203,7 +156,7 @@ void GenerateFiles(const fs::path& dir, const DatasetSpec& spec, int threads,
       const fs::path path = SampleFilePath(dir, spec, i);
       const UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
       if (fd.get() < 0) ThrowIo("creating", path, errno);
-      WriteAll(fd.get(), buffer.data(), buffer.size(), path);
+      WriteAll(fd.get(), buffer, path);
       meter.Add(1, bytes);
     }
   });
@@ -329,9 +282,15 @@ uint64_t SatFromDouble(double bytes) {
   return bytes >= 0x1.0p64 ? UINT64_MAX : static_cast<uint64_t>(bytes);
 }
 
-// What one sample of `bytes` occupies: a file rounded up to blocks, or an LMDB record.
+// Bytes of a records index entry.
+constexpr uint64_t kRecordIndexEntryBytes = 24;
+
+// What one sample of `bytes` occupies: a file rounded up to blocks, an LMDB record, a tar member,
+// or a record and its index entry.
 uint64_t OccupiedBytes(Layout layout, uint64_t block_bytes, uint64_t bytes) {
   if (layout == Layout::kLmdb) return LmdbRecordBytes(bytes);
+  if (layout == Layout::kShards) return TarMemberBytes(std::min(bytes, kMaxSampleBytes));
+  if (layout == Layout::kRecords) return SatAdd(bytes, kRecordIndexEntryBytes);
   return SatMul((SatAdd(bytes, block_bytes - 1)) / block_bytes, block_bytes);
 }
 
@@ -341,6 +300,10 @@ uint64_t WithOverhead(const DatasetSpec& spec, Layout layout, uint64_t block_byt
   if (layout == Layout::kLmdb) {
     // Branch pages, free-list and the two meta pages: a generous 2% plus a megabyte.
     return SatAdd(SatAdd(occupied, occupied / 50), 1ULL << 20);
+  }
+  if (PackFormatOf(layout)) {
+    // A few large files: their last blocks, the end blocks of each shard, the index's checksum.
+    return SatAdd(SatAdd(occupied, occupied / 64), 1ULL << 20);
   }
   const uint64_t shards = (spec.samples + spec.files_per_dir - 1) / spec.files_per_dir;
   // Directory blocks: one per shard plus about 32 bytes of entry per file.
@@ -373,16 +336,27 @@ std::string_view LayoutName(Layout layout) {
       return "lmdb";
     case Layout::kTmpfs:
       return "tmpfs";
+    case Layout::kShards:
+      return "shards";
+    case Layout::kRecords:
+      return "records";
   }
   return "?";
 }
 
 Layout ParseLayout(std::string_view text, std::string_view what) {
-  if (text == "files") return Layout::kFiles;
-  if (text == "lmdb") return Layout::kLmdb;
-  if (text == "tmpfs") return Layout::kTmpfs;
-  throw UsageError(
-      fmt::format("{}: unknown layout '{}'; expected files, lmdb or tmpfs", what, text));
+  std::string known;
+  for (const Layout layout : kAllLayouts) {
+    if (text == LayoutName(layout)) return layout;
+    known += fmt::format("{}{}", known.empty() ? "" : ", ", LayoutName(layout));
+  }
+  throw UsageError(fmt::format("{}: unknown layout '{}'; expected one of {}", what, text, known));
+}
+
+std::optional<PackFormat> PackFormatOf(Layout layout) {
+  if (layout == Layout::kShards) return PackFormat::kTar;
+  if (layout == Layout::kRecords) return PackFormat::kRecords;
+  return std::nullopt;
 }
 
 nlohmann::json ToJson(const Manifest& m) {
@@ -395,7 +369,10 @@ nlohmann::json ToJson(const Manifest& m) {
           {"complete", m.complete},
           {"feedbench_version", m.feedbench_version},
           {"created_utc", m.created_utc},
-          {"generate_sec", m.generate_sec}};
+          {"generate_sec", m.generate_sec},
+          {"shard_bytes", m.shard_bytes},
+          {"containers", m.containers},
+          {"disk_bytes", m.disk_bytes}};
 }
 
 Manifest ManifestFromJson(const nlohmann::json& j, std::string_view where) {
@@ -415,13 +392,17 @@ Manifest ManifestFromJson(const nlohmann::json& j, std::string_view where) {
     m.spec_hash = get("spec_hash").get<std::string>();
     const std::string layout = get("layout").get<std::string>();
     m.layout = ParseLayout(layout, fmt::format("{}: key 'layout'", where));
-    if (m.layout == Layout::kTmpfs) throw bad("layout", "expected files or lmdb");
+    if (m.layout == Layout::kTmpfs) throw bad("layout", "expected files, lmdb, shards or records");
     m.samples = get("samples").get<uint64_t>();
     m.total_bytes = get("total_bytes").get<uint64_t>();
     m.complete = get("complete").get<bool>();
     m.feedbench_version = get("feedbench_version").get<std::string>();
     m.created_utc = get("created_utc").get<std::string>();
     m.generate_sec = get("generate_sec").get<double>();
+    // Written since the packed layouts; absent from older manifests.
+    if (j.contains("shard_bytes")) m.shard_bytes = j.at("shard_bytes").get<uint64_t>();
+    if (j.contains("containers")) m.containers = j.at("containers").get<uint64_t>();
+    if (j.contains("disk_bytes")) m.disk_bytes = j.at("disk_bytes").get<uint64_t>();
   } catch (const nlohmann::json::exception& e) {
     throw UsageError(fmt::format("{}: not a feedbench dataset manifest: {}", where, e.what()));
   }
@@ -430,6 +411,10 @@ Manifest ManifestFromJson(const nlohmann::json& j, std::string_view where) {
               fmt::format("{} does not match the spec (hash {})", m.spec_hash, SpecHash(m.spec)));
   }
   if (m.samples != m.spec.samples) throw bad("samples", "does not match spec.samples");
+  if (PackFormatOf(m.layout) && m.shard_bytes == 0) {
+    throw bad("shard_bytes", fmt::format("missing or 0; a {} dataset is cut at a shard size",
+                                         LayoutName(m.layout)));
+  }
   return m;
 }
 
@@ -457,9 +442,16 @@ fs::path SampleFilePath(const fs::path& dir, const DatasetSpec& spec, uint64_t i
 
 fs::path LmdbEnvPath(const fs::path& dir) { return dir / "lmdb"; }
 
-fs::path DefaultDatasetDir(const fs::path& root, const DatasetSpec& spec, Layout layout) {
+fs::path DefaultDatasetDir(const fs::path& root, const DatasetSpec& spec, Layout layout,
+                           uint64_t shard_bytes) {
+  if (PackFormatOf(layout)) {
+    return root / fmt::format("{}-{}-{}", LayoutName(layout), SpecHash(spec),
+                              FormatBytesExact(shard_bytes));
+  }
   return root / fmt::format("{}-{}", LayoutName(layout), SpecHash(spec));
 }
+
+uint64_t DatasetDiskBytes(const fs::path& dir) { return OwnEntriesBytes(dir); }
 
 uint64_t EstimateDiskBytes(const DatasetSpec& spec, Layout layout, uint64_t block_bytes) {
   const uint64_t block =
@@ -546,10 +538,14 @@ EnsureResult EnsureDataset(const fs::path& dir, const DatasetSpec& spec, Layout 
         "--layout tmpfs: a tmpfs dataset is staged at run time from a files dataset; create "
         "--layout files");
   }
+  const std::optional<PackFormat> packed = PackFormatOf(layout);
+  const uint64_t shard_bytes = packed ? options.shard_bytes : 0;
+  if (packed) CheckShardBytes(spec, *packed, shard_bytes, "shard_bytes");
   std::optional<Manifest> existing;
   CheckDirUsable(dir, &existing);
   const std::string hash = SpecHash(spec);
-  if (existing && existing->complete && existing->spec_hash == hash && existing->layout == layout) {
+  if (existing && existing->complete && existing->spec_hash == hash && existing->layout == layout &&
+      existing->shard_bytes == shard_bytes) {
     DatasetLock lock(dir, DatasetLock::Mode::kShared);
     return {*existing, true, 0, 0};
   }
@@ -593,13 +589,18 @@ EnsureResult EnsureDataset(const fs::path& dir, const DatasetSpec& spec, Layout 
   manifest.complete = false;
   manifest.feedbench_version = FeedbenchVersion();
   manifest.created_utc = UtcNow();
+  manifest.shard_bytes = shard_bytes;
   // Incomplete first: a generation killed from here on is recognised and redone.
   WriteManifest(dir, manifest);
   RemoveOwnEntries(dir);
   {
     ProgressMeter meter(fmt::format("generating {} dataset", LayoutName(layout)), spec.samples,
                         total_bytes, options.progress, options.on_progress);
-    if (layout == Layout::kFiles) {
+    if (packed) {
+      const PackPlan plan = PlanPack(spec, *packed, shard_bytes);
+      manifest.containers = plan.containers();
+      WritePacked(dir, spec, plan, ResolveThreads(options.threads), meter);
+    } else if (layout == Layout::kFiles) {
       GenerateFiles(dir, spec, ResolveThreads(options.threads), meter);
     } else {
       GenerateLmdb(dir, spec, meter);
@@ -609,6 +610,7 @@ EnsureResult EnsureDataset(const fs::path& dir, const DatasetSpec& spec, Layout 
   }
   manifest.complete = true;
   manifest.generate_sec = SecondsSince(start);
+  manifest.disk_bytes = OwnEntriesBytes(dir);
   WriteManifest(dir, manifest);
   return {manifest, false, manifest.generate_sec, total_bytes};
 }
@@ -659,15 +661,69 @@ size_t RemoveDataset(const fs::path& dir) {
   return left;
 }
 
+namespace {
+
+// VerifyDataset of a shards dataset: each shard streamed from start to end, on `threads` threads.
+std::optional<std::string> VerifyShards(
+    const ShardSource& shards, const SampleStore& store, const DatasetSpec& spec,
+    uint64_t total_bytes, int threads,
+    const std::function<void(const ProgressSnapshot&)>& on_progress) {
+  std::atomic<uint64_t> first_bad{UINT64_MAX};
+  std::mutex mutex;
+  std::string first_message;
+  ProgressMeter meter("verifying", spec.samples, total_bytes, true, on_progress);
+  auto report = [&](uint64_t index, const std::string& message) {
+    std::lock_guard guard(mutex);
+    if (index < first_bad.load()) {
+      first_bad.store(index);
+      first_message = fmt::format("sample {} ({}): {}", index, store.Describe(index), message);
+    }
+  };
+  ParallelChunks(shards.shards(), 1, ResolveThreads(threads), [&](uint64_t begin, uint64_t end) {
+    std::vector<std::byte> buffer;
+    for (uint64_t k = begin; k < end; ++k) {
+      if (shards.FirstSample(k) > first_bad.load(std::memory_order_relaxed)) return;
+      // The sample the stream is at, for a problem of the archive itself.
+      uint64_t at = shards.FirstSample(k);
+      try {
+        const std::unique_ptr<ShardStream> stream = shards.OpenStream(k);
+        while (const std::optional<uint64_t> index = stream->Next(buffer)) {
+          at = *index;
+          const uint64_t expected = SampleBytes(spec, *index);
+          std::optional<std::string> problem = CheckSample(buffer, *index);
+          if (!problem && buffer.size() != expected) {
+            problem = fmt::format("{} bytes, the spec says {}", buffer.size(), expected);
+          }
+          if (problem) return report(*index, *problem);
+          meter.Add(1, buffer.size());
+          at = *index + 1;
+        }
+      } catch (const RunError& e) {
+        return report(std::min(at, shards.EndSample(k) - 1), e.what());
+      }
+    }
+  });
+  if (first_bad.load() == UINT64_MAX) return std::nullopt;
+  return first_message;
+}
+
+}  // namespace
+
 std::optional<std::string> VerifyDataset(
     const fs::path& dir, int threads,
     const std::function<void(const ProgressSnapshot&)>& on_progress) {
   const Manifest manifest = OpenDataset(dir);
   DatasetLock lock(dir, DatasetLock::Mode::kShared);
   const DatasetSpec& spec = manifest.spec;
-  std::unique_ptr<SampleStore> store = manifest.layout == Layout::kLmdb
-                                           ? OpenLmdbStore(dir, spec, LmdbAccess::kSequential)
-                                           : OpenFilesStore(dir, spec);
+  std::unique_ptr<SampleStore> store;
+  try {
+    store = OpenDatasetStore(dir, manifest, StoreAccess::kSequential);
+  } catch (const UsageError& e) {
+    return e.what();  // a damaged records index or shard: what verify is asked to find
+  }
+  if (const ShardSource* shards = store->shard_source()) {
+    return VerifyShards(*shards, *store, spec, manifest.total_bytes, threads, on_progress);
+  }
   // The lowest bad index found so far; chunks above it are skipped, so the answer is the first
   // bad sample in index order whatever the thread timing.
   std::atomic<uint64_t> first_bad{UINT64_MAX};
@@ -681,7 +737,8 @@ std::optional<std::string> VerifyDataset(
       first_message = fmt::format("sample {} ({}): {}", index, store->Describe(index), message);
     }
   };
-  ParallelChunks(spec.samples, ResolveThreads(threads), [&](uint64_t begin, uint64_t end) {
+  ParallelChunks(spec.samples, kChunkSamples, ResolveThreads(threads), [&](uint64_t begin,
+                                                                          uint64_t end) {
     if (begin > first_bad.load(std::memory_order_relaxed)) return;
     thread_local std::vector<std::byte> buffer;
     std::unique_ptr<SampleStore::Cursor> cursor = store->OpenCursor();

@@ -4,6 +4,8 @@
 // sample count, total bytes, complete flag, feedbench version) and the data:
 //   files: <dir>/data/<shard:06>/<index:010>.sample, shard = index / files_per_dir
 //   lmdb:  <dir>/lmdb/data.mdb, one record per sample, key = 8-byte big-endian index
+//   shards, records: <dir>/shards/*.tar, <dir>/records/{*.rec,index.bin} (packed_layout.h), cut at
+//          the manifest's shard_bytes
 // The manifest is written with complete=false before any data and rewritten with complete=true
 // only after all data is synced, so a killed generation is recognised and regenerated.
 // feedbench deletes only directories whose manifest it wrote, and only its own entries in them.
@@ -23,17 +25,25 @@
 #include "harness/base/progress_meter.h"
 #include "workloads/dataset/dataset.h"
 #include "workloads/dataset/dataset_lock.h"  // DatasetLock, held by the functions below
+#include "workloads/dataset/packed_layout.h"
 
 namespace feedbench {
 
 // How samples are stored. kTmpfs is the files layout staged into memory at run time (see
-// tmpfs_staging.h); a dataset directory itself is always kFiles or kLmdb.
-enum class Layout { kFiles, kLmdb, kTmpfs };
+// tmpfs_staging.h); a dataset directory itself is any other. kShards and kRecords are the packed
+// layouts (packed_layout.h): tar shards read as streams, and data files with an index.
+enum class Layout { kFiles, kLmdb, kTmpfs, kShards, kRecords };
 
-// "files", "lmdb", "tmpfs"
+// Every layout, in the order the names are listed in messages.
+inline constexpr Layout kAllLayouts[] = {Layout::kFiles, Layout::kLmdb, Layout::kTmpfs,
+                                         Layout::kShards, Layout::kRecords};
+
+// "files", "lmdb", "tmpfs", "shards", "records"
 std::string_view LayoutName(Layout layout);
-// Throws UsageError naming `what` and the accepted names.
+// Throws UsageError naming `what`, the text and the accepted names.
 Layout ParseLayout(std::string_view text, std::string_view what = "--layout");
+// The packed format of kShards and kRecords; nullopt for the others.
+std::optional<PackFormat> PackFormatOf(Layout layout);
 
 inline constexpr std::string_view kManifestName = "feedbench-dataset.json";
 
@@ -48,6 +58,13 @@ struct Manifest {
   std::string feedbench_version;
   std::string created_utc;  // ISO 8601, when generation started
   double generate_sec = 0;  // wall time of generation incl. sync (0 until complete)
+  // Packed layouts: the shard (or data file) size the dataset was cut with, and how many shards
+  // (data files) it has; 0 for the others.
+  uint64_t shard_bytes = 0;
+  uint64_t containers = 0;
+  // What the data occupies on its filesystem (st_blocks x 512 of the dataset's own files), measured
+  // when generation completed; 0 when unknown (a manifest written before it was recorded).
+  uint64_t disk_bytes = 0;
 };
 
 nlohmann::json ToJson(const Manifest& manifest);
@@ -70,9 +87,13 @@ std::filesystem::path LmdbEnvPath(const std::filesystem::path& dir);
 // page write as EIO). Anything else: LMDB's own text. Always exit 3 (environment).
 EnvironmentError LmdbWriteError(int rc, std::string_view what, const std::filesystem::path& env_dir);
 
-// A conventional per-dataset directory under a data root: <root>/<layout>-<spec hash>.
+// A conventional per-dataset directory under a data root: <root>/<layout>-<spec hash>, and for a
+// packed layout <root>/<layout>-<spec hash>-<shard size> ("shards-0123456789abcdef-256MiB").
 std::filesystem::path DefaultDatasetDir(const std::filesystem::path& root, const DatasetSpec& spec,
-                                        Layout layout);
+                                        Layout layout, uint64_t shard_bytes = kDefaultShardBytes);
+
+// st_blocks x 512 summed over the data files of the dataset in `dir` (not the manifest).
+uint64_t DatasetDiskBytes(const std::filesystem::path& dir);
 
 // Bytes the data will occupy on a filesystem with `block_bytes` blocks (files rounded up to
 // blocks, plus LMDB page and B-tree overhead): what the free-space check asks for.
@@ -97,6 +118,8 @@ struct EnsureOptions {
   bool progress = true;
   // Called about every 200 ms during generation (on the meter's thread) and once at the end.
   std::function<void(const ProgressSnapshot&)> on_progress;
+  // Packed layouts: the largest shard (data file), bytes. CheckShardBytes first, to name the flag.
+  uint64_t shard_bytes = kDefaultShardBytes;
 };
 
 struct EnsureResult {
@@ -106,9 +129,10 @@ struct EnsureResult {
   uint64_t generated_bytes = 0;
 };
 
-// Creates or reuses the dataset in `dir` (layout kFiles or kLmdb).
+// Creates or reuses the dataset in `dir` (any layout but kTmpfs).
 // - dir missing or empty: created.
-// - a complete feedbench dataset with the same spec hash and layout: reused as is.
+// - a complete feedbench dataset with the same spec hash and layout (and shard size, when packed):
+//   reused as is.
 // - a feedbench dataset that is incomplete or of another spec/layout: its own entries (manifest,
 //   data/, lmdb/) are removed and it is regenerated.
 // - non-empty and not a feedbench dataset: UsageError, nothing touched.
@@ -134,7 +158,9 @@ Manifest OpenDataset(const std::filesystem::path& dir);
 size_t RemoveDataset(const std::filesystem::path& dir);
 
 // Reads every sample of a complete dataset and checks it (CheckSample). Returns the first bad
-// sample as "sample 17 (<path or key>): <what>", or nullopt. `threads` 0 = auto.
+// sample as "sample 17 (<path or key>): <what>", or nullopt. `threads` 0 = auto. Shards are read
+// as streams, so a damaged tar header, padding or end of archive is found too, naming the shard and
+// member; a records index that is corrupt or does not match the data files is the answer itself.
 std::optional<std::string> VerifyDataset(
     const std::filesystem::path& dir, int threads = 0,
     const std::function<void(const ProgressSnapshot&)>& on_progress = {});

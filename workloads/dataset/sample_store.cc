@@ -11,6 +11,8 @@
 
 #include "harness/base/errors.h"
 #include "workloads/dataset/dataset_dir.h"
+#include "workloads/dataset/record_store.h"
+#include "workloads/dataset/shard_store.h"
 
 namespace feedbench {
 namespace {
@@ -211,6 +213,22 @@ std::unique_ptr<SampleStore> OpenFilesStore(const std::filesystem::path& root,
 std::unique_ptr<SampleStore> OpenLmdbStore(const std::filesystem::path& dataset_dir,
                                            const DatasetSpec& spec, LmdbAccess access) {
   return std::make_unique<LmdbStore>(dataset_dir, spec, access);
+}
+
+std::unique_ptr<SampleStore> OpenDatasetStore(const std::filesystem::path& dataset_dir,
+                                              const Manifest& manifest, StoreAccess access) {
+  switch (manifest.layout) {
+    case Layout::kLmdb:
+      return OpenLmdbStore(dataset_dir, manifest.spec, access);
+    case Layout::kShards:
+      return OpenShardsStore(dataset_dir, manifest.spec, manifest.shard_bytes);
+    case Layout::kRecords:
+      return OpenRecordsStore(dataset_dir, manifest.spec, access);
+    case Layout::kFiles:
+    case Layout::kTmpfs:
+      break;
+  }
+  return OpenFilesStore(dataset_dir, manifest.spec);
 }
 
 }  // namespace feedbench

@@ -19,6 +19,8 @@
 
 namespace feedbench {
 
+class ShardSource;  // shard_store.h
+
 class SampleStore {
  public:
   class Cursor {
@@ -36,16 +38,28 @@ class SampleStore {
   virtual std::string Describe(uint64_t index) const = 0;
   // Every file backing the store (for posix_fadvise eviction).
   virtual std::vector<std::filesystem::path> BackingFiles() const = 0;
+  // A store that loaders read shard by shard (the shards layout) gives its shards; others nullptr.
+  virtual const ShardSource* shard_source() const { return nullptr; }
 };
 
 // One file per sample under `root` (a files dataset directory or a tmpfs staging directory).
 std::unique_ptr<SampleStore> OpenFilesStore(const std::filesystem::path& root,
                                             const DatasetSpec& spec);
 
-// How an LMDB store will be read. kRandom opens the environment with MDB_NORDAHEAD (the kernel's
-// readahead would fetch neighbouring records nobody asked for); kSequential advises the map
-// MADV_SEQUENTIAL, so page faults in file order trigger asynchronous readahead.
-enum class LmdbAccess { kRandom, kSequential };
+// How a store will be read: in a random order or in storage order. Stores tell the kernel (LMDB:
+// kRandom opens the environment with MDB_NORDAHEAD, since the kernel's readahead would fetch
+// neighbouring records nobody asked for; kSequential advises the map MADV_SEQUENTIAL, so page
+// faults in file order trigger asynchronous readahead; records: posix_fadvise likewise).
+enum class StoreAccess { kRandom, kSequential };
+using LmdbAccess = StoreAccess;
+
+struct Manifest;  // dataset_dir.h
+
+// The store of the complete dataset in `dataset_dir` whose manifest is `manifest`, in its stored
+// layout (not kTmpfs: a staging is read with OpenFilesStore). Throws what the layout's opener
+// throws (UsageError for a damaged shards or records dataset, RunError for LMDB).
+std::unique_ptr<SampleStore> OpenDatasetStore(const std::filesystem::path& dataset_dir,
+                                              const Manifest& manifest, StoreAccess access);
 
 // The LMDB environment of an lmdb dataset directory, opened read-only (MDB_RDONLY, MDB_NOTLS so a
 // cursor's transaction may be reset and renewed). Destroying the store closes and unmaps the

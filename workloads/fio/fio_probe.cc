@@ -131,6 +131,9 @@ std::optional<std::string> ProbeNotApplicable(Layout layout) {
   if (layout == Layout::kTmpfs) {
     return "the tmpfs layout reads memory: no device pattern to bound";
   }
+  if (layout == Layout::kShards || layout == Layout::kRecords) {
+    return fmt::format("no fio pattern of the {} layout is defined yet", LayoutName(layout));
+  }
   return std::nullopt;
 }
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -15,17 +16,13 @@
 #include "harness/base/errors.h"
 #include "harness/measure/latency_histogram.h"
 #include "harness/os/interrupt.h"
+#include "workloads/dataset/shard_store.h"
+#include "workloads/reader/shuffle_buffer.h"
 
 namespace feedbench {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-uint64_t Mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
 
 double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
@@ -127,6 +124,7 @@ void ValidateReaderOptions(const ReaderOptions& o, std::string_view where) {
   if (o.prefetch < 1) bad("prefetch", o.prefetch, "at least 1");
   if (o.epochs < 1) bad("epochs", o.epochs, "at least 1");
   if (o.first_epoch < 0) bad("first_epoch", o.first_epoch, "at least 0");
+  if (o.shuffle_buffer < 1) bad("shuffle_buffer", o.shuffle_buffer, "at least 1 sample");
   if (!(o.compute_ms_per_batch >= 0) || o.compute_ms_per_batch > 3.6e6) {
     bad("compute_ms_per_batch", o.compute_ms_per_batch, "0..3600000");
   }
@@ -181,7 +179,20 @@ class SharedRun {
   explicit SharedRun(size_t prefetch) : queue_(prefetch) {}
 
   BatchQueue& queue() { return queue_; }
-  uint64_t ClaimBatch() { return next_batch_.fetch_add(1, std::memory_order_relaxed); }
+  // The next of `total` work items (batches, or reading shards, the shards of the epochs) nobody
+  // has claimed; nullopt when none is left or the run stopped. A SIGINT or SIGTERM
+  // (harness/os/interrupt.h) stops every worker and the consumer; RunReader then throws
+  // Interrupted rather than summarising a cut-short run.
+  std::optional<uint64_t> ClaimItem(uint64_t total) {
+    if (Stopped()) return std::nullopt;
+    if (PendingInterrupt() != 0) {
+      Stop();
+      return std::nullopt;
+    }
+    const uint64_t item = next_batch_.fetch_add(1, std::memory_order_relaxed);
+    if (item >= total) return std::nullopt;
+    return item;
+  }
   bool Stopped() const { return stop_.load(std::memory_order_relaxed); }
 
   // Stops every worker and the consumer.
@@ -232,6 +243,24 @@ std::optional<std::string> SampleProblem(const std::vector<std::byte>& buffer, u
   return problem;
 }
 
+// Accounts for one sample a worker read in `read_time`: its latency, its check (when verifying) and
+// its digest. False when it failed verification (the run is then stopped).
+bool AccountSample(const SampleStore& store, const ReaderOptions& options, uint64_t expected_bytes,
+                   SharedRun& run, WorkerStats& stats, uint64_t index,
+                   const std::vector<std::byte>& buffer, Clock::duration read_time) {
+  stats.latency.Record(static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(read_time).count()));
+  if (options.verify) {
+    if (auto problem = SampleProblem(buffer, index, expected_bytes)) {
+      run.FailVerify(index,
+                     fmt::format("sample {} ({}): {}", index, store.Describe(index), *problem));
+      return false;
+    }
+  }
+  stats.digest += SampleDigest(buffer, index);
+  return true;
+}
+
 // The workers' loop: claims batches, reads each sample whole through the thread's own cursor (each
 // read timed as one latency), and hands the batch to the consumer, until the batches run out or
 // the run stops. Holds no state of its own, so one object serves every worker thread.
@@ -249,16 +278,8 @@ class Worker {
   void Run(SampleStore::Cursor& cursor, WorkerStats& stats) {
     std::vector<std::byte> buffer;
     try {
-      while (!run_.Stopped()) {
-        // A SIGINT or SIGTERM (harness/os/interrupt.h) stops every worker and the consumer;
-        // RunReader then throws Interrupted rather than summarising a cut-short run.
-        if (PendingInterrupt() != 0) {
-          run_.Stop();
-          return;
-        }
-        const uint64_t b = run_.ClaimBatch();
-        if (b >= plan_.total_batches) return;
-        const std::optional<Batch> batch = ReadBatch(b, cursor, stats, buffer);
+      while (const std::optional<uint64_t> b = run_.ClaimItem(plan_.total_batches)) {
+        const std::optional<Batch> batch = ReadBatch(*b, cursor, stats, buffer);
         if (!batch || !run_.queue().Push(*batch)) return;
       }
     } catch (...) {
@@ -277,17 +298,10 @@ class Worker {
       const uint64_t index = (*order)[pos];
       const auto t0 = Clock::now();
       cursor.Read(index, expected_bytes_[index], buffer);
-      const auto t1 = Clock::now();
-      stats.latency.Record(static_cast<uint64_t>(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count()));
-      if (options_.verify) {
-        if (auto problem = SampleProblem(buffer, index, expected_bytes_[index])) {
-          run_.FailVerify(
-              index, fmt::format("sample {} ({}): {}", index, store_.Describe(index), *problem));
-          return std::nullopt;
-        }
+      if (!AccountSample(store_, options_, expected_bytes_[index], run_, stats, index, buffer,
+                         Clock::now() - t0)) {
+        return std::nullopt;
       }
-      stats.digest += SampleDigest(buffer, index);
       if (options_.on_sample) options_.on_sample(epoch, index);
       ++batch.samples;
       batch.bytes += buffer.size();
@@ -301,6 +315,103 @@ class Worker {
   EpochOrders& orders_;
   const std::vector<uint64_t>& expected_bytes_;
   SharedRun& run_;
+};
+
+// The workers of a shard-streaming run (see the header): each claims the next shard of the epochs'
+// shard orders, streams it, and delivers its samples through its shuffle buffer into batches.
+// Holds no state of its own, so one object serves every worker thread.
+class ShardWorker {
+ public:
+  ShardWorker(const SampleStore& store, const ShardSource& shards, const ReaderOptions& options,
+              EpochOrders& orders, const std::vector<uint64_t>& expected_bytes, SharedRun& run)
+      : store_(store),
+        shards_(shards),
+        options_(options),
+        orders_(orders),
+        expected_bytes_(expected_bytes),
+        run_(run),
+        total_items_(shards.shards() * static_cast<uint64_t>(options.epochs)) {}
+
+  void Run(int worker, WorkerStats& stats) {
+    Delivery delivery;
+    std::vector<std::byte> buffer;
+    try {
+      while (const std::optional<uint64_t> item = run_.ClaimItem(total_items_)) {
+        const int epoch = options_.first_epoch + static_cast<int>(*item / shards_.shards());
+        if (!delivery.buffer || epoch != delivery.epoch) {
+          if (delivery.buffer && !Flush(delivery)) return;
+          delivery.epoch = epoch;
+          delivery.buffer = std::make_unique<ShuffleBuffer>(
+              static_cast<size_t>(options_.shuffle_buffer),
+              options_.shuffle_seed ^ (static_cast<uint64_t>(epoch) << 32) ^
+                  static_cast<uint64_t>(worker));
+        }
+        const uint64_t shard = (*orders_.Get(epoch))[*item % shards_.shards()];
+        if (!StreamShard(shard, delivery, stats, buffer)) return;
+      }
+      // Stopped early, the epoch's rest is not delivered; otherwise this worker's last epoch ends.
+      if (delivery.buffer && !run_.Stopped()) Flush(delivery);
+    } catch (...) {
+      run_.FailRead(std::current_exception());
+    }
+  }
+
+ private:
+  // A worker's samples on their way to the consumer: the shuffle buffer and the open batch.
+  struct Delivery {
+    int epoch = 0;
+    std::unique_ptr<ShuffleBuffer> buffer;
+    Batch batch;
+  };
+
+  // Reads shard `shard` through; false when the run stopped (a bad sample, a closed queue).
+  bool StreamShard(uint64_t shard, Delivery& delivery, WorkerStats& stats,
+                   std::vector<std::byte>& buffer) {
+    auto t0 = Clock::now();
+    const std::unique_ptr<ShardStream> stream = shards_.OpenStream(shard);
+    while (true) {
+      const std::optional<uint64_t> index = stream->Next(buffer);
+      if (!index) return true;
+      if (!AccountSample(store_, options_, expected_bytes_[*index], run_, stats, *index, buffer,
+                         Clock::now() - t0)) {
+        return false;
+      }
+      const BufferedSample sample{*index, buffer.size()};
+      if (options_.order == Order::kSequential) {
+        if (!Deliver(sample, delivery)) return false;
+      } else if (const std::optional<BufferedSample> out = delivery.buffer->Add(sample)) {
+        if (!Deliver(*out, delivery)) return false;
+      }
+      if (PendingInterrupt() != 0 || run_.Stopped()) return false;
+      t0 = Clock::now();
+    }
+  }
+
+  bool Deliver(const BufferedSample& sample, Delivery& delivery) {
+    if (options_.on_sample) options_.on_sample(delivery.epoch, sample.index);
+    ++delivery.batch.samples;
+    delivery.batch.bytes += sample.bytes;
+    if (delivery.batch.samples < static_cast<uint64_t>(options_.batch_size)) return true;
+    const Batch full = std::exchange(delivery.batch, Batch{});
+    return run_.queue().Push(full);
+  }
+
+  // The end of a worker's epoch: the shuffle buffer drained, the last (short) batch handed over.
+  bool Flush(Delivery& delivery) {
+    while (const std::optional<BufferedSample> out = delivery.buffer->Drain()) {
+      if (!Deliver(*out, delivery)) return false;
+    }
+    if (delivery.batch.samples == 0) return true;
+    return run_.queue().Push(std::exchange(delivery.batch, Batch{}));
+  }
+
+  const SampleStore& store_;
+  const ShardSource& shards_;
+  const ReaderOptions& options_;
+  EpochOrders& orders_;
+  const std::vector<uint64_t>& expected_bytes_;
+  SharedRun& run_;
+  const uint64_t total_items_;
 };
 
 // What the consumer (the accelerator's side) took from the queue.
@@ -380,31 +491,32 @@ ReaderResult CombineRuns(const std::vector<ReaderResult>& runs) {
   return r;
 }
 
-ReaderResult RunReader(SampleStore& store, const DatasetSpec& spec, const ReaderOptions& o) {
-  ValidateReaderOptions(o, "reader options");
-  const BatchPlan plan(spec.samples, o);
-  EpochOrders orders(plan.samples, o.order, o.shuffle_seed);
-  orders.Get(o.first_epoch);  // the first epoch's order before the clock starts
-  // Sizes up front: computing them is not the storage's time.
-  std::vector<uint64_t> expected_bytes(plan.samples);
-  for (uint64_t i = 0; i < plan.samples; ++i) expected_bytes[i] = SampleBytes(spec, i);
+namespace {
 
+// Every sample's size from the spec, up front: computing them is not the storage's time.
+std::vector<uint64_t> ExpectedBytes(const DatasetSpec& spec) {
+  std::vector<uint64_t> bytes(spec.samples);
+  for (uint64_t i = 0; i < spec.samples; ++i) bytes[i] = SampleBytes(spec, i);
+  return bytes;
+}
+
+std::vector<std::unique_ptr<WorkerStats>> MakeStats(int workers) {
   std::vector<std::unique_ptr<WorkerStats>> stats;
-  for (int w = 0; w < o.workers; ++w) stats.push_back(std::make_unique<WorkerStats>());
-  // Cursors are opened before the clock starts: opening an environment is not a sample read.
-  std::vector<std::unique_ptr<SampleStore::Cursor>> cursors;
-  for (int w = 0; w < o.workers; ++w) cursors.push_back(store.OpenCursor());
+  for (int w = 0; w < workers; ++w) stats.push_back(std::make_unique<WorkerStats>());
+  return stats;
+}
 
-  SharedRun run(static_cast<size_t>(o.prefetch));
-  Worker worker(store, o, plan, orders, expected_bytes, run);
+// Runs work(w) on o.workers threads while the consumer takes up to `total_batches` batches, and
+// summarises the run (the clock runs from the workers' start to the consumer's end).
+ReaderResult RunWorkers(SharedRun& run, const ReaderOptions& o, uint64_t total_batches,
+                        const std::vector<std::unique_ptr<WorkerStats>>& stats,
+                        const std::function<void(int)>& work) {
   Consumed consumed;
   const auto start = Clock::now();
   {
     std::vector<std::jthread> workers;
-    for (int w = 0; w < o.workers; ++w) {
-      workers.emplace_back([&, w] { worker.Run(*cursors[w], *stats[w]); });
-    }
-    consumed = Consume(run.queue(), plan.total_batches, o.compute_ms_per_batch);
+    for (int w = 0; w < o.workers; ++w) workers.emplace_back([&, w] { work(w); });
+    consumed = Consume(run.queue(), total_batches, o.compute_ms_per_batch);
     run.Stop();
   }
   const double wall_sec = Seconds(Clock::now() - start);
@@ -413,6 +525,45 @@ ReaderResult RunReader(SampleStore& store, const DatasetSpec& spec, const Reader
   ReaderResult r = Summarize(consumed, stats, wall_sec, o);
   r.verify_error = run.verify_error();
   return r;
+}
+
+// RunReader over a store read shard by shard.
+ReaderResult RunShardReader(const SampleStore& store, const ShardSource& shards,
+                            const DatasetSpec& spec, const ReaderOptions& o) {
+  EpochOrders orders(shards.shards(), o.order, o.shuffle_seed);
+  orders.Get(o.first_epoch);
+  const std::vector<uint64_t> expected_bytes = ExpectedBytes(spec);
+  const std::vector<std::unique_ptr<WorkerStats>> stats = MakeStats(o.workers);
+  SharedRun run(static_cast<size_t>(o.prefetch));
+  ShardWorker worker(store, shards, o, orders, expected_bytes, run);
+  std::atomic<int> running{o.workers};
+  // Workers' last batches of an epoch may be short: the count is known only at the end, when
+  // the last worker out closes the queue and the consumer takes what is left.
+  return RunWorkers(run, o, UINT64_MAX, stats, [&](int w) {
+    worker.Run(w, *stats[w]);
+    if (running.fetch_sub(1) == 1) run.queue().Close();
+  });
+}
+
+}  // namespace
+
+ReaderResult RunReader(SampleStore& store, const DatasetSpec& spec, const ReaderOptions& o) {
+  ValidateReaderOptions(o, "reader options");
+  if (const ShardSource* shards = store.shard_source()) {
+    return RunShardReader(store, *shards, spec, o);
+  }
+  const BatchPlan plan(spec.samples, o);
+  EpochOrders orders(plan.samples, o.order, o.shuffle_seed);
+  orders.Get(o.first_epoch);  // the first epoch's order before the clock starts
+  const std::vector<uint64_t> expected_bytes = ExpectedBytes(spec);
+  const std::vector<std::unique_ptr<WorkerStats>> stats = MakeStats(o.workers);
+  // Cursors are opened before the clock starts: opening an environment is not a sample read.
+  std::vector<std::unique_ptr<SampleStore::Cursor>> cursors;
+  for (int w = 0; w < o.workers; ++w) cursors.push_back(store.OpenCursor());
+  SharedRun run(static_cast<size_t>(o.prefetch));
+  Worker worker(store, o, plan, orders, expected_bytes, run);
+  return RunWorkers(run, o, plan.total_batches, stats,
+                    [&](int w) { worker.Run(*cursors[w], *stats[w]); });
 }
 
 }  // namespace feedbench

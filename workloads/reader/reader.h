@@ -8,6 +8,16 @@
 // batch into a bounded queue of `prefetch` batches. One consumer takes batches and, when
 // compute_ms_per_batch > 0, emulates the accelerator's step by sleeping (no CPU burnt).
 //
+// A store read shard by shard (SampleStore::shard_source, the shards layout) is read as WebDataset
+// reads it instead: an epoch is an order of shards (kRandom: a seeded shuffle per epoch, as
+// EpochOrder over the shard count; kSequential: storage order); each worker claims whole shards
+// in turn and streams each from start to end (ShardStream), every member timed as one latency (the
+// first includes opening the shard). In kRandom order each worker passes its samples through its
+// own ShuffleBuffer of `shuffle_buffer` samples (shuffle_buffer.h), which changes the order they
+// are delivered in, not the order they are read in; kSequential delivers them as read. Workers
+// batch what they deliver (a worker's last batch of an epoch may be short) and on_sample is called
+// at delivery.
+//
 // Wall time runs from the start of the workers to the end of the last batch's compute step.
 // AU (accelerator utilisation, as MLPerf Storage defines it) = compute time / wall time, where
 // compute time = batches x compute_ms_per_batch. Latency percentiles come from a log-linear
@@ -45,6 +55,8 @@ struct ReaderOptions {
   int first_epoch = 0;  // >= 0
   bool verify = true;               // CheckSample on every sample
   uint64_t shuffle_seed = 1;
+  // Shard streams in random order: the samples each worker's shuffle buffer holds, >= 1.
+  int shuffle_buffer = 1000;
   // Test hook: called by a worker for every sample it read (epoch 0-based). Must be thread-safe.
   std::function<void(int epoch, uint64_t index)> on_sample;
 };

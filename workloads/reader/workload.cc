@@ -35,15 +35,16 @@ struct PreparedDataset::State {
   std::optional<std::string> device;
 
   std::unique_ptr<SampleStore> OpenStore(Order order) const {
-    if (layout == Layout::kLmdb) {
-      return OpenLmdbStore(dir, manifest.spec,
-                           order == Order::kRandom ? LmdbAccess::kRandom : LmdbAccess::kSequential);
-    }
-    return OpenFilesStore(read_root, manifest.spec);
+    if (layout == Layout::kTmpfs) return OpenFilesStore(read_root, manifest.spec);
+    return OpenDatasetStore(
+        dir, manifest, order == Order::kRandom ? StoreAccess::kRandom : StoreAccess::kSequential);
   }
-  // Without opening (and so mapping) an LMDB environment.
+  // Without opening (and so mapping, or reading an index of) the store.
   std::vector<fs::path> BackingFiles() const {
     if (layout == Layout::kLmdb) return {LmdbEnvPath(dir) / "data.mdb"};
+    if (const auto format = PackFormatOf(layout)) {
+      return PackedFiles(dir, *format, manifest.containers);
+    }
     return OpenFilesStore(read_root, manifest.spec)->BackingFiles();
   }
 };
@@ -67,6 +68,10 @@ PreparedDataset::PreparedDataset(fs::path dir, Layout layout, StagingOptions sta
   } else {
     s.read_root = s.dir;
     s.device = DiskstatsNameFor(ResolvePath(s.dir));
+  }
+  if (PackFormatOf(layout)) {
+    // A damaged shard or records index is refused now (UsageError), not found mid-run.
+    OpenDatasetStore(s.dir, s.manifest, StoreAccess::kSequential);
   }
 }
 

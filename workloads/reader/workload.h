@@ -6,7 +6,9 @@
 //   cold: the page cache is dropped first (root: sync, then 3 > /proc/sys/vm/drop_caches) or,
 //         when that is not permitted, every dataset file is evicted with
 //         posix_fadvise(POSIX_FADV_DONTNEED); an LMDB environment is closed before and reopened
-//         after, since pages mapped across a drop stay cached.
+//         after, since pages mapped across a drop stay cached. The evicted files of a packed
+//         layout are its shards, or its data files and records index; stores are opened after
+//         the eviction and outside the sampled window (a records index is read there, once).
 //         Cold means cold for every epoch (as MLPerf Storage runs it): with epochs > 1 the cache
 //         is dropped (or the files evicted) again before each epoch and the epochs run one at a
 //         time, each epoch's order being the one a single run would read. The time spent
@@ -17,7 +19,9 @@
 //   warm: one untimed read pass first.
 // While the reader runs, a Sampler watches the dataset's device; afterwards the device read ratio
 // = device bytes read / bytes the workload read, over the repetition and, cold, for each epoch. A
-// cold run any of whose epochs has a ratio below 0.5 is cache_contaminated. tmpfs has no device:
+// cold run any of whose epochs has a ratio below 0.5 is cache_contaminated. The workload's bytes
+// are sample bytes: a shards run also reads each member's 512-byte tar header and padding from
+// the device, so its cold ratio is a little above 1 (about 1.03 for 16 KiB samples), never below. tmpfs has no device:
 // cache_method "tmpfs", no device, ratio n/a.
 // Not thread-safe: one RunOnce at a time per PreparedDataset.
 #pragma once
@@ -86,7 +90,8 @@ class PreparedDataset {
  public:
   // `dir` is a complete dataset (see OpenDataset). layout must be the manifest's layout, or
   // kTmpfs with a files dataset, which is staged now. Throws UsageError (not a dataset, layout
-  // mismatch, not enough memory for staging), EnvironmentError (locked, staging I/O errors).
+  // mismatch, not enough memory for staging, a damaged shard or records index), EnvironmentError
+  // (locked, staging I/O errors).
   PreparedDataset(std::filesystem::path dir, Layout layout, StagingOptions staging = {});
   ~PreparedDataset();
   PreparedDataset(const PreparedDataset&) = delete;
