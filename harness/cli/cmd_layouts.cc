@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -17,23 +18,85 @@
 #include "harness/base/errors.h"
 #include "harness/cli/ab_flags.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/flag_values.h"
 #include "harness/cli/run_pipeline.h"
 #include "harness/cli/suite_run_flags.h"
 #include "harness/cli/until_decided_flags.h"
 #include "harness/gate/ab_compare.h"
 #include "harness/gate/layout_decision.h"
 #include "harness/report/layouts_report.h"
+#include "harness/suite/accelerators.h"
 
 namespace feedbench {
 namespace fs = std::filesystem;
 
 namespace {
 
+// Each fed measurement runs at least this much compute per accelerator by default.
+constexpr double kFedMinComputeSec = 3;
+
 struct LayoutsFlags : SuiteRunFlags {
   LayoutsFlags() { suite = "layouts"; }
   std::string reference;
   AbFlags ab;
+  std::string accelerator;
+  std::string demand;
+  std::string compute_ms;
+  std::string max_accelerators = "64";
+  std::string fed_steps = "20";
 };
+
+// The accelerator to emulate, from --accelerator or --demand with --compute-ms-per-batch; nullopt
+// when none was asked for. Throws UsageError naming the flag.
+std::optional<AcceleratorProfile> AskedAccelerator(const LayoutsFlags& flags) {
+  if (!flags.accelerator.empty() && !flags.demand.empty()) {
+    throw UsageError("--accelerator and --demand: give one of them");
+  }
+  if (!flags.accelerator.empty()) return FindAccelerator(flags.accelerator);
+  if (flags.demand.empty() != flags.compute_ms.empty()) {
+    throw UsageError(flags.demand.empty()
+                         ? "--compute-ms-per-batch: goes with --demand SAMPLES_PER_S"
+                         : "--demand: needs --compute-ms-per-batch MS (the accelerator's step)");
+  }
+  if (flags.demand.empty()) return std::nullopt;
+  return DemandProfile(
+      ParseNumber(flags.demand, "--demand", "samples per second per accelerator, above 0"),
+      ParseNumber(flags.compute_ms, "--compute-ms-per-batch", "milliseconds per step, above 0"));
+}
+
+std::string Describe(const AcceleratorProfile& p) {
+  return fmt::format("{}: {} samples per {:g} ms step, {:.0f} samples/s each", p.name,
+                     p.batch_size, p.compute_ms_per_batch, p.SamplesPerSecond());
+}
+
+// Accelerators fed by each data-loading workload of the session (FindAcceleratorsFed), each
+// count measured once, cold as the workload runs.
+FedFigures MeasureFed(SuiteSession& session, const AcceleratorProfile& profile,
+                      int max_accelerators, int steps, bool quiet) {
+  FedFigures fed;
+  fed.accelerator = Describe(profile);
+  for (const WorkloadRun& w : session.Current().workloads) {
+    if (w.workload.kind != WorkloadKind::kReader) continue;
+    const std::string name = w.workload.name;
+    fed.by_workload[name] = FindAcceleratorsFed(
+        [&](int n) {
+          const RepetitionMeasurement m = session.RunDemand(name, profile, n, steps);
+          FedProbe p;
+          p.accelerators = n;
+          p.au_pct = m.figures.Get(Metric::kAuPct).value_or(0);
+          p.samples_per_second = m.figures.Get(Metric::kSamplesPerSecond).value_or(0);
+          if (!quiet) {
+            fmt::print(stderr, "feedbench: {} feeding {} × {}: AU {:.1f}%{}\n", name, n,
+                       profile.name, p.au_pct, m.valid() ? "" : " (" + m.reason + ")");
+          }
+          // A repetition that did not measure (failed, contaminated) fed nobody.
+          if (!m.valid() && m.state != RepetitionState::kDisturbed) p.au_pct = 0;
+          return p;
+        },
+        max_accelerators);
+  }
+  return fed;
+}
 
 // The reference layout: --reference, else one file per sample (the first files workload read in
 // random order, else the first files workload). Throws UsageError naming what is there.
@@ -95,12 +158,29 @@ int Layouts(const LayoutsFlags& flags, const CLI::App& sub) {
   until.decide = [&](const SuiteRun& now, const ExtensionState& state) {
     return NextAbRound(CompareLayouts(now, reference, options), until.budget, state);
   };
+  const std::optional<AcceleratorProfile> accelerator = AskedAccelerator(flags);
+  const int max_accelerators = static_cast<int>(ParseCount(
+      flags.max_accelerators, "--max-accelerators", "a whole number of accelerators ≥ 1"));
+  int fed_steps =
+      static_cast<int>(ParseCount(flags.fed_steps, "--fed-steps", "a whole number of steps ≥ 1"));
+  if (accelerator && sub.count("--fed-steps") == 0) {
+    // By default at least kFedMinComputeSec of compute per accelerator and measurement, so that
+    // the start (threads, the first batches) weighs little in its AU.
+    fed_steps = std::max(fed_steps, static_cast<int>(std::ceil(kFedMinComputeSec * 1000 /
+                                                                accelerator->compute_ms_per_batch)));
+  }
+  std::optional<FedFigures> fed;
+  if (accelerator) {
+    until.after_rounds = [&](SuiteSession& session) {
+      fed = MeasureFed(session, *accelerator, max_accelerators, fed_steps, flags.quiet);
+    };
+  }
 
   const fs::path out = CheckedResultsPath(flags.out, suite, request);
   const PipelineOutput output = RunRecordWrite(suite, request, out, &until);
   const std::vector<AbComparison> comparisons = CompareLayouts(output.run, reference, options);
-  const LayoutDecision decision =
-      DecideLayouts(output.run, output.recorded.efficiencies, reference, comparisons, options);
+  const LayoutDecision decision = DecideLayouts(output.run, output.recorded.efficiencies, reference,
+                                                comparisons, options, fed ? &*fed : nullptr);
 
   if (!flags.quiet) {
     fmt::print("\n{}", LayoutsTable(decision));
@@ -141,6 +221,23 @@ void AddLayoutsCommand(CLI::App& app, CommandAction& action) {
                   "The layout the others are compared with (default: the one-file-per-sample "
                   "workload read in random order)");
   AddAbFlags(*sub, flags->ab, "each layout");
+  std::string names;
+  for (const AcceleratorProfile& p : ShippedAccelerators()) {
+    names += (names.empty() ? "" : ", ") + std::string(p.name);
+  }
+  sub->add_option("--accelerator", flags->accelerator,
+                  "After the rounds, find per layout the most emulated accelerators of this kind "
+                  "kept at AU ≥ 90% (MLPerf Storage's workloads: " + names + ")");
+  sub->add_option("--demand", flags->demand,
+                  "Instead of --accelerator: samples per second one accelerator consumes (with "
+                  "--compute-ms-per-batch)");
+  sub->add_option("--compute-ms-per-batch", flags->compute_ms,
+                  "With --demand: the accelerator's step time, ms (the batch is demand × step)");
+  sub->add_option("--max-accelerators", flags->max_accelerators,
+                  "The search's limit (default 64)");
+  sub->add_option("--fed-steps", flags->fed_steps,
+                  "Steps each emulated accelerator runs per measurement (default 20, or as many "
+                  "as give each accelerator 3 s of compute)");
   sub->add_flag("--quiet", flags->quiet, "No progress or table; the recommendation line only");
   sub->callback([&action, flags, sub] { action = [flags, sub] { return Layouts(*flags, *sub); }; });
 }

@@ -91,6 +91,7 @@ PipelineOutput RunRecordWrite(const Suite& suite, const RunRequest& request,
     session.RunPlanned();
     if (until != nullptr) {
       out.extension = ExtendUntilDecided(session, *until, results_path, request.quiet);
+      if (until->after_rounds) until->after_rounds(session);
     }
     ThrowIfInterrupted();
   } catch (const Interrupted& e) {

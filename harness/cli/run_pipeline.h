@@ -31,6 +31,9 @@ struct UntilDecided {
   CompareOptions options;              // as the final comparison; looks = the schedule's
   ExtensionBudget budget;
   std::function<ExtensionDecision(const SuiteRun&, const ExtensionState&)> decide;
+  // When set: called once the rounds are done, before the session finishes (its datasets still
+  // prepared), e.g. to measure accelerators fed (SuiteSession::RunDemand).
+  std::function<void(SuiteSession&)> after_rounds;
 };
 
 // What the extension did.

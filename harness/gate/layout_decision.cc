@@ -25,11 +25,12 @@ std::optional<double> MedianOf(const std::vector<double>& values) {
   return stats::Median(values);
 }
 
-// The dataset a reader workload reads: its own layout's, tmpfs staging the files dataset.
-const DatasetUse* DatasetOf(const SuiteRun& run, Layout layout) {
-  const Layout on_disk = layout == Layout::kTmpfs ? Layout::kFiles : layout;
+// The dataset a reader workload reads: its own layout's (a packed layout's of its shard size),
+// tmpfs staging the files dataset.
+const DatasetUse* DatasetOf(const SuiteRun& run, const SuiteWorkload& w) {
+  const Layout on_disk = w.layout == Layout::kTmpfs ? Layout::kFiles : w.layout;
   for (const DatasetUse& d : run.datasets) {
-    if (d.layout == on_disk) return &d;
+    if (d.layout == on_disk && (w.shard_bytes == 0 || d.shard_bytes == w.shard_bytes)) return &d;
   }
   return nullptr;
 }
@@ -69,6 +70,14 @@ std::string Recommend(const LayoutDecision& d) {
     for (const std::string& n : same) names += (names.empty() ? "" : ", ") + n;
     line += fmt::format("; the same as {} within ±{:g}%: {}", d.reference, 100 * d.margin, names);
   }
+  const LayoutRow* most_fed = nullptr;
+  for (const LayoutRow& row : d.rows) {
+    if (row.fed && (most_fed == nullptr || row.fed->fed > most_fed->fed->fed)) most_fed = &row;
+  }
+  if (most_fed != nullptr) {
+    line += fmt::format("; {} feeds the most accelerators at AU ≥ 90%: {}{}", most_fed->workload,
+                        most_fed->fed->capped ? "≥ " : "", most_fed->fed->fed);
+  }
   if (open.empty()) {
     line += "; every comparison decided";
   } else {
@@ -100,8 +109,9 @@ std::vector<AbComparison> CompareLayouts(const SuiteRun& run, const std::string&
 LayoutDecision DecideLayouts(const SuiteRun& run, const std::vector<Efficiency>& efficiencies,
                              const std::string& reference,
                              const std::vector<AbComparison>& comparisons,
-                             const AbOptions& options) {
+                             const AbOptions& options, const FedFigures* fed) {
   LayoutDecision d;
+  if (fed != nullptr) d.accelerator = fed->accelerator;
   d.suite = run.suite.name;
   d.reference = reference;
   d.metric = options.metric;
@@ -141,10 +151,15 @@ LayoutDecision DecideLayouts(const SuiteRun& run, const std::vector<Efficiency>&
     }
     row.r_await_ms = MedianOf(ValidValues(w, Metric::kRAwaitMs));
     row.aqu_sz = MedianOf(ValidValues(w, Metric::kAquSz));
-    if (const DatasetUse* data = DatasetOf(run, w.workload.layout)) {
+    if (const DatasetUse* data = DatasetOf(run, w.workload)) {
       row.dataset_reused = data->reused;
-      if (!data->reused) row.create_sec = data->generate_sec;
+      if (data->creation_sec > 0) row.create_sec = data->creation_sec;
       row.payload_bytes = data->total_bytes;
+      if (data->disk_bytes > 0) row.disk_bytes = data->disk_bytes;
+    }
+    if (fed != nullptr) {
+      const auto it = fed->by_workload.find(row.workload);
+      if (it != fed->by_workload.end()) row.fed = it->second;
     }
     d.rows.push_back(std::move(row));
   }

@@ -8,16 +8,18 @@
 // short fio probe taken right before it, workloads/fio/fio_probe.h) when the run had probes, else
 // the run's ceiling efficiency (harness/results/efficiency.h), else absent; r_await_ms and aqu_sz
 // are medians over valid repetitions (iostat's definitions, harness/measure/diskstats.h); the
-// dataset's creation time and bytes are the run's DatasetUse for the workload's layout (tmpfs:
-// the files dataset it stages). Built from the run in memory; pure and thread-safe.
+// dataset's creation time, payload and bytes on disk are the run's DatasetUse for the workload's
+// layout and shard size (tmpfs: the files dataset it stages). Built from the run in memory; pure and thread-safe.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "harness/gate/ab_compare.h"
 #include "harness/results/efficiency.h"
+#include "harness/suite/accelerators.h"
 #include "harness/suite/suite_run.h"
 
 namespace feedbench {
@@ -36,9 +38,11 @@ struct LayoutRow {
   std::string efficiency_basis;             // "probe" or the ceiling workload's name; "" if none
   std::optional<double> r_await_ms;
   std::optional<double> aqu_sz;
-  std::optional<double> create_sec;         // generation of its dataset in this run; nullopt when
-  bool dataset_reused = false;              // reused from an earlier run (not timed now)
+  std::optional<double> create_sec;         // its dataset's generation (the manifest's, also when
+  bool dataset_reused = false;              // reused from an earlier run), seconds
   std::optional<uint64_t> payload_bytes;    // the samples' bytes
+  std::optional<uint64_t> disk_bytes;       // st_blocks × 512 of its data files
+  std::optional<FedResult> fed;             // accelerators fed, when a demand was given
 };
 
 struct LayoutDecision {
@@ -53,16 +57,26 @@ struct LayoutDecision {
   std::vector<LayoutRow> rows;  // suite order, data-loading workloads only
   std::string recommendation;   // one line
   bool all_decided = false;     // no comparison INCONCLUSIVE
+  // The accelerator the `fed` figures emulate ("resnet50-h100: 64 samples per 103 ms step, 621
+  // samples/s each"); empty without a demand.
+  std::string accelerator;
 };
 
 // The comparisons of every data-loading workload of `run` but `reference` against it.
 std::vector<AbComparison> CompareLayouts(const SuiteRun& run, const std::string& reference,
                                          const AbOptions& options);
 
-// The table and the recommendation. `comparisons` as CompareLayouts made them.
+// Accelerators fed per workload (FindAcceleratorsFed), and what they emulate.
+struct FedFigures {
+  std::string accelerator;                  // see LayoutDecision::accelerator
+  std::map<std::string, FedResult> by_workload;
+};
+
+// The table and the recommendation. `comparisons` as CompareLayouts made them; `fed` when a
+// demand was given.
 LayoutDecision DecideLayouts(const SuiteRun& run, const std::vector<Efficiency>& efficiencies,
                              const std::string& reference,
                              const std::vector<AbComparison>& comparisons,
-                             const AbOptions& options);
+                             const AbOptions& options, const FedFigures* fed = nullptr);
 
 }  // namespace feedbench

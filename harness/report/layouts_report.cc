@@ -16,7 +16,7 @@ constexpr double kMiB = 1 << 20;
 
 // The cells both text renderers show, formatted once.
 struct Cells {
-  std::string samples, mib, ratio, verdict, rounds, ceiling, await, aqu, created, payload;
+  std::string samples, mib, ratio, verdict, rounds, ceiling, await, aqu, created, payload, fed;
 };
 
 std::string Opt(const std::optional<double>& v, int precision) {
@@ -42,8 +42,20 @@ Cells CellsOf(const LayoutRow& row) {
                   : "n/a";
   c.await = Opt(row.r_await_ms, 2);
   c.aqu = Opt(row.aqu_sz, 2);
-  c.created = row.dataset_reused ? "reused" : Opt(row.create_sec, 1);
+  c.created = Opt(row.create_sec, 1);
+  if (!row.fed) {
+    c.fed = "n/a";
+  } else if (!row.fed->at) {
+    c.fed = "0";
+  } else {
+    c.fed = fmt::format("{}{} ({:.0f}/s)", row.fed->capped ? "≥" : "", row.fed->fed,
+                        row.fed->at->samples_per_second);
+  }
   c.payload = row.payload_bytes ? fmt::format("{:.1f} MiB", *row.payload_bytes / kMiB) : "n/a";
+  if (row.payload_bytes && row.disk_bytes && *row.payload_bytes > 0) {
+    c.payload += fmt::format(" (disk {:.3f}×)",
+                             static_cast<double>(*row.disk_bytes) / *row.payload_bytes);
+  }
   return c;
 }
 
@@ -68,16 +80,17 @@ std::string Undecided(const LayoutDecision& d) {
 
 std::string LayoutsTable(const LayoutDecision& d) {
   std::vector<Cells> cells;
-  size_t name = 8, samples = 9, ratio = 5, ceiling = 10;
+  size_t name = 8, samples = 9, ratio = 5, ceiling = 10, fed = 4;
   for (const LayoutRow& row : d.rows) {
     cells.push_back(CellsOf(row));
     name = std::max(name, row.workload.size());
     samples = std::max(samples, cells.back().samples.size());
     ratio = std::max(ratio, cells.back().ratio.size());
     ceiling = std::max(ceiling, cells.back().ceiling.size());
+    fed = std::max(fed, cells.back().fed.size());
   }
   constexpr std::string_view kRow =
-      "{:<{}}  {:>{}}  {:>8}  {:<{}}  {:<12}  {:>6}  {:>{}}  {:>10}  {:>6}  {:>9}  {:>10}\n";
+      "{:<{}}  {:>{}}  {:>8}  {:<{}}  {:<12}  {:>6}  {:>{}}  {:>10}  {:>6}  {:>9}  {:>{}}  {}\n";
   std::string out = fmt::format(
       "layouts of suite {} against {}: {} per round, {} interleaved rounds (order seed {}), SAME "
       "within ±{:g}%, {:g}% confidence over all looks ({:.3g}% per look)\n",
@@ -85,14 +98,19 @@ std::string LayoutsTable(const LayoutDecision& d) {
       100 * (1 - d.alpha_per_look));
   out += fmt::format(kRow, "workload", name, "samples/s", samples, "MiB/s", "ratio [interval]",
                      ratio, "verdict", "rounds", "of ceiling", ceiling, "r_await ms", "aqu-sz",
-                     "created s", "payload");
+                     "created s", "fed", fed, "payload (disk ÷ payload)");
   for (size_t i = 0; i < d.rows.size(); ++i) {
     const Cells& c = cells[i];
     out += fmt::format(kRow, d.rows[i].workload, name, c.samples, samples, c.mib, c.ratio, ratio,
-                       c.verdict, c.rounds, c.ceiling, ceiling, c.await, c.aqu, c.created,
-                       c.payload);
+                       c.verdict, c.rounds, c.ceiling, ceiling, c.await, c.aqu, c.created, c.fed,
+                       fed, c.payload);
   }
   out += Undecided(d);
+  if (!d.accelerator.empty()) {
+    out += fmt::format("fed: the most emulated accelerators ({}) kept at AU ≥ 90% (searched: "
+                       "bracket, then bisect), with the samples/s delivered to them\n",
+                       d.accelerator);
+  }
   out += fmt::format("recommendation: {}\n", d.recommendation);
   return out;
 }
@@ -110,6 +128,7 @@ ojson LayoutsJson(const LayoutDecision& d) {
   doc["order_seed"] = d.order_seed;
   doc["all_decided"] = d.all_decided;
   doc["recommendation"] = d.recommendation;
+  doc["accelerator"] = d.accelerator.empty() ? ojson() : ojson(d.accelerator);
   ojson& layouts = doc["layouts"] = ojson::array();
   for (const LayoutRow& row : d.rows) {
     ojson e{{"workload", row.workload},
@@ -136,6 +155,22 @@ ojson LayoutsJson(const LayoutDecision& d) {
     e["create_sec"] = Nullable(row.create_sec);
     e["dataset_reused"] = row.dataset_reused;
     e["payload_bytes"] = row.payload_bytes ? ojson(*row.payload_bytes) : ojson();
+    e["disk_bytes"] = row.disk_bytes ? ojson(*row.disk_bytes) : ojson();
+    if (row.fed) {
+      ojson probes = ojson::array();
+      for (const FedProbe& p : row.fed->probes) {
+        probes.push_back({{"accelerators", p.accelerators},
+                          {"au_pct", p.au_pct},
+                          {"samples_per_second", p.samples_per_second}});
+      }
+      e["accelerators_fed"] = row.fed->fed;
+      e["fed_capped"] = row.fed->capped;
+      e["fed_samples_per_second"] = row.fed->at ? ojson(row.fed->at->samples_per_second) : ojson();
+      e["fed_au_pct"] = row.fed->at ? ojson(row.fed->at->au_pct) : ojson();
+      e["fed_probes"] = std::move(probes);
+    } else {
+      e["accelerators_fed"] = ojson();
+    }
     layouts.push_back(std::move(e));
   }
   return doc;
@@ -149,13 +184,13 @@ std::string LayoutsMarkdown(const LayoutDecision& d) {
       100 * (1 - d.alpha));
   out +=
       "| workload | samples/s (min–max) | MiB/s | ratio [interval] | verdict | rounds | of ceiling "
-      "| r_await ms | aqu-sz | created s | payload |\n"
-      "| --- | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n";
+      "| r_await ms | aqu-sz | created s | fed (AU ≥ 90%) | payload (disk ÷ payload) |\n"
+      "| --- | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n";
   for (const LayoutRow& row : d.rows) {
     const Cells c = CellsOf(row);
-    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", row.workload,
-                       c.samples, c.mib, c.ratio, c.verdict, c.rounds, c.ceiling, c.await, c.aqu,
-                       c.created, c.payload);
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+                       row.workload, c.samples, c.mib, c.ratio, c.verdict, c.rounds, c.ceiling,
+                       c.await, c.aqu, c.created, c.fed, c.payload);
   }
   out += fmt::format("\n**Recommendation:** {}\n", d.recommendation);
   return out;

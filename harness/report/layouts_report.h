@@ -12,7 +12,8 @@
 namespace feedbench {
 
 // Columns: workload, samples/s (median, min–max), MiB/s, ratio to the reference with its interval,
-// verdict, rounds paired, of ceiling, r_await ms, aqu-sz, dataset created in (s), payload; then
+// verdict, rounds paired, of ceiling, r_await ms, aqu-sz, dataset created in (s), accelerators
+// fed at AU ≥ 90% with the samples/s delivered to them, payload and bytes on disk ÷ payload; then
 // one line per undecided comparison with its reason, then "recommendation: ...".
 std::string LayoutsTable(const LayoutDecision& decision);
 
@@ -22,7 +23,9 @@ std::string LayoutsTable(const LayoutDecision& decision);
 // "samples_per_second": {"median", "min", "max"}, "bytes_per_second": {...}, "ratio",
 // "ratio_lower", "ratio_upper", "confidence", "verdict", "reason", "rounds": [...],
 // "round_ratios": [...], "efficiency_pct", "efficiency_basis", "r_await_ms", "aqu_sz",
-// "create_sec", "dataset_reused", "payload_bytes"}]}; absent figures are null; the reference's
+// "create_sec", "dataset_reused", "payload_bytes", "disk_bytes", "accelerators_fed" and, when a
+// demand was given, "fed_capped", "fed_samples_per_second", "fed_au_pct", "fed_probes":
+// [{"accelerators", "au_pct", "samples_per_second"}]}], "accelerator" (what was emulated, or null)}; absent figures are null; the reference's
 // comparison fields are null and its verdict "REFERENCE".
 nlohmann::ordered_json LayoutsJson(const LayoutDecision& decision);
 

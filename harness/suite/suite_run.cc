@@ -19,6 +19,7 @@
 #include "harness/os/data_dir.h"
 #include "harness/os/device.h"
 #include "harness/os/interrupt.h"
+#include "harness/suite/accelerators.h"
 #include "harness/suite/round_order.h"
 #include "workloads/dataset/dataset_dir.h"
 #include "workloads/dataset/tmpfs_staging.h"
@@ -287,7 +288,8 @@ PlannedWorkload PlanFio(const SuiteWorkload& w, const RunRequest& request, RunDa
 }
 
 PlannedWorkload PlanReader(const SuiteWorkload& w, const RunRequest& request,
-                           const DatasetSpec& spec, RunDatasets& data) {
+                           const DatasetSpec& spec, RunDatasets& data, int consumers = 1,
+                           uint64_t max_batches = 0) {
   PlannedWorkload p;
   PreparedDataset& dataset =
       data.Prepared(w.layout, data.Ensure(*w.DatasetLayout(), w.shard_bytes));
@@ -300,6 +302,8 @@ PlannedWorkload PlanReader(const SuiteWorkload& w, const RunRequest& request,
   options.reader.epochs = w.settings.epochs;
   options.reader.verify = w.settings.verify;
   options.reader.shuffle_buffer = w.shuffle_buffer;
+  options.reader.consumers = consumers;
+  options.reader.max_batches = max_batches;
   options.cache = request.cache ? ParseCacheMode(*request.cache, "--cache") : w.settings.cache;
   options.sample_interval = std::chrono::milliseconds(request.interval_ms);
   p.run.cache = options.cache;
@@ -777,6 +781,29 @@ double SuiteSession::RunOne(const std::string& workload, int round) {
   const auto started = std::chrono::steady_clock::now();
   RunCountedRepetition(*s.workloads[i], run, run.repetitions, name, s.Progress(i), round);
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+}
+
+RepetitionMeasurement SuiteSession::RunDemand(const std::string& workload,
+                                              const AcceleratorProfile& profile, int accelerators,
+                                              int steps_per_accelerator) {
+  State& s = *state_;
+  if (!s.prepared || s.finished) throw std::logic_error("SuiteSession::RunDemand: not prepared");
+  if (accelerators < 1 || steps_per_accelerator < 1) {
+    throw std::logic_error("SuiteSession::RunDemand: no accelerator or no step");
+  }
+  SuiteWorkload w = s.run.workloads[IndexOf(workload)].workload;
+  if (w.kind != WorkloadKind::kReader) {
+    throw UsageError(fmt::format("{} is a fio workload: it feeds no accelerator", workload));
+  }
+  w.settings.batch_size = profile.batch_size;
+  w.settings.compute_ms_per_batch = profile.compute_ms_per_batch;
+  w.settings.workers = std::min(kMaxDemandWorkers, profile.read_threads * accelerators);
+  w.settings.prefetch = std::max(w.settings.prefetch, 2 * accelerators);
+  w.settings.epochs = 1;
+  PlannedWorkload p =
+      PlanReader(w, s.request, s.suite.spec, *s.data, accelerators,
+                 static_cast<uint64_t>(steps_per_accelerator) * static_cast<uint64_t>(accelerators));
+  return RunRepetition(*p.workload, 0);
 }
 
 double SuiteSession::RunMore(const std::vector<std::string>& workloads, int rounds) {

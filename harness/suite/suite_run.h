@@ -39,6 +39,7 @@
 
 #include "harness/measure/fingerprint.h"
 #include "harness/measure/measurement.h"
+#include "harness/suite/accelerators.h"
 #include "harness/suite/suite.h"
 
 namespace feedbench {
@@ -61,6 +62,9 @@ enum class Schedule { kInterleaved, kGrouped };
 // "interleaved", "grouped"; ParseSchedule throws UsageError naming --schedule.
 std::string_view ScheduleName(Schedule schedule);
 Schedule ParseSchedule(std::string_view text);
+
+// The most loader threads RunDemand starts for its accelerators.
+inline constexpr int kMaxDemandWorkers = 256;
 
 struct RunRequest {
   std::filesystem::path data_dir;     // where datasets live (DataDir rules apply)
@@ -201,6 +205,15 @@ class SuiteSession {
   // its wall time, seconds. Throws UsageError for a name the session did not select. REQUIRES:
   // prepared, round ≥ 1.
   double RunOne(const std::string& workload, int round);
+  // One repetition of reader workload `workload` as `accelerators` emulated accelerators of
+  // `profile` read it (accelerators.h) for `steps_per_accelerator` steps each (the first batches
+  // of one epoch): its dataset, order, cache mode and verification as planned, with the profile's
+  // batch size and compute step, `accelerators` consumers, and profile.read_threads loader
+  // threads per accelerator (at most kMaxDemandWorkers in all). Not recorded in the run. Throws
+  // UsageError for a name the session did not select or a fio workload. REQUIRES: prepared,
+  // accelerators ≥ 1, steps_per_accelerator ≥ 1.
+  RepetitionMeasurement RunDemand(const std::string& workload, const AcceleratorProfile& profile,
+                                  int accelerators, int steps_per_accelerator);
   // The run so far, as Finish would return it now (finished_utc and wall_sec as of now): what a
   // caller judges between rounds. REQUIRES: prepared.
   const SuiteRun& Current();

@@ -125,6 +125,7 @@ void ValidateReaderOptions(const ReaderOptions& o, std::string_view where) {
   if (o.epochs < 1) bad("epochs", o.epochs, "at least 1");
   if (o.first_epoch < 0) bad("first_epoch", o.first_epoch, "at least 0");
   if (o.shuffle_buffer < 1) bad("shuffle_buffer", o.shuffle_buffer, "at least 1 sample");
+  if (o.consumers < 1 || o.consumers > 4096) bad("consumers", o.consumers, "1..4096");
   if (!(o.compute_ms_per_batch >= 0) || o.compute_ms_per_batch > 3.6e6) {
     bad("compute_ms_per_batch", o.compute_ms_per_batch, "0..3600000");
   }
@@ -420,12 +421,14 @@ struct Consumed {
   Clock::duration wait{0};  // time spent waiting for a batch
 };
 
-// Takes batches until all were consumed or the queue closed, emulating each compute step by
-// sleeping compute_ms_per_batch (no CPU burnt).
-Consumed Consume(BatchQueue& queue, uint64_t total_batches, double compute_ms_per_batch) {
+// Takes batches until `total_batches` were claimed (by this consumer and the others sharing
+// `claimed`) or the queue closed, emulating each compute step by sleeping compute_ms_per_batch (no
+// CPU burnt).
+Consumed Consume(BatchQueue& queue, uint64_t total_batches, double compute_ms_per_batch,
+                 std::atomic<uint64_t>& claimed) {
   Consumed c;
   const auto compute = std::chrono::duration<double, std::milli>(compute_ms_per_batch);
-  while (c.batches < total_batches) {
+  while (claimed.fetch_add(1) < total_batches) {
     const auto t0 = Clock::now();
     Batch batch;
     const bool got = queue.Pop(batch);
@@ -450,11 +453,11 @@ void Derive(ReaderResult& r) {
   r.lat_p99_us = static_cast<double>(r.latency.PercentileNs(99)) / 1e3;
   r.lat_max_us = static_cast<double>(r.latency.max_ns()) / 1e3;
   r.lat_mean_us = r.latency.mean_ns() / 1e3;
-  r.au_pct = r.wall_sec > 0 ? 100.0 * r.compute_sec / r.wall_sec : 0;
+  r.au_pct = r.wall_sec > 0 ? 100.0 * r.compute_sec / (std::max(r.consumers, 1) * r.wall_sec) : 0;
 }
 
-// The figures of the header from what was consumed and what the workers measured.
-ReaderResult Summarize(const Consumed& consumed,
+// The figures of the header from what each consumer took and what the workers measured.
+ReaderResult Summarize(const std::vector<Consumed>& consumed,
                        const std::vector<std::unique_ptr<WorkerStats>>& stats, double wall_sec,
                        const ReaderOptions& o) {
   ReaderResult r;
@@ -462,12 +465,15 @@ ReaderResult Summarize(const Consumed& consumed,
     r.latency.Merge(s->latency);
     r.content_digest += s->digest;
   }
-  r.samples = consumed.samples;
-  r.bytes = consumed.bytes;
-  r.batches = consumed.batches;
   r.wall_sec = wall_sec;
-  r.consumer_wait_sec = Seconds(consumed.wait);
-  r.compute_sec = static_cast<double>(consumed.batches) * o.compute_ms_per_batch / 1e3;
+  r.consumers = static_cast<int>(consumed.size());
+  for (const Consumed& c : consumed) {
+    r.samples += c.samples;
+    r.bytes += c.bytes;
+    r.batches += c.batches;
+    r.consumer_wait_sec += Seconds(c.wait);
+    r.compute_sec += static_cast<double>(c.batches) * o.compute_ms_per_batch / 1e3;
+  }
   Derive(r);
   return r;
 }
@@ -483,6 +489,7 @@ ReaderResult CombineRuns(const std::vector<ReaderResult>& runs) {
     r.wall_sec += run.wall_sec;
     r.consumer_wait_sec += run.consumer_wait_sec;
     r.compute_sec += run.compute_sec;
+    r.consumers = run.consumers;
     r.content_digest += run.content_digest;
     r.latency.Merge(run.latency);
     if (!r.verify_error) r.verify_error = run.verify_error;
@@ -511,12 +518,23 @@ std::vector<std::unique_ptr<WorkerStats>> MakeStats(int workers) {
 ReaderResult RunWorkers(SharedRun& run, const ReaderOptions& o, uint64_t total_batches,
                         const std::vector<std::unique_ptr<WorkerStats>>& stats,
                         const std::function<void(int)>& work) {
-  Consumed consumed;
+  std::vector<Consumed> consumed(static_cast<size_t>(o.consumers));
+  std::atomic<uint64_t> claimed{0};
+  if (o.max_batches > 0) total_batches = std::min(total_batches, o.max_batches);
   const auto start = Clock::now();
   {
     std::vector<std::jthread> workers;
     for (int w = 0; w < o.workers; ++w) workers.emplace_back([&, w] { work(w); });
-    consumed = Consume(run.queue(), total_batches, o.compute_ms_per_batch);
+    {
+      // The other accelerators on threads of their own, the first on this one.
+      std::vector<std::jthread> accelerators;
+      for (size_t c = 1; c < consumed.size(); ++c) {
+        accelerators.emplace_back([&, c] {
+          consumed[c] = Consume(run.queue(), total_batches, o.compute_ms_per_batch, claimed);
+        });
+      }
+      consumed[0] = Consume(run.queue(), total_batches, o.compute_ms_per_batch, claimed);
+    }
     run.Stop();
   }
   const double wall_sec = Seconds(Clock::now() - start);

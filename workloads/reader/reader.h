@@ -5,8 +5,9 @@
 // batches of `batch_size` consecutive positions of the epoch order (a batch never spans two
 // epochs; the last one of an epoch may be short), read each sample whole through their own
 // SampleStore::Cursor, timing each read as one latency (open+read+close for files), and push the
-// batch into a bounded queue of `prefetch` batches. One consumer takes batches and, when
-// compute_ms_per_batch > 0, emulates the accelerator's step by sleeping (no CPU burnt).
+// batch into a bounded queue of `prefetch` batches. Consumers (one by default; `consumers`
+// emulated accelerators) take batches and, when compute_ms_per_batch > 0, emulate the
+// accelerator's step by sleeping (no CPU burnt).
 //
 // A store read shard by shard (SampleStore::shard_source, the shards layout) is read as WebDataset
 // reads it instead: an epoch is an order of shards (kRandom: a seeded shuffle per epoch, as
@@ -20,7 +21,8 @@
 //
 // Wall time runs from the start of the workers to the end of the last batch's compute step.
 // AU (accelerator utilisation, as MLPerf Storage defines it) = compute time / wall time, where
-// compute time = batches x compute_ms_per_batch. Latency percentiles come from a log-linear
+// compute time = batches x compute_ms_per_batch; with several consumers (emulated accelerators,
+// `consumers`), each takes the next batch from the shared queue, and AU is the mean of theirs. Latency percentiles come from a log-linear
 // histogram (fixed memory, < 1% relative error). RunReader blocks; it is thread-safe as long as
 // each call has its own store or the store is shared (stores are thread-safe).
 #pragma once
@@ -57,6 +59,12 @@ struct ReaderOptions {
   uint64_t shuffle_seed = 1;
   // Shard streams in random order: the samples each worker's shuffle buffer holds, >= 1.
   int shuffle_buffer = 1000;
+  // Emulated accelerators, >= 1: each takes the next batch from the shared queue and steps
+  // compute_ms_per_batch, as data-parallel trainers each draw from their loader.
+  int consumers = 1;
+  // Stop once the consumers took this many batches (a bounded number of training steps); 0: every
+  // batch of the epochs. Figures then cover the batches taken.
+  uint64_t max_batches = 0;
   // Test hook: called by a worker for every sample it read (epoch 0-based). Must be thread-safe.
   std::function<void(int epoch, uint64_t index)> on_sample;
 };
@@ -71,9 +79,12 @@ struct ReaderResult {
   double wall_sec = 0;
   double samples_per_sec = 0, bytes_per_sec = 0;
   double lat_p50_us = 0, lat_p95_us = 0, lat_p99_us = 0, lat_max_us = 0, lat_mean_us = 0;
-  double consumer_wait_sec = 0;  // time the consumer waited for a batch
-  double compute_sec = 0;        // batches x compute_ms_per_batch
-  double au_pct = 0;             // 100 x compute_sec / wall_sec
+  double consumer_wait_sec = 0;  // time the consumers waited for a batch, summed over them
+  double compute_sec = 0;        // batches x compute_ms_per_batch, summed over the consumers
+  int consumers = 1;             // emulated accelerators
+  // AU (MLPerf Storage's accelerator utilisation) = 100 x compute_sec / (consumers x wall_sec):
+  // the mean over the accelerators of each one's compute time over the wall time.
+  double au_pct = 0;
   LatencyHistogram latency;      // every sample's read, from which the lat_ figures come
   // Sum of SampleDigest over every sample read (all epochs); stands for the content when verify.
   uint64_t content_digest = 0;

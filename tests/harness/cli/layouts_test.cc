@@ -94,6 +94,34 @@ TEST_F(LayoutsTest, RunsInterleavedRoundsAndWritesTheDecisionTable) {
   }
 }
 
+TEST_F(LayoutsTest, AcceleratorsFedAreSearchedPerLayoutWithADemand) {
+  const fs::path decision = dir_ / "d.json";
+  const auto r = Layouts("--seed 4 --max-rounds 6 --time-budget 0 --allow-inconclusive "
+                         "--demand 2000 --compute-ms-per-batch 8 --max-accelerators 4 --json " +
+                         decision.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("fed: the most emulated accelerators (demand: 16 samples per 8 ms step, "
+                          "2000 samples/s each)"),
+            std::string::npos)
+      << r.output;
+  const json d = json::parse(NonFiniteToNull(ReadWholeFile(decision)));
+  EXPECT_EQ(d["accelerator"], "demand: 16 samples per 8 ms step, 2000 samples/s each");
+  for (const json& row : d["layouts"]) {
+    ASSERT_TRUE(row["accelerators_fed"].is_number_integer()) << row.dump();
+    const int fed = row["accelerators_fed"].get<int>();
+    EXPECT_GE(fed, 0);
+    EXPECT_LE(fed, 4);
+    ASSERT_FALSE(row["fed_probes"].empty());
+    EXPECT_EQ(row["fed_probes"][0]["accelerators"], 1);  // the bracket starts at one
+    // The answer is a count measured at AU ≥ 90% (or 0 when one accelerator already waited).
+    bool found = fed == 0;
+    for (const json& p : row["fed_probes"]) {
+      if (p["accelerators"] == fed && p["au_pct"].get<double>() >= 90) found = true;
+    }
+    EXPECT_TRUE(found) << row.dump();
+  }
+}
+
 TEST_F(LayoutsTest, BadInputIsExitTwoNamingTheFlag) {
   const std::vector<std::pair<std::string, std::string>> cases{
       {"--reference nosuch", "--reference nosuch: not a data-loading workload of this run; "
@@ -108,6 +136,15 @@ TEST_F(LayoutsTest, BadInputIsExitTwoNamingTheFlag) {
       {"--time-budget -5", "--time-budget '-5': expected seconds of added rounds"},
       {"--seed 0", "--seed '0': expected a whole number"},
       {"--schedule grouped", "--schedule grouped: layouts compares in interleaved rounds only"},
+      {"--accelerator tpu9", "--accelerator tpu9: unknown; expected one of: unet3d-h100, "
+                             "unet3d-a100, resnet50-h100, cosmoflow-h100"},
+      {"--demand 0 --compute-ms-per-batch 5", "--demand 0: expected the samples per second"},
+      {"--demand -3 --compute-ms-per-batch 5", "--demand -3: expected the samples per second"},
+      {"--demand 100", "--demand: needs --compute-ms-per-batch MS"},
+      {"--demand 100 --compute-ms-per-batch 1", "a step would take 0.1 samples, less than one"},
+      {"--accelerator resnet50-h100 --demand 100 --compute-ms-per-batch 50",
+       "--accelerator and --demand: give one of them"},
+      {"--accelerator resnet50-h100 --max-accelerators 0", "--max-accelerators '0'"},
       {"--filter tmpfs", "layouts compares data-loading workloads with each other: the selection "
                          "has 1 (tmpfs-random)"},
   };

@@ -220,7 +220,8 @@ TEST(ProbeOnThrottledLoopDevice, BoundsEveryRepetitionOfTheReaderItStandsBeside)
     // Both are held to the throttle: neither reads faster than it allows.
     EXPECT_LE(b["probe_bytes_per_second"].get<double>(), 1.10 * (24 << 20)) << b["name"];
   }
-  EXPECT_EQ(repetitions, 6);
+  // 3 planned of each; a busy node adds reruns of disturbed ones (each bounded above as well).
+  EXPECT_GE(repetitions, 6);
 }
 
 }  // namespace

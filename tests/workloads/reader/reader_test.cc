@@ -227,6 +227,42 @@ TEST(Reader, AuIsNearFullWithLargeComputeOnATinyTmpfsDataset) {
   EXPECT_LE(r.au_pct, 100.0);
 }
 
+TEST(Reader, SeveralAcceleratorsShareTheBatchesAndAuIsTheirMean) {
+  FilesDataset ds(Spec(64, "4KiB"));
+  ReaderOptions options;
+  options.workers = 2;
+  options.batch_size = 8;
+  options.prefetch = 4;
+  options.compute_ms_per_batch = 40;
+  options.consumers = 4;
+  std::atomic<int> delivered{0};
+  options.on_sample = [&](int, uint64_t) { ++delivered; };
+  const ReaderResult r = RunReader(*ds.store, ds.spec, options);
+  EXPECT_EQ(r.consumers, 4);
+  EXPECT_EQ(r.batches, 8u);  // every batch taken once, by one of the four
+  EXPECT_EQ(r.samples, 64u);
+  EXPECT_EQ(delivered.load(), 64);
+  EXPECT_DOUBLE_EQ(r.compute_sec, 8 * 0.040);  // summed over the accelerators
+  // Four accelerators share 8 steps of 40 ms: the wall time is at least 2 steps, and AU is the
+  // mean accelerator's compute over the wall time.
+  EXPECT_GE(r.wall_sec, 2 * 0.040);
+  EXPECT_DOUBLE_EQ(r.au_pct, 100.0 * r.compute_sec / (4 * r.wall_sec));
+  EXPECT_LE(r.au_pct, 100.0);
+}
+
+TEST(Reader, MaxBatchesStopsAfterThatManySteps) {
+  FilesDataset ds(Spec(200, "4KiB"));
+  ReaderOptions options;
+  options.workers = 2;
+  options.batch_size = 10;
+  options.consumers = 3;
+  options.max_batches = 7;
+  const ReaderResult r = RunReader(*ds.store, ds.spec, options);
+  EXPECT_EQ(r.batches, 7u);
+  EXPECT_EQ(r.samples, 70u);
+  EXPECT_EQ(r.bytes, 70u * 4096);
+}
+
 TEST(Reader, AuIsLowWithZeroCompute) {
   FilesDataset ds(Spec(64, "4KiB"));
   const ReaderResult r = RunReader(*ds.store, ds.spec, ReaderOptions{});
@@ -265,7 +301,8 @@ TEST(ReaderOptions, OutOfRangeValuesAreUsageErrorsNamingTheKey) {
   for (auto mutate : std::vector<std::function<void(ReaderOptions&)>>{
            [](ReaderOptions& o) { o.workers = 0; }, [](ReaderOptions& o) { o.batch_size = 0; },
            [](ReaderOptions& o) { o.prefetch = 0; }, [](ReaderOptions& o) { o.epochs = 0; },
-           [](ReaderOptions& o) { o.compute_ms_per_batch = -1; }}) {
+           [](ReaderOptions& o) { o.compute_ms_per_batch = -1; },
+           [](ReaderOptions& o) { o.consumers = 0; }}) {
     ReaderOptions options;
     mutate(options);
     EXPECT_THROW(RunReader(*ds.store, ds.spec, options), UsageError);
