@@ -19,6 +19,7 @@ void AddBaselineCommand(CLI::App& app, CommandAction& action);
 void AddQualifyCommand(CLI::App& app, CommandAction& action);
 void AddFioCommand(CLI::App& app, CommandAction& action);
 void AddMetricsCommand(CLI::App& app, CommandAction& action);
+void AddReportCommand(CLI::App& app, CommandAction& action);
 // Hidden; registered last, since it describes every other command of `app`, which it keeps.
 void AddCompletionCommand(CLI::App& app, CommandAction& action);
 

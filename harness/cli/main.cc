@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   AddQualifyCommand(app, action);
   AddFioCommand(app, action);
   AddMetricsCommand(app, action);
+  AddReportCommand(app, action);
   AddCompletionCommand(app, action);
   try {
     app.parse(argc, argv);
