@@ -218,6 +218,14 @@ std::string Para(std::string_view text, std::string_view css = "") {
   return fmt::format("<p class=\"{}\">{}</p>\n", css, HtmlEscape(text));
 }
 
+// A heading and a list of `items`, escaped; "" without items.
+std::string Bullets(std::string_view heading, const std::vector<std::string>& items) {
+  if (items.empty()) return "";
+  std::string out = "<h3>" + HtmlEscape(heading) + "</h3>\n<ul>";
+  for (const std::string& item : items) out += "<li>" + HtmlEscape(item) + "</li>";
+  return out + "</ul>\n";
+}
+
 std::string Fixed(double value, int decimals = 2) { return fmt::format("{:.{}f}", value, decimals); }
 
 // Builds one section: its HTML and the specs of its charts, each with a canvas of its own.
@@ -606,11 +614,7 @@ std::string RenderComparison(const ComparisonSection& section, std::size_t index
   s.Add(Table({"workload", "metric", "baseline", "current", "change", "threshold", "p", "verdict",
                "why"},
               rows));
-  if (!report.fingerprint_differences.empty()) {
-    s.Add("<h3>Fingerprint differences</h3>\n<ul>");
-    for (const std::string& d : report.fingerprint_differences) s.Add("<li>" + HtmlEscape(d) + "</li>");
-    s.Add("</ul>\n");
-  }
+  s.Add(Bullets("Fingerprint differences", report.fingerprint_differences));
   if (const std::string excluded = ExcludedWorkloadsLine(report); !excluded.empty()) {
     s.Add(Para(excluded, "note"));
   }
@@ -660,11 +664,8 @@ std::string RenderQualification(const QualificationSection& section, std::size_t
                    Cell(row.verdict, row.verdict) + Cell(why));
   }
   s.Add(Table({"workload", "metric", "reference", "candidate", "ratio", "verdict", "why"}, rows));
-  if (!q.fingerprint_differences.empty()) {
-    s.Add("<h3>How the candidate differs from the reference (not gating)</h3>\n<ul>");
-    for (const std::string& d : q.fingerprint_differences) s.Add("<li>" + HtmlEscape(d) + "</li>");
-    s.Add("</ul>\n");
-  }
+  s.Add(Bullets("How the candidate differs from the reference (not gating)",
+                q.fingerprint_differences));
   return std::move(s).Finish();
 }
 
