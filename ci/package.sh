@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Debian package of feedbench: the binary, its man page, bash completion and changelog
 # (not the tests), then CPack's DEB generator into OUT_DIR (default: the build directory). The
-# package's Depends come from dpkg-shlibdeps on the binary; Recommends: fio, sysstat. The last
+# package's Depends come from dpkg-shlibdeps on the binary; Recommends: fio, sysstat,
+# libjs-chart.js (the HTML reports' charts). The last
 # line printed is the package's path, OUT_DIR/feedbench_<version>_amd64.deb.
 #
 # Usage: ci/package.sh [OUT_DIR]

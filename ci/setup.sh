@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev libbenchmark-tools python3 python3-scipy
   nlohmann-json3-dev libcli11-dev liblmdb-dev lmdb-utils libfmt-dev libxxhash-dev
   fio sysstat e2fsprogs util-linux libxml2-utils tar
+  libjs-chart.js chromium
   clang libclang-rt-14-dev
   dpkg-dev file help2man lintian
 )

@@ -24,10 +24,11 @@
 #                           `feedbench run --compare` (e.g. "--tolerance-throughput 8 --alpha 0.01")
 #   GITHUB_STEP_SUMMARY     when set (GitHub Actions), the Markdown summary is appended to it
 #
-# Files: RESULTS_DIR/<suite>-<host>-<UTC stamp>.json (results), .junit.xml, .md, .compare.json next
-# to it, and copies of the last three as RESULTS_DIR/latest.junit.xml, latest.md,
-# latest.compare.json for pipelines to publish (removed at start, so a stale report never passes
-# for a new one).
+# Files: RESULTS_DIR/<suite>-<host>-<UTC stamp>.json (results), .junit.xml, .md, .compare.json and
+# .html (the HTML report: the run's repetitions and device timelines and the comparison, when
+# Chart.js is installed: Debian's libjs-chart.js, or FEEDBENCH_CHARTJS) next to it, and copies of
+# the reports as RESULTS_DIR/latest.junit.xml, latest.md, latest.compare.json, latest.html for
+# pipelines to publish (removed at start, so a stale report never passes for a new one).
 #
 # Exit: the gate's code (as `feedbench compare`'s) — 0 pass (every gated row judged, none failing), 1 regression (or invalid
 # repetitions, or a missing workload), 2 bad input, 3 environment (fingerprint mismatch, binary
@@ -75,28 +76,45 @@ if [[ ! -f $baseline ]]; then
   exit 2
 fi
 mkdir -p "$results_dir"
-rm -f "$results_dir/latest.junit.xml" "$results_dir/latest.md" "$results_dir/latest.compare.json"
+rm -f "$results_dir/latest.junit.xml" "$results_dir/latest.md" "$results_dir/latest.compare.json" \
+  "$results_dir/latest.html"
 
 host=$(hostname -s 2>/dev/null || hostname)
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 stem="$results_dir/$(basename "${suite%.json}")-$host-$stamp"
 results="$stem.json"
 
+# The HTML report only where its charting library is (a Recommends of the package): without it,
+# `run --html` would refuse to start (exit 3), and the gate must run regardless.
+html_args=()
+for chartjs in "${FEEDBENCH_CHARTJS:-}" /usr/share/javascript/chart.js/chart.min.js \
+  /usr/share/javascript/chart.js/chart.umd.min.js /usr/share/javascript/chart.js/chart.js \
+  /usr/share/javascript/chart.js/chart.umd.js; do
+  if [[ -n $chartjs && -f $chartjs ]]; then
+    html_args=(--html "$stem.html")
+    break
+  fi
+done
+if ((${#html_args[@]} == 0)); then
+  echo "storage-node.sh: no HTML report: Chart.js is not installed (apt-get install libjs-chart.js)" >&2
+fi
+
 echo "storage-node.sh: running suite $suite on $data_dir against $baseline -> $results"
 gate_code=0
 "$feedbench" run --suite "$suite" --data-dir "$data_dir" --out "$results" --compare "$baseline" \
   --junit "$stem.junit.xml" --markdown "$stem.md" --json "$stem.compare.json" \
+  ${html_args[@]+"${html_args[@]}"} \
   ${run_args[@]+"${run_args[@]}"} ${compare_args[@]+"${compare_args[@]}"} || gate_code=$?
 if [[ ! -f $results ]]; then
   echo "storage-node.sh: feedbench run failed (exit $gate_code) and wrote no results" >&2
   exit $((gate_code == 0 ? 3 : gate_code))
 fi
 
-for ext in junit.xml md compare.json; do
+for ext in junit.xml md compare.json html; do
   if [[ -f $stem.$ext ]]; then cp "$stem.$ext" "$results_dir/latest.$ext"; fi
 done
 if [[ -n ${GITHUB_STEP_SUMMARY:-} && -f $stem.md ]]; then
   cat "$stem.md" >>"$GITHUB_STEP_SUMMARY"
 fi
-echo "storage-node.sh: reports: $stem.junit.xml, $stem.md (exit $gate_code)"
+echo "storage-node.sh: reports: $stem.junit.xml, $stem.md${html_args[@]+, $stem.html} (exit $gate_code)"
 exit "$gate_code"

@@ -93,7 +93,8 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # feedbench_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)  # Depends: from dpkg-shlibdeps on the binary
-set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "fio, sysstat")
+# libjs-chart.js: the charts of the HTML reports (--html, `feedbench report`), read at run time.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "fio, sysstat, libjs-chart.js")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS bash-completion)  # loads /usr/share/bash-completion/completions
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY

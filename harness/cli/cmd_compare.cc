@@ -13,9 +13,11 @@
 #include "harness/base/errors.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/compare_flags.h"
+#include "harness/cli/html_output.h"
 #include "harness/gate/baseline.h"
 #include "harness/gate/compare.h"
 #include "harness/report/compare_report.h"
+#include "harness/report/report_input.h"
 #include "harness/results/results_reader.h"
 
 namespace feedbench {
@@ -25,10 +27,12 @@ struct CompareArgs {
   std::string baseline;
   std::string results;
   CompareFlags flags;
+  std::string html;
 };
 
 int RunCompare(const CompareArgs& args) {
   const CompareOptions options = ToCompareOptions(args.flags);
+  const std::optional<HtmlOutput> html = CheckHtmlOutput(args.html);
   const Baseline baseline = ReadBaselineFile(args.baseline);
   const ResultsFile results = ReadResultsFile(args.results);
   const CompareReport report = CompareResults(baseline, results, options);
@@ -36,6 +40,7 @@ int RunCompare(const CompareArgs& args) {
   std::fputs(RenderCompareTable(report).c_str(), stdout);
   std::fflush(stdout);
   WriteCompareReports(args.flags, report);
+  if (html) WriteHtmlOutput(*html, {ComparisonSectionOf(report)});
   return report.ExitCode();
 }
 
@@ -53,6 +58,7 @@ void AddCompareCommand(CLI::App& app, CommandAction& action) {
       ->required();
   sub->add_option("results", args->results, "Results file written by feedbench run")->required();
   AddCompareFlags(*sub, args->flags);
+  AddHtmlFlag(*sub, args->html, "the comparison (each row's ratio in its threshold band, the verdicts)");
   sub->add_option("--filter", args->flags.filter,
                   "Judge only workloads whose name matches this regex (as run --filter): the "
                   "baseline's other workloads are left out on purpose, not MISSING");

@@ -11,6 +11,7 @@
 #include "harness/base/errors.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/compare_flags.h"
+#include "harness/cli/html_output.h"
 #include "harness/cli/run_pipeline.h"
 #include "harness/cli/suite_run_flags.h"
 #include "harness/cli/until_decided_flags.h"
@@ -19,6 +20,7 @@
 #include "harness/os/data_dir.h"
 #include "harness/report/console_table.h"
 #include "harness/report/qualify_report.h"
+#include "harness/report/report_input.h"
 #include "harness/results/results.h"
 #include "harness/suite/suite.h"
 
@@ -35,6 +37,7 @@ struct QualifyFlags : SuiteRunFlags {
   std::string reference;
   CompareFlags compare_flags;
   UntilDecidedFlags until_flags;
+  std::string html;
 };
 
 int Qualify(const QualifyFlags& flags, const CLI::App& sub) {
@@ -68,6 +71,8 @@ int Qualify(const QualifyFlags& flags, const CLI::App& sub) {
         flags.until_flags.max_repetitions.empty() ? "--time-budget" : "--max-repetitions"));
   }
 
+  const std::optional<HtmlOutput> html = CheckHtmlOutput(flags.html);
+
   // Checked after every other check (writable, with room; nothing is made until the results are
   // written), so a refusal names the first bad flag.
   const fs::path out = CheckedResultsPath(flags.out, suite, request);
@@ -86,13 +91,15 @@ int Qualify(const QualifyFlags& flags, const CLI::App& sub) {
         "\nNo --reference given. To make this node the reference for others:\n"
         "  feedbench baseline record {} --to baselines/<reference-node>/{}.json\n",
         out.string(), suite.name);
+    if (html) WriteHtmlOutput(*html, {RunSectionOf(output.recorded)});
     return any_failed ? kExitFailed : kExitOk;
   }
   CompareReport report = CompareResults(*reference, results, options);
   report.baseline_source = flags.reference;
   if (output.extension) PrintExtension(*output.extension, options);
-  WriteCompareReports(compare_flags, report);
   const QualifyReport qualify = BuildQualifyReport(report);
+  WriteCompareReports(compare_flags, report, &qualify);
+  if (html) WriteHtmlOutput(*html, {RunSectionOf(output.recorded), QualificationSectionOf(report)});
   fmt::print("\nagainst reference {}:\n\n{}", flags.reference, RenderQualifyReport(qualify));
   if (any_failed) return kExitFailed;
   return qualify.ExitCode();
@@ -117,6 +124,9 @@ void AddQualifyCommand(CLI::App& app, CommandAction& action) {
                 "No progress or run table; a run that exits 1 still says why in one line");
   AddCompareFlags(*sub, flags->compare_flags);
   AddUntilDecidedFlags(*sub, flags->until_flags);
+  AddHtmlFlag(*sub, flags->html,
+              "the run's results and, with --reference, the qualification (candidate ÷ reference "
+              "per workload and metric, the verdicts)");
   sub->callback([&action, flags, sub] { action = [flags, sub] { return Qualify(*flags, *sub); }; });
 }
 

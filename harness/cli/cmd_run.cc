@@ -12,6 +12,7 @@
 #include "harness/base/time_format.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/compare_flags.h"
+#include "harness/cli/html_output.h"
 #include "harness/cli/run_pipeline.h"
 #include "harness/cli/suite_run_flags.h"
 #include "harness/cli/until_decided_flags.h"
@@ -21,6 +22,7 @@
 #include "harness/report/compare_report.h"
 #include "harness/report/console_table.h"
 #include "harness/report/export_report.h"
+#include "harness/report/report_input.h"
 #include "harness/results/results.h"
 
 namespace feedbench {
@@ -31,6 +33,7 @@ namespace {
 struct RunFlags : SuiteRunFlags {
   std::string compare;  // baseline file
   std::vector<std::string> exports;  // --export KIND:FILE, repeatable
+  std::string html;
   bool confirm = true;
   CompareFlags compare_flags;
   UntilDecidedFlags until_flags;
@@ -98,6 +101,8 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
         flags.until_flags.max_repetitions.empty() ? "--time-budget" : "--max-repetitions"));
   }
 
+  const std::optional<HtmlOutput> html = CheckHtmlOutput(flags.html);
+
   // Checked after every other check (writable, with room; nothing is made until the results are
   // written), so a refusal names the first bad flag.
   const fs::path out = CheckedResultsPath(flags.out, suite, request);
@@ -114,7 +119,10 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
     if (any_failed) fmt::print(stderr, "feedbench: {}\n", FailureLine(results));
   }
   WriteExports(exports, results);
-  if (!baseline) return any_failed ? kExitFailed : kExitOk;
+  if (!baseline) {
+    if (html) WriteHtmlOutput(*html, {RunSectionOf(output.recorded)});
+    return any_failed ? kExitFailed : kExitOk;
+  }
 
   CompareReport report = CompareResults(*baseline, results, options);
   report.baseline_source = flags.compare;
@@ -139,6 +147,7 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
   }
   fmt::print("\n{}", RenderCompareTable(report));
   WriteCompareReports(flags.compare_flags, report);
+  if (html) WriteHtmlOutput(*html, {RunSectionOf(output.recorded), ComparisonSectionOf(report)});
   if (any_failed) return kExitFailed;
   return report.ExitCode();
 }
@@ -174,6 +183,9 @@ void AddRunCommand(CLI::App& app, CommandAction& action) {
       ->allow_extra_args(false);
   AddCompareFlags(*sub, flags->compare_flags);
   AddUntilDecidedFlags(*sub, flags->until_flags);
+  AddHtmlFlag(*sub, flags->html,
+              "the run's results (each repetition's throughput, its spread, efficiency, the device "
+              "timeline) and, with --compare, the comparison");
   sub->callback([&action, flags, sub] { action = [flags, sub] { return Run(*flags, *sub); }; });
 }
 

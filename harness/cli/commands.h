@@ -21,6 +21,7 @@ void AddFioCommand(CLI::App& app, CommandAction& action);
 void AddMetricsCommand(CLI::App& app, CommandAction& action);
 void AddLayoutsCommand(CLI::App& app, CommandAction& action);
 void AddAbCommand(CLI::App& app, CommandAction& action);
+void AddReportCommand(CLI::App& app, CommandAction& action);
 // Hidden; registered last, since it describes every other command of `app`, which it keeps.
 void AddCompletionCommand(CLI::App& app, CommandAction& action);
 

@@ -93,9 +93,12 @@ CompareOptions ToCompareOptions(const CompareFlags& flags) {
   return options;
 }
 
-void WriteCompareReports(const CompareFlags& flags, const CompareReport& report) {
+void WriteCompareReports(const CompareFlags& flags, const CompareReport& report,
+                         const QualifyReport* qualification) {
   if (!flags.json_out.empty()) {
-    WriteFileAtomic(flags.json_out, CompareReportToJson(report).dump(2) + "\n");
+    nlohmann::json document = CompareReportToJson(report);
+    if (qualification != nullptr) document["feedbench_qualify"] = QualifyReportToJson(*qualification);
+    WriteFileAtomic(flags.json_out, document.dump(2) + "\n");
   }
   if (!flags.markdown_out.empty())
     WriteFileAtomic(flags.markdown_out, RenderCompareMarkdown(report));

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "harness/gate/compare.h"
+#include "harness/report/qualify_report.h"
 
 namespace feedbench {
 
@@ -40,6 +41,9 @@ CompareOptions ToCompareOptions(const CompareFlags& flags);
 // flag) when `has_baseline` is false, so a flag that would be ignored is refused instead.
 void RequireBaselineForCompareFlags(const CLI::App& sub, bool has_baseline, std::string_view needs);
 
-void WriteCompareReports(const CompareFlags& flags, const CompareReport& report);
+// `qualification`, when given (qualify --reference), is written into the JSON beside the
+// comparison, as "feedbench_qualify" (QualifyReportToJson).
+void WriteCompareReports(const CompareFlags& flags, const CompareReport& report,
+                         const QualifyReport* qualification = nullptr);
 
 }  // namespace feedbench

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   AddAbCommand(app, action);
   AddFioCommand(app, action);
   AddMetricsCommand(app, action);
+  AddReportCommand(app, action);
   AddCompletionCommand(app, action);
   try {
     app.parse(argc, argv);

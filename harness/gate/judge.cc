@@ -142,10 +142,11 @@ struct Evidence {
 
 Evidence Weigh(const MetricComparison& c, double alpha) {
   const double k = c.noise_multiplier;
+  const ThresholdBand band = BandOf(c);
   return Evidence{
-      .worse_beyond = c.ratio > 1 + c.threshold,
+      .worse_beyond = c.ratio > band.worse_above,
       .worse_significant = *c.p_worse < alpha,
-      .better_beyond = c.ratio < 1 / (1 + c.threshold),
+      .better_beyond = c.ratio < band.better_below,
       .better_significant = *c.p_better<alpha, .noisy = k * c.baseline_noise> 2 * c.tolerance,
       .within_tolerance = c.ratio <= 1 + c.tolerance && c.ratio >= 1 / (1 + c.tolerance)};
 }
@@ -369,6 +370,10 @@ PooledReference PoolReference(const std::vector<std::vector<double>>& runs) {
   ref.run_to_run_spread = std::max(stats::RobustRelativeSpread(medians), log_sd);
   ref.within_run_spread = stats::Median(spreads);
   return ref;
+}
+
+ThresholdBand BandOf(const MetricComparison& row) {
+  return ThresholdBand{.better_below = 1 / (1 + row.threshold), .worse_above = 1 + row.threshold};
 }
 
 bool IsDecided(const MetricComparison& row) {

@@ -213,6 +213,15 @@ struct MetricComparison {
   std::string judged_through;
 };
 
+// The ratios r between which a row is neither worse nor better beyond its threshold T: worse
+// beyond means r > worse_above = 1 + T, better beyond r < better_below = 1 ÷ (1 + T). The rule
+// (JudgeMetric) and the reports' charts read this one band.
+struct ThresholdBand {
+  double better_below = 1;
+  double worse_above = 1;
+};
+ThresholdBand BandOf(const MetricComparison& row);
+
 // True when the row is gated (not NEW, `gated`) and was judged: REGRESSED, UNCHANGED / IMPROVED
 // without an inconclusive_reason, or decided through the probe (judged_through).
 bool IsDecided(const MetricComparison& row);

@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/measure/sampler.h"
@@ -100,6 +101,24 @@ enum class RepetitionState {
                         // of disturbance.h (foreign device reads or CPU time, CPU steal); rerun,
                         // not judged
 };
+
+// "valid", "cache_contaminated", "verification_failed", "failed", "disturbed": the state's name
+// in reports.
+constexpr std::string_view RepetitionStateName(RepetitionState state) {
+  switch (state) {
+    case RepetitionState::kValid:
+      return "valid";
+    case RepetitionState::kCacheContaminated:
+      return "cache_contaminated";
+    case RepetitionState::kVerificationFailed:
+      return "verification_failed";
+    case RepetitionState::kFailed:
+      return "failed";
+    case RepetitionState::kDisturbed:
+      return "disturbed";
+  }
+  return "failed";
+}
 
 // How an external tool (fio) ran a repetition, for the results' context.
 struct ToolRun {

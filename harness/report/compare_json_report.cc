@@ -29,8 +29,11 @@
 //     "repetitions_to_settle"}]}}
 // Fields that do not apply to a verdict (MISSING has no current median) are null; so are
 // infinities, which JSON cannot carry.
+#include <fmt/format.h>
+
 #include <cmath>
 
+#include "harness/base/errors.h"
 #include "harness/report/compare_report.h"
 
 namespace feedbench {
@@ -127,6 +130,118 @@ json CompareReportToJson(const CompareReport& report) {
                 {"regressed_workloads", report.RegressedWorkloads()},
                 {"excluded_workloads", report.excluded_workloads},
                 {"comparisons", rows}}}};
+}
+
+namespace {
+
+Verdict VerdictNamed(const std::string& name) {
+  for (Verdict v :
+       {Verdict::kRegressed, Verdict::kImproved, Verdict::kUnchanged, Verdict::kUncertain,
+        Verdict::kNoisy, Verdict::kInvalid, Verdict::kMissing, Verdict::kNew, Verdict::kSkipped}) {
+    if (VerdictName(v) == name) return v;
+  }
+  throw json::type_error::create(302, "unknown verdict \"" + name + "\"", nullptr);
+}
+
+std::optional<double> OptionalNumber(const json& row, const char* key) {
+  const json& v = row.at(key);
+  if (v.is_null()) return std::nullopt;
+  return v.get<double>();
+}
+
+// A percentage written by Percent() back to a fraction; 0 where it was null (not judged).
+double Fraction(const json& row, const char* key) {
+  const std::optional<double> percent = OptionalNumber(row, key);
+  return percent ? *percent / 100 : 0;
+}
+
+std::string OptionalText(const json& row, const char* key) {
+  const json& v = row.at(key);
+  return v.is_null() ? std::string() : v.get<std::string>();
+}
+
+MetricComparison RowFromJson(const json& r) {
+  MetricComparison row;
+  row.workload = r.at("workload").get<std::string>();
+  row.metric = r.at("metric").get<std::string>();
+  row.verdict = VerdictNamed(r.at("verdict").get<std::string>());
+  row.gated = r.at("gated").get<bool>();
+  row.judged_through = OptionalText(r, "judged_through");
+  row.message = r.at("message").get<std::string>();
+  row.inconclusive_reason = OptionalText(r, "inconclusive_reason");
+  row.reference_runs = r.at("reference_runs").get<std::vector<std::size_t>>();
+  row.baseline_median = OptionalNumber(r, "baseline_median");
+  row.current_median = OptionalNumber(r, "current_median");
+  row.baseline_repetitions = r.at("baseline_repetitions").get<std::size_t>();
+  row.current_repetitions = r.at("current_repetitions").get<std::size_t>();
+  row.baseline_runs = r.at("baseline_runs").get<std::size_t>();
+  row.ratio = OptionalNumber(r, "ratio").value_or(1);
+  row.change = Fraction(r, "change_percent");
+  row.tolerance = Fraction(r, "tolerance_percent");
+  row.threshold = Fraction(r, "threshold_percent");
+  row.noise = Fraction(r, "noise_percent");
+  row.within_run_spread = Fraction(r, "within_run_spread_percent");
+  row.run_to_run_spread = Fraction(r, "run_to_run_spread_percent");
+  row.baseline_noise = Fraction(r, "baseline_noise_percent");
+  row.p_worse = OptionalNumber(r, "p_worse");
+  row.p_better = OptionalNumber(r, "p_better");
+  row.p_value = row.ratio >= 1 ? row.p_worse : row.p_better;
+  if (const std::optional<double> n = OptionalNumber(r, "repetitions_to_settle")) {
+    row.repetitions_to_settle = static_cast<std::size_t>(*n);
+  }
+  return row;
+}
+
+}  // namespace
+
+CompareReport CompareReportFromJson(const json& document, std::string_view source) {
+  std::string where = "feedbench_compare";
+  try {
+    const json& c = document.at("feedbench_compare");
+    if (c.at("schema_version").get<int>() != 2) {
+      throw UsageError(fmt::format("{}: feedbench_compare.schema_version {}: expected 2", source,
+                                   c.at("schema_version").dump()));
+    }
+    CompareReport report;
+    report.baseline_source = c.at("baseline").get<std::string>();
+    report.results_source = c.at("results").get<std::string>();
+    report.suite = c.at("suite").get<std::string>();
+    report.dataset_hash = c.at("dataset_hash").get<std::string>();
+    const json& o = c.at("options");
+    CompareOptions& options = report.options;
+    options.tolerance_throughput = o.at("tolerance_throughput_percent").get<double>() / 100;
+    options.tolerance_await = o.at("tolerance_await_percent").get<double>() / 100;
+    options.alpha = o.at("alpha").get<double>();
+    options.looks = o.at("looks").get<std::size_t>();
+    options.metrics = o.at("metrics").get<std::vector<std::string>>();
+    options.ignore_fingerprint = o.at("ignore_fingerprint").get<bool>();
+    if (!o.at("workload_filter").is_null()) {
+      options.workload_filter = o.at("workload_filter").get<std::string>();
+    }
+    options.workloads = o.at("workloads").get<std::vector<std::string>>();
+    options.reference_runs = o.at("reference_runs").get<std::size_t>();
+    options.allow_inconclusive = o.at("allow_inconclusive").get<bool>();
+    report.fingerprint_differences =
+        c.at("fingerprint").at("differences").get<std::vector<std::string>>();
+    report.fingerprint_ignored = c.at("fingerprint").at("ignored").get<bool>();
+    report.baseline_run_count = c.at("reference").at("baseline_runs").get<std::size_t>();
+    for (const json& run : c.at("reference").at("runs")) {
+      report.reference_runs.push_back({.number = run.at("number").get<std::size_t>(),
+                                       .date = run.at("date").get<std::string>(),
+                                       .source = run.at("source").get<std::string>()});
+    }
+    report.excluded_workloads = c.at("excluded_workloads").get<std::vector<std::string>>();
+    const json& rows = c.at("comparisons");
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      where = fmt::format("feedbench_compare.comparisons[{}]", i);
+      report.rows.push_back(RowFromJson(rows.at(i)));
+    }
+    return report;
+  } catch (const json::exception& e) {
+    throw UsageError(fmt::format("{}: {}: {}; expected a comparison as `feedbench compare --json` "
+                                 "writes it (schema_version 2)",
+                                 source, where, e.what()));
+  }
 }
 
 }  // namespace feedbench

@@ -67,6 +67,12 @@ std::string RenderCompareTable(const CompareReport& report);
 // Machine-readable report (schema in compare_json_report.cc, versioned by "schema_version").
 nlohmann::json CompareReportToJson(const CompareReport& report);
 
+// The report back from that JSON (schema_version 2), for the reports rendered from files
+// (`feedbench report`): every field CompareReportToJson writes, percentages back to fractions,
+// so that Outcome(), ExitCode() and the reporters above give what they gave for the original.
+// Throws UsageError naming `source` and the key when the document is not such a report.
+CompareReport CompareReportFromJson(const nlohmann::json& document, std::string_view source);
+
 // GitHub-flavoured Markdown for a CI step summary: a headline outcome, the judged count, the
 // settings, the reference runs, the table, the explanations (each unjudged row with its reason),
 // and the workloads left out on purpose.

@@ -128,7 +128,7 @@ std::string RenderQualifyReport(const QualifyReport& report) {
   }
   const int code = report.ExitCode();
   std::string verdict;
-  if (code == kExitFailed) {
+  if (QualifyOutcome(report) == "NOT QUALIFIED") {
     verdict = "NOT QUALIFIED: a workload is below the reference or invalid";
   } else if (report.inconclusive) {
     verdict = fmt::format(
@@ -140,6 +140,37 @@ std::string RenderQualifyReport(const QualifyReport& report) {
   }
   out += fmt::format("\n{} (exit {})\n", verdict, code);
   return out;
+}
+
+std::string QualifyOutcome(const QualifyReport& report) {
+  if (report.ExitCode() == kExitFailed) return "NOT QUALIFIED";
+  return report.inconclusive ? "INCONCLUSIVE" : "QUALIFIED";
+}
+
+nlohmann::json QualifyReportToJson(const QualifyReport& report) {
+  using nlohmann::json;
+  auto number = [](const std::optional<double>& v) { return v ? json(*v) : json(); };
+  json workloads = json::array(), rows = json::array();
+  for (const QualifyWorkload& w : report.workloads) {
+    workloads.push_back({{"workload", w.workload}, {"verdict", w.verdict}});
+  }
+  for (const QualifyRow& r : report.rows) {
+    rows.push_back({{"workload", r.workload},
+                    {"metric", r.metric},
+                    {"reference", number(r.reference)},
+                    {"candidate", number(r.candidate)},
+                    {"ratio", number(r.ratio)},
+                    {"verdict", r.verdict},
+                    {"message", r.message},
+                    {"inconclusive_reason", r.inconclusive_reason}});
+  }
+  return json{{"schema_version", 1},
+              {"outcome", QualifyOutcome(report)},
+              {"exit_code", report.ExitCode()},
+              {"judged", report.judged},
+              {"workloads", workloads},
+              {"rows", rows},
+              {"fingerprint_differences", report.fingerprint_differences}};
 }
 
 }  // namespace feedbench

@@ -13,6 +13,7 @@
 // and every unjudged row is listed with its reason. Pure; thread-safe.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -53,5 +54,16 @@ struct QualifyReport {
 QualifyReport BuildQualifyReport(const CompareReport& report);
 
 std::string RenderQualifyReport(const QualifyReport& report);
+
+// The qualification for `qualify --json`, beside the comparison it was decided from:
+// {"schema_version": 1, "outcome" ("QUALIFIED", "NOT QUALIFIED", "INCONCLUSIVE"), "exit_code",
+//  "judged", "workloads": [{"workload", "verdict"}], "rows": [{"workload", "metric", "reference",
+//  "candidate", "ratio" (null when not both), "verdict", "message", "inconclusive_reason"}],
+//  "fingerprint_differences"}. Its key "feedbench_qualify" tells a qualification from a plain
+// comparison.
+nlohmann::json QualifyReportToJson(const QualifyReport& report);
+
+// "QUALIFIED", "NOT QUALIFIED" or "INCONCLUSIVE", as the verdict line says.
+std::string QualifyOutcome(const QualifyReport& report);
 
 }  // namespace feedbench

@@ -1,6 +1,10 @@
 #include "harness/results/efficiency.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+
+#include "harness/base/errors.h"
 
 namespace feedbench {
 
@@ -50,6 +54,28 @@ nlohmann::json ToJson(const std::vector<Efficiency>& efficiencies) {
                    {"workload_bytes_per_second", e.workload_bytes_per_sec},
                    {"ceiling_bytes_per_second", e.ceiling_bytes_per_sec},
                    {"efficiency", e.ratio}});
+  }
+  return out;
+}
+
+std::vector<Efficiency> EfficienciesFromJson(const nlohmann::json& efficiency,
+                                             std::string_view source) {
+  std::vector<Efficiency> out;
+  if (efficiency.is_null()) return out;
+  try {
+    for (const nlohmann::json& e : efficiency) {
+      out.push_back({.workload = e.at("workload").get<std::string>(),
+                     .ceiling = e.at("ceiling").get<std::string>(),
+                     .profile = e.at("profile").get<std::string>(),
+                     .workload_bytes_per_sec = e.at("workload_bytes_per_second").get<double>(),
+                     .ceiling_bytes_per_sec = e.at("ceiling_bytes_per_second").get<double>(),
+                     .ratio = e.at("efficiency").get<double>()});
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw UsageError(fmt::format("{}: context.feedbench.efficiency: {}; expected entries "
+                                 "{{workload, ceiling, profile, workload_bytes_per_second, "
+                                 "ceiling_bytes_per_second, efficiency}}",
+                                 source, e.what()));
   }
   return out;
 }

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "harness/results/results.h"
@@ -35,5 +36,11 @@ std::vector<Efficiency> ComputeEfficiencies(const std::vector<SuiteWorkload>& wo
                                             const std::vector<WorkloadSummary>& summaries);
 
 nlohmann::json ToJson(const std::vector<Efficiency>& efficiencies);
+
+// The efficiencies a results file keeps (context.feedbench.efficiency, as ToJson wrote them); an
+// absent or null value is none. Throws UsageError naming `source` and the key when an entry is
+// not as ToJson writes it.
+std::vector<Efficiency> EfficienciesFromJson(const nlohmann::json& efficiency,
+                                             std::string_view source);
 
 }  // namespace feedbench

@@ -41,6 +41,9 @@ std::vector<WorkloadSummary> SummarizeResults(const ResultsFile& results) {
       const std::vector<double> values = w.Values(counter);
       if (values.empty()) continue;
       s.median[counter] = stats::Median(values);
+      const auto [lowest, highest] = std::minmax_element(values.begin(), values.end());
+      s.min[counter] = *lowest;
+      s.max[counter] = *highest;
       s.cv[counter] = CoefficientOfVariation(values);
     }
     out.push_back(std::move(s));

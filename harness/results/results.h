@@ -1,7 +1,7 @@
 // What a run's terminal table shows, and where a run's files go.
 //
 // WorkloadSummary is computed here, once, from a parsed results file (harness/results_reader.h):
-// medians and coefficients of variation over the valid repetitions (errored ones excluded, listed
+// medians, extremes and coefficients of variation over the valid repetitions (errored ones excluded, listed
 // separately). Reporters only render it. Pure functions; thread-safe.
 #pragma once
 
@@ -21,6 +21,8 @@ struct WorkloadSummary {
   int valid_repetitions = 0;             // without an error
   std::vector<std::string> errors;       // error_message of each errored repetition
   std::map<std::string, double> median;  // counter → median over valid repetitions
+  std::map<std::string, double> min;     // counter → lowest value over valid repetitions
+  std::map<std::string, double> max;     // counter → highest value over valid repetitions
   std::map<std::string, double> cv;      // counter → sample stddev / mean over valid repetitions
 };
 

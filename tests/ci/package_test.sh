@@ -59,8 +59,8 @@ for lib in libc6 libstdc++6 liblmdb0 libfmt9 libxxhash0; do
   [[ $depends == *"$lib "* || $depends == *"$lib," || $depends == *"$lib" ]] ||
     fail "Depends lacks $lib: $depends"
 done
-[[ $(dpkg-deb -f "$deb" Recommends) == "fio, sysstat" ]] ||
-  fail "Recommends is '$(dpkg-deb -f "$deb" Recommends)', expected 'fio, sysstat'"
+[[ $(dpkg-deb -f "$deb" Recommends) == "fio, sysstat, libjs-chart.js" ]] ||
+  fail "Recommends is '$(dpkg-deb -f "$deb" Recommends)', expected 'fio, sysstat, libjs-chart.js'"
 
 # lintian: no error (warnings and notes are printed for the log).
 lintian_out=$(lintian "$deb" 2>&1)

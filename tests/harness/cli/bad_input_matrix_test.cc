@@ -579,6 +579,15 @@ const std::vector<Case> kCases = {
     {"FioDataDirIsFile", "fio --profile seq-read --data-dir {S}/empty.json --out {S}/tmp/f.json", 2, {"--data-dir", "not a directory"}},
     {"FioDataDirForeign", "fio --profile seq-read --data-dir {S}/foreign --out {S}/tmp/f.json", 2, {"--data-dir", "{S}/foreign"}},
     {"FioSuiteUnknown", "fio --profile smallfile --suite nosuch", 2, {"--suite nosuch"}},
+    // --- report, and --html elsewhere
+    {"ReportNotJson", "report {S}/empty.json --html {S}/r.html", 2, {"{S}/empty.json", "not JSON", "expected a feedbench file"}},
+    {"ReportBaselineIsNoReportInput", "report {S}/base.json --html {S}/r.html", 2, {"{S}/base.json", "not a feedbench file"}},
+    {"ReportFileMissing", "report {S}/gone.json --html {S}/r.html", 2, {"{S}/gone.json"}},
+    {"ReportWithoutHtml", "report {S}/valid.json", 2, {"--html"}},
+    {"ReportHtmlMissingParent", "report {S}/valid.json --html {S}/nodir/sub/r.html", 2, {"--html", "does not exist"}},
+    {"ReportHtmlIsDirectory", "report {S}/valid.json --html {S}/adir", 2, {"--html", "is a directory"}},
+    {"CompareHtmlIsDirectory", "compare {S}/base.json {S}/valid.json --html {S}/adir", 2, {"--html", "is a directory"}},
+    {"RunHtmlMissingParent", "run --data-dir {S}/data --html {S}/nodir/sub/r.html", 2, {"--html", "does not exist"}},
 };
 
 INSTANTIATE_TEST_SUITE_P(EverySubcommand, BadInputMatrix, ::testing::ValuesIn(kCases),

@@ -97,6 +97,7 @@ constexpr NotRun kNotRun[] = {
     {"feedbench baseline record RESULTS... --to baselines/<profile>/<suite>.json [--keep N]",
      "a synopsis: placeholders in capitals and angle brackets"},
     {"feedbench baseline show FILE [--metrics LIST]", "a synopsis: a placeholder in capitals"},
+    {"feedbench report FILE... --html OUT", "a synopsis: placeholders in capitals"},
 };
 
 // The README's placeholders and what stands for them here. {scratch} is the scratch directory,

@@ -80,6 +80,10 @@ TEST_F(StorageNodeScript, RegressionExitsOneWithJunitMarkdownAndStepSummary) {
       RunShell("xmllint --noout " + ShellQuote(Results("latest.junit.xml").string())).exit_code, 0);
   EXPECT_THAT(ReadText(Results("latest.md")), HasSubstr("FAIL"));
   EXPECT_THAT(ReadText(dir_ / "summary.md"), HasSubstr("### feedbench compare"));
+  // The HTML report beside them where Chart.js is installed (ci/setup.sh installs it).
+  if (fs::exists("/usr/share/javascript/chart.js/chart.min.js")) {
+    EXPECT_THAT(ReadText(Results("latest.html")), HasSubstr("<section id=\"s0\" class=\"comparison\">"));
+  }
   // Results and reports share one stem: <suite>-<host>-<stamp>.{json,junit.xml,md,compare.json}.
   std::size_t junit = 0, results = 0;
   for (const auto& e : fs::directory_iterator(dir_ / "results")) {
