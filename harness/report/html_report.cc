@@ -701,9 +701,9 @@ std::string HtmlEscape(std::string_view text) {
   return out;
 }
 
-std::string JsonForScript(const json& value) {
+std::string JsonForScript(const nlohmann::json& value) {
   // Invalid UTF-8 in a string is replaced rather than thrown on: a log line is the job's bytes.
-  const std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
+  const std::string text = value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
