@@ -19,12 +19,14 @@
 #include "harness/cli/ab_flags.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/flag_values.h"
+#include "harness/cli/html_output.h"
 #include "harness/cli/run_pipeline.h"
 #include "harness/cli/suite_run_flags.h"
 #include "harness/cli/until_decided_flags.h"
 #include "harness/gate/ab_compare.h"
 #include "harness/gate/layout_decision.h"
 #include "harness/report/layouts_report.h"
+#include "harness/report/report_input.h"
 #include "harness/suite/accelerators.h"
 
 namespace feedbench {
@@ -44,6 +46,7 @@ struct LayoutsFlags : SuiteRunFlags {
   std::string compute_ms;
   std::string max_accelerators = "64";
   std::string fed_steps = "20";
+  std::string html;
 };
 
 // The accelerator to emulate, from --accelerator or --demand with --compute-ms-per-batch; nullopt
@@ -176,6 +179,7 @@ int Layouts(const LayoutsFlags& flags, const CLI::App& sub) {
     };
   }
 
+  const std::optional<HtmlOutput> html = CheckHtmlOutput(flags.html);
   const fs::path out = CheckedResultsPath(flags.out, suite, request);
   const PipelineOutput output = RunRecordWrite(suite, request, out, &until);
   const std::vector<AbComparison> comparisons = CompareLayouts(output.run, reference, options);
@@ -198,6 +202,7 @@ int Layouts(const LayoutsFlags& flags, const CLI::App& sub) {
   if (!flags.ab.markdown_out.empty()) {
     WriteFileAtomic(flags.ab.markdown_out, LayoutsMarkdown(decision));
   }
+  if (html) WriteHtmlOutput(*html, {LayoutsSection{decision}, RunSectionOf(output.recorded)});
   if (output.recorded.any_failed) return kExitFailed;
   if (!decision.all_decided && !flags.ab.allow_inconclusive) return kExitInconclusive;
   return kExitOk;
@@ -238,6 +243,9 @@ void AddLayoutsCommand(CLI::App& app, CommandAction& action) {
   sub->add_option("--fed-steps", flags->fed_steps,
                   "Steps each emulated accelerator runs per measurement (default 20, or as many "
                   "as give each accelerator 3 s of compute)");
+  AddHtmlFlag(*sub, flags->html,
+              "the decision (each layout's ratio and interval, the table, the recommendation) and "
+              "the run's results");
   sub->add_flag("--quiet", flags->quiet, "No progress or table; the recommendation line only");
   sub->callback([&action, flags, sub] { action = [flags, sub] { return Layouts(*flags, *sub); }; });
 }

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "harness/base/units.h"
+#include "harness/report/ab_report.h"
 #include "harness/report/compare_report.h"
 #include "harness/results/metrics.h"
 
@@ -30,7 +31,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .outcome { font-weight: bold; font-size: 1.1em; }
 .log { max-height: 24em; overflow: auto; font-family: monospace; font-size: 0.85em; }
 .v-regressed, .v-below, .v-invalid, .v-fail, .v-sustained, .v-not-qualified { background: #f8d0d0; }
-.v-improved, .v-above, .v-pass, .v-qualified { background: #d4f0d4; }
+.v-improved, .v-above, .v-pass, .v-qualified, .v-faster { background: #d4f0d4; }
+.v-slower { background: #f8d0d0; }
 .v-noisy, .v-uncertain, .v-inconclusive, .v-at-times, .v-disturbed { background: #fde6c4; }
 .v-missing, .v-skipped, .v-not-compared, .v-not-judged, .v-not-run, .v-no-reference { background: #e8e8e8; }
 .v-cache-contaminated, .v-failed, .v-verification-failed { background: #f8d0d0; }
@@ -49,6 +51,7 @@ constexpr std::string_view kPageScript = R"js(
     SKIPPED: '#c7c7c7', below: '#d62728', above: '#2ca02c', meets: '#1f77b4',
     invalid: '#8b0000', 'not run': '#7f7f7f', 'no reference': '#17becf', skipped: '#c7c7c7',
     valid: '#1f77b4', disturbed: '#ff7f0e', cache_contaminated: '#d62728',
+    FASTER: '#2ca02c', SLOWER: '#d62728', SAME: '#1f77b4', INCONCLUSIVE: '#ff7f0e',
     verification_failed: '#8b0000', failed: '#8b0000'
   };
   function colour(name, i) { return verdictColours[name] || palette[i % palette.length]; }
@@ -669,6 +672,67 @@ std::string RenderQualification(const QualificationSection& section, std::size_t
   return std::move(s).Finish();
 }
 
+// ---- layouts ------------------------------------------------------------------------------------
+
+std::string RenderLayouts(const LayoutsSection& section, std::size_t index) {
+  const LayoutDecision& d = section.decision;
+  SectionBuilder s(index, "layouts",
+                   "Layouts of suite " + d.suite + " against " + d.reference);
+  s.Add(Para(fmt::format("{} interleaved rounds (order seed {}), {} per round; SAME within "
+                         "±{:g}%, {:g}% confidence over all looks.",
+                         d.rounds, d.order_seed, d.metric, 100 * d.margin, 100 * (1 - d.alpha))));
+  s.Add(fmt::format("<p class=\"outcome\">Recommendation: {}</p>\n", HtmlEscape(d.recommendation)));
+  json labels = json::array(), ranges = json::array(), points = json::array();
+  for (const LayoutRow& row : d.rows) {
+    if (!row.comparison || !row.comparison->ratio) continue;
+    const AbComparison& c = *row.comparison;
+    labels.push_back(row.workload);
+    ranges.push_back(c.lower ? json::array({*c.lower, *c.upper}) : json::array({*c.ratio, *c.ratio}));
+    points.push_back({{"x", row.workload}, {"y", *c.ratio}, {"group", AbVerdictName(c.verdict)}});
+  }
+  if (!labels.empty()) {
+    s.Chart({{"type", "spread"},
+             {"title", "samples/s against " + d.reference + ", per round: the median ratio and "
+                       "its signed-rank interval (above 1 is faster)"},
+             {"y_title", "ratio to " + d.reference},
+             {"y_unit", "ratio"},
+             {"from_zero", false},
+             {"labels", labels},
+             {"range_label", "interval of the ratio"},
+             {"ranges", ranges},
+             {"points", points}});
+  }
+  std::vector<std::string> rows;
+  for (const LayoutRow& row : d.rows) {
+    const std::string verdict =
+        row.reference ? "REFERENCE"
+        : row.comparison ? std::string(AbVerdictName(row.comparison->verdict)) : "n/a";
+    auto num = [](const std::optional<double>& v, int precision) {
+      return v ? fmt::format("{:.{}f}", *v, precision) : std::string("-");
+    };
+    std::string fed = "-";
+    if (row.fed) fed = fmt::format("{}{}", row.fed->capped ? "≥" : "", row.fed->fed);
+    rows.push_back(
+        Cell(row.workload) + NumCell(SpreadCell(row.samples_per_second)) +
+        NumCell(row.bytes_per_second
+                    ? fmt::format("{:.1f}", row.bytes_per_second->median / (1 << 20))
+                    : std::string("-")) +
+        NumCell(row.comparison ? RatioCell(*row.comparison) : std::string("1 (reference)")) +
+        Cell(verdict, verdict) +
+        NumCell(row.comparison ? std::to_string(row.comparison->rounds.size()) : std::string()) +
+        NumCell(num(row.efficiency_pct, 1)) + NumCell(num(row.r_await_ms, 2)) +
+        NumCell(num(row.aqu_sz, 2)) + NumCell(num(row.create_sec, 1)) + NumCell(fed) +
+        Cell(row.comparison && row.comparison->verdict == AbVerdict::kInconclusive
+                 ? row.comparison->reason
+                 : std::string()));
+  }
+  s.Add(Table({"workload", "samples/s (min–max)", "MiB/s", "ratio [interval]", "verdict", "rounds",
+               "of ceiling %", "r_await ms", "aqu-sz", "created s", "fed (AU ≥ 90%)", "why"},
+              rows));
+  if (!d.accelerator.empty()) s.Add(Para("Accelerators fed: " + d.accelerator, "note"));
+  return std::move(s).Finish();
+}
+
 std::string SectionTitle(const HtmlSection& section) {
   struct {
     std::string operator()(const MonitorDocument& m) { return "monitor " + m.source; }
@@ -679,6 +743,7 @@ std::string SectionTitle(const HtmlSection& section) {
     std::string operator()(const QualificationSection& q) {
       return "qualification " + q.comparison.results_source;
     }
+    std::string operator()(const LayoutsSection& l) { return "layouts " + l.decision.suite; }
   } visitor;
   return std::visit(visitor, section);
 }
@@ -743,6 +808,8 @@ std::string RenderHtmlReport(const std::vector<HtmlSection>& sections,
       out += html_page::RenderRun(*r, i);
     } else if (const auto* c = std::get_if<ComparisonSection>(&section)) {
       out += html_page::RenderComparison(*c, i);
+    } else if (const auto* l = std::get_if<LayoutsSection>(&section)) {
+      out += html_page::RenderLayouts(*l, i);
     } else {
       out += html_page::RenderQualification(std::get<QualificationSection>(section), i);
     }

@@ -18,6 +18,9 @@
 //                  of baseline, current, change, threshold, p and verdict, coloured by verdict.
 //   qualification  per workload × metric, candidate ÷ reference as a bar coloured by verdict, the
 //                  per-workload verdicts and the outcome.
+//   layouts        (`feedbench layouts`) per layout, its median per-round ratio to the reference
+//                  as a point coloured by verdict inside its signed-rank interval, the
+//                  recommendation, and the decision table (harness/gate/layout_decision.h).
 //
 // Reporters render the models; they compute no figure. The data the charts draw is embedded as
 // JSON in <script type="application/json"> blocks, every number exactly as in the model (full
@@ -36,6 +39,7 @@
 #include <vector>
 
 #include "harness/gate/compare.h"
+#include "harness/gate/layout_decision.h"
 #include "harness/report/monitor_document.h"
 #include "harness/report/qualify_report.h"
 #include "harness/results/efficiency.h"
@@ -64,8 +68,12 @@ struct QualificationSection {
   QualifyReport qualification;
 };
 
-using HtmlSection =
-    std::variant<MonitorDocument, RunSection, ComparisonSection, QualificationSection>;
+struct LayoutsSection {
+  LayoutDecision decision;
+};
+
+using HtmlSection = std::variant<MonitorDocument, RunSection, ComparisonSection,
+                                 QualificationSection, LayoutsSection>;
 
 // The whole page. `chartjs_source` is Chart.js's UMD build (chartjs_library.h), inlined as is.
 std::string RenderHtmlReport(const std::vector<HtmlSection>& sections,

@@ -177,6 +177,25 @@ TEST_F(HtmlInBrowser, EveryKindInOnePage) {
                         11);
 }
 
+TEST_F(HtmlInBrowser, LayoutsDecisionChartDrawsWithoutErrors) {
+  // `feedbench layouts --html` on a tiny warm suite: the ratio chart and the run's charts.
+  const fs::path suite = scratch_.path() / "tiny.json";
+  WriteFileAtomic(suite, R"({"schema_version": 1, "name": "tiny",
+    "dataset": {"samples": 200, "sizes": {"distribution": "fixed", "bytes": "8KiB"}, "seed": 2},
+    "defaults": {"repetitions": 3, "workers": 2, "batch_size": 16, "cache": "warm"},
+    "workloads": [{"name": "files-random", "layout": "files", "order": "random"},
+                  {"name": "lmdb-random", "layout": "lmdb", "order": "random"}]})");
+  const fs::path page = scratch_.path() / "layouts.html";
+  const testing::CommandResult result = RunCommand(
+      std::string(FEEDBENCH_BINARY) + " layouts --quiet --allow-inconclusive --seed 3 "
+      "--max-rounds 8 --suite " + ShellQuote(suite.string()) + " --data-dir " +
+      ShellQuote((scratch_.path() / "data").string()) + " --tmpfs-dir " +
+      ShellQuote(scratch_.path().string()) + " --out " +
+      ShellQuote((scratch_.path() / "r.json").string()) + " --html " + ShellQuote(page.string()));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  ExpectEveryChartDrawn(page, 3);
+}
+
 TEST_F(HtmlInBrowser, ABrokenPageIsCaught) {
   const fs::path good = Report({kFixtures / "comparison.json"}, "good.html");
   const std::string html = ReadWholeFile(good);
