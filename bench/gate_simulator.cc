@@ -19,10 +19,14 @@
 // time, every look at the schedule's per-look alpha, then the confirmation (ReplayRunCompare).
 // --consecutive (with --replay) takes the baseline as bench/gate_false_alarms.sh records it: B
 // runs in a row, the current run any later one; without it the B runs are drawn at random.
+// --factor F (with --replay) sets --max-repetitions to F times the suite's (3 unless given): the
+// added repetitions come from the F − 1 runs recorded after the current one, the confirmation
+// from the run after those.
 //
 // Usage: build/bench/gate_simulator RESULTS_DIR [--trials 2000] [--baseline-runs 5]
 //                                   [--drops 0,5,10,15,25] [--seed 1] [--workload NAME]
-//                                   [--block B] [--confirm] [--k K] [--replay [--consecutive]]
+//                                   [--block B] [--confirm] [--k K]
+//                                   [--replay [--consecutive] [--factor F]]
 // Prints, per drop: trials, exit 0 / 1 / other shares, and for drop 0 the false-alarm rate with
 // its 95% Wilson interval.
 #include <fmt/format.h>
@@ -67,7 +71,7 @@ struct Args {
   fmt::print(stderr,
              "gate_simulator: {}\nusage: gate_simulator RESULTS_DIR [--trials N] "
              "[--baseline-runs B] [--drops 0,5,10] [--seed S] [--workload NAME] [--block B] "
-             "[--confirm] [--k K] [--replay [--consecutive]]\n",
+             "[--confirm] [--k K] [--replay [--consecutive] [--factor F]]\n",
              why);
   std::exit(2);
 }
@@ -126,6 +130,9 @@ Args Parse(int argc, char** argv) {
   if (!(a.k > 0)) Usage("--k must be a number above 0");
   if (a.replay && a.block != 1) Usage("--replay takes recorded runs as they are: no --block");
   if (a.consecutive && !a.replay) Usage("--consecutive goes with --replay");
+  if (a.max_repetitions_factor != kDefaultMaxRepetitionsFactor && !a.replay) {
+    Usage("--factor goes with --replay");
+  }
   if (a.max_repetitions_factor < 1) Usage("--factor must be >= 1");
   if (a.trials < 1 || a.baseline_runs < 1 || a.block < 1) {
     Usage("--trials, --baseline-runs and --block must be >= 1");
