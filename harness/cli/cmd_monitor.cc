@@ -689,15 +689,22 @@ void AddMonitorCommand(CLI::App& app, CommandAction& action) {
                   "(e.g. 'Epoch \\d+'): each matching line starts a phase, named after the match "
                   "(or its first capture group), ended by the next; the summary and --json get "
                   "each phase's I/O figures and verdicts. Once; join alternatives with |")
-      ->allow_extra_args(false);
+      ->allow_extra_args(false)
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)  // repeated: refused by Validate
+      ->type_name("REGEX");
   sub->add_option("--log", options->logs,
                   "Follow this log file the job writes (from its first byte, through truncation "
                   "and rotation): its lines are stamped into --json's log and searched by --mark. "
                   "It may appear later (see --log-wait). With or without a command")
-      ->allow_extra_args(false);
+      ->allow_extra_args(false)
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)  // repeated: refused by Validate
+      ->type_name("FILE");
   sub->add_option("--log-wait", options->log_wait_sec,
                   "Seconds to wait for the --log file to appear before going on without it "
-                  "(said on stderr and in --json, not an error); default 30");
+                  "(said on stderr and in --json, not an error); default 30")
+      ->type_name("SECONDS");
   sub->add_option("command", options->command, "The command to run and watch, after --");
   sub->callback([options, &action] { action = [options] { return RunMonitor(*options); }; });
 }
