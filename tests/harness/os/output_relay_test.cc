@@ -110,9 +110,14 @@ std::vector<std::string> TextsOf(const std::vector<Line>& lines, OutputSource so
 }
 
 // 200000 lines to each stream at once, far past a pipe's 64 KiB: nothing blocks, every byte
-// arrives in order on its own stream, every forward call holds whole lines only.
+// arrives in order on its own stream, every forward call holds whole lines only (a partial line
+// is passed on early only after it has waited partial_line_after: here never, so that a slow
+// machine pausing the writer cannot make one).
 TEST(OutputRelay, PassesBothStreamsOnUnchangedWhileTheChildWritesMuchToBoth) {
-  Relayed r("yes 'out line' | head -n 200000 & yes 'err line' | head -n 200000 >&2; wait");
+  OutputRelayOptions options;
+  options.partial_line_after = std::chrono::hours(1);
+  Relayed r("yes 'out line' | head -n 200000 & yes 'err line' | head -n 200000 >&2; wait",
+            std::move(options));
   ASSERT_EQ(r.FinishAfterExit().ShellStatus(), 0);
   std::string expected_out, expected_err;
   for (int i = 0; i < 200000; ++i) {
