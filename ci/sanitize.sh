@@ -33,13 +33,17 @@ case "$mode" in
     #   TmpfsStaging, StagingReclaim   the staging copy pool and its SIGINT/SIGTERM handler
     #   InterruptScope                 the deferred-signal scope (a handler and lock-free atomics)
     #   ChildProcess, ProgramOutput    spawning under a blocked signal mask, timeouts, reaping
-    #   Monitor                        `feedbench monitor`: its signal-blocking loop, spawned
+    #   OutputRelay                    a child's two pipes and a log file read on a thread of its own
+    #   AcceleratorSampler             nvidia-smi queried on a thread of its own, stopped mid-query
+    #   Monitor, MonitorMarks,         `feedbench monitor`: its signal-blocking loop, spawned, with
+    #   MonitorLog, MonitorAccelerator   the relay, the accelerator and the sampler's threads
     #   RunSuite, SuiteSession         a suite in-process: sampler, readers and progress together
     #   RunCommandTest                 `feedbench run` end to end (spawned), interrupts included
-    regex='^(FakeDiskstatsTest|DiskstatsReader|SamplerOnLoopDevice|SampledWindow|Reader|ReaderMeasurement|EnsureDataset|VerifyDataset|TmpfsStaging|StagingReclaim|InterruptScope|ChildProcess|ProgramOutput|Monitor|RunSuite|SuiteSession|RunCommandTest)\.'
+    regex='^(FakeDiskstatsTest|DiskstatsReader|SamplerOnLoopDevice|SampledWindow|Reader|ReaderMeasurement|EnsureDataset|VerifyDataset|TmpfsStaging|StagingReclaim|InterruptScope|ChildProcess|ProgramOutput|OutputRelay|AcceleratorSampler|Monitor|MonitorMarks|MonitorLog|MonitorAccelerator|RunSuite|SuiteSession|RunCommandTest)\.'
     # Only the test programs holding those suites are built (fio_test holds a ChildProcess suite).
     targets=(feedbench sampler_test sampled_window_test reader_test reader_workload_test
-      dataset_dir_test tmpfs_staging_test interrupt_test child_process_test fio_test monitor_test
+      dataset_dir_test tmpfs_staging_test interrupt_test child_process_test output_relay_test
+      accelerator_test fio_test monitor_test
       suite_run_test run_command_test)
     ;;
   *)

@@ -183,8 +183,9 @@ struct Sampler::State {
   }
 
   // Advances every device present in `current` to now and emits its row over the interval since
-  // its previous sample. `emit` false: advances only.
-  void AdvanceAll(bool emit) {
+  // its previous sample. `emit` false: advances only, and returns the rows instead.
+  std::vector<SampleRow> AdvanceAll(bool emit) {
+    std::vector<SampleRow> unreported;
     const auto now = SteadyClock::now();
     const auto wall = WallClock::now();
     std::string timestamp = UtcIsoMillis(wall);
@@ -195,14 +196,19 @@ struct Sampler::State {
       if (curr == nullptr) continue;  // the device went away; it may come back (then: a reset)
       const double interval_ms = MillisecondsBetween(track.last_time, now);
       const CounterDelta delta = Advance(track, *curr, now, wall);
-      if (!emit) continue;
       SampleRow row;
       row.timestamp_utc = timestamp;
       row.offset_sec = offset_sec;
       row.device = track.name;
       row.figures = ComputeIostat(delta, interval_ms);
-      Emit(std::move(row));
+      row.delta = delta;
+      if (emit) {
+        Emit(std::move(row));
+      } else {
+        unreported.push_back(std::move(row));
+      }
     }
+    return unreported;
   }
 
   void TakeSample() {
@@ -330,33 +336,47 @@ std::vector<WindowSummary> Sampler::Stop() {
   if (s.thread_error) throw EnvironmentError(*s.thread_error);
 
   s.ReadSampledDevices();
-  s.AdvanceAll(s.options.edge_rows);
+  std::vector<SampleRow> tails = s.AdvanceAll(s.options.edge_rows);
   std::vector<WindowSummary> summaries;
   const std::string start_utc = UtcIsoMillis(s.start_wall);
   for (size_t i = 0; i < s.tracks.size(); ++i) {
     DeviceTrack& track = s.tracks[i];
-    WindowSummary summary;
-    summary.device = track.name;
-    summary.start_utc = start_utc;
-    summary.end_utc = UtcIsoMillis(track.last_wall);
-    summary.duration_sec = std::chrono::duration<double>(track.last_time - s.start_time).count();
     // Exact totals: the sum of the intervals' integer deltas, never of per-interval rates.
-    const CounterDelta& delta = track.total;
-    summary.read_bytes = delta.read_sectors * kSectorBytes;
-    summary.write_bytes = delta.write_sectors * kSectorBytes;
-    summary.discard_bytes = delta.discard_sectors * kSectorBytes;
-    summary.read_ios = delta.read_ios;
-    summary.write_ios = delta.write_ios;
-    summary.discard_ios = delta.discard_ios;
-    summary.flush_ios = delta.flush_ios;
-    summary.figures = ComputeIostat(delta, summary.duration_sec * 1000.0);
-    summary.total = delta;
+    WindowSummary summary = SummarizeDelta(
+        track.name, start_utc, UtcIsoMillis(track.last_wall),
+        std::chrono::duration<double>(track.last_time - s.start_time).count(), track.total);
     summary.notes = track.notes;
+    for (SampleRow& tail : tails) {
+      if (tail.device == track.name) summary.unreported_tail = std::move(tail);
+    }
     summaries.push_back(std::move(summary));
   }
   return summaries;
 }
 
 const std::vector<SampleRow>& Sampler::Rows() const { return state_->rows; }
+
+std::chrono::steady_clock::time_point Sampler::start_time() const { return state_->start_time; }
+
+std::chrono::system_clock::time_point Sampler::start_wall() const { return state_->start_wall; }
+
+WindowSummary SummarizeDelta(std::string device, std::string start_utc, std::string end_utc,
+                             double duration_sec, const CounterDelta& delta) {
+  WindowSummary summary;
+  summary.device = std::move(device);
+  summary.start_utc = std::move(start_utc);
+  summary.end_utc = std::move(end_utc);
+  summary.duration_sec = duration_sec;
+  summary.read_bytes = delta.read_sectors * kSectorBytes;
+  summary.write_bytes = delta.write_sectors * kSectorBytes;
+  summary.discard_bytes = delta.discard_sectors * kSectorBytes;
+  summary.read_ios = delta.read_ios;
+  summary.write_ios = delta.write_ios;
+  summary.discard_ios = delta.discard_ios;
+  summary.flush_ios = delta.flush_ios;
+  summary.figures = ComputeIostat(delta, duration_sec * 1000.0);
+  summary.total = delta;
+  return summary;
+}
 
 }  // namespace feedbench

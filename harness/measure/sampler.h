@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,10 @@ struct SampleRow {
   double offset_sec = 0;      // monotonic seconds since Start()
   std::string device;
   IostatFigures figures;
+  // The interval's exact counter deltas, from which `figures` is computed over the interval since
+  // the device's previous sample (the previous row's offset, 0 for its first): summing them over
+  // any run of rows gives that stretch's exact totals (harness/measure/phases.h).
+  CounterDelta delta;
 };
 
 struct WindowSummary {
@@ -41,6 +46,10 @@ struct WindowSummary {
   uint64_t read_ios = 0, write_ios = 0, discard_ios = 0, flush_ios = 0;
   IostatFigures figures;  // over the whole window (util_pct is the window's mean utilisation)
   CounterDelta total;     // the window's exact counter deltas, from which `figures` is computed
+  // Without SamplerOptions::edge_rows: the window's last, partial interval (the last sample to
+  // Stop), which is in `total` but in no row; nullopt with edge_rows (the last row is it) or when
+  // the device had no line at Stop.
+  std::optional<SampleRow> unreported_tail;
   // Plain sentences, each kind once: the device's line was skipped or had an unexpected field
   // count, a counter went backwards, the device was re-added. Empty for a clean window.
   std::vector<std::string> notes;
@@ -61,6 +70,11 @@ struct SamplerOptions {
   // passed) and one at Stop (the rates over the last, partial interval).
   bool edge_rows = false;
 };
+
+// A summary of `delta`, the exact counter deltas of `device` over `duration_sec` between two
+// samples stamped start_utc and end_utc: bytes from sectors (512 bytes each), I/O counts, figures.
+WindowSummary SummarizeDelta(std::string device, std::string start_utc, std::string end_utc,
+                             double duration_sec, const CounterDelta& delta);
 
 // The shortest and longest sampling interval.
 inline constexpr std::chrono::milliseconds kMinSampleInterval{1};
@@ -111,6 +125,11 @@ class Sampler {
   std::vector<WindowSummary> Stop();
 
   const std::vector<SampleRow>& Rows() const;
+
+  // When Start() took the first snapshot: offset 0 of every row, the origin of the sampling grid
+  // (Start + k * interval). REQUIRES: Start() was called.
+  std::chrono::steady_clock::time_point start_time() const;
+  std::chrono::system_clock::time_point start_wall() const;
 
  private:
   struct State;

@@ -18,6 +18,7 @@
 #include <thread>
 #include <utility>
 
+#include "harness/base/text.h"
 #include "harness/os/interrupt.h"
 #include "harness/os/process_tree.h"
 
@@ -95,6 +96,7 @@ UniqueFd OpenStream(const std::optional<fs::path>& path, bool output, const std:
 struct ExecPlan {
   const char* exe = nullptr;
   char* const* argv = nullptr;
+  char* const* envp = nullptr;
   const char* working_dir = nullptr;     // nullptr: stay
   std::array<int, 3> stdio{-1, -1, -1};  // -1: keep the caller's
   bool own_process_group = false;
@@ -137,7 +139,7 @@ enum ExecStep : int { kStepChdir = 1, kStepRedirect = 2, kStepExec = 3 };
   if (!plan.inherit_other_fds) ::syscall(SYS_close_range, 3U, ~0U, 4U);
 #endif
   ::sigprocmask(SIG_SETMASK, &plan.mask, nullptr);
-  ::execve(plan.exe, plan.argv, environ);
+  ::execve(plan.exe, plan.argv, plan.envp);
   fail(kStepExec);
   ::_exit(127);  // not reached: fail exits
 }
@@ -151,6 +153,23 @@ std::optional<std::array<int, 2>> ReadExecReport(int fd) {
   } while (got < 0 && errno == EINTR);
   if (got != static_cast<ssize_t>(sizeof report)) return std::nullopt;
   return report;
+}
+
+// The caller's environment with `extra` ("NAME=VALUE") put in, replacing inherited NAMEs. The
+// pointers point into `extra` and into environ, both alive until exec.
+std::vector<char*> EnvironmentWith(const std::vector<std::string>& extra) {
+  std::vector<char*> envp;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    const std::string_view name = entry.substr(0, entry.find('='));
+    const bool replaced = std::any_of(extra.begin(), extra.end(), [&](const std::string& x) {
+      return std::string_view(x).substr(0, x.find('=')) == name;
+    });
+    if (!replaced) envp.push_back(*e);
+  }
+  for (const std::string& x : extra) envp.push_back(const_cast<char*>(x.c_str()));
+  envp.push_back(nullptr);
+  return envp;
 }
 
 ChildExit ExitFromStatus(int status) {
@@ -189,15 +208,23 @@ ChildProcess::ChildProcess(const SpawnOptions& options)
   argv.push_back(nullptr);
   const std::string workdir = options.working_dir.string();
 
+  const std::vector<char*> envp = EnvironmentWith(options.extra_environment);
+
   UniqueFd in = OpenStream(options.stdin_path, false, program);
   UniqueFd out =
       OpenStream(options.capture_stdout ? std::nullopt : options.stdout_path, true, program);
-  UniqueFd err = OpenStream(options.stderr_path, true, program);
+  UniqueFd err =
+      OpenStream(options.capture_stderr ? std::nullopt : options.stderr_path, true, program);
   int fds[2];
   if (options.capture_stdout) {
     if (::pipe2(fds, O_CLOEXEC) != 0) ThrowNotStartable(program, errno);
     stdout_read_.reset(fds[0]);
     out.reset(fds[1]);
+  }
+  if (options.capture_stderr) {
+    if (::pipe2(fds, O_CLOEXEC) != 0) ThrowNotStartable(program, errno);
+    stderr_read_.reset(fds[0]);
+    err.reset(fds[1]);
   }
   if (::pipe2(fds, O_CLOEXEC) != 0) ThrowNotStartable(program, errno);
   UniqueFd report_read(fds[0]);
@@ -206,6 +233,7 @@ ChildProcess::ChildProcess(const SpawnOptions& options)
   ExecPlan plan;
   plan.exe = exe.c_str();
   plan.argv = argv.data();
+  plan.envp = envp.data();
   plan.working_dir = workdir.empty() ? nullptr : workdir.c_str();
   plan.stdio = {in.get(), out.get(), err.get()};
   plan.own_process_group = options.own_process_group;
@@ -357,25 +385,18 @@ ChildExit WaitWithinLimit(ChildProcess& child, const ChildOptions& options,
   return *WaitTracking(child, forever, descendants);
 }
 
-// Reads `fd` until end of file, keeping at most `max_bytes`; false when `deadline` passes first.
-bool ReadToEnd(int fd, Clock::time_point deadline, size_t max_bytes, std::string& text) {
-  std::array<char, 4096> buffer{};
-  for (;;) {
-    const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) return false;
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
-    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
-    if (n == 0) return true;
-    if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN) continue;
-      return true;
+// The first line of `text` that is not blank, trimmed and cut to 200 characters; "" when none.
+std::string FirstLineOf(std::string_view text) {
+  while (!text.empty()) {
+    const size_t end = text.find('\n');
+    const std::string_view line = Trim(text.substr(0, end));
+    if (!line.empty()) {
+      return line.size() > 200 ? std::string(line.substr(0, 200)) + "..." : std::string(line);
     }
-    // Past max_bytes the rest is drained and dropped, so that the program never blocks writing.
-    const size_t keep =
-        std::min(static_cast<size_t>(n), max_bytes - std::min(max_bytes, text.size()));
-    text.append(buffer.data(), keep);
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
   }
+  return "";
 }
 
 }  // namespace
@@ -415,26 +436,80 @@ ChildResult RunChild(const ChildOptions& options) {
 
 std::optional<std::string> ProgramOutput(const std::vector<std::string>& argv,
                                          milliseconds time_limit, size_t max_bytes) {
+  QueryOptions options;
+  options.time_limit = time_limit;
+  options.max_bytes = max_bytes;
+  return RunQuery(argv, options).output;
+}
+
+QueryResult RunQuery(const std::vector<std::string>& argv, const QueryOptions& options) {
   SpawnOptions spawn;
   spawn.argv = argv;
   spawn.stdin_path = "/dev/null";
-  spawn.stderr_path = "/dev/null";
   spawn.capture_stdout = true;
+  spawn.capture_stderr = true;
   spawn.own_process_group = true;
   spawn.killed_with_caller = true;
-  spawn.stop_grace = milliseconds(0);
+  spawn.stop_grace = milliseconds(0);  // the destructor kills an overrunning query at once
+  QueryResult result;
   try {
-    const auto deadline = Clock::now() + time_limit;
+    const auto deadline = Clock::now() + options.time_limit;
     ChildProcess child(spawn);
-    std::string text;
-    if (!ReadToEnd(child.stdout_fd(), deadline, max_bytes, text)) return std::nullopt;
+    std::array<UniqueFd, 2> fds{child.TakeStdout(), child.TakeStderr()};
+    std::array<std::string, 2> text;
+    std::array<char, 4096> buffer{};
+    while (fds[0].get() >= 0 || fds[1].get() >= 0) {
+      if (options.stop_requested && options.stop_requested()) {
+        result.failure = "stopped";
+        return result;
+      }
+      const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
+      if (left.count() <= 0) {
+        result.failure =
+            fmt::format("did not answer within {} ms (killed)", options.time_limit.count());
+        return result;
+      }
+      std::array<pollfd, 2> p{pollfd{fds[0].get(), POLLIN, 0}, pollfd{fds[1].get(), POLLIN, 0}};
+      // A negative descriptor is skipped by poll; 50 ms bounds the wait for a stop request.
+      if (::poll(p.data(), p.size(), static_cast<int>(std::min<int64_t>(left.count(), 50))) <= 0) {
+        continue;
+      }
+      for (size_t i = 0; i < 2; ++i) {
+        if (fds[i].get() < 0 || p[i].revents == 0) continue;
+        const ssize_t n = ::read(fds[i].get(), buffer.data(), buffer.size());
+        if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+        if (n <= 0) {
+          fds[i].reset();  // end of file (or an error: nothing more to read either way)
+          continue;
+        }
+        // Past max_bytes the rest is drained and dropped, so that the program never blocks writing.
+        const size_t room = options.max_bytes - std::min(options.max_bytes, text[i].size());
+        text[i].append(buffer.data(), std::min(static_cast<size_t>(n), room));
+      }
+    }
     const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
     const std::optional<ChildExit> exit = child.WaitFor(std::max(left, milliseconds(0)));
-    if (!exit || !exit->exited || exit->exit_code != 0) return std::nullopt;
-    return text;
-  } catch (const EnvironmentError&) {
-    return std::nullopt;  // not found, not executable, fork failed: no answer either way
+    if (!exit) {
+      result.failure =
+          fmt::format("did not answer within {} ms (killed)", options.time_limit.count());
+      return result;
+    }
+    if (!exit->exited || exit->exit_code != 0) {
+      std::string said = FirstLineOf(text[1]);
+      if (said.empty()) said = FirstLineOf(text[0]);
+      result.failure = exit->Describe() + (said.empty() ? "" : ": " + said);
+      return result;
+    }
+    result.output = std::move(text[0]);
+  } catch (const SpawnError& e) {
+    // Not found, not executable, fork failed: the message names the program and the cause.
+    const std::string message = e.what();
+    const std::string prefix = "cannot run " + argv.at(0) + ": ";
+    result.failure = message.starts_with(prefix) ? message.substr(prefix.size()) : message;
+  } catch (const EnvironmentError& e) {
+    result.failure = e.what();
   }
+  return result;
 }
 
 std::string TailOfFile(const fs::path& path, size_t max_bytes) {

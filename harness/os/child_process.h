@@ -1,10 +1,12 @@
 // Child processes: the one way feedbench starts another program.
 //
 // ChildProcess starts a program with fork and execve (never through a shell) and owns it until it
-// is reaped. Three uses sit on it: RunChild (fio: a process group of its own, output to files, a
-// time limit, descendants stopped), ProgramOutput (a short probe such as `fio --version`, its
-// stdout captured), and `feedbench monitor`'s command (the terminal's stdin/stdout/stderr and
-// process group, signals forwarded to it). Every call blocks at most as its comment says; a
+// is reaped. Four uses sit on it: RunChild (fio: a process group of its own, output to files, a
+// time limit, descendants stopped), ProgramOutput and RunQuery (a short probe such as `fio
+// --version` or one `nvidia-smi` query, its output captured), and `feedbench monitor`'s command
+// (the terminal's stdin and process group, signals forwarded to it, its stdout and stderr captured
+// through two pipes that monitor reads with poll and passes on, harness/os/output_relay.h). Every
+// call blocks at most as its comment says; a
 // ChildProcess is not thread-safe (one owner), distinct ones are independent. Errors are typed:
 // SpawnError (an EnvironmentError) when a program cannot be started.
 #pragma once
@@ -15,6 +17,7 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,6 +62,13 @@ struct SpawnOptions {
   std::optional<std::filesystem::path> stderr_path;
   // stdout is a pipe whose read end is ChildProcess::stdout_fd() (stdout_path is then ignored).
   bool capture_stdout = false;
+  // stderr is a pipe of its own whose read end is ChildProcess::stderr_fd() (stderr_path is then
+  // ignored). Capturing both: read them together with poll (as RunQuery and OutputRelay do), never
+  // one to its end before the other, or a child that fills the other pipe (64 KiB) blocks forever.
+  bool capture_stderr = false;
+  // "NAME=VALUE" entries put in the program's environment, replacing an inherited NAME; the rest
+  // of the caller's environment is inherited as is.
+  std::vector<std::string> extra_environment;
   // true: the child leads a process group of its own; Signal() and Stop() reach the whole group,
   // and a Ctrl-C typed at the terminal does not. false: it stays in the caller's group.
   bool own_process_group = false;
@@ -86,8 +96,15 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   pid_t pid() const { return pid_; }
-  // The read end of the child's stdout when options.capture_stdout, else -1. Owned by this object.
+  // The read end of the child's stdout when options.capture_stdout, else -1. Owned by this object
+  // until taken.
   int stdout_fd() const { return stdout_read_.get(); }
+  // The same for stderr (options.capture_stderr).
+  int stderr_fd() const { return stderr_read_.get(); }
+  // Hands the read end over to the caller (who may then close it early, so that the child's next
+  // write fails with EPIPE/SIGPIPE as it would into a closed pipeline); -1 when not captured.
+  UniqueFd TakeStdout() { return std::move(stdout_read_); }
+  UniqueFd TakeStderr() { return std::move(stderr_read_); }
   bool reaped() const { return exit_.has_value(); }
 
   // Reaps the child if it has ended; never blocks. Returns how it ended, or nullopt while it runs.
@@ -108,6 +125,7 @@ class ChildProcess {
   std::chrono::milliseconds stop_grace_;
   UniqueFd pidfd_;  // readable when the child ends (Linux 5.3+); -1: WaitFor polls
   UniqueFd stdout_read_;
+  UniqueFd stderr_read_;
   std::optional<ChildExit> exit_;
 };
 
@@ -156,6 +174,29 @@ ChildResult RunChild(const ChildOptions& options);
 std::optional<std::string> ProgramOutput(const std::vector<std::string>& argv,
                                          std::chrono::milliseconds time_limit,
                                          size_t max_bytes = 64 * 1024);
+
+// What RunQuery saw.
+struct QueryResult {
+  std::optional<std::string> output;  // stdout, when the program exited 0 within the limit
+  // Otherwise why not, in a few words: "not found on PATH", "exited with status 9: <the first line
+  // of its stderr or stdout>", "did not answer within 5000 ms (killed)", "stopped".
+  std::string failure;
+};
+
+// RunQuery's options.
+struct QueryOptions {
+  std::chrono::milliseconds time_limit{5000};
+  size_t max_bytes = 64 * 1024;  // of stdout, and of stderr, kept; the rest is read and dropped
+  // Checked every 50 ms while the program runs: true ends the query at once (the program is
+  // killed; failure "stopped"). Empty: never.
+  std::function<bool()> stop_requested;
+};
+
+// ProgramOutput that says why it failed: runs the program in a process group of its own, stdin
+// /dev/null, stdout and stderr captured through two pipes read together with poll (so a program
+// that writes much to both never blocks), and kills the group (SIGKILL) when it overruns the time
+// limit or a stop is requested. Never throws.
+QueryResult RunQuery(const std::vector<std::string>& argv, const QueryOptions& options);
 
 // The last `max_bytes` of a text file (at a line start when possible), for error messages; "" when
 // the file is missing or empty.

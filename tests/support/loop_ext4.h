@@ -45,7 +45,11 @@ class LoopExt4 {
     return std::nullopt;
   }
 
-  explicit LoopExt4(uint64_t size_mib = 256) {
+  // `direct_io`: the loop device reads its image with O_DIRECT (losetup --direct-io=on), so that
+  // its requests reach the disk under it, and a blkio throttle there (the loop device's workers
+  // charge the cgroup of the process that made the request) keeps them in flight, as on a slow
+  // disk. Without it they are served from the page cache.
+  explicit LoopExt4(uint64_t size_mib = 256, bool direct_io = false) {
     char tmpl[] = "/var/tmp/feedbench-loop-XXXXXX";
     if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
     dir_ = tmpl;
@@ -54,7 +58,8 @@ class LoopExt4 {
     try {
       std::filesystem::create_directory(mount_point_);
       ShellOutput("truncate -s " + std::to_string(size_mib) + "M " + image_.string());
-      device_ = ShellOutput("losetup --find --show " + image_.string());
+      device_ = ShellOutput(std::string("losetup --find --show ") +
+                            (direct_io ? "--direct-io=on " : "") + image_.string());
       ShellOutput("mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 " + device_);
       ShellOutput("mount -t ext4 " + device_ + " " + mount_point_.string());
       mounted_ = true;
@@ -68,6 +73,7 @@ class LoopExt4 {
   LoopExt4& operator=(const LoopExt4&) = delete;
 
   const std::filesystem::path& mount_point() const { return mount_point_; }
+  const std::filesystem::path& image() const { return image_; }
   // "/dev/loop3"
   const std::string& device() const { return device_; }
   // "loop3", as /proc/diskstats names it

@@ -346,6 +346,14 @@ const std::vector<Case> kCases = {
     {"MonitorCeilingNotResults", "monitor --ceiling {S}/arr.json --duration 0.1", 2, {"--ceiling {S}/arr.json"}},
     // The fixture was measured on vdb, which this machine does not have.
     {"MonitorCeilingOfAnotherDevice", "monitor --ceiling {S}/valid.json --duration 0.1", 2, {"--ceiling", "measured on vdb", "not among the devices monitored"}},
+    {"MonitorMarkNotARegex", "monitor --mark 'Epoch (' --duration 0.1", 2, {"--mark 'Epoch ('", "not a valid ECMAScript regular expression"}},
+    {"MonitorMarkEmpty", "monitor --mark '' --duration 0.1", 2, {"--mark", "empty value"}},
+    {"MonitorMarkTwice", "monitor --mark a --mark b --duration 0.1", 2, {"--mark given 2 times", "expected one regular expression"}},
+    {"MonitorLogTwice", "monitor --log {S}/a.log --log {S}/b.log --duration 0.1", 2, {"--log given 2 times", "expected one log file"}},
+    {"MonitorLogIsDirectory", "monitor --log {S}/adir --duration 0.1", 2, {"--log {S}/adir", "is a directory", "expected a file the job writes"}},
+    {"MonitorLogWaitZero", "monitor --log {S}/a.log --log-wait 0 --duration 0.1", 2, {"--log-wait", "positive number of seconds"}},
+    {"MonitorLogWaitText", "monitor --log {S}/a.log --log-wait soon --duration 0.1", 2, {"--log-wait"}},
+    {"MonitorLogWaitWithoutLog", "monitor --log-wait 5 --duration 0.1", 2, {"--log-wait", "without --log"}},
     // --- dataset create
     {"CreateSamplesText", "dataset create --dir {S}/new --samples abc --size 4KiB", 2, {"--samples", "1 to 1099511627776"}},
     {"CreateSamplesNegative", "dataset create --dir {S}/new --samples -3 --size 4KiB", 2, {"--samples -3", "1 to 1099511627776"}},

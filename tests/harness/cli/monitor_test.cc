@@ -3,21 +3,28 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "harness/report/monitor_report.h"
+#include "tests/support/blkio_throttle.h"
 #include "tests/support/loop_ext4.h"
+#include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
 extern char** environ;
@@ -43,7 +50,9 @@ std::string ReadFile(const fs::path& path) {
 class Feedbench {
  public:
   // `fd3`: when given, feedbench starts with this file open (inheritable) as descriptor 3.
-  explicit Feedbench(const std::vector<std::string>& args, const fs::path& fd3 = {}) {
+  // `env`: "NAME=VALUE" entries replacing or adding to the test's environment.
+  explicit Feedbench(const std::vector<std::string>& args, const fs::path& fd3 = {},
+                     const std::vector<std::string>& env = {}) {
     out_path_ = dir_.path() / "stdout";
     err_path_ = dir_.path() / "stderr";
     std::vector<std::string> argv_strings{FEEDBENCH_BINARY};
@@ -61,7 +70,19 @@ class Feedbench {
       posix_spawn_file_actions_addopen(&actions, 3, fd3.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                        0644);
     }
-    const int error = posix_spawn(&pid_, FEEDBENCH_BINARY, &actions, nullptr, argv.data(), environ);
+    std::vector<char*> envp;
+    for (char** e = environ; *e != nullptr; ++e) {
+      const std::string_view entry(*e);
+      const std::string_view name = entry.substr(0, entry.find('='));
+      bool replaced = false;
+      for (const std::string& x : env) replaced |= std::string_view(x).substr(0, x.find('=')) == name;
+      if (!replaced) envp.push_back(*e);
+    }
+    std::vector<std::string> env_copy = env;
+    for (std::string& x : env_copy) envp.push_back(x.data());
+    envp.push_back(nullptr);
+    const int error =
+        posix_spawn(&pid_, FEEDBENCH_BINARY, &actions, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&actions);
     if (error != 0) throw std::runtime_error("cannot start " + std::string(FEEDBENCH_BINARY));
   }
@@ -121,8 +142,9 @@ struct RunResult {
   std::string out, err;
 };
 
-RunResult RunFeedbench(const std::vector<std::string>& args, const fs::path& fd3 = {}) {
-  Feedbench process(args, fd3);
+RunResult RunFeedbench(const std::vector<std::string>& args, const fs::path& fd3 = {},
+                       const std::vector<std::string>& env = {}) {
+  Feedbench process(args, fd3, env);
   const int code = process.Wait();
   return {code, process.out(), process.err()};
 }
@@ -279,6 +301,290 @@ TEST(MonitorBadInput, DurationWithACommand) {
   ExpectBadInput({"--device", AnyDevice(), "--duration", "5"}, "--duration");
 }
 
+TEST(MonitorBadInput, MarkThatIsNotAValidRegex) {
+  ExpectBadInput({"--device", AnyDevice(), "--mark", "Epoch ("},
+                 "--mark 'Epoch (': not a valid ECMAScript regular expression");
+}
+
+TEST(MonitorBadInput, MarkGivenTwice) {
+  ExpectBadInput({"--device", AnyDevice(), "--mark", "Epoch", "--mark", "Validation"},
+                 "--mark given 2 times; expected one regular expression (join alternatives with |");
+}
+
+TEST(MonitorBadInput, LogGivenTwice) {
+  ExpectBadInput({"--device", AnyDevice(), "--log", "/tmp/a.log", "--log", "/tmp/b.log"},
+                 "--log given 2 times; expected one log file to follow");
+}
+
+TEST(MonitorBadInput, LogThatIsADirectory) {
+  TempDir dir(kScratchParent);
+  ExpectBadInput({"--device", AnyDevice(), "--log", dir.path().string()},
+                 "--log " + dir.path().string() +
+                     ": is a directory; expected a file the job writes (it may not exist yet)");
+}
+
+TEST(MonitorBadInput, LogWaitThatIsNotPositiveOrWithoutLog) {
+  ExpectBadInput({"--device", AnyDevice(), "--log", "/tmp/x.log", "--log-wait", "0"},
+                 "--log-wait: 0 is not a positive number of seconds");
+  ExpectBadInput({"--device", AnyDevice(), "--log-wait", "5"},
+                 "--log-wait: given without --log; expected both");
+}
+
+fs::path WriteScript(const fs::path& path, const std::string& body) {
+  std::ofstream(path) << "#!/bin/sh\n" << body;
+  fs::permissions(path, fs::perms::owner_all | fs::perms::group_read | fs::perms::others_read);
+  return path;
+}
+
+// The lines of `text` that start with `prefix`.
+std::vector<std::string> LinesStartingWith(const std::string& text, const std::string& prefix) {
+  std::vector<std::string> lines;
+  for (const std::string& line : Lines(text)) {
+    if (line.rfind(prefix, 0) == 0) lines.push_back(line);
+  }
+  return lines;
+}
+
+const nlohmann::json* PhaseNamed(const nlohmann::json& doc, const std::string& name) {
+  for (const auto& p : doc["phases"]) {
+    if (p["name"] == name) return &p;
+  }
+  return nullptr;
+}
+
+// A stand-in training job: two epochs on stdout, warnings on stderr, a last line without '\n'
+// on each. Its output comes through feedbench unchanged; its marks cut the window in phases
+// whose boundaries are the samples nearest to the lines.
+TEST(MonitorMarks, PassesTheJobsOutputThroughAndMakesAPhasePerMark) {
+  TempDir dir(kScratchParent);
+  const fs::path job = WriteScript(dir.path() / "train.sh",
+                                   "echo 'loading data'\n"
+                                   "echo 'job: starting' >&2\n"
+                                   "sleep 0.4\n"
+                                   "echo 'Epoch 1 of 2'\n"
+                                   "echo 'job: warn 1' >&2\n"
+                                   "sleep 0.8\n"
+                                   "echo 'Epoch 2 of 2'\n"
+                                   "echo 'job: warn 2' >&2\n"
+                                   "sleep 0.8\n"
+                                   "printf 'done, no newline'\n"
+                                   "printf 'job: tail' >&2\n");
+  const fs::path json = dir.path() / "io.json";
+  const RunResult run = RunFeedbench({"monitor", "--device", AnyDevice(), "--interval-ms", "100",
+                                      "--mark", R"(Epoch \d+)", "--json", json.string(), "--",
+                                      job.string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  // stdout is the job's, byte for byte (live rows and the summary go to stderr).
+  EXPECT_EQ(run.out, "loading data\nEpoch 1 of 2\nEpoch 2 of 2\ndone, no newline");
+  // stderr has the job's lines whole and in order among feedbench's own, and its partial last
+  // line as written: feedbench's next line starts on a line of its own.
+  EXPECT_EQ(LinesStartingWith(run.err, "job: "),
+            (std::vector<std::string>{"job: starting", "job: warn 1", "job: warn 2",
+                                      "job: tail"}));
+  size_t job_bytes = 0;
+  for (const std::string& line : Lines(run.err)) {
+    if (line.find("job: ") != std::string::npos) {
+      EXPECT_EQ(line.find("job: "), 0u) << "a job line mixed into another: " << line;
+      job_bytes += line.size();
+    }
+  }
+  EXPECT_EQ(job_bytes, std::string("job: startingjob: warn 1job: warn 2job: tail").size());
+  EXPECT_NE(run.err.find("\njob: tail\nfeedbench monitor: window summary\n"), std::string::npos)
+      << run.err;
+  EXPECT_NE(run.err.find("phases (--mark 'Epoch \\d+': 2 marks;"), std::string::npos) << run.err;
+
+  const auto doc = nlohmann::json::parse(ReadFile(json));
+  EXPECT_EQ(doc["marks"]["regex"], R"(Epoch \d+)");
+  EXPECT_EQ(doc["marks"]["matched_lines"], 2);
+  // The log: every line, stamped in the order read, each with its stream.
+  std::vector<std::string> out_lines, err_lines;
+  double previous = 0;
+  for (const auto& entry : doc["log"]) {
+    const double offset = entry["offset_sec"];
+    EXPECT_GE(offset, previous);
+    previous = offset;
+    EXPECT_EQ(entry["timestamp_utc"].get<std::string>().size(), 24u);
+    (entry["stream"] == "stdout" ? out_lines : err_lines).push_back(entry["line"]);
+    EXPECT_TRUE(entry["stream"] == "stdout" || entry["stream"] == "stderr") << entry;
+  }
+  EXPECT_EQ(out_lines, (std::vector<std::string>{"loading data", "Epoch 1 of 2", "Epoch 2 of 2",
+                                                 "done, no newline"}));
+  EXPECT_EQ(err_lines, (std::vector<std::string>{"job: starting", "job: warn 1", "job: warn 2",
+                                                 "job: tail"}));
+  // Two phases named after the marks (and the 0.4 s before the first), each starting on the
+  // sample nearest to its line: within one interval of it.
+  ASSERT_EQ(doc["phases"].size(), 3u) << doc["phases"].dump(1);
+  EXPECT_EQ(doc["phases"][0]["name"], "before first mark");
+  EXPECT_TRUE(doc["phases"][0]["mark"].is_null());
+  const std::vector<std::string> names = {"Epoch 1", "Epoch 2"};
+  for (size_t i = 0; i < names.size(); ++i) {
+    const auto& phase = doc["phases"][i + 1];
+    EXPECT_EQ(phase["name"], names[i]);
+    EXPECT_EQ(phase["mark"]["line"], names[i] + " of 2");
+    const double mark = phase["mark"]["offset_sec"];
+    const double start = phase["start_offset_sec"];
+    EXPECT_LE(std::abs(start - mark), 0.1) << phase.dump(1);
+    EXPECT_EQ(phase["start_offset_sec"], doc["phases"][i]["end_offset_sec"]);
+    ASSERT_EQ(phase["summary"].size(), 1u);
+    EXPECT_EQ(phase["summary"][0]["device"], AnyDevice());
+    ASSERT_EQ(phase["diagnosis"].size(), 1u);
+    EXPECT_EQ(phase["diagnosis"][0]["signs"].size(), 5u);
+    EXPECT_TRUE(phase["accelerator_util_pct"].is_null());
+  }
+  // Stamped when read: never before the job wrote the line.
+  EXPECT_GE(doc["phases"][1]["mark"]["offset_sec"].get<double>(), 0.4);
+  EXPECT_GT(doc["phases"][2]["mark"]["offset_sec"].get<double>(),
+            doc["phases"][1]["mark"]["offset_sec"].get<double>());
+  EXPECT_DOUBLE_EQ(doc["phases"][2]["end_offset_sec"].get<double>(),
+                   doc["summary"][0]["duration_sec"].get<double>());
+}
+
+// `feedbench monitor -- yes | head -n 2`: when head has read enough, yes ends by SIGPIPE, as it
+// would without feedbench, and feedbench exits with its status.
+TEST(MonitorMarks, APipelineThatClosesEarlyEndsTheCommandAsWithoutFeedbench) {
+  const auto r = testing::RunCommand(
+      "bash -c '" + std::string(FEEDBENCH_BINARY) + " monitor --device " + AnyDevice() +
+      " -- yes 2>/dev/null | head -n 2; echo status ${PIPESTATUS[0]}'");
+  EXPECT_EQ(r.output, "y\ny\nstatus 141\n");
+}
+
+TEST(MonitorLog, FollowsALogTheJobAppendsToAndMakesPhasesOfIt) {
+  TempDir dir(kScratchParent);
+  const fs::path log = dir.path() / "train.log";
+  const fs::path json = dir.path() / "io.json";
+  const RunResult run = RunFeedbench(
+      {"monitor", "--device", AnyDevice(), "--interval-ms", "100", "--log", log.string(),
+       "--mark", R"(Epoch \d+)", "--json", json.string(), "--", "sh", "-c",
+       "sleep 0.3; echo 'Epoch 1 begins' >> " + log.string() + "; sleep 0.6; echo step >> " +
+           log.string() + "; echo 'Epoch 2 begins' >> " + log.string() + "; sleep 0.5"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "");
+  const auto doc = nlohmann::json::parse(ReadFile(json));
+  std::vector<std::string> lines;
+  for (const auto& entry : doc["log"]) {
+    EXPECT_EQ(entry["stream"], "log");
+    lines.push_back(entry["line"]);
+  }
+  EXPECT_EQ(lines, (std::vector<std::string>{"Epoch 1 begins", "step", "Epoch 2 begins"}));
+  EXPECT_EQ(doc["log_file"]["path"], log.string());
+  EXPECT_EQ(doc["log_file"]["appeared"], true);
+  const nlohmann::json* e1 = PhaseNamed(doc, "Epoch 1");
+  const nlohmann::json* e2 = PhaseNamed(doc, "Epoch 2");
+  ASSERT_TRUE(e1 != nullptr && e2 != nullptr) << doc["phases"].dump(1);
+  EXPECT_EQ((*e1)["mark"]["stream"], "log");
+  EXPECT_GE((*e1)["mark"]["offset_sec"].get<double>(), 0.3);  // not before it was written
+  EXPECT_GT((*e2)["mark"]["offset_sec"].get<double>(), (*e1)["mark"]["offset_sec"].get<double>());
+  EXPECT_NE(PhaseNamed(doc, "before first mark"), nullptr);
+}
+
+TEST(MonitorLog, ALogThatNeverAppearsIsSaidAfterTheWaitAndTheStatusStaysTheCommands) {
+  TempDir dir(kScratchParent);
+  const fs::path log = dir.path() / "never.log";
+  const fs::path json = dir.path() / "io.json";
+  const RunResult run = RunFeedbench({"monitor", "--device", AnyDevice(), "--log", log.string(),
+                                      "--log-wait", "0.3", "--json", json.string(), "--", "sh",
+                                      "-c", "sleep 1; exit 5"});
+  EXPECT_EQ(run.exit_code, 5) << run.err;
+  EXPECT_NE(run.err.find("feedbench monitor: --log: " + log.string() +
+                         " did not appear within 0.3 s; not followed\n"),
+            std::string::npos)
+      << run.err;
+  const auto doc = nlohmann::json::parse(ReadFile(json));
+  EXPECT_EQ(doc["log_file"]["appeared"], false);
+  ASSERT_EQ(doc["log_file"]["notes"].size(), 1u);
+  EXPECT_NE(doc["log_file"]["notes"][0].get<std::string>().find("did not appear within 0.3 s"),
+            std::string::npos);
+  EXPECT_EQ(doc["exit_status"], 5);
+}
+
+TEST(MonitorLog, FollowsALogWithoutACommand) {
+  TempDir dir(kScratchParent);
+  const fs::path log = dir.path() / "train.log";
+  const fs::path json = dir.path() / "io.json";
+  std::thread writer([&log] {
+    std::this_thread::sleep_for(300ms);
+    std::ofstream(log, std::ios::app) << "Epoch 1\n";
+    std::this_thread::sleep_for(400ms);
+    std::ofstream(log, std::ios::app) << "Epoch 2\n";
+  });
+  const RunResult run = RunFeedbench({"monitor", "--device", AnyDevice(), "--interval-ms", "100",
+                                      "--duration", "1.5", "--log", log.string(), "--mark",
+                                      "^Epoch", "--json", json.string()});
+  writer.join();
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto doc = nlohmann::json::parse(ReadFile(json));
+  ASSERT_EQ(doc["log"].size(), 2u) << doc["log"].dump(1);
+  EXPECT_EQ(doc["log"][1]["line"], "Epoch 2");
+  EXPECT_EQ(doc["marks"]["matched_lines"], 2);
+  // One per mark ("Epoch": the match), and the time before the first unless feedbench started
+  // after the writer (a busy machine).
+  EXPECT_GE(doc["phases"].size(), 2u);
+  EXPECT_EQ(doc["phases"].back()["name"], "Epoch");
+}
+
+// The live rows, the summary and the JSON take a stand-in nvidia-smi first on PATH.
+TEST(MonitorAccelerator, SamplesAStandInNvidiaSmiBesideTheDisk) {
+  TempDir dir(kScratchParent);
+  WriteScript(dir.path() / "nvidia-smi", "echo '0, 20'\necho '1, 40'\n");
+  const fs::path json = dir.path() / "io.json";
+  const RunResult run = RunFeedbench(
+      {"monitor", "--device", AnyDevice(), "--interval-ms", "100", "--mark", "Epoch", "--json",
+       json.string(), "--", "sh", "-c", "echo Epoch; sleep 1"},
+      {}, {"PATH=" + dir.path().string() + ":" + std::getenv("PATH")});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find(" accel%\n"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("accelerator: 30.0% mean (gpu0 20.0%, gpu1 40.0%)"), std::string::npos)
+      << run.err;
+  const auto doc = nlohmann::json::parse(ReadFile(json));
+  const auto& a = doc["accelerator"];
+  EXPECT_EQ(a["sampled"], true);
+  ASSERT_GE(a["rows"].size(), 2u);  // a tick at least (one per 200 ms), two GPUs
+  for (const auto& row : a["rows"]) {
+    EXPECT_EQ(row["utilization_pct"], row["gpu"] == 0 ? 20.0 : 40.0) << row;
+  }
+  EXPECT_EQ(a["mean_util_pct"], 30.0);
+  ASSERT_FALSE(doc["phases"].empty());
+  EXPECT_EQ(doc["phases"].back()["accelerator_util_pct"], 30.0);
+}
+
+TEST(MonitorAccelerator, WithoutNvidiaSmiOnPathTheSummarySaysNotSampled) {
+  const std::string path = "/usr/bin:/bin";
+  if (std::system("PATH=/usr/bin:/bin command -v nvidia-smi >/dev/null 2>&1") == 0) {
+    GTEST_SKIP() << "this machine has nvidia-smi in " << path;
+  }
+  TempDir dir(kScratchParent);
+  const fs::path json = dir.path() / "io.json";
+  const RunResult run = RunFeedbench({"monitor", "--device", AnyDevice(), "--json", json.string(),
+                                      "--", "sh", "-c", "exit 0"},
+                                     {}, {"PATH=" + path});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.err.find("\naccelerator: not sampled (nvidia-smi not on PATH)\n"),
+            std::string::npos)
+      << run.err;
+  EXPECT_EQ(run.err.find("accel%"), std::string::npos) << "no accelerator column without it";
+  const auto doc = nlohmann::json::parse(ReadFile(json));
+  EXPECT_EQ(doc["accelerator"]["sampled"], false);
+  EXPECT_EQ(doc["accelerator"]["reason"], "nvidia-smi not on PATH");
+}
+
+TEST(MonitorAccelerator, AFailingNvidiaSmiIsSaidOnceAndTheStatusStaysTheCommands) {
+  TempDir dir(kScratchParent);
+  WriteScript(dir.path() / "nvidia-smi", "echo 'Failed to initialize NVML' >&2; exit 9\n");
+  const RunResult run = RunFeedbench(
+      {"monitor", "--device", AnyDevice(), "--interval-ms", "50", "--", "sh", "-c",
+       "sleep 1; exit 4"},
+      {}, {"PATH=" + dir.path().string() + ":" + std::getenv("PATH")});
+  EXPECT_EQ(run.exit_code, 4) << run.err;
+  const std::vector<std::string> said = LinesStartingWith(run.err, "feedbench monitor: accelerator:");
+  ASSERT_EQ(said.size(), 1u) << run.err;
+  EXPECT_NE(said[0].find("nvidia-smi failed: exited with status 9: Failed to initialize NVML"),
+            std::string::npos)
+      << said[0];
+  EXPECT_NE(run.err.find("accelerator: not sampled (nvidia-smi failed: exited with status 9"),
+            std::string::npos)
+      << run.err;
+}
+
 // Root only: a reader on the loop ext4 exits 3; monitor exits 3 and its CSV has the exact header
 // and one row per interval for the loop device; the JSON summary saw the file's bytes.
 TEST(MonitorOnLoopDevice, WatchesAReaderAndExitsWithItsStatus) {
@@ -366,6 +672,89 @@ TEST(MonitorOnLoopDevice, DiagnosesSmallReadsAndTakesItsThresholdsFromAFile) {
   const auto strict = diagnose({"--thresholds", thresholds.string()});
   EXPECT_EQ(sign(strict, "many small reads")["verdict"], "NO");
   EXPECT_EQ(strict["thresholds"]["many_reads_per_sec"], 1e9);
+}
+
+// The whole disk holding `path`'s filesystem as a device node ("/dev/vda"), for a blkio throttle
+// (which takes whole disks only); nullopt when the filesystem has no block device.
+std::optional<std::string> WholeDiskHolding(const fs::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  fs::path sys = fs::path("/sys/dev/block") /
+                 (std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev)));
+  std::error_code ec;
+  if (!fs::exists(sys, ec)) return std::nullopt;
+  sys = fs::canonical(sys, ec);
+  if (fs::exists(sys / "partition")) sys = sys.parent_path();
+  std::istringstream uevent(ReadFile(sys / "uevent"));
+  for (std::string line; std::getline(uevent, line);) {
+    if (line.rfind("DEVNAME=", 0) == 0) return "/dev/" + line.substr(8);
+  }
+  return std::nullopt;
+}
+
+// Root only. Three epochs of a job on a loop device whose reads reach the disk under it (direct
+// I/O) through a blkio throttle of 4 MiB/s: idle, an 8 MiB read, idle. The read's phase shows the
+// device at its limit: %util near 100, requests waiting (queueing SUSTAINED) and the advice
+// saying so; "saturated" itself stays NOT JUDGED on a loop device (it serves requests in
+// parallel: io_diagnosis.h), with the phase's %util as its figure. The idle phases read nothing:
+// the job prints its next mark 0.2 s after its last read completed, more than the half interval
+// by which a boundary may stand from its line (a read completed closer to the next mark could be
+// counted in either phase, by the nearest-sample rule).
+TEST(MonitorOnLoopDevice, AThrottledReadMakesItsPhaseAtTheDevicesLimit) {
+  if (auto why = testing::LoopExt4::Unavailable()) GTEST_SKIP() << *why;
+  if (auto why = testing::BlkioThrottle::Unavailable()) GTEST_SKIP() << *why;
+  testing::LoopExt4 loop(128, /*direct_io=*/true);
+  const std::optional<std::string> disk = WholeDiskHolding(loop.image());
+  if (!disk) GTEST_SKIP() << "no block device under " << loop.image();
+  const fs::path file = loop.mount_point() / "data.bin";
+  testing::ShellOutput("dd if=/dev/urandom of=" + file.string() +
+                       " bs=1M count=8 status=none && sync");
+  testing::BlkioThrottle throttle(*disk);
+  throttle.SetReadBps(4 * 1024 * 1024);
+  const std::string epochs = "echo 'Epoch 1'; sleep 1; echo 'Epoch 2'; dd if=" + file.string() +
+                             " of=/dev/null bs=1M count=8 iflag=direct status=none; sleep 0.2; "
+                             "echo 'Epoch 3'; sleep 1";
+  TempDir dir(kScratchParent);
+  const fs::path json = dir.path() / "io.json";
+  const RunResult run = RunFeedbench(
+      {"monitor", "--device", loop.name(), "--interval-ms", "100", "--mark", R"(Epoch \d+)",
+       "--json", json.string(), "--", "sh", "-c",
+       throttle.ShellPrefix() + "sh -c " + testing::ShellQuote(epochs)});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(run.out, "Epoch 1\nEpoch 2\nEpoch 3\n");
+  const auto doc = nlohmann::json::parse(ReadFile(json));
+  const nlohmann::json* idle1 = PhaseNamed(doc, "Epoch 1");
+  const nlohmann::json* read = PhaseNamed(doc, "Epoch 2");
+  const nlohmann::json* idle3 = PhaseNamed(doc, "Epoch 3");
+  ASSERT_TRUE(idle1 && read && idle3) << doc["phases"].dump(1);
+  auto sign = [](const nlohmann::json& phase, std::string_view name) {
+    for (const auto& s : phase["diagnosis"][0]["signs"]) {
+      if (s["sign"] == name) return s;
+    }
+    return nlohmann::json();
+  };
+  const auto& figures = (*read)["summary"][0];
+  EXPECT_GE(figures["read_bytes"].get<uint64_t>(), 8u * 1024 * 1024) << figures.dump(1);
+  EXPECT_GT(figures["util_pct"].get<double>(), 85.0) << figures.dump(1);
+  EXPECT_GT(figures["r_await_ms"].get<double>(), 20.0) << figures.dump(1);
+  EXPECT_EQ(sign(*read, "queueing")["verdict"], "SUSTAINED") << (*read)["diagnosis"].dump(1);
+  const auto saturated = sign(*read, "saturated");
+  EXPECT_EQ(saturated["verdict"], "NOT JUDGED");
+  EXPECT_GT(saturated["window_value"].get<double>(), 85.0);
+  EXPECT_NE((*read)["diagnosis"][0]["advice"].get<std::string>().find("is at its limit"),
+            std::string::npos)
+      << (*read)["diagnosis"][0]["advice"];
+  for (const nlohmann::json* idle : {idle1, idle3}) {
+    EXPECT_LT((*idle)["summary"][0]["read_bytes"].get<uint64_t>(), 256u * 1024) << idle->dump(1);
+    EXPECT_NE(sign(*idle, "queueing")["verdict"], "SUSTAINED") << idle->dump(1);
+  }
+  // The phases hold the window's reads between them, each byte once.
+  uint64_t phase_bytes = 0;
+  for (const auto& p : doc["phases"]) phase_bytes += p["summary"][0]["read_bytes"].get<uint64_t>();
+  EXPECT_EQ(phase_bytes, doc["summary"][0]["read_bytes"].get<uint64_t>());
+  // The terminal's phase table has a row for each.
+  EXPECT_NE(run.err.find("  Epoch 2 "), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("queueing SUSTAINED"), std::string::npos) << run.err;
 }
 
 // A detached loop device keeps the counters of its past I/O but has size 0: the default set

@@ -88,7 +88,8 @@ constexpr NotRun kNotRun[] = {
      "--junit q.xml",
      "the qualify suite (about an hour) against the reference node's baseline above"},
     {"feedbench monitor [--path P | --device D]... [--interval-ms N] [--duration S] "
-     "[--csv FILE] [--json FILE] [--thresholds FILE] [--ceiling RESULTS] [-- COMMAND ARGS...]",
+     "[--csv FILE] [--json FILE] [--thresholds FILE] [--ceiling RESULTS] [--mark REGEX] "
+     "[--log FILE [--log-wait S]] [-- COMMAND ARGS...]",
      "a synopsis: placeholders in capitals, options in brackets"},
     {"feedbench compare BASELINE RESULTS [--tolerance-throughput PCT] [--tolerance-await PCT] "
      "[--alpha P] [--metrics LIST] [--reference-runs K] [--allow-inconclusive] [--filter REGEX] "

@@ -214,6 +214,37 @@ TEST_F(FakeDiskstatsTest, SummaryComesFromTheFirstAndLastSnapshotOnly) {
   EXPECT_LE(sda.start_utc, sda.end_utc);
 }
 
+// The window's last partial interval is in no row (without edge_rows): the summary hands it over
+// as unreported_tail, with its exact deltas, so that rows + tail add up to the window's total
+// (what the phases of `monitor --mark` rest on). With edge_rows the last row is it: no tail.
+TEST_F(FakeDiskstatsTest, RowDeltasAndTheUnreportedTailAddUpToTheWindowTotal) {
+  Sampler sampler(Options(60000ms));
+  sampler.Start();
+  Overwrite(path(), FakeDiskstats(b_));
+  const std::vector<WindowSummary> summaries = sampler.Stop();
+  EXPECT_TRUE(sampler.Rows().empty());
+  ASSERT_EQ(summaries.size(), 2u);
+  ASSERT_TRUE(summaries[0].unreported_tail.has_value());
+  const SampleRow& tail = *summaries[0].unreported_tail;
+  EXPECT_EQ(tail.device, "sda");
+  EXPECT_EQ(tail.delta.read_ios, 400u);
+  EXPECT_EQ(tail.delta.read_sectors, 80000u);
+  EXPECT_EQ(tail.delta.read_ticks_ms, 800u);
+  EXPECT_EQ(tail.delta.read_ios, summaries[0].total.read_ios);
+  EXPECT_DOUBLE_EQ(tail.offset_sec, summaries[0].duration_sec);
+  EXPECT_DOUBLE_EQ(tail.figures.r_await_ms, 2.0);
+  ASSERT_TRUE(summaries[1].unreported_tail.has_value());
+  EXPECT_EQ(summaries[1].unreported_tail->delta.write_ios, 5u);
+
+  SamplerOptions edges = Options(60000ms);
+  edges.edge_rows = true;
+  Sampler with_edges(edges);
+  with_edges.Start();
+  const std::vector<WindowSummary> edged = with_edges.Stop();
+  ASSERT_EQ(with_edges.Rows().size(), 4u);  // start and stop, two devices
+  EXPECT_FALSE(edged[0].unreported_tail.has_value());
+}
+
 // Holds the sampling thread inside on_row after the first tick's rows until the test has
 // rewritten the file, so the second tick sees exactly b and the third sees no change.
 TEST_F(FakeDiskstatsTest, RowsAreDeltasBetweenConsecutiveSamples) {
@@ -254,6 +285,8 @@ TEST_F(FakeDiskstatsTest, RowsAreDeltasBetweenConsecutiveSamples) {
   EXPECT_GT(rows[2].figures.r_per_sec, 0.0);
   EXPECT_DOUBLE_EQ(rows[2].figures.r_await_ms, 2.0);
   EXPECT_DOUBLE_EQ(rows[2].figures.rareq_kb, 100.0);
+  EXPECT_EQ(rows[2].delta.read_ios, 400u);  // the exact deltas the figures came from
+  EXPECT_EQ(rows[2].delta.read_sectors, 80000u);
   EXPECT_EQ(rows[3].device, "sdb");
   EXPECT_DOUBLE_EQ(rows[3].figures.w_await_ms, 3.0);
   EXPECT_DOUBLE_EQ(rows[3].figures.wareq_kb, 4.0);  // 40 / 5 / 2

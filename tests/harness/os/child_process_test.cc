@@ -37,16 +37,21 @@ std::string ReadFile(const fs::path& path) {
   return text.str();
 }
 
+// What a pipe gives until its end.
+std::string ReadAll(int fd) {
+  std::string text;
+  char buffer[256];
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) text.append(buffer, n);
+  return text;
+}
+
 // The hexadecimal mask `field` ("SigBlk", "SigIgn") of the process running `spawn` with a shell
 // that prints it from /proc/self/status.
 uint64_t ChildSignalField(SpawnOptions spawn, const std::string& field) {
   spawn.argv = {"sh", "-c", "exec grep '^" + field + ":' /proc/self/status"};
   spawn.capture_stdout = true;
   ChildProcess child(spawn);
-  std::string text;
-  char buffer[256];
-  for (ssize_t n; (n = ::read(child.stdout_fd(), buffer, sizeof buffer)) > 0;)
-    text.append(buffer, n);
+  const std::string text = ReadAll(child.stdout_fd());
   EXPECT_EQ(child.Wait().ShellStatus(), 0);
   return std::strtoull(text.substr(text.find(':') + 1).c_str(), nullptr, 16);
 }
@@ -240,6 +245,76 @@ TEST(ProgramOutput, NothingWhenTheProgramIsMissingFailsOrHangs) {
   EXPECT_EQ(ProgramOutput({"sh", "-c", "echo fio-3.33; exit 1"}, 10s), std::nullopt);
   const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(ProgramOutput({"sleep", "600"}, 200ms), std::nullopt);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+}
+
+// Both streams captured, each through its own pipe.
+TEST(ChildProcess, CapturesStderrApartFromStdout) {
+  SpawnOptions spawn;
+  spawn.argv = {"sh", "-c", "echo out; echo err >&2"};
+  spawn.capture_stdout = true;
+  spawn.capture_stderr = true;
+  ChildProcess child(spawn);
+  UniqueFd out = child.TakeStdout();
+  UniqueFd err = child.TakeStderr();
+  EXPECT_EQ(child.stdout_fd(), -1);  // handed over
+  EXPECT_EQ(ReadAll(out.get()), "out\n");
+  EXPECT_EQ(ReadAll(err.get()), "err\n");
+  EXPECT_EQ(child.Wait().ShellStatus(), 0);
+}
+
+TEST(ChildProcess, PutsExtraVariablesInTheEnvironmentReplacingInheritedOnes) {
+  ::setenv("FEEDBENCH_TEST_INHERITED", "old", 1);
+  SpawnOptions spawn;
+  spawn.argv = {"sh", "-c", "echo \"$FEEDBENCH_TEST_INHERITED $FEEDBENCH_TEST_NEW\"; env | grep -c "
+                            "'^FEEDBENCH_TEST_INHERITED='"};
+  spawn.capture_stdout = true;
+  spawn.extra_environment = {"FEEDBENCH_TEST_INHERITED=new", "FEEDBENCH_TEST_NEW=1"};
+  ChildProcess child(spawn);
+  const std::string text = ReadAll(child.stdout_fd());
+  EXPECT_EQ(child.Wait().ShellStatus(), 0);
+  ::unsetenv("FEEDBENCH_TEST_INHERITED");
+  EXPECT_EQ(text, "new 1\n1\n");  // replaced, not doubled
+}
+
+// 1 MB to stdout, then 1 MB to stderr: a reader that waited for stdout's end before reading
+// stderr would never see it (the child blocks on the full stderr pipe before exiting).
+TEST(RunQuery, ReadsBothStreamsTogetherSoAChildWritingMuchToBothNeverBlocks) {
+  QueryOptions options;
+  options.time_limit = 60s;
+  options.max_bytes = 2'000'000;
+  const QueryResult r = RunQuery(
+      {"sh", "-c", "head -c 1000000 /dev/zero; head -c 1000000 /dev/zero >&2; echo done >&2"},
+      options);
+  ASSERT_TRUE(r.output.has_value()) << r.failure;
+  EXPECT_EQ(r.output->size(), 1'000'000u);
+}
+
+TEST(RunQuery, SaysWhyItFailed) {
+  QueryOptions options;
+  options.time_limit = 10s;
+  const QueryResult failed = RunQuery(
+      {"sh", "-c", "echo; echo '  NVIDIA-SMI has failed  ' >&2; exit 9"}, options);
+  EXPECT_FALSE(failed.output.has_value());
+  EXPECT_EQ(failed.failure, "exited with status 9: NVIDIA-SMI has failed");
+  const QueryResult from_stdout = RunQuery({"sh", "-c", "echo 'No devices were found'; exit 6"},
+                                           options);
+  EXPECT_EQ(from_stdout.failure, "exited with status 6: No devices were found");
+  EXPECT_EQ(RunQuery({"feedbench-no-such-program"}, options).failure, "not found on PATH");
+  options.time_limit = 200ms;
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(RunQuery({"sleep", "600"}, options).failure, "did not answer within 200 ms (killed)");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+}
+
+TEST(RunQuery, AStopRequestEndsItAtOnce) {
+  QueryOptions options;
+  options.time_limit = 60s;
+  const auto start = std::chrono::steady_clock::now();
+  options.stop_requested = [start] {
+    return std::chrono::steady_clock::now() - start > 100ms;
+  };
+  EXPECT_EQ(RunQuery({"sleep", "600"}, options).failure, "stopped");
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
 }
 

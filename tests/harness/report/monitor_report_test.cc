@@ -176,5 +176,155 @@ TEST(SummaryText, ShowsExactBytesAndTheWindow) {
   EXPECT_NE(text.find("(40960000 bytes) in 400 I/Os"), std::string::npos) << text;
 }
 
+// A run with the job's log, two phases and the accelerator: the keys the HTML report reads.
+MonitorRun RunWithPhases() {
+  MonitorRun run;
+  run.devices = {"vda"};
+  const auto wall = std::chrono::system_clock::time_point(std::chrono::milliseconds(1764500000123));
+  run.log = {{0.5, wall, OutputSource::kStdout, "Epoch 1", 0},
+             {0.6, wall, OutputSource::kStderr, "warn", 0},
+             {1.5, wall, OutputSource::kLogFile, std::string(4096, 'x'), 10}};
+  run.log_lines_total = 5;
+  run.log_lines_omitted = 2;
+  run.mark_regex = R"(Epoch \d+)";
+  run.marks_matched = 1;
+  MonitorPhase phase;
+  phase.phase.name = "Epoch 1";
+  phase.phase.mark = Mark{0.5, wall, "Epoch 1", "Epoch 1 of 2", OutputSource::kStdout};
+  phase.phase.start_offset_sec = 0.4;
+  phase.phase.end_offset_sec = 2.0;
+  phase.phase.start_utc = "2026-11-30T10:53:20.523Z";
+  phase.phase.end_utc = "2026-11-30T10:53:22.123Z";
+  WindowSummary s;
+  s.device = "vda";
+  s.duration_sec = 1.6;
+  s.read_ios = 7;
+  s.figures = Row().figures;
+  phase.phase.summaries = {s};
+  phase.diagnoses = OneDiagnosis({});
+  phase.accelerator_util_pct = 23;
+  MonitorPhase before;
+  before.phase.name = std::string(kBeforeFirstMark);
+  before.phase.summaries = {s};
+  before.diagnoses = OneDiagnosis({});
+  run.phases = {before, phase};
+  run.accelerator.window.sampled = true;
+  run.accelerator.window.rows = {{0.2, "2026-11-30T10:53:20.323Z", 0, 23.0}};
+  run.accelerator.window.queries = 1;
+  run.accelerator.mean_util_pct = 23;
+  run.accelerator.gpu_mean_util_pct = {{0, 23.0}};
+  return run;
+}
+
+TEST(MonitorJson, CarriesTheJobsLogItsMarksPhasesAndTheAccelerator) {
+  const auto doc = MonitorJson(RunWithPhases(), {}, {});
+  EXPECT_EQ(doc["schema"], "feedbench.monitor/1");  // new keys only
+  ASSERT_EQ(doc["log"].size(), 3u);
+  const auto& first = doc["log"][0];
+  EXPECT_EQ(first["timestamp_utc"], "2025-11-30T10:53:20.123Z");
+  EXPECT_EQ(first["offset_sec"], 0.5);
+  EXPECT_EQ(first["stream"], "stdout");
+  EXPECT_EQ(first["line"], "Epoch 1");
+  EXPECT_FALSE(first.contains("cut_bytes"));
+  EXPECT_EQ(doc["log"][1]["stream"], "stderr");
+  EXPECT_EQ(doc["log"][2]["stream"], "log");
+  EXPECT_EQ(doc["log"][2]["cut_bytes"], 10u);
+  EXPECT_EQ(doc["log_lines"]["total"], 5u);
+  EXPECT_EQ(doc["log_lines"]["kept"], 3u);
+  EXPECT_EQ(doc["log_lines"]["omitted"], 2u);
+  EXPECT_TRUE(doc["log_file"].is_null());
+  EXPECT_EQ(doc["marks"]["regex"], R"(Epoch \d+)");
+  EXPECT_EQ(doc["marks"]["name_from"], "match");
+  EXPECT_EQ(doc["marks"]["matched_lines"], 1u);
+  ASSERT_EQ(doc["phases"].size(), 2u);
+  EXPECT_EQ(doc["phases"][0]["name"], "before first mark");
+  EXPECT_TRUE(doc["phases"][0]["mark"].is_null());
+  EXPECT_TRUE(doc["phases"][0]["accelerator_util_pct"].is_null());
+  const auto& p = doc["phases"][1];
+  EXPECT_EQ(p["name"], "Epoch 1");
+  EXPECT_EQ(p["start_utc"], "2026-11-30T10:53:20.523Z");
+  EXPECT_EQ(p["end_utc"], "2026-11-30T10:53:22.123Z");
+  EXPECT_EQ(p["start_offset_sec"], 0.4);
+  EXPECT_EQ(p["end_offset_sec"], 2.0);
+  EXPECT_EQ(p["mark"]["line"], "Epoch 1 of 2");
+  EXPECT_EQ(p["mark"]["offset_sec"], 0.5);
+  EXPECT_EQ(p["accelerator_util_pct"], 23.0);
+  // Shaped like the window's own entries.
+  MonitorRun window_run;
+  window_run.diagnoses = OneDiagnosis({});
+  const auto whole = MonitorJson(window_run, {}, {WindowSummary{}});
+  ASSERT_EQ(p["summary"].size(), 1u);
+  for (const auto& [key, value] : whole["summary"][0].items()) {
+    EXPECT_TRUE(p["summary"][0].contains(key)) << key;
+  }
+  EXPECT_EQ(p["summary"][0]["read_ios"], 7u);
+  ASSERT_EQ(p["diagnosis"].size(), 1u);
+  EXPECT_EQ(p["diagnosis"][0], whole["diagnosis"][0]);  // the same diagnosis, the same entry
+  EXPECT_EQ(p["diagnosis"][0]["signs"][1]["verdict"], "SUSTAINED");
+  const auto& a = doc["accelerator"];
+  EXPECT_EQ(a["sampled"], true);
+  EXPECT_EQ(a["reason"], "");
+  ASSERT_EQ(a["rows"].size(), 1u);
+  EXPECT_EQ(a["rows"][0]["timestamp_utc"], "2026-11-30T10:53:20.323Z");
+  EXPECT_EQ(a["rows"][0]["offset_sec"], 0.2);
+  EXPECT_EQ(a["rows"][0]["gpu"], 0);
+  EXPECT_EQ(a["rows"][0]["utilization_pct"], 23.0);
+  EXPECT_EQ(a["mean_util_pct"], 23.0);
+}
+
+TEST(MonitorJson, WithoutMarksOrAcceleratorTheKeysAreThereAndSaySo) {
+  MonitorRun run;
+  run.accelerator.window.reason = "nvidia-smi not on PATH";
+  LogFileReport log;
+  log.path = "/data/train.log";
+  log.notes = {"/data/train.log did not appear within 30 s; not followed"};
+  run.log_file = log;
+  const auto doc = MonitorJson(run, {}, {});
+  EXPECT_TRUE(doc["log"].is_array());
+  EXPECT_TRUE(doc["log"].empty());
+  EXPECT_TRUE(doc["marks"]["regex"].is_null());
+  EXPECT_TRUE(doc["phases"].empty());
+  EXPECT_EQ(doc["accelerator"]["sampled"], false);
+  EXPECT_EQ(doc["accelerator"]["reason"], "nvidia-smi not on PATH");
+  EXPECT_TRUE(doc["accelerator"]["rows"].empty());
+  EXPECT_TRUE(doc["accelerator"]["mean_util_pct"].is_null());
+  EXPECT_EQ(doc["log_file"]["path"], "/data/train.log");
+  EXPECT_EQ(doc["log_file"]["appeared"], false);
+  EXPECT_EQ(doc["log_file"]["notes"][0], log.notes[0]);
+}
+
+TEST(AcceleratorText, GivesTheMeanAndEachGpuOrWhyNotSampled) {
+  MonitorRun run = RunWithPhases();
+  EXPECT_EQ(AcceleratorText(run.accelerator), "accelerator: 23.0% mean (gpu0), 1 readings\n");
+  run.accelerator.gpu_mean_util_pct = {{0, 20.0}, {1, 40.0}};
+  run.accelerator.mean_util_pct = 30;
+  EXPECT_EQ(AcceleratorText(run.accelerator),
+            "accelerator: 30.0% mean (gpu0 20.0%, gpu1 40.0%), 1 readings\n");
+  MonitorAccelerator none;
+  none.window.reason = "nvidia-smi not on PATH";
+  EXPECT_EQ(AcceleratorText(none), "accelerator: not sampled (nvidia-smi not on PATH)\n");
+}
+
+TEST(PhasesText, OneRowPerPhasePerDeviceWithItsFiguresAndSigns) {
+  const std::string text = PhasesText(RunWithPhases());
+  EXPECT_THAT(text, ::testing::HasSubstr("phases (--mark 'Epoch \\d+': 1 marks;"));
+  EXPECT_THAT(text, ::testing::HasSubstr("signs held"));
+  EXPECT_THAT(text, ::testing::HasSubstr("  before first mark "));
+  EXPECT_THAT(text, ::testing::HasSubstr("  Epoch 1 "));
+  EXPECT_THAT(text, ::testing::HasSubstr(" 23.0  queueing SUSTAINED\n"));
+  MonitorRun unmatched;
+  unmatched.mark_regex = "Epoch";
+  EXPECT_EQ(PhasesText(unmatched), "phases: no line matched --mark 'Epoch'; no phases\n");
+  EXPECT_EQ(PhasesText(MonitorRun{}), "");
+}
+
+TEST(LiveRow, TheAcceleratorColumnLinesUpToo) {
+  const std::string header = LiveHeader(true);
+  EXPECT_EQ(header.size(), LiveRow(Row(), true, 23.0).size());
+  EXPECT_EQ(header.size(), LiveRow(Row(), true, std::nullopt).size());
+  EXPECT_THAT(LiveRow(Row(), true, 23.0), ::testing::EndsWith("   23.0"));
+  EXPECT_THAT(LiveRow(Row(), true, std::nullopt), ::testing::EndsWith("      -"));
+}
+
 }  // namespace
 }  // namespace feedbench
