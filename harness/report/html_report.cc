@@ -295,7 +295,7 @@ std::string HeldSigns(const std::vector<DeviceVerdicts>& diagnosis, bool* alarm)
 
 json PhaseBands(const MonitorDocument& doc) {
   json bands = json::array();
-  for (const MonitorPhase& p : doc.phases) {
+  for (const DocumentPhase& p : doc.phases) {
     bool alarm = false;
     const std::string held = HeldSigns(p.diagnosis, &alarm);
     bands.push_back({{"start", p.start_offset_sec},
@@ -409,7 +409,7 @@ std::string RenderMonitor(const MonitorDocument& doc, std::size_t index) {
   }
   if (!doc.phases.empty()) {
     s.Add("<h3>Phases</h3>\n");
-    for (const MonitorPhase& p : doc.phases) {
+    for (const DocumentPhase& p : doc.phases) {
       std::string head = fmt::format("{}: {} to {} ({:.1f} s to {:.1f} s)", p.name, p.start_utc,
                                      p.end_utc, p.start_offset_sec, p.end_offset_sec);
       if (p.accelerator_util_pct) {

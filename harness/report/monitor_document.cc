@@ -165,7 +165,7 @@ MonitorDocument ReadMonitorDocument(const json& document, std::string_view sourc
     for (std::size_t i = 0; i < phases.size(); ++i) {
       const std::string at = Reader::Index("phases", i);
       const json& p = phases[i];
-      MonitorPhase phase{.name = r.Text(p, "name", at),
+      DocumentPhase phase{.name = r.Text(p, "name", at),
                          .start_utc = r.Text(p, "start_utc", at),
                          .end_utc = r.Text(p, "end_utc", at),
                          .start_offset_sec = r.Number(p, "start_offset_sec", at),

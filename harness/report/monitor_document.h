@@ -56,7 +56,7 @@ struct DeviceVerdicts {
   std::string advice;
 };
 
-struct MonitorPhase {
+struct DocumentPhase {
   std::string name;
   std::string start_utc, end_utc;
   double start_offset_sec = 0, end_offset_sec = 0;
@@ -94,7 +94,7 @@ struct MonitorDocument {
   std::vector<DeviceWindow> summary;
   std::vector<std::string> start_utc;  // per summary entry: the window's start, as written
   std::vector<DeviceVerdicts> diagnosis;
-  std::vector<MonitorPhase> phases;
+  std::vector<DocumentPhase> phases;
   std::vector<LogLine> log;
   AcceleratorSampling accelerator;
 };

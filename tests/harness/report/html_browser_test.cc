@@ -196,6 +196,30 @@ TEST_F(HtmlInBrowser, LayoutsDecisionChartDrawsWithoutErrors) {
   ExpectEveryChartDrawn(page, 3);
 }
 
+TEST_F(HtmlInBrowser, ALiveMonitorWithMarksAndAnAcceleratorDraws) {
+  // `monitor --mark` around a job printing two epochs, with a stand-in nvidia-smi on PATH, then
+  // `report --html` of what it wrote: the JSON the two commands share, end to end.
+  const fs::path bin = scratch_.path() / "bin";
+  fs::create_directories(bin);
+  WriteFileAtomic(bin / "nvidia-smi", "#!/bin/sh\necho '0, 37'\necho '1, 41'\n");
+  fs::permissions(bin / "nvidia-smi", fs::perms::owner_all);
+  const fs::path json_out = scratch_.path() / "monitor.json";
+  const testing::CommandResult monitored = RunCommand(
+      "PATH=" + ShellQuote(bin.string()) + ":$PATH " + std::string(FEEDBENCH_BINARY) +
+      " monitor --path /var/tmp" +
+      " --interval-ms 100 --mark 'Epoch [0-9]+' --json " + ShellQuote(json_out.string()) +
+      " -- sh -c 'echo Epoch 1; sleep 0.6; echo Epoch 2; sleep 0.6'");
+  if (monitored.exit_code == 2 && monitored.output.find("no block device") != std::string::npos) {
+    GTEST_SKIP() << "/var/tmp has no block device behind it here: " << monitored.output;
+  }
+  ASSERT_EQ(monitored.exit_code, 0) << monitored.output;
+  const json doc = json::parse(ReadWholeFile(json_out));
+  ASSERT_EQ(doc["phases"].size(), 2u) << doc["phases"].dump();
+  ASSERT_TRUE(doc["accelerator"]["sampled"].get<bool>()) << doc["accelerator"].dump();
+  // Five device timelines and the accelerator's.
+  ExpectEveryChartDrawn(Report({json_out}, "live-monitor.html"), 6);
+}
+
 TEST_F(HtmlInBrowser, ABrokenPageIsCaught) {
   const fs::path good = Report({kFixtures / "comparison.json"}, "good.html");
   const std::string html = ReadWholeFile(good);
