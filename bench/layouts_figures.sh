@@ -6,13 +6,16 @@
 # Each invocation's decision JSON, Markdown and HTML go to OUT_DIR; the terminal output to stdout.
 # Usage: bench/layouts_figures.sh [FEEDBENCH] [OUT_DIR]
 #   env: DATA_DIR (default /var/tmp/feedbench-layout-figures, removed at the end),
-#        FILTER (the layouts compared; default one per layout, random order)
+#        FILTER (the layouts compared; default one per layout, random order),
+#        MAX_ROUNDS, TIME_BUDGET (of the two comparisons on the small dataset; default 10, 150 s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fb=${1:-build/feedbench}
 out=${2:-bench/layout_figures}
 data=${DATA_DIR:-/var/tmp/feedbench-layout-figures}
 filter=${FILTER:-'^(files-random|lmdb-random|tmpfs-random|shards-random|records-random)$'}
+max_rounds=${MAX_ROUNDS:-10}
+time_budget=${TIME_BUDGET:-150}
 mkdir -p "$out"
 trap 'rm -rf "$data"' EXIT
 
@@ -20,6 +23,7 @@ step() { echo; echo "\$ $*"; "$@"; echo "exit $?"; }
 
 for seed in 1 2; do
   step "$fb" layouts --filter "$filter" --seed "$seed" --data-dir "$data/small" --keep-data \
+    --max-rounds "$max_rounds" --time-budget "$time_budget" \
     --out "$data/layouts-seed$seed-results.json" --json "$out/layouts-seed$seed.json" \
     --markdown "$out/layouts-seed$seed.md" --html "$out/layouts-seed$seed.html" \
     --allow-inconclusive || true
@@ -32,5 +36,6 @@ for accelerator in resnet50-h100 cosmoflow-h100; do
     --out "$data/fed-$accelerator-results.json" --json "$out/fed-$accelerator.json" || true
 done
 step "$fb" layouts --suite bench/suites/layouts-large.json --seed 1 --data-dir "$data/large" \
+  --max-rounds 8 --time-budget 60 \
   --out "$data/layouts-large-results.json" --json "$out/layouts-large.json" \
   --markdown "$out/layouts-large.md" --allow-inconclusive || true
