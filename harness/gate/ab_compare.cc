@@ -57,15 +57,20 @@ RoundValues RoundValuesOf(const WorkloadRun& run, std::string_view metric) {
   return out;
 }
 
-std::optional<ValueSpread> ValidSpread(const WorkloadRun& run, std::string_view metric) {
-  const MetricInfo* info = FindMetric(metric);
-  if (info == nullptr) return std::nullopt;
+std::vector<double> ValidValues(const WorkloadRun& run, std::string_view metric) {
   std::vector<double> values;
+  const MetricInfo* info = FindMetric(metric);
+  if (info == nullptr) return values;
   for (const RepetitionMeasurement& m : run.measurements) {
     if (!m.valid()) continue;
     const std::optional<double> v = m.figures.Get(info->id);
     if (v && std::isfinite(*v)) values.push_back(*v);
   }
+  return values;
+}
+
+std::optional<ValueSpread> ValidSpread(const WorkloadRun& run, std::string_view metric) {
+  const std::vector<double> values = ValidValues(run, metric);
   if (values.empty()) return std::nullopt;
   const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
   return ValueSpread{stats::Median(values), *lo, *hi};

@@ -72,6 +72,9 @@ struct ValueSpread {
   double median = 0, min = 0, max = 0;
 };
 
+// The finite values of `metric` over the valid repetitions of `run`, in order.
+std::vector<double> ValidValues(const WorkloadRun& run, std::string_view metric);
+
 // nullopt when no valid repetition of `run` carries the metric.
 std::optional<ValueSpread> ValidSpread(const WorkloadRun& run, std::string_view metric);
 

@@ -10,16 +10,6 @@
 namespace feedbench {
 namespace {
 
-std::vector<double> ValidValues(const WorkloadRun& run, Metric metric) {
-  std::vector<double> out;
-  for (const RepetitionMeasurement& m : run.measurements) {
-    if (!m.valid()) continue;
-    const std::optional<double> v = m.figures.Get(metric);
-    if (v && std::isfinite(*v)) out.push_back(*v);
-  }
-  return out;
-}
-
 std::optional<double> MedianOf(const std::vector<double>& values) {
   if (values.empty()) return std::nullopt;
   return stats::Median(values);
@@ -139,7 +129,7 @@ LayoutDecision DecideLayouts(const SuiteRun& run, const std::vector<Efficiency>&
       row.comparison = c;
       if (c.verdict == AbVerdict::kInconclusive) d.all_decided = false;
     }
-    if (const auto probe = MedianOf(ValidValues(w, Metric::kProbeEfficiencyPct))) {
+    if (const auto probe = MedianOf(ValidValues(w, "probe_efficiency_pct"))) {
       row.efficiency_pct = probe;
       row.efficiency_basis = "probe";
     } else {
@@ -149,8 +139,8 @@ LayoutDecision DecideLayouts(const SuiteRun& run, const std::vector<Efficiency>&
         row.efficiency_basis = e.ceiling;
       }
     }
-    row.r_await_ms = MedianOf(ValidValues(w, Metric::kRAwaitMs));
-    row.aqu_sz = MedianOf(ValidValues(w, Metric::kAquSz));
+    row.r_await_ms = MedianOf(ValidValues(w, "r_await_ms"));
+    row.aqu_sz = MedianOf(ValidValues(w, "aqu_sz"));
     if (const DatasetUse* data = DatasetOf(run, w.workload)) {
       row.dataset_reused = data->reused;
       if (data->creation_sec > 0) row.create_sec = data->creation_sec;

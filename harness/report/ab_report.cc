@@ -11,13 +11,6 @@ namespace {
 
 using ojson = nlohmann::ordered_json;
 
-ojson Nullable(const std::optional<double>& v) { return v ? ojson(*v) : ojson(); }
-
-ojson SpreadJson(const std::optional<ValueSpread>& s) {
-  if (!s) return ojson();
-  return ojson{{"median", s->median}, {"min", s->min}, {"max", s->max}};
-}
-
 std::string Heading(const SidesDecision& d) {
   return fmt::format(
       "B against A, {} per round: {} interleaved rounds (order seed {}), SAME within ±{:g}%, "
@@ -33,6 +26,13 @@ std::string RatioCell(const AbComparison& c) {
   if (!c.lower) return fmt::format("{:.3f} [no interval]", *c.ratio);
   return fmt::format("{:.3f} [{:.3f}, {:.3f}]", *c.ratio, *c.lower, *c.upper);
 }
+
+ojson SpreadJson(const std::optional<ValueSpread>& s) {
+  if (!s) return ojson();
+  return ojson{{"median", s->median}, {"min", s->min}, {"max", s->max}};
+}
+
+ojson NullableJson(const std::optional<double>& v) { return v ? ojson(*v) : ojson(); }
 
 std::string SpreadCell(const std::optional<ValueSpread>& s) {
   if (!s) return "n/a";
@@ -81,9 +81,9 @@ ojson SidesJson(const SidesDecision& d) {
     rows.push_back(ojson{{"workload", row.workload},
                          {"a", SpreadJson(row.a)},
                          {"b", SpreadJson(row.b)},
-                         {"ratio", Nullable(c.ratio)},
-                         {"ratio_lower", Nullable(c.lower)},
-                         {"ratio_upper", Nullable(c.upper)},
+                         {"ratio", NullableJson(c.ratio)},
+                         {"ratio_lower", NullableJson(c.lower)},
+                         {"ratio_upper", NullableJson(c.upper)},
                          {"confidence", c.lower ? ojson(c.confidence) : ojson()},
                          {"verdict", AbVerdictName(c.verdict)},
                          {"reason", c.reason},

@@ -16,6 +16,10 @@ std::string RatioCell(const AbComparison& comparison);
 // "61794 (47807–62827)" or "n/a".
 std::string SpreadCell(const std::optional<ValueSpread>& spread);
 
+// For the JSON renderers: {"median", "min", "max"}, or null when absent; a number, or null.
+nlohmann::ordered_json SpreadJson(const std::optional<ValueSpread>& spread);
+nlohmann::ordered_json NullableJson(const std::optional<double>& value);
+
 // Columns: workload, A's figure (median, min–max), B's, B ÷ A with its interval, verdict, paired
 // rounds; then one line per undecided comparison with its reason.
 std::string SidesTable(const SidesDecision& decision);

@@ -59,12 +59,6 @@ Cells CellsOf(const LayoutRow& row) {
   return c;
 }
 
-ojson Nullable(const std::optional<double>& v) { return v ? ojson(*v) : ojson(); }
-
-ojson SpreadJson(const std::optional<ValueSpread>& s) {
-  if (!s) return ojson();
-  return ojson{{"median", s->median}, {"min", s->min}, {"max", s->max}};
-}
 
 std::string Undecided(const LayoutDecision& d) {
   std::string out;
@@ -140,19 +134,19 @@ ojson LayoutsJson(const LayoutDecision& d) {
             {"samples_per_second", SpreadJson(row.samples_per_second)},
             {"bytes_per_second", SpreadJson(row.bytes_per_second)}};
     const AbComparison* c = row.comparison ? &*row.comparison : nullptr;
-    e["ratio"] = c ? Nullable(c->ratio) : ojson();
-    e["ratio_lower"] = c ? Nullable(c->lower) : ojson();
-    e["ratio_upper"] = c ? Nullable(c->upper) : ojson();
+    e["ratio"] = c ? NullableJson(c->ratio) : ojson();
+    e["ratio_lower"] = c ? NullableJson(c->lower) : ojson();
+    e["ratio_upper"] = c ? NullableJson(c->upper) : ojson();
     e["confidence"] = c && c->lower ? ojson(c->confidence) : ojson();
     e["verdict"] = row.reference ? "REFERENCE" : c ? AbVerdictName(c->verdict) : "n/a";
     e["reason"] = c ? ojson(c->reason) : ojson();
     e["rounds"] = c ? ojson(c->rounds) : ojson();
     e["round_ratios"] = c ? ojson(c->ratios) : ojson();
-    e["efficiency_pct"] = Nullable(row.efficiency_pct);
+    e["efficiency_pct"] = NullableJson(row.efficiency_pct);
     e["efficiency_basis"] = row.efficiency_basis;
-    e["r_await_ms"] = Nullable(row.r_await_ms);
-    e["aqu_sz"] = Nullable(row.aqu_sz);
-    e["create_sec"] = Nullable(row.create_sec);
+    e["r_await_ms"] = NullableJson(row.r_await_ms);
+    e["aqu_sz"] = NullableJson(row.aqu_sz);
+    e["create_sec"] = NullableJson(row.create_sec);
     e["dataset_reused"] = row.dataset_reused;
     e["payload_bytes"] = row.payload_bytes ? ojson(*row.payload_bytes) : ojson();
     e["disk_bytes"] = row.disk_bytes ? ojson(*row.disk_bytes) : ojson();
