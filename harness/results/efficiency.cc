@@ -11,6 +11,9 @@ namespace feedbench {
 std::string CeilingProfileFor(Layout layout, Order order) {
   if (layout == Layout::kFiles && order == Order::kRandom) return "smallfile";
   if (layout == Layout::kLmdb && order == Order::kSequential) return "seq-read";
+  // Shards are streamed whole in either order; records in order are one stream of data files.
+  if (layout == Layout::kShards) return "seq-read";
+  if (layout == Layout::kRecords && order == Order::kSequential) return "seq-read";
   return "";
 }
 

@@ -2,7 +2,8 @@
 //
 // Each data-loading workload is set against the fio profile that measures the ceiling of the same
 // access pattern: `files` random against `smallfile` (fio reading the very same files, one at a
-// time), `lmdb` sequential against `seq-read` (large sequential reads). efficiency = median
+// time), `lmdb` sequential, `shards` (streamed whole in either order) and `records` sequential
+// against `seq-read` (large sequential reads). efficiency = median
 // bytes/s of the workload ÷ median bytes/s of the ceiling workload in the same results. Near 1:
 // the device is the limit; far below: the layout or the loader is. Pure; thread-safe.
 #pragma once
@@ -27,7 +28,8 @@ struct Efficiency {
 };
 
 // The fio profile whose ceiling a data-loading workload is compared with, or "" when none applies
-// (tmpfs has no device; files sequential and lmdb random have no matching profile).
+// (tmpfs has no device; files sequential, lmdb random and records random have no matching
+// profile: the probe beside each repetition is their ceiling).
 std::string CeilingProfileFor(Layout layout, Order order);
 
 // `workloads` are the suite workloads that ran (their kind, layout, order and profile).

@@ -357,12 +357,13 @@ void AddProbes(std::vector<PlannedWorkload>& plan, const RunRequest& request,
     target.layout = run.workload.layout;
     target.order =
         run.workload.order == Order::kSequential ? ProbeOrder::kSequential : ProbeOrder::kRandom;
-    target.dataset_dir = data.Ensure(*run.workload.DatasetLayout());
+    target.dataset_dir = data.Ensure(*run.workload.DatasetLayout(), run.workload.shard_bytes);
     target.jobs = run.workload.settings.workers;
     // The generated dataset's own total (its manifest), not another pass over the samples.
     for (const DatasetUse& use : data.uses()) {
       if (use.layout == target.layout && spec.samples > 0) {
         target.mean_sample_bytes = use.total_bytes / spec.samples;
+        target.payload_bytes = use.total_bytes;
       }
     }
     ProbeJob job = MakeProbeJob(target, request.probe_sec);
@@ -370,6 +371,7 @@ void AddProbes(std::vector<PlannedWorkload>& plan, const RunRequest& request,
     options.seconds = request.probe_sec;
     options.work_dir = data.path() / kFioSubdir;
     options.name = "probe-" + run.workload.name;
+    options.device = run.device.value_or("");
     std::error_code ec;
     fs::create_directories(options.work_dir, ec);
     if (ec) {

@@ -5,9 +5,13 @@
 #include <algorithm>
 #include <cmath>
 #include <system_error>
+#include <vector>
 
 #include "harness/base/errors.h"
 #include "harness/base/units.h"
+#include "harness/measure/diskstats.h"
+#include "harness/measure/sampler.h"
+#include "workloads/dataset/packed_layout.h"
 #include "workloads/fio/fio.h"
 #include "workloads/fio/fio_workload.h"
 
@@ -17,6 +21,16 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr uint64_t kPage = 4096;
+constexpr uint64_t kSectorBytes = 512;
+
+// The device's read sectors now; nullopt when /proc/diskstats has no line of it.
+std::optional<uint64_t> SectorsRead(DiskstatsReader& reader, const std::string& device) {
+  const DiskstatsSnapshot snapshot = ParseDiskstats(reader.Read());
+  for (const DiskCounters& c : snapshot.devices) {
+    if (c.name == device) return c.read_sectors;
+  }
+  return std::nullopt;
+}
 constexpr uint64_t kMaxRandomBlock = 4ULL << 20;
 
 std::string Millis(double seconds) {
@@ -118,6 +132,152 @@ ProbeJob LmdbProbe(const ProbeTarget& target, double seconds) {
   return p;
 }
 
+// The containers of a packed dataset (shard-*.tar or data-*.rec), in storage order, and their
+// bytes in all.
+struct Containers {
+  std::vector<fs::path> paths;
+  std::vector<uint64_t> sizes;
+  uint64_t bytes = 0;
+};
+
+// fio reads whole blocks only: the bytes of `sizes` that reads of `bs` cover.
+uint64_t CoveredBytes(const std::vector<uint64_t>& sizes, uint64_t bs) {
+  uint64_t covered = 0;
+  for (const uint64_t size : sizes) covered += size / bs * bs;
+  return covered;
+}
+
+// The block of a stream through whole containers: the largest power of two from 1 MiB (the
+// shard stream's read) down to 4 KiB whose whole blocks cover at least 99% of the bytes (a
+// container that does not end on a block leaves fio its tail).
+uint64_t StreamBlockBytes(const Containers& c) {
+  for (uint64_t bs = uint64_t{1} << 20; bs > kPage; bs /= 2) {
+    if (static_cast<double>(CoveredBytes(c.sizes, bs)) >= 0.99 * static_cast<double>(c.bytes)) {
+      return bs;
+    }
+  }
+  return kPage;
+}
+
+Containers ScanContainers(const fs::path& dir, std::string_view extension,
+                          const fs::path& dataset_dir, Layout layout) {
+  Containers c;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() != extension) continue;
+    std::error_code type_ec;
+    if (!it->is_regular_file(type_ec)) continue;
+    c.paths.push_back(it->path());
+  }
+  if (c.paths.empty()) {
+    throw UsageError(fmt::format("probe: no *{} files in {}; is {} a {} dataset?", extension,
+                                 dir.string(), dataset_dir.string(), LayoutName(layout)));
+  }
+  std::sort(c.paths.begin(), c.paths.end());
+  for (const fs::path& path : c.paths) {
+    c.sizes.push_back(fs::file_size(path));
+    c.bytes += c.sizes.back();
+  }
+  return c;
+}
+
+// shards: each job a disjoint list of whole shards (job k: shards k, k + jobs, ...), at most one
+// job per shard as the reader has at most one worker per shard; each shard read front to back in
+// blocks of up to 1 MiB (the stream's read size; StreamBlockBytes), the next at random (random order)
+// or in storage order. records: each job over its own part of the data files — whole files
+// (job k: files k, k + jobs, ...) when there are at least as many as workers, else each file split
+// into equal parts among ceil(workers / files) jobs — read at random offsets at the mean sample
+// size rounded up to 4 KiB (random) or in order as a stream. Both pass after pass for the runtime:
+// fio closes each file after its pass and drops its pages again when it reopens it.
+ProbeJob PackedProbe(const ProbeTarget& target, double seconds) {
+  const bool shards = target.layout == Layout::kShards;
+  const bool random = target.order == ProbeOrder::kRandom;
+  const fs::path dir = fs::absolute(shards ? ShardsDir(target.dataset_dir)
+                                           : RecordsDir(target.dataset_dir));
+  const Containers containers =
+      ScanContainers(dir, shards ? ".tar" : ".rec", target.dataset_dir, target.layout);
+  const auto files = static_cast<int>(std::min<size_t>(containers.paths.size(), 256));
+  const bool stream = shards || !random;
+  const uint64_t bs =
+      stream ? StreamBlockBytes(containers)
+             : std::clamp((target.mean_sample_bytes + kPage - 1) / kPage * kPage, kPage,
+                          kMaxRandomBlock);
+  ProbeJob p;
+  p.job.profile = shards ? "probe-shards" : "probe-records";
+  p.job.comments = {fmt::format(
+      "feedbench probe: the {} layout's own pattern, right before a repetition",
+      LayoutName(target.layout))};
+  FioJobSection global{"global", {}};
+  for (auto& option : CommonOptions(seconds, false)) global.options.push_back(std::move(option));
+  global.options.emplace_back("ioengine", "psync");
+  global.options.emplace_back("rw", stream ? "read" : "randread");
+  global.options.emplace_back("bs", std::to_string(bs));
+  global.options.emplace_back("loops", "100000");
+  p.job.sections.push_back(std::move(global));
+  int jobs = 0;
+  const int lists = std::min(target.jobs, static_cast<int>(containers.paths.size()));
+  if (shards || static_cast<int>(containers.paths.size()) >= target.jobs) {
+    // Disjoint lists of whole containers, one job each.
+    for (int k = 0; k < lists; ++k) {
+      std::vector<fs::path> mine;
+      for (size_t i = static_cast<size_t>(k); i < containers.paths.size();
+           i += static_cast<size_t>(lists)) {
+        mine.push_back(containers.paths[i]);
+      }
+      FioJobSection section{fmt::format("probe-{}", k), {{"filename", JoinFioPaths(mine)}}};
+      if (shards) {
+        // One shard open at a time, read through before the next (random:N keeps a file for up
+        // to N I/Os; see FilesProbe).
+        section.options.emplace_back("openfiles", "1");
+        section.options.emplace_back("file_service_type",
+                                     random ? "random:1048576" : "sequential");
+      } else {
+        section.options.emplace_back("file_service_type", random ? "roundrobin" : "sequential");
+      }
+      p.job.sections.push_back(std::move(section));
+    }
+    jobs = lists;
+  } else {
+    // Fewer data files than workers: each file split among `parts` jobs, as the lmdb probe splits
+    // data.mdb.
+    const int parts = (target.jobs + files - 1) / files;
+    const int share_pct = std::max(1, 100 / parts);
+    for (int f = 0; f < files; ++f) {
+      p.job.sections.push_back(
+          {fmt::format("probe-{}", f),
+           {{"filename", JoinFioPaths({containers.paths[static_cast<size_t>(f)]})},
+            {"numjobs", std::to_string(parts)},
+            {"size", fmt::format("{}%", share_pct)},
+            {"offset_increment", fmt::format("{}%", share_pct)}}});
+    }
+    jobs = files * parts;
+  }
+  // A stream reads its containers whole (the kernel's readahead takes the tail fio leaves) while
+  // fio counts whole blocks; the reader counts its samples' bytes, and a shard also holds a
+  // 512-byte header and padding per member and the end blocks. fio's bytes per byte the reader
+  // counts: covered ÷ payload (shards), covered ÷ file bytes (records in order, nothing between
+  // records). At random, each read is a whole block: 1.
+  if (stream) {
+    const uint64_t reader_bytes =
+        shards && target.payload_bytes > 0 ? target.payload_bytes : containers.bytes;
+    p.counted_share = static_cast<double>(CoveredBytes(containers.sizes, bs)) /
+                      static_cast<double>(reader_bytes);
+    p.stream_device_share =
+        static_cast<double>(reader_bytes) / static_cast<double>(containers.bytes);
+  }
+  p.description = fmt::format(
+      "fio psync buffered, {} job{} over {} {} {} at bs {}, cold passes for {:g} s, before each "
+      "repetition",
+      jobs, jobs == 1 ? "" : "s", containers.paths.size(),
+      shards ? (containers.paths.size() == 1 ? "shard" : "shards")
+             : (containers.paths.size() == 1 ? "data file" : "data files"),
+      shards ? (random ? "whole, in random order" : "whole, in storage order")
+             : (random ? "at random offsets" : "in order"),
+      FormatBytesExact(bs), seconds);
+  if (stream) p.description += " (the larger of fio's count and the device's reads over its runtime)";
+  return p;
+}
+
 }  // namespace
 
 void CheckProbeSeconds(double seconds) {
@@ -131,19 +291,29 @@ std::optional<std::string> ProbeNotApplicable(Layout layout) {
   if (layout == Layout::kTmpfs) {
     return "the tmpfs layout reads memory: no device pattern to bound";
   }
-  if (layout == Layout::kShards || layout == Layout::kRecords) {
-    return fmt::format("no fio pattern of the {} layout is defined yet", LayoutName(layout));
-  }
   return std::nullopt;
 }
 
 ProbeJob MakeProbeJob(const ProbeTarget& target, double seconds) {
   CheckTarget(target, seconds);
-  return target.layout == Layout::kLmdb ? LmdbProbe(target, seconds)
-                                        : FilesProbe(target, seconds);
+  switch (target.layout) {
+    case Layout::kLmdb:
+      return LmdbProbe(target, seconds);
+    case Layout::kShards:
+    case Layout::kRecords:
+      return PackedProbe(target, seconds);
+    default:
+      return FilesProbe(target, seconds);
+  }
 }
 
 ProbeResult RunProbe(const ProbeJob& job, const ProbeOptions& options) {
+  std::optional<DiskstatsReader> diskstats;
+  std::optional<uint64_t> sectors_before;
+  if (job.stream_device_share > 0 && !options.device.empty()) {
+    diskstats.emplace(options.diskstats_path);
+    sectors_before = SectorsRead(*diskstats, options.device);
+  }
   FioRunOptions run;
   run.work_dir = options.work_dir;
   run.name = options.name;
@@ -163,6 +333,17 @@ ProbeResult RunProbe(const ProbeJob& job, const ProbeOptions& options) {
   result.bytes = reads.io_bytes;
   result.runtime_sec = reads.runtime_ms / 1000.0;
   result.wall_sec = fio.wall_sec;
+  if (sectors_before && result.runtime_sec > 0) {
+    if (const auto sectors_after = SectorsRead(*diskstats, options.device)) {
+      if (*sectors_after >= *sectors_before) {
+        result.device_bytes_per_second = static_cast<double>(*sectors_after - *sectors_before) *
+                                         kSectorBytes * job.stream_device_share /
+                                         result.runtime_sec;
+        result.bytes_per_second =
+            std::max(result.bytes_per_second, result.device_bytes_per_second);
+      }
+    }
+  }
   return result;
 }
 

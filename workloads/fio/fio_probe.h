@@ -17,6 +17,15 @@
 //          pass after pass (fio drops the file's pages again at each reopen): random order,
 //          rw=randread at bs = the mean sample size rounded up to 4 KiB (a record's overflow pages
 //          are contiguous); sequential order, rw=read at 1 MiB.
+//   shards the shard files, each job a disjoint list of whole shards (at most one job per shard,
+//          as the reader has at most one worker per shard; `workers` jobs at most), read front to
+//          back at 1 MiB (the reader's stream reads), the next shard at random (random order) or
+//          in storage order, pass after pass. fio counts the tar headers, padding and end blocks
+//          the reader does not: the probe's bytes/s are fio's x payload ÷ shard bytes.
+//   records the data files (not the index): at least as many files as workers, each job a
+//          disjoint list of whole files; fewer, each file split among ceil(workers / files) jobs;
+//          random order, rw=randread at the mean sample size rounded up to 4 KiB (one pread per
+//          record, as the reader); sequential, rw=read at 1 MiB; pass after pass.
 //   tmpfs  no probe: the layout reads memory, there is no device pattern to bound.
 // What it bounds: the device's delivery of this access pattern, at or above the workload's
 // concurrency, with nothing else to do (no checksum, no batching, no hand-off to a consumer). A
@@ -53,7 +62,8 @@ struct ProbeTarget {
   ProbeOrder order = ProbeOrder::kRandom;
   std::filesystem::path dataset_dir;  // the dataset's directory (holding data/ or lmdb/)
   int jobs = 1;                       // the workload's workers, 1..256
-  uint64_t mean_sample_bytes = 0;     // lmdb random: the block size before rounding
+  uint64_t mean_sample_bytes = 0;     // lmdb, records random: the block size before rounding
+  uint64_t payload_bytes = 0;         // shards: the samples' bytes in all (0: fio's bytes as read)
 };
 
 inline constexpr double kDefaultProbeSeconds = 1;
@@ -65,6 +75,9 @@ struct ProbeOptions {
   std::filesystem::path work_dir;         // must exist
   std::string name = "probe";             // file stem of the job file and outputs
   std::string fio_program = "fio";
+  // The /proc/diskstats device under the dataset (see ProbeJob::stream_device_share); "": none.
+  std::string device;
+  std::string diskstats_path = "/proc/diskstats";
 };
 
 // Throws UsageError naming --probe-seconds when `seconds` is outside kMinProbeSeconds..
@@ -81,21 +94,35 @@ struct ProbeJob {
   FioJobFile job;
   uint64_t alloc_size_kib = 0;  // fio's --alloc-size; 0: fio's default
   std::string description;
-  // The share of the bytes the probe reads that fio counts: files — fio counts whole blocks only
-  // (SmallfileCoverage), while every file it opens is read whole (the kernel's readahead takes
-  // the tail it leaves); 1 for lmdb.
+  // The bytes fio counts per byte the reader would count for the same reads: files — fio counts
+  // whole blocks only (SmallfileCoverage, below 1), while every file it opens is read whole (the
+  // kernel's readahead takes the tail it leaves); shards — fio also counts the tar headers,
+  // padding and end blocks (shard bytes ÷ payload, above 1); 1 for lmdb and records.
   double counted_share = 1;
+  // A stream (shards, records in order): the reader's bytes per byte the device reads for it
+  // (payload ÷ shard bytes; 1 for records); 0 for the other probes. A buffered stream's
+  // readahead runs up to twice the device's read_ahead_kb ahead of fio per job (on this
+  // project's VM 5 MiB per job on a loop device, 16 MiB on vda); when the runtime ends, that is
+  // read but not counted by fio: at 24 MiB/s, 2 jobs counted 12% less than the device delivered.
+  // So a stream probe with ProbeOptions::device also counts the device's reads over fio's
+  // runtime, in the reader's unit, and takes the larger of the two.
+  double stream_device_share = 0;
 };
 
 // The probe's job for `target` (see the top of this file); scans the dataset's files for the
 // files layout. Throws UsageError for a layout without a probe, jobs outside 1..256, seconds
-// outside 0.5..60, a files dataset without files or an lmdb one without data.mdb.
+// outside 0.5..60, a files dataset without files, an lmdb one without data.mdb, a shards one
+// without shards or a records one without data files.
 ProbeJob MakeProbeJob(const ProbeTarget& target, double seconds);
 
 struct ProbeResult {
   // fio's read bw over its runtime, summed over jobs, ÷ ProbeJob::counted_share: the bytes of
-  // the files it read whole, per second, in the unit the reader's bytes_per_second counts.
+  // the files it read whole, per second, in the unit the reader's bytes_per_second counts; for a
+  // stream with a device, the larger of that and device_bytes_per_second.
   double bytes_per_second = 0;
+  // A stream with a device: the device's read bytes while fio ran, over fio's runtime, x
+  // ProbeJob::stream_device_share; 0 otherwise.
+  double device_bytes_per_second = 0;
   uint64_t bytes = 0;
   double runtime_sec = 0;  // fio's measured runtime
   double wall_sec = 0;     // the fio process's life

@@ -637,6 +637,15 @@ std::optional<double> FioJobFileSeconds(const FioJobFile& job) {
   return total;
 }
 
+std::string JoinFioPaths(const std::vector<fs::path>& paths) {
+  std::string out;
+  for (const fs::path& path : paths) {
+    if (!out.empty()) out += ':';
+    out += EscapeFioPath(path);
+  }
+  return out;
+}
+
 std::string FioOption(const FioJobFile& job, std::string_view section_name, std::string_view key) {
   // fio applies a [global] section to the jobs after it; a job's own value wins.
   std::string found;

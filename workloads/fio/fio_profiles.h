@@ -132,6 +132,10 @@ FioJobFile LoadFioJobFile(const std::filesystem::path& path, const std::filesyst
 // parallel). nullopt when a job has no runtime or a value does not parse.
 std::optional<double> FioJobFileSeconds(const FioJobFile& job);
 
+// fio's list of file names for filename= or opendir=: the paths joined by ':', a ':' within a
+// path escaped as "\\:" (how fio reads the list back).
+std::string JoinFioPaths(const std::vector<std::filesystem::path>& paths);
+
 // A value of an option in a section, falling back to [global]; "" when absent.
 std::string FioOption(const FioJobFile& job, std::string_view section, std::string_view key);
 

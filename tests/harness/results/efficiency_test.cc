@@ -58,6 +58,13 @@ TEST(Efficiency, NoCeilingInTheResultsMeansNoFigure) {
   EXPECT_TRUE(ComputeEfficiencies(workloads, {Summary("files-random", 1e6)}).empty());
   EXPECT_EQ(CeilingProfileFor(Layout::kTmpfs, Order::kRandom), "");
   EXPECT_EQ(CeilingProfileFor(Layout::kLmdb, Order::kRandom), "");
+  EXPECT_EQ(CeilingProfileFor(Layout::kRecords, Order::kRandom), "");
+}
+
+TEST(Efficiency, PackedLayoutsThatStreamAreSetAgainstSequentialReads) {
+  EXPECT_EQ(CeilingProfileFor(Layout::kShards, Order::kRandom), "seq-read");
+  EXPECT_EQ(CeilingProfileFor(Layout::kShards, Order::kSequential), "seq-read");
+  EXPECT_EQ(CeilingProfileFor(Layout::kRecords, Order::kSequential), "seq-read");
 }
 
 }  // namespace
