@@ -212,25 +212,24 @@ ExtensionDecision NextAbRound(const std::vector<AbComparison>& comparisons,
   std::vector<std::string> undecided, unpaired, extend, references;
   for (const AbComparison& c : comparisons) {
     if (c.verdict != AbVerdict::kInconclusive) continue;
-    if (c.ratios.empty()) {
-      unpaired.push_back(c.candidate);
-      continue;
-    }
-    undecided.push_back(c.candidate);
+    // Not paired yet (every round so far had an invalid repetition on one side: on a busy node,
+    // disturbed ones) is undecided too while rounds remain: the next round may pair.
+    (c.ratios.empty() ? unpaired : undecided).push_back(c.candidate);
     if (!room(c.candidate) || !room(c.reference)) continue;
     add_once(extend, c.candidate);
     add_once(references, c.reference);
   }
-  if (undecided.empty()) {
+  if (undecided.empty() && extend.empty()) {
     d.reason = unpaired.empty() ? StopReason::kDecided : StopReason::kNothingToLearn;
     d.message = unpaired.empty()
                     ? "every comparison is decided"
                     : fmt::format("no more rounds: {} had no round with a valid repetition on "
-                                  "both sides (see the reasons)",
+                                  "both sides and no room for more (see the reasons)",
                                   join(unpaired));
     d.undecided = unpaired;
     return d;
   }
+  for (const std::string& u : unpaired) add_once(undecided, u);
   d.undecided = undecided;
   if (extend.empty()) {
     d.reason = StopReason::kRepetitions;
@@ -252,8 +251,9 @@ ExtensionDecision NextAbRound(const std::vector<AbComparison>& comparisons,
   }
   d.reason = StopReason::kContinue;
   d.extend = extend;
-  d.message = fmt::format("one more round of {} against {} (not decided yet)", join(undecided),
-                          join(references));
+  d.message = fmt::format("one more round of {} against {} (not decided yet{})", join(undecided),
+                          join(references),
+                          unpaired.empty() ? "" : "; no valid pair yet: " + join(unpaired));
   return d;
 }
 

@@ -22,7 +22,9 @@
 //   it ends above or below 1, or inside the margin.
 //
 // The stopping rule (NextAbRound) reuses the gate's budget and state (stopping_rule.h): while a
-// candidate is INCONCLUSIVE and one more round could help, it and the reference get one more round;
+// candidate is INCONCLUSIVE (also with no paired round yet: on a busy node every round so far may
+// have had a disturbed repetition) and one more round could help, it and the reference get one
+// more round;
 // a workload's rounds count against ExtensionBudget::max_repetitions, the added rounds' time
 // against time_budget_sec.
 //

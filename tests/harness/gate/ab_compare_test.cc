@@ -154,10 +154,18 @@ TEST(NextAbRound, ExtendsTheUndecidedAndTheReferenceUntilDecidedOrBudgetSpent) {
   state.spent_sec = 0;
   state.repetitions["lmdb"] = 10;
   EXPECT_EQ(NextAbRound({Undecided("lmdb")}, budget, state).reason, StopReason::kRepetitions);
-  // Nothing paired (every repetition invalid): more rounds do not help.
-  AbComparison failing = Undecided("tmpfs");
-  failing.ratios.clear();
-  const auto stuck = NextAbRound({failing}, budget, state);
+  // Nothing paired yet (every round had an invalid repetition on one side, as a busy node's
+  // disturbed ones): one more round while there is room, as for any undecided comparison...
+  AbComparison unpaired = Undecided("tmpfs");
+  unpaired.ratios.clear();
+  const auto more = NextAbRound({unpaired}, budget, state);
+  ASSERT_EQ(more.reason, StopReason::kContinue) << more.message;
+  EXPECT_EQ(more.extend, (std::vector<std::string>{"tmpfs", "files"}));
+  EXPECT_NE(more.message.find("no valid pair yet: tmpfs"), std::string::npos) << more.message;
+  EXPECT_EQ(more.undecided, (std::vector<std::string>{"tmpfs"}));
+  // ...and none when its rounds are spent.
+  state.repetitions["tmpfs"] = 10;
+  const auto stuck = NextAbRound({unpaired}, budget, state);
   EXPECT_EQ(stuck.reason, StopReason::kNothingToLearn);
   EXPECT_NE(stuck.message.find("tmpfs had no round with a valid repetition"), std::string::npos)
       << stuck.message;
