@@ -22,6 +22,8 @@ namespace {
 
 constexpr uint64_t kPage = 4096;
 constexpr uint64_t kSectorBytes = 512;
+// fio's limit on an option's value is 4096 bytes; kept under it.
+constexpr size_t kMaxFioValueBytes = 4000;
 
 // The device's read sectors now; nullopt when /proc/diskstats has no line of it.
 std::optional<uint64_t> SectorsRead(DiskstatsReader& reader, const std::string& device) {
@@ -207,7 +209,9 @@ ProbeJob PackedProbe(const ProbeTarget& target, double seconds) {
   p.job.comments = {fmt::format(
       "feedbench probe: the {} layout's own pattern, right before a repetition",
       LayoutName(target.layout))};
-  FioJobSection global{"global", {}};
+  // The jobs name their containers relative to `directory`: fio refuses an option value longer
+  // than 4096 bytes ("value exceeds max length of 4096").
+  FioJobSection global{"global", {{"directory", JoinFioPaths({dir})}}};
   for (auto& option : CommonOptions(seconds, false)) global.options.push_back(std::move(option));
   global.options.emplace_back("ioengine", "psync");
   global.options.emplace_back("rw", stream ? "read" : "randread");
@@ -219,10 +223,16 @@ ProbeJob PackedProbe(const ProbeTarget& target, double seconds) {
   if (shards || static_cast<int>(containers.paths.size()) >= target.jobs) {
     // Disjoint lists of whole containers, one job each.
     for (int k = 0; k < lists; ++k) {
+      // At most as many names as fit in one option value: a probe of seconds reads a few of
+      // them at most.
       std::vector<fs::path> mine;
+      size_t value_bytes = 0;
       for (size_t i = static_cast<size_t>(k); i < containers.paths.size();
            i += static_cast<size_t>(lists)) {
-        mine.push_back(containers.paths[i]);
+        const fs::path name = containers.paths[i].filename();
+        value_bytes += name.string().size() + 1;
+        if (value_bytes > kMaxFioValueBytes) break;
+        mine.push_back(name);
       }
       FioJobSection section{fmt::format("probe-{}", k), {{"filename", JoinFioPaths(mine)}}};
       if (shards) {
@@ -245,7 +255,7 @@ ProbeJob PackedProbe(const ProbeTarget& target, double seconds) {
     for (int f = 0; f < files; ++f) {
       p.job.sections.push_back(
           {fmt::format("probe-{}", f),
-           {{"filename", JoinFioPaths({containers.paths[static_cast<size_t>(f)]})},
+           {{"filename", JoinFioPaths({containers.paths[static_cast<size_t>(f)].filename()})},
             {"numjobs", std::to_string(parts)},
             {"size", fmt::format("{}%", share_pct)},
             {"offset_increment", fmt::format("{}%", share_pct)}}});

@@ -21,7 +21,9 @@
 //          as the reader has at most one worker per shard; `workers` jobs at most), read front to
 //          back at 1 MiB (the reader's stream reads), the next shard at random (random order) or
 //          in storage order, pass after pass. fio counts the tar headers, padding and end blocks
-//          the reader does not: the probe's bytes/s are fio's x payload ÷ shard bytes.
+//          the reader does not: the probe's bytes/s are fio's x payload ÷ shard bytes. Jobs
+//          name their shards relative to the shards directory, as many as fit in fio's 4096-byte
+//          option value (a probe of seconds reads a few).
 //   records the data files (not the index): at least as many files as workers, each job a
 //          disjoint list of whole files; fewer, each file split among ceil(workers / files) jobs;
 //          random order, rw=randread at the mean sample size rounded up to 4 KiB (one pread per

@@ -206,6 +206,29 @@ TEST(ProbeJob, ShardsStreamWholeShardsOneJobPerShardAtMost) {
   EXPECT_LT(wide.counted_share, 1.0);
 }
 
+// fio refuses an option value over 4096 bytes: a job names its shards relative to the shards
+// directory, and at most as many as fit (a probe of seconds reads a few of them).
+TEST(ProbeJob, ManyShardsStayWithinFiosLimitOnAnOptionValue) {
+  TempDir tmp;
+  DatasetSpec spec = SmallSpec(2000);
+  spec.sizes = ParseSizeSpec("4KiB");
+  const fs::path ds = MakeDataset(tmp.path(), Layout::kShards, spec, 16 << 10);
+  const ProbeJob job = MakeProbeJob(Target(Layout::kShards, ProbeOrder::kRandom, ds, 2), 0.5);
+  EXPECT_EQ(FioOption(job.job, "probe-0", "directory"), (fs::absolute(ds) / "shards").string());
+  for (const std::string section : {"probe-0", "probe-1"}) {
+    const std::string names = FioOption(job.job, section, "filename");
+    EXPECT_LE(names.size(), 4096u) << section;
+    EXPECT_GT(FilesOf(job, section).size(), 200u) << section;
+    EXPECT_EQ(names.find('/'), std::string::npos) << section;
+  }
+  EXPECT_NO_THROW(CheckFioJobTargets(job.job, "probe", tmp.path()));
+  if (!HaveFio()) GTEST_SKIP() << "fio is not installed";
+  ProbeOptions options;
+  options.seconds = 0.5;
+  options.work_dir = tmp.path();
+  EXPECT_GT(RunProbe(job, options).bytes, 0u);
+}
+
 TEST(ProbeJob, RecordsReadTheirDataFilesSplitAmongTheWorkers) {
   TempDir tmp;
   const fs::path ds = MakeDataset(tmp.path(), Layout::kRecords, SmallSpec(), kSmallShardBytes);
