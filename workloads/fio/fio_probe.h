@@ -16,7 +16,7 @@
 //   lmdb   the environment's data.mdb, split among `workers` jobs (each over 1/jobs of it), read
 //          pass after pass (fio drops the file's pages again at each reopen): random order,
 //          rw=randread at bs = the mean sample size rounded up to 4 KiB (a record's overflow pages
-//          are contiguous); sequential order, rw=read at 1 MiB.
+//          are contiguous); sequential order, rw=read at 1 MiB, a stream (below).
 //   shards the shard files, each job a disjoint list of whole shards (at most one job per shard,
 //          as the reader has at most one worker per shard; `workers` jobs at most), read front to
 //          back at 1 MiB (the reader's stream reads), the next shard at random (random order) or
@@ -34,12 +34,12 @@
 // reader repetition reading the same pattern cannot get more from the device, so
 // probe_efficiency_pct = the repetition's bytes_per_second ÷ the probe's stays ≤ 100% up to the
 // node's drift over the seconds between the two and the share the repetition read from the page
-// cache (1 − device_read_ratio). Checked on a throttled loop device for files and lmdb at random
-// (tests/workloads/fio/fio_probe_test.cc). Not for lmdb in order: there the loader's mapping
-// faults in ahead of it (the kernel's read-around) and outpaced fio's read(2) streams, at 1 to 12
-// jobs, by 15-40% on the same throttled device; its probe is a control beside the repetition,
-// not a ceiling. It is a ceiling of the pattern, not of the device (seq-read and the qualify
-// suite measure that).
+// cache (1 − device_read_ratio). Checked on a throttled loop device for every layout at random
+// and for the streams in order (tests/workloads/fio/fio_probe_test.cc). A stream's probe counts
+// the device's reads as well as fio's (ProbeJob::stream_device_share): counted by fio alone, the
+// lmdb probe in order read 21.5 MiB/s under a 24 MiB/s throttle while the loader (whose mapping
+// faults in ahead of it) got the throttle's full rate; with the device's reads, 23.8-24.0. It is a
+// ceiling of the pattern, not of the device (seq-read and the qualify suite measure that).
 //
 // Files: the probe's job file, fio's JSON output and stderr in `work_dir`, overwritten by each
 // probe of the same name. Blocking (seconds + fio's start); thread-compatible.
