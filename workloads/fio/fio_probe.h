@@ -101,8 +101,9 @@ struct ProbeJob {
   // kernel's readahead takes the tail it leaves); shards — fio also counts the tar headers,
   // padding and end blocks (shard bytes ÷ payload, above 1); 1 for lmdb and records.
   double counted_share = 1;
-  // A stream (shards, records in order): the reader's bytes per byte the device reads for it
-  // (payload ÷ shard bytes; 1 for records); 0 for the other probes. A buffered stream's
+  // A stream (shards, lmdb and records in order): the reader's bytes per byte the device reads
+  // for it (payload ÷ shard bytes; 1 for records, and for lmdb, counted in data.mdb's bytes: see
+  // LmdbProbe); 0 for the other probes. A buffered stream's
   // readahead runs up to twice the device's read_ahead_kb ahead of fio per job (on this
   // project's VM 5 MiB per job on a loop device, 16 MiB on vda); when the runtime ends, that is
   // read but not counted by fio: at 24 MiB/s, 2 jobs counted 12% less than the device delivered.

@@ -35,6 +35,13 @@ using testing::ShellQuote;
 using testing::TempDir;
 using testing::WithValuesWrittenAs;
 
+// Whether `text` (a command's output or a results file) names repetitions disturbed by the rest
+// of the node: other processes' CPU time or the hypervisor's steal.
+bool NodeTooBusy(const std::string& text) {
+  return text.find("other processes ran") != std::string::npos ||
+         text.find("CPU steal") != std::string::npos;
+}
+
 TEST(GateEndToEnd, ThrottledLoopDeviceRegressesAndRecoveryPasses) {
   if (auto why = LoopExt4::Unavailable()) GTEST_SKIP() << *why;
   if (auto why = BlkioThrottle::Unavailable()) GTEST_SKIP() << *why;
@@ -67,6 +74,11 @@ TEST(GateEndToEnd, ThrottledLoopDeviceRegressesAndRecoveryPasses) {
   const fs::path baseline = work / "baseline.json";
   auto rec = RunCommand(bin + " baseline record " + a.string() + " " + b.string() + " " +
                         c.string() + " --to " + baseline.string());
+  // A node busy enough that every repetition was disturbed gives nothing to record (and the gate
+  // says so): this test is about a throttled device, not about this node's load.
+  if (rec.exit_code == 2 && NodeTooBusy(rec.output)) {
+    GTEST_SKIP() << "the node was too busy to measure: " << rec.output;
+  }
   ASSERT_EQ(rec.exit_code, 0) << rec.output;
 
   // Throttle reads to a quarter of what the unthrottled runs reached.
@@ -79,6 +91,9 @@ TEST(GateEndToEnd, ThrottledLoopDeviceRegressesAndRecoveryPasses) {
     const fs::path slow = run(throttle.ShellPrefix(), "throttled");
     const auto cmp =
         RunCommand(bin + " compare " + baseline.string() + " " + slow.string() + gated);
+    if (cmp.exit_code == 4 && NodeTooBusy(ReadText(slow))) {
+      GTEST_SKIP() << "the node was too busy to measure the throttled run: " << cmp.output;
+    }
     EXPECT_EQ(cmp.exit_code, 1) << cmp.output;
     // The same through `run --compare --confirm`: the regression reproduces, so it still fails.
     const auto confirmed =
