@@ -251,8 +251,11 @@ ExtensionDecision NextAbRound(const std::vector<AbComparison>& comparisons,
   }
   d.reason = StopReason::kContinue;
   d.extend = extend;
-  d.message = fmt::format("one more round of {} against {} (not decided yet{})", join(undecided),
-                          join(references),
+  // `feedbench ab` compares each workload with its namesake on the other side.
+  const bool namesakes = std::all_of(comparisons.begin(), comparisons.end(),
+                                     [](const AbComparison& c) { return c.candidate == c.reference; });
+  d.message = fmt::format("one more round of {} {} (not decided yet{})", join(undecided),
+                          namesakes ? "on both sides" : "against " + join(references),
                           unpaired.empty() ? "" : "; no valid pair yet: " + join(unpaired));
   return d;
 }

@@ -148,6 +148,13 @@ TEST(NextAbRound, ExtendsTheUndecidedAndTheReferenceUntilDecidedOrBudgetSpent) {
   ASSERT_EQ(d.reason, StopReason::kContinue) << d.message;
   EXPECT_EQ(d.extend, (std::vector<std::string>{"lmdb", "files"}));
 
+  EXPECT_NE(d.message.find("one more round of lmdb against files"), std::string::npos) << d.message;
+  // ab: each workload against its namesake on the other side.
+  AbComparison namesake = Undecided("files");
+  const auto both = NextAbRound({namesake}, budget, state);
+  EXPECT_NE(both.message.find("one more round of files on both sides"), std::string::npos)
+      << both.message;
+
   EXPECT_EQ(NextAbRound({decided}, budget, state).reason, StopReason::kDecided);
   state.spent_sec = 81;  // 20 s more would pass 100
   EXPECT_EQ(NextAbRound({Undecided("lmdb")}, budget, state).reason, StopReason::kTimeBudget);
