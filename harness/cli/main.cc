@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
-#include <string_view>
 #include <exception>
+#include <string_view>
 
 #include "harness/base/errors.h"
 #include "harness/base/version.h"
@@ -18,7 +18,7 @@ namespace {
 using namespace feedbench;
 
 // The commands that run as one job under mpirun with more than one rank.
-constexpr std::array<std::string_view, 0> kMpiCommands{};
+constexpr std::array<std::string_view, 1> kMpiCommands{"run"};
 
 struct Outcome {
   int exit_code = kExitOk;

@@ -9,6 +9,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <thread>
 
 #include "harness/os/interrupt.h"
@@ -59,7 +60,8 @@ std::string NameMpiRanks(const MpiWorld& world, const std::vector<int>& ranks) {
 
 // Polls `requests` until all completed or `deadline`; returns the indices still pending (their
 // requests cancelled and freed). Checks for SIGINT/SIGTERM between polls.
-std::vector<size_t> WaitMpiRequestsUntil(std::vector<MPI_Request>& requests, MpiClock::time_point deadline) {
+std::vector<size_t> WaitMpiRequestsUntil(std::vector<MPI_Request>& requests,
+                                         MpiClock::time_point deadline) {
   auto pause = std::chrono::microseconds(20);
   while (true) {
     int done = 0;
@@ -120,8 +122,8 @@ int RankPlacement::NodeIndexOf(int rank) const {
 }
 
 int RankPlacement::LocalRankOf(int rank) const {
-  return static_cast<int>(std::count(node_of_rank.begin(), node_of_rank.begin() + rank,
-                                     node_of_rank[rank]));
+  return static_cast<int>(
+      std::count(node_of_rank.begin(), node_of_rank.begin() + rank, node_of_rank[rank]));
 }
 
 std::vector<int> RankPlacement::NodeLeaders() const {
@@ -181,9 +183,12 @@ double MpiWorld::Barrier(const std::string& what, double timeout_sec) {
   const int arrive_tag = kBarrierTagBase + 2 * cycle;
   const int release_tag = arrive_tag + 1;
   const auto deadline_after = [&](double sec) {
-    return start + std::chrono::duration_cast<MpiClock::duration>(std::chrono::duration<double>(sec));
+    return start +
+           std::chrono::duration_cast<MpiClock::duration>(std::chrono::duration<double>(sec));
   };
   const std::string limit = fmt::format("{:g} s", timeout_sec);
+  // Each rank sends a digest of `what`: a rank at another step is named, not paired by mistake.
+  const int step = static_cast<int>(std::hash<std::string>{}(what)&0x7fffffff);
   if (rank_ == 0) {
     std::vector<int> tokens(size_ - 1);
     std::vector<MPI_Request> arrivals(size_ - 1);
@@ -197,6 +202,12 @@ double MpiWorld::Barrier(const std::string& what, double timeout_sec) {
       throw MpiTimeout(fmt::format("{} did not reach {} within {} (stopped, hung or failed)",
                                    NameMpiRanks(*this, ranks), what, limit));
     }
+    for (int r = 1; r < size_; ++r) {
+      if (tokens[r - 1] != step) {
+        throw MpiTimeout(fmt::format("{} reached another barrier than {} (the ranks' steps differ)",
+                                     NameMpiRanks(*this, {r}), what));
+      }
+    }
     int token = 1;
     std::vector<MPI_Request> releases(size_ - 1);
     for (int r = 1; r < size_; ++r) {
@@ -204,7 +215,7 @@ double MpiWorld::Barrier(const std::string& what, double timeout_sec) {
     }
     MPI_Waitall(size_ - 1, releases.data(), MPI_STATUSES_IGNORE);
   } else {
-    int token = 1, released = 0;
+    int token = step, released = 0;
     std::vector<MPI_Request> requests(2);
     MPI_Isend(&token, 1, MPI_INT, 0, arrive_tag, MPI_COMM_WORLD, &requests[0]);
     MPI_Irecv(&released, 1, MPI_INT, 0, release_tag, MPI_COMM_WORLD, &requests[1]);
@@ -229,8 +240,8 @@ std::vector<std::string> MpiWorld::GatherToRoot(const std::string& bytes) {
     total += counts[r];
   }
   std::string all(static_cast<size_t>(total), '\0');
-  MPI_Gatherv(bytes.data(), mine, MPI_CHAR, all.data(), counts.data(), offsets.data(), MPI_CHAR,
-              0, MPI_COMM_WORLD);
+  MPI_Gatherv(bytes.data(), mine, MPI_CHAR, all.data(), counts.data(), offsets.data(), MPI_CHAR, 0,
+              MPI_COMM_WORLD);
   if (rank_ != 0) return {};
   std::vector<std::string> out;
   for (size_t r = 0; r < counts.size(); ++r) out.push_back(all.substr(offsets[r], counts[r]));

@@ -53,8 +53,8 @@ struct RankPlacement {
 
   int NodeCount() const;
   int NodeIndexOf(int rank) const;
-  int LocalRankOf(int rank) const;          // position among the ranks of its node
-  std::vector<int> NodeLeaders() const;     // the local rank 0 of each node, by node index
+  int LocalRankOf(int rank) const;       // position among the ranks of its node
+  std::vector<int> NodeLeaders() const;  // the local rank 0 of each node, by node index
 };
 
 class MpiWorld {
@@ -84,7 +84,9 @@ class MpiWorld {
   // Waits until every rank has called Barrier with the same `what`, at most `timeout_sec`.
   // Returns the seconds this rank waited. Throws MpiTimeout ("ranks 1, 3 (on node7) did not reach
   // <what> within 30 s") when rank 0 did not hear from every rank, or a rank did not hear rank 0
-  // release it, in time. One rank: returns 0 at once.
+  // release it, in time (the others wait 5 s longer than rank 0, so that rank 0, which knows who
+  // is missing, says it); on rank 0 also when a rank arrived at a barrier of another `what`. One
+  // rank: returns 0 at once.
   double Barrier(const std::string& what, double timeout_sec);
   // Every rank passes its bytes; rank 0 gets all of them, by rank; the others get an empty list.
   // REQUIRES: called by every rank (after a Barrier, so that none is missing).

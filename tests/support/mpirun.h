@@ -20,8 +20,7 @@ inline std::filesystem::path MpirunPath() {
   std::string_view dirs = path != nullptr ? path : "/usr/bin:/bin";
   while (!dirs.empty()) {
     const size_t colon = dirs.find(':');
-    const std::filesystem::path candidate =
-        std::filesystem::path(dirs.substr(0, colon)) / "mpirun";
+    const std::filesystem::path candidate = std::filesystem::path(dirs.substr(0, colon)) / "mpirun";
     if (::access(candidate.c_str(), X_OK) == 0) return candidate;
     if (colon == std::string_view::npos) break;
     dirs.remove_prefix(colon + 1);
@@ -31,7 +30,8 @@ inline std::filesystem::path MpirunPath() {
 
 // "mpirun --allow-run-as-root --oversubscribe -np N" (a shell command's beginning).
 inline std::string MpirunPrefix(int ranks) {
-  return MpirunPath().string() + " --allow-run-as-root --oversubscribe -np " + std::to_string(ranks);
+  return MpirunPath().string() + " --allow-run-as-root --oversubscribe -np " +
+         std::to_string(ranks);
 }
 
 }  // namespace feedbench::testing

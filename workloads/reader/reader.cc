@@ -88,8 +88,8 @@ class EpochOrders {
     auto it = orders_.find(epoch);
     if (it == orders_.end()) {
       it = orders_
-               .emplace(epoch, std::make_shared<const std::vector<uint64_t>>(Cut(
-                                   EpochOrder(samples_, order_, seed_, epoch))))
+               .emplace(epoch, std::make_shared<const std::vector<uint64_t>>(
+                                   Cut(EpochOrder(samples_, order_, seed_, epoch))))
                .first;
       // A worker still in an older epoch holds its own reference.
       while (!orders_.empty() && orders_.begin()->first < epoch - 1) orders_.erase(orders_.begin());
@@ -525,9 +525,10 @@ namespace {
 
 // A rank whose part of the epoch is empty: more ranks than items to share.
 std::string NothingToReadMessage(RankSlice slice, uint64_t items, std::string_view what) {
-  return fmt::format("--rank-data shard: {} ranks share {} {} per epoch, so rank {} would read "
-                     "nothing; expected at most {} ranks (or --rank-data all)",
-                     slice.count, items, what, slice.index, items);
+  return fmt::format(
+      "--rank-data shard: {} ranks share {} {} per epoch, so rank {} would read nothing; "
+      "expected at most {} ranks (or --rank-data all)",
+      slice.count, items, what, slice.index, items);
 }
 
 // Every sample's size from the spec, up front: computing them is not the storage's time.
@@ -579,7 +580,9 @@ ReaderResult RunWorkers(SharedRun& run, const ReaderOptions& o, uint64_t total_b
 ReaderResult RunShardReader(const SampleStore& store, const ShardSource& shards,
                             const DatasetSpec& spec, const ReaderOptions& o) {
   EpochOrders orders(shards.shards(), o.order, o.shuffle_seed, o.slice);
-  if (orders.size() == 0) throw UsageError(NothingToReadMessage(o.slice, shards.shards(), "shards"));
+  if (orders.size() == 0) {
+    throw UsageError(NothingToReadMessage(o.slice, shards.shards(), "shards"));
+  }
   orders.Get(o.first_epoch);
   const std::vector<uint64_t> expected_bytes = ExpectedBytes(spec);
   const std::vector<std::unique_ptr<WorkerStats>> stats = MakeStats(o.workers);

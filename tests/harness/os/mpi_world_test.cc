@@ -49,7 +49,8 @@ TEST(MpiWorldTest, MalformedMpirunEnvironmentIsAnEnvironmentErrorNamingTheVariab
   } catch (const EnvironmentError& e) {
     EXPECT_NE(std::string(e.what()).find("OMPI_COMM_WORLD_SIZE=four"), std::string::npos);
   }
-  EXPECT_THROW(DetectFrom({{"OMPI_COMM_WORLD_SIZE", "2"}, {"OMPI_COMM_WORLD_RANK", "2"},
+  EXPECT_THROW(DetectFrom({{"OMPI_COMM_WORLD_SIZE", "2"},
+                           {"OMPI_COMM_WORLD_RANK", "2"},
                            {"OMPI_COMM_WORLD_LOCAL_RANK", "0"}}),
                EnvironmentError);
   EXPECT_THROW(DetectFrom({{"OMPI_COMM_WORLD_SIZE", "2"}, {"OMPI_COMM_WORLD_RANK", "1"}}),
@@ -97,8 +98,9 @@ TEST_F(MpiWorldUnderMpirunTest, FourRanksOnOneNodeOneLeader) {
   for (int r = 0; r < 4; ++r) {
     EXPECT_NE(result.output.find(fmt::format("rank {} of 4 ", r)), std::string::npos)
         << result.output;
-    EXPECT_NE(result.output.find(fmt::format("index 0 of 1 local {}{}", r, r == 0 ? " leader" : "\n")),
-              std::string::npos)
+    EXPECT_NE(
+        result.output.find(fmt::format("index 0 of 1 local {}{}", r, r == 0 ? " leader" : "\n")),
+        std::string::npos)
         << result.output;
   }
 }
@@ -112,22 +114,21 @@ TEST_F(MpiWorldUnderMpirunTest, NodeNamesFromTheEnvironmentMakeTwoNodesWithALead
   EXPECT_NE(result.output.find("rank 0 of 4 node fake-a index 0 of 2 local 0 leader"),
             std::string::npos)
       << result.output;
-  EXPECT_NE(result.output.find("rank 1 of 4 node fake-a index 0 of 2 local 1\n"),
-            std::string::npos)
+  EXPECT_NE(result.output.find("rank 1 of 4 node fake-a index 0 of 2 local 1\n"), std::string::npos)
       << result.output;
   EXPECT_NE(result.output.find("rank 2 of 4 node fake-b index 1 of 2 local 0 leader"),
             std::string::npos)
       << result.output;
-  EXPECT_NE(result.output.find("rank 3 of 4 node fake-b index 1 of 2 local 1\n"),
-            std::string::npos)
+  EXPECT_NE(result.output.find("rank 3 of 4 node fake-b index 1 of 2 local 1\n"), std::string::npos)
       << result.output;
 }
 
 TEST_F(MpiWorldUnderMpirunTest, GathersEveryRanksBytesToRankZeroInRankOrder) {
   const auto result = RunCommand(MpirunPrefix(4) + " " + Probe("exchange"));
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  const size_t first = result.output.find("gathered: bytes of rank 0\ngathered: bytes of rank 1\n"
-                                          "gathered: bytes of rank 2\ngathered: bytes of rank 3\n");
+  const size_t first = result.output.find(
+      "gathered: bytes of rank 0\ngathered: bytes of rank 1\n"
+      "gathered: bytes of rank 2\ngathered: bytes of rank 3\n");
   EXPECT_NE(first, std::string::npos) << result.output;
   for (int r = 0; r < 4; ++r) {
     EXPECT_NE(result.output.find(fmt::format("rank {} received: from rank 0", r)),
@@ -154,8 +155,7 @@ TEST_F(MpiWorldUnderMpirunTest, ARankThatNeverArrivesEndsTheJobNamingIt) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(result.exit_code, 3) << result.output;
   EXPECT_NE(result.output.find("rank 3 (on "), std::string::npos) << result.output;
-  EXPECT_NE(result.output.find("did not reach the first repetition within 2 s"),
-            std::string::npos)
+  EXPECT_NE(result.output.find("did not reach the first repetition within 2 s"), std::string::npos)
       << result.output;
   // The job ended at rank 0's deadline, not after the hanging rank's 60 s.
   EXPECT_LT(took_sec, 50) << result.output;
