@@ -1109,6 +1109,8 @@ void GatherRanks(SuiteRun& run, const RunRequest& request, const RankTally& tall
       w.measurements[k] = MergeRepetition(ranks, i, k, cold);
     }
   }
+  run.fingerprint.machine.mpi_ranks = static_cast<uint32_t>(world.Size());
+  run.fingerprint.machine.mpi_nodes = static_cast<uint32_t>(world.NodeCount());
   const auto merged = std::chrono::steady_clock::now();
   run.mpi = MpiContext(ranks, names, RankDataName(request.rank_data),
                        DatasetScopeName(request.dataset_scope),

@@ -27,7 +27,6 @@ using ::testing::HasSubstr;
 using testing::MpirunPath;
 using testing::MpirunPrefix;
 using testing::RunCommand;
-using testing::ShellQuote;
 using testing::TempDir;
 
 class MpirunTest : public ::testing::Test {
@@ -147,7 +146,10 @@ TEST_F(MpirunRunTest, TwoNodesEachGenerateDropTheCacheAndSampleTheirDeviceOnce) 
   const auto result = RunCommand(MpirunPath().string() + " --allow-run-as-root --oversubscribe " +
                                  node("node-a") + " : " + node("node-b"));
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  const nlohmann::json mpi = ReadJson(out)["context"]["feedbench"]["mpi"];
+  const nlohmann::json context = ReadJson(out)["context"]["feedbench"];
+  EXPECT_EQ(context["machine"]["mpi_ranks"], 4);
+  EXPECT_EQ(context["machine"]["mpi_nodes"], 2);
+  const nlohmann::json& mpi = context["mpi"];
   EXPECT_EQ(mpi["node_count"], 2);
   EXPECT_EQ(mpi["nodes"][0]["name"], "node-a");
   EXPECT_EQ(mpi["nodes"][0]["leader"], 0);
