@@ -28,10 +28,26 @@ inline std::filesystem::path MpirunPath() {
   return {};
 }
 
-// "mpirun --allow-run-as-root --oversubscribe -np N" (a shell command's beginning).
-inline std::string MpirunPrefix(int ranks) {
-  return MpirunPath().string() + " --allow-run-as-root --oversubscribe -np " +
-         std::to_string(ranks);
+// Under LeakSanitizer (LSAN_OPTIONS set, ci/sanitize.sh), LSAN_OPTIONS for the ranks with its
+// slow unwinder added, so that Open MPI's own leaks, whose libraries lack frame pointers, are
+// named and suppressed (ci/lsan.supp): "LSAN_OPTIONS='...:fast_unwind_on_malloc=0'"; else "".
+// For `env` in each app context of an MPMD command line (A : B), which mpirun's -x does not reach
+// past the first.
+inline std::string RankLsanEnv() {
+  const char* lsan = std::getenv("LSAN_OPTIONS");
+  if (lsan == nullptr || *lsan == '\0') return "";
+  return "LSAN_OPTIONS='" + std::string(lsan) + ":fast_unwind_on_malloc=0'";
 }
+
+// "mpirun --allow-run-as-root --oversubscribe" (a shell command's beginning), with RankLsanEnv
+// for the ranks.
+inline std::string Mpirun() {
+  std::string command = MpirunPath().string() + " --allow-run-as-root --oversubscribe";
+  if (const std::string lsan = RankLsanEnv(); !lsan.empty()) command += " -x " + lsan;
+  return command;
+}
+
+// Mpirun() with "-np N".
+inline std::string MpirunPrefix(int ranks) { return Mpirun() + " -np " + std::to_string(ranks); }
 
 }  // namespace feedbench::testing

@@ -24,8 +24,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using testing::Mpirun;
 using testing::MpirunPath;
 using testing::MpirunPrefix;
+using testing::RankLsanEnv;
 using testing::RunCommand;
 using testing::TempDir;
 
@@ -139,12 +141,12 @@ TEST_F(MpirunRunTest, TwoNodesEachGenerateDropTheCacheAndSampleTheirDeviceOnce) 
   // Two fake nodes of two ranks each, each node with a data directory of its own.
   const auto node = [&](const std::string& name) {
     return fmt::format(
-        "-np 2 env FEEDBENCH_MPI_NODE={} {} run --quiet --suite {} --data-dir {} "
-        "--out {} --dataset-scope node",
-        name, FEEDBENCH_BINARY, suite.string(), (dir_.path() / name).string(), out.string());
+        "-np 2 env {} FEEDBENCH_MPI_NODE={} {} run --quiet --suite {} --data-dir {} --out {} "
+        "--dataset-scope node",
+        RankLsanEnv(), name, FEEDBENCH_BINARY, suite.string(), (dir_.path() / name).string(),
+        out.string());
   };
-  const auto result = RunCommand(MpirunPath().string() + " --allow-run-as-root --oversubscribe " +
-                                 node("node-a") + " : " + node("node-b"));
+  const auto result = RunCommand(Mpirun() + " " + node("node-a") + " : " + node("node-b"));
   ASSERT_EQ(result.exit_code, 0) << result.output;
   const nlohmann::json context = ReadJson(out)["context"]["feedbench"];
   EXPECT_EQ(context["machine"]["mpi_ranks"], 4);
@@ -188,10 +190,10 @@ TEST_F(MpirunRunTest, BadRankInputIsExit2WithItsMessage) {
 
   // Ranks 2 and 3 were given other settings than ranks 0 and 1.
   const fs::path suite = WriteSuite(dir_.path(), 100, 1);
-  const std::string args = fmt::format("{} run --quiet --suite {} --data-dir {}", FEEDBENCH_BINARY,
-                                       suite.string(), data.string());
-  result = RunCommand(MpirunPath().string() + " --allow-run-as-root --oversubscribe -np 2 " + args +
-                      " : -np 2 " + args + " --repetitions 2");
+  const std::string args =
+      fmt::format("env {} {} run --quiet --suite {} --data-dir {}", RankLsanEnv(), FEEDBENCH_BINARY,
+                  suite.string(), data.string());
+  result = RunCommand(Mpirun() + " -np 2 " + args + " : -np 2 " + args + " --repetitions 2");
   EXPECT_EQ(result.exit_code, 2) << result.output;
   EXPECT_THAT(result.output, HasSubstr("rank 2 on "));
   EXPECT_THAT(result.output,

@@ -14,8 +14,10 @@
 namespace feedbench {
 namespace {
 
+using testing::Mpirun;
 using testing::MpirunPath;
 using testing::MpirunPrefix;
+using testing::RankLsanEnv;
 using testing::RunCommand;
 
 std::optional<MpiLaunch> DetectFrom(const std::map<std::string, std::string>& env) {
@@ -106,10 +108,11 @@ TEST_F(MpiWorldUnderMpirunTest, FourRanksOnOneNodeOneLeader) {
 }
 
 TEST_F(MpiWorldUnderMpirunTest, NodeNamesFromTheEnvironmentMakeTwoNodesWithALeaderEach) {
-  const std::string node_a = "-np 2 env FEEDBENCH_MPI_NODE=fake-a " + Probe("place");
-  const std::string node_b = "-np 2 env FEEDBENCH_MPI_NODE=fake-b " + Probe("place");
-  const auto result = RunCommand(MpirunPath().string() + " --allow-run-as-root --oversubscribe " +
-                                 node_a + " : " + node_b);
+  const std::string node_a =
+      "-np 2 env " + RankLsanEnv() + " FEEDBENCH_MPI_NODE=fake-a " + Probe("place");
+  const std::string node_b =
+      "-np 2 env " + RankLsanEnv() + " FEEDBENCH_MPI_NODE=fake-b " + Probe("place");
+  const auto result = RunCommand(Mpirun() + " " + node_a + " : " + node_b);
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("rank 0 of 4 node fake-a index 0 of 2 local 0 leader"),
             std::string::npos)
