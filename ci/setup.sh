@@ -9,6 +9,7 @@ packages=(
   cmake g++ make pkg-config
   libgtest-dev libgmock-dev libbenchmark-dev libbenchmark-tools python3 python3-scipy
   nlohmann-json3-dev libcli11-dev liblmdb-dev lmdb-utils libfmt-dev libxxhash-dev
+  openmpi-bin libopenmpi-dev
   fio sysstat e2fsprogs util-linux libxml2-utils tar
   libjs-chart.js chromium
   clang libclang-rt-14-dev

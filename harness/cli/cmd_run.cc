@@ -19,6 +19,7 @@
 #include "harness/gate/baseline.h"
 #include "harness/gate/compare.h"
 #include "harness/os/data_dir.h"
+#include "harness/os/mpi_world.h"
 #include "harness/report/compare_report.h"
 #include "harness/report/console_table.h"
 #include "harness/report/export_report.h"
@@ -37,6 +38,10 @@ struct RunFlags : SuiteRunFlags {
   bool confirm = true;
   CompareFlags compare_flags;
   UntilDecidedFlags until_flags;
+  // Under mpirun (harness/suite/suite_run.h).
+  std::string rank_data = "shard";
+  std::string dataset_scope = "shared";
+  double rank_timeout_sec = 120;
 };
 
 // The --export requests, each destination checked as writable before the run.
@@ -68,8 +73,18 @@ void WriteExports(const std::vector<ExportRequest>& exports, const ResultsFile& 
 
 int Run(const RunFlags& flags, const CLI::App& sub) {
   const Suite suite = LoadSuite(flags.suite);
-  const RunRequest request = ToRunRequest(flags, sub);
+  RunRequest request = ToRunRequest(flags, sub);
+  request.rank_data = ParseRankData(flags.rank_data);
+  request.dataset_scope = ParseDatasetScope(flags.dataset_scope);
+  request.rank_timeout_sec = flags.rank_timeout_sec;
   ValidateRequest(suite, request);
+  const MpiWorld& world = MpiWorld::Process();
+  if (world.Size() > 1 && !flags.compare.empty()) {
+    throw UsageError(fmt::format(
+        "--compare: not as {} MPI ranks; compare the job's results file afterwards with "
+        "`feedbench compare BASELINE RESULTS`",
+        world.Size()));
+  }
 
 
   // A bad baseline is bad input: say so before the run, not after it.
@@ -105,8 +120,11 @@ int Run(const RunFlags& flags, const CLI::App& sub) {
 
   // Checked after every other check (writable, with room; nothing is made until the results are
   // written), so a refusal names the first bad flag.
-  const fs::path out = CheckedResultsPath(flags.out, suite, request);
+  // Under mpirun rank 0 writes the results: only its destination is checked.
+  const fs::path out =
+      world.Rank() == 0 ? CheckedResultsPath(flags.out, suite, request) : fs::path(flags.out);
   const PipelineOutput output = RunRecordWrite(suite, request, out, baseline ? &until : nullptr);
+  if (output.run.follower) return kExitOk;  // rank 0 reports the job and its exit code
   const ResultsFile& results = output.recorded.model;
   const bool any_failed = output.recorded.any_failed;
   if (!flags.quiet) {
@@ -183,6 +201,21 @@ void AddRunCommand(CLI::App& app, CommandAction& action) {
       ->allow_extra_args(false);
   AddCompareFlags(*sub, flags->compare_flags);
   AddUntilDecidedFlags(*sub, flags->until_flags);
+  sub->add_option("--rank-data", flags->rank_data,
+                  "Under mpirun: what each rank reads; shard (default): its part of every epoch, "
+                  "the epoch's shuffle shared, each sample read by exactly one rank per epoch; "
+                  "all: every sample, as one process would")
+      ->type_name("shard|all");
+  sub->add_option("--dataset-scope", flags->dataset_scope,
+                  "Under mpirun: who generates the datasets; shared (default): rank 0, once, in a "
+                  "data directory every node sees; node: each node's first rank, on its own disk; "
+                  "the other ranks wait, then verify the manifest")
+      ->type_name("shared|node");
+  sub->add_option("--rank-timeout", flags->rank_timeout_sec,
+                  "Under mpirun: seconds a rank waits at a repetition's barrier for the others "
+                  "before the job ends naming the ranks that did not arrive (1..86400; "
+                  "default 120)")
+      ->type_name("SECONDS");
   AddHtmlFlag(*sub, flags->html,
               "the run's results (each repetition's throughput, its spread, efficiency, the device "
               "timeline) and, with --compare, the comparison");

@@ -2,15 +2,66 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <array>
 #include <cstdio>
 #include <exception>
+#include <string_view>
 
 #include "harness/base/errors.h"
 #include "harness/base/version.h"
 #include "harness/cli/commands.h"
+#include "harness/os/mpi_world.h"
+
+namespace {
+
+using namespace feedbench;
+
+// The commands that run as one job under mpirun with more than one rank.
+constexpr std::array<std::string_view, 1> kMpiCommands{"run"};
+
+struct Outcome {
+  int exit_code = kExitOk;
+  bool threw = false;  // the code comes from an error this rank raised
+};
+
+// Runs the chosen command and maps what it throws to an exit code, printing the message (under
+// mpirun, naming this rank and its node).
+Outcome Dispatch(const CommandAction& action, const MpiWorld& world) {
+  const std::string who = world.Size() > 1 ? world.Describe() + ": " : "";
+  try {
+    return {action ? action() : kExitBadInput, false};
+  } catch (const UsageError& e) {
+    std::fprintf(stderr, "feedbench: %serror: %s\n", who.c_str(), e.what());
+    return {kExitBadInput, true};
+  } catch (const EnvironmentError& e) {
+    std::fprintf(stderr, "feedbench: %senvironment: %s\n", who.c_str(), e.what());
+    return {kExitEnvironment, true};
+  } catch (const RunError& e) {
+    std::fprintf(stderr, "feedbench: %sfailed: %s\n", who.c_str(), e.what());
+    return {kExitFailed, true};
+  } catch (const Interrupted& e) {
+    // As a shell reports a process the signal ended: 130 for SIGINT, 143 for SIGTERM.
+    std::fprintf(stderr, "feedbench: %s%s\n", who.c_str(), e.what());
+    return {128 + e.signal(), true};
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "feedbench: %sinternal error: %s\n", who.c_str(), e.what());
+    return {kExitFailed, true};
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  using namespace feedbench;
+  // Under mpirun (its environment says so) MPI starts here; alone, no MPI call is made.
+  MpiWorld* started = nullptr;
+  try {
+    started = &MpiWorld::Start(&argc, &argv);
+  } catch (const EnvironmentError& e) {
+    std::fprintf(stderr, "feedbench: environment: %s\n", e.what());
+    return kExitEnvironment;
+  }
+  MpiWorld& world = *started;
   CLI::App app{
       "feedbench: benchmark and regression-test the storage that feeds deep-learning training.\n"
       "Replays data-loading workloads while sampling /proc/diskstats the way `iostat -x` does,\n"
@@ -54,23 +105,20 @@ int main(int argc, char** argv) {
     }
     sub = chosen.empty() ? nullptr : chosen.front();
   }
-  try {
-    return action ? action() : kExitBadInput;
-  } catch (const UsageError& e) {
-    std::fprintf(stderr, "feedbench: error: %s\n", e.what());
-    return kExitBadInput;
-  } catch (const EnvironmentError& e) {
-    std::fprintf(stderr, "feedbench: environment: %s\n", e.what());
-    return kExitEnvironment;
-  } catch (const RunError& e) {
-    std::fprintf(stderr, "feedbench: failed: %s\n", e.what());
-    return kExitFailed;
-  } catch (const Interrupted& e) {
-    // As a shell reports a process the signal ended: 130 for SIGINT, 143 for SIGTERM.
-    std::fprintf(stderr, "feedbench: %s\n", e.what());
-    return 128 + e.signal();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "feedbench: internal error: %s\n", e.what());
-    return kExitFailed;
+  if (world.Size() > 1) {
+    const std::string command = app.get_subcommands().front()->get_name();
+    if (std::find(kMpiCommands.begin(), kMpiCommands.end(), command) == kMpiCommands.end()) {
+      // Every rank knows: rank 0 says it, and every rank ends alike.
+      if (world.Rank() == 0) {
+        std::fprintf(stderr, "feedbench: error: %s: does not run as %d MPI ranks (mpirun -np %d)\n",
+                     command.c_str(), world.Size(), world.Size());
+      }
+      return kExitBadInput;
+    }
   }
+  const Outcome outcome = Dispatch(action, world);
+  // An error on one rank ends the job on every rank (its clean-up has run): the others may be
+  // waiting for it at a barrier.
+  if (outcome.threw && world.Size() > 1) world.Abort(outcome.exit_code);
+  return outcome.exit_code;
 }

@@ -103,6 +103,8 @@ PipelineOutput RunRecordWrite(const Suite& suite, const RunRequest& request,
                                 e.what(), what));
   }
   out.run = session.Finish();
+  // Under mpirun, rank 0 records the job; the other ranks' measurements are in its run.
+  if (out.run.follower) return out;
   out.recorded = RecordRun(out.run, results_path.string());
   out.results_path = results_path;
   if (!request.quiet) {

@@ -69,7 +69,9 @@ std::filesystem::path CheckedResultsPath(const std::string& out_flag, const Suit
 // removed or kept; before the writes start nothing is written (an existing `results_path` stays as
 // it was), once they have started they complete (atomic, harness/base/atomic_file.h). Progress
 // lines on stderr (unless request.quiet) name each phase: "dataset …", "staging …",
-// "[i/n] <workload> repetition …", "writing results to …".
+// "[i/n] <workload> repetition …", "writing results to …". Under mpirun (SuiteSession's ranks)
+// only rank 0 records and writes; on the other ranks the output's run is a follower's and nothing
+// is written.
 PipelineOutput RunRecordWrite(const Suite& suite, const RunRequest& request,
                               const std::filesystem::path& results_path,
                               const UntilDecided* until = nullptr);

@@ -204,12 +204,15 @@ void MachineFromJson(const nlohmann::json& j, std::string_view prefix, MachineFi
   Get(j, "cpu_count", prefix, fp.cpu_count);
   Get(j, "memory_total_bytes", prefix, fp.memory_total_bytes);
   Get(j, "fio_version", prefix, fp.fio_version);
+  Get(j, "mpi_ranks", prefix, fp.mpi_ranks);
+  Get(j, "mpi_nodes", prefix, fp.mpi_nodes);
 }
 
 // ---- differences ----
 
-constexpr std::array kMachineFields = {"kernel_release", "cpu_model", "cpu_count",
-                                       "memory_total_bytes", "fio_version"};
+constexpr std::array kMachineFields = {"kernel_release",     "cpu_model",   "cpu_count",
+                                       "memory_total_bytes", "fio_version", "mpi_ranks",
+                                       "mpi_nodes"};
 constexpr std::array kDeviceFields = {"kind",
                                       "model",
                                       "vendor",
@@ -408,6 +411,10 @@ void to_json(nlohmann::json& j, const MachineFingerprint& fp) {
                      {"cpu_count", fp.cpu_count},
                      {"memory_total_bytes", fp.memory_total_bytes},
                      {"fio_version", fp.fio_version}};
+  if (fp.mpi_ranks > 0) {
+    j["mpi_ranks"] = fp.mpi_ranks;
+    j["mpi_nodes"] = fp.mpi_nodes;
+  }
 }
 
 void from_json(const nlohmann::json& j, MachineFingerprint& fp) { MachineFromJson(j, "", fp); }

@@ -55,6 +55,11 @@ struct MachineFingerprint {
   uint32_t cpu_count = 0;           // logical CPUs listed in /proc/cpuinfo
   uint64_t memory_total_bytes = 0;  // /proc/meminfo MemTotal
   std::string fio_version;          // "fio-3.33"; empty when fio is not on PATH or fails
+  // A run as MPI ranks (harness/os/mpi_world.h): how many ranks on how many nodes (each node's
+  // device is in the results' context.feedbench.mpi.nodes). 0 for a process alone, and then
+  // absent from the JSON, so that a baseline of one process and a run of many differ.
+  uint32_t mpi_ranks = 0;
+  uint32_t mpi_nodes = 0;
 };
 
 struct Fingerprint {

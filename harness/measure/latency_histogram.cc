@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <bit>
 #include <cmath>
+#include <stdexcept>
+#include <string>
 
 namespace feedbench {
 namespace {
@@ -53,6 +55,33 @@ void LatencyHistogram::Merge(const LatencyHistogram& other) {
   sum_ns_ += other.sum_ns_;
   max_ns_ = std::max(max_ns_, other.max_ns_);
   min_ns_ = std::min(min_ns_, other.min_ns_);
+}
+
+LatencyHistogram::Parts LatencyHistogram::ToParts() const {
+  Parts parts;
+  for (int i = 0; i < kBuckets; ++i) {
+    if (counts_[i] != 0) parts.buckets.emplace_back(i, counts_[i]);
+  }
+  parts.sum_ns = sum_ns_;
+  parts.min_ns = min_ns();
+  parts.max_ns = max_ns_;
+  return parts;
+}
+
+LatencyHistogram LatencyHistogram::FromParts(const Parts& parts) {
+  LatencyHistogram h;
+  for (const auto& [index, count] : parts.buckets) {
+    if (index < 0 || index >= kBuckets) {
+      throw std::invalid_argument("latency histogram: bucket " + std::to_string(index) +
+                                  " outside 0.." + std::to_string(kBuckets - 1));
+    }
+    h.counts_[index] += count;
+    h.count_ += count;
+  }
+  h.sum_ns_ = parts.sum_ns;
+  h.max_ns_ = parts.max_ns;
+  h.min_ns_ = h.count_ == 0 ? UINT64_MAX : parts.min_ns;
+  return h;
 }
 
 uint64_t LatencyHistogram::PercentileNs(double percentile) const {

@@ -9,6 +9,8 @@
 
 #include <array>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace feedbench {
 
@@ -28,6 +30,18 @@ class LatencyHistogram {
   // the midpoint of the bucket holding that rank, kept within [min_ns(), max_ns()]; the exact
   // max_ns() for the last rank. 0 when empty.
   uint64_t PercentileNs(double percentile) const;
+
+  // The histogram as plain parts, to travel between processes (MPI ranks) and be merged there:
+  // FromParts(ToParts()) is the same histogram, bucket for bucket. Only non-empty buckets.
+  struct Parts {
+    std::vector<std::pair<int, uint64_t>> buckets;  // (bucket index, count), ascending index
+    uint64_t sum_ns = 0;
+    uint64_t min_ns = 0;  // 0 when empty
+    uint64_t max_ns = 0;
+  };
+  Parts ToParts() const;
+  // Throws std::invalid_argument for a bucket index outside [0, kBuckets).
+  static LatencyHistogram FromParts(const Parts& parts);
 
   // Exposed for tests: the bucket of a value and the [low, high] range a bucket covers.
   static int BucketIndex(uint64_t value_ns);

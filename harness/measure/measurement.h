@@ -24,6 +24,7 @@
 #include <string_view>
 #include <vector>
 
+#include "harness/measure/latency_histogram.h"
 #include "harness/measure/sampler.h"
 
 namespace feedbench {
@@ -142,6 +143,9 @@ struct RepetitionMeasurement {
   // The interleaved round it ran in, from 1 (set by the coordinator, harness/suite/suite_run.h;
   // a disturbed repetition and its rerun share their round); 0 when not run in rounds.
   int round = 0;
+  // Every sample's read latency, when the workload keeps a histogram (the reader): what the lat_
+  // figures come from, kept so that ranks of one job merge exactly (harness/suite/rank_merge.h).
+  std::optional<LatencyHistogram> latency;
 
   bool valid() const { return state == RepetitionState::kValid; }
 };

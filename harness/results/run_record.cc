@@ -129,27 +129,31 @@ json FeedbenchContext(const SuiteRun& run, const std::vector<Efficiency>& effici
   json workloads = json::array();
   for (const WorkloadRun& w : run.workloads) workloads.push_back(DescribeWorkload(w));
   const DatasetSpec& spec = run.suite.spec;
-  return json{{"schema_version", kResultsSchemaVersion},
-              {"feedbench_version", std::string(FeedbenchVersion())},
-              {"suite", run.suite.name},
-              {"suite_definition", SuiteToJson(run.suite)},
-              {"dataset", ToJson(spec)},
-              {"dataset_hash", SpecHash(spec)},
-              {"dataset_total_bytes", TotalBytes(spec)},
-              {"datasets", std::move(datasets)},
-              {"data_dir", run.data_dir.string()},
-              {"cache_mode", run.cache_mode},
-              {"interval_ms", run.interval_ms},
-              {"rounds", run.rounds},
-              {"order_seed", run.order_seed},
-              {"workloads", std::move(workloads)},
-              {"machine", run.fingerprint.machine},
-              {"device", run.fingerprint.device},
-              {"started_utc", run.started_utc},
-              {"finished_utc", run.finished_utc},
-              {"efficiency", ToJson(efficiencies)},
-              {"wall_sec", run.wall_sec}};
+  json context{{"schema_version", kResultsSchemaVersion},
+               {"feedbench_version", std::string(FeedbenchVersion())},
+               {"suite", run.suite.name},
+               {"suite_definition", SuiteToJson(run.suite)},
+               {"dataset", ToJson(spec)},
+               {"dataset_hash", SpecHash(spec)},
+               {"dataset_total_bytes", TotalBytes(spec)},
+               {"datasets", std::move(datasets)},
+               {"data_dir", run.data_dir.string()},
+               {"cache_mode", run.cache_mode},
+               {"interval_ms", run.interval_ms},
+               {"rounds", run.rounds},
+               {"order_seed", run.order_seed},
+               {"workloads", std::move(workloads)},
+               {"machine", run.fingerprint.machine},
+               {"device", run.fingerprint.device},
+               {"started_utc", run.started_utc},
+               {"finished_utc", run.finished_utc},
+               {"efficiency", ToJson(efficiencies)},
+               {"wall_sec", run.wall_sec}};
+  // Under mpirun: the job's ranks and nodes, and each one's figures (harness/suite/rank_merge.h).
+  if (!run.mpi.is_null()) context["mpi"] = run.mpi;
+  return context;
 }
+
 
 json TimelineDocument(const SuiteRun& run) {
   json timelines = json::object();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <chrono>
@@ -19,7 +20,9 @@
 #include "harness/os/data_dir.h"
 #include "harness/os/device.h"
 #include "harness/os/interrupt.h"
+#include "harness/os/mpi_world.h"
 #include "harness/suite/accelerators.h"
+#include "harness/suite/rank_merge.h"
 #include "harness/suite/round_order.h"
 #include "workloads/dataset/dataset_dir.h"
 #include "workloads/dataset/tmpfs_staging.h"
@@ -43,13 +46,21 @@ namespace session_detail {
 // generated, so that no failure can leave a dataset behind.
 class RunDatasets {
  public:
-  RunDatasets(const RunRequest& request, const DatasetSpec& spec)
-      : request_(request), spec_(spec), data_dir_(request.data_dir, "--data-dir") {}
+  // `owner`: this process takes the data directory and generates (a process alone; under mpirun
+  // the datasets' owner). Otherwise it only reads datasets its owner generated: no lock on the
+  // data directory (the owner holds it), nothing generated or removed, each manifest verified.
+  RunDatasets(const RunRequest& request, const DatasetSpec& spec, bool owner = true)
+      : request_(request),
+        spec_(spec),
+        owner_(owner),
+        follower_path_(fs::absolute(request.data_dir)) {
+    if (owner_) data_dir_.emplace(request.data_dir, "--data-dir");
+  }
   ~RunDatasets() { Cleanup(); }
   RunDatasets(const RunDatasets&) = delete;
   RunDatasets& operator=(const RunDatasets&) = delete;
 
-  const fs::path& path() const { return data_dir_.path(); }
+  const fs::path& path() const { return owner_ ? data_dir_->path() : follower_path_; }
   const std::vector<DatasetUse>& uses() const { return uses_; }
   void set_runs_fio() { runs_fio_ = true; }
   // A fio run failed: its messages name its job file, output and stderr, so those stay when the
@@ -62,7 +73,9 @@ class RunDatasets {
     const DatasetKey key{layout, PackFormatOf(layout) ? shard_bytes : 0};
     const auto it = dirs_.find(key);
     if (it != dirs_.end()) return it->second;
-    const fs::path dir = DefaultDatasetDir(data_dir_.path(), spec_, layout, key.shard_bytes);
+    if (const auto v = verified_.find(key); v != verified_.end()) return v->second;
+    const fs::path dir = DefaultDatasetDir(path(), spec_, layout, key.shard_bytes);
+    if (!owner_) return Verified(key.layout, key.shard_bytes, dir);
     // Registered before generation: a generation that fails half-way is removed too.
     const fs::path& registered = dirs_.emplace(key, dir).first->second;
     if (!request_.quiet) {
@@ -86,6 +99,35 @@ class RunDatasets {
                                .disk_bytes = m.disk_bytes > 0 ? m.disk_bytes : DatasetDiskBytes(dir),
                                .creation_sec = m.generate_sec});
     return registered;
+  }
+
+  // A follower's dataset: its owner generated it; the manifest must be complete and of this spec.
+  const fs::path& Verified(Layout layout, uint64_t shard_bytes, const fs::path& dir) {
+    const DatasetKey key{layout, shard_bytes};
+    Manifest m;
+    try {
+      m = OpenDataset(dir);
+    } catch (const UsageError& e) {
+      throw EnvironmentError(fmt::format(
+          "the {} dataset {} is not ready after its owner generated it (--dataset-scope {}: "
+          "does this rank see the same data directory?): {}",
+          LayoutName(key.layout), dir.string(), DatasetScopeName(request_.dataset_scope),
+          e.what()));
+    }
+    if (m.spec_hash != SpecHash(spec_)) {
+      throw EnvironmentError(fmt::format("the dataset {} holds spec {}, this run's is {}",
+                                         dir.string(), m.spec_hash, SpecHash(spec_)));
+    }
+    uses_.push_back(DatasetUse{.layout = key.layout,
+                               .dir = dir,
+                               .reused = true,
+                               .total_bytes = m.total_bytes,
+                               .samples = m.samples,
+                               .shard_bytes = m.shard_bytes,
+                               .containers = m.containers,
+                               .disk_bytes = m.disk_bytes,
+                               .creation_sec = m.generate_sec});
+    return verified_.emplace(key, dir).first->second;
   }
 
   // The dataset prepared for reading as `layout` (tmpfs: staged from the files layout), once per
@@ -127,6 +169,7 @@ class RunDatasets {
       if (key.first == Layout::kTmpfs && prepared) stagings.push_back(prepared->read_root());
     }
     prepared_.clear();  // unstages tmpfs, releases dataset locks
+    if (!owner_) return done;  // the owner removes what it generated
     for (const fs::path& staging : stagings) {
       std::error_code ec;
       if (!fs::exists(staging, ec)) {
@@ -166,13 +209,13 @@ class RunDatasets {
       }
     }
     try {
-      if (data_dir_.RemoveIfEmptyAndOurs()) {
+      if (data_dir_->RemoveIfEmptyAndOurs()) {
         done.push_back(fmt::format("removed the data directory {} (made by this run, left empty)",
-                                   data_dir_.path().string()));
+                                   data_dir_->path().string()));
       }
     } catch (const std::exception& e) {
-      fmt::print(stderr, "feedbench: warning: could not remove {}: {}\n", data_dir_.path().string(),
-                 e.what());
+      fmt::print(stderr, "feedbench: warning: could not remove {}: {}\n",
+                 data_dir_->path().string(), e.what());
     }
     std::stable_partition(done.begin(), done.end(),
                           [](const std::string& line) { return line.starts_with("removed"); });
@@ -182,7 +225,7 @@ class RunDatasets {
   // fio's test file and each run's job file, output and stderr: all under <data dir>/fio. After a
   // failed fio run, only the test file (and any half-written copy of it) goes.
   void RemoveFioFiles() noexcept {
-    const fs::path dir = data_dir_.path() / kFioSubdir;
+    const fs::path dir = path() / kFioSubdir;
     std::error_code ec;
     if (!keep_fio_run_files_) {
       fs::remove_all(dir, ec);
@@ -211,7 +254,9 @@ class RunDatasets {
  private:
   const RunRequest& request_;
   const DatasetSpec& spec_;
-  DataDir data_dir_;
+  const bool owner_;
+  const fs::path follower_path_;
+  std::optional<DataDir> data_dir_;  // the owner's
   // A dataset is one layout, and for the packed layouts one shard size.
   struct DatasetKey {
     Layout layout = Layout::kFiles;
@@ -219,6 +264,7 @@ class RunDatasets {
     auto operator<=>(const DatasetKey&) const = default;
   };
   std::map<DatasetKey, fs::path> dirs_;
+  std::map<DatasetKey, fs::path> verified_;  // a follower's, never removed
   std::map<std::pair<Layout, fs::path>, std::unique_ptr<PreparedDataset>> prepared_;
   std::vector<DatasetUse> uses_;
   bool runs_fio_ = false;
@@ -265,6 +311,51 @@ class ProbedWorkload : public Workload {
   ProbeOptions options_;
 };
 
+// This rank's waits at the repetitions' barriers under mpirun (every rank calls them in one order).
+struct RankTally {
+  double barrier_sec = 0;
+  int barriers = 0;
+};
+
+// Under mpirun with several ranks: this rank's part of each epoch (--rank-data), whether it is its
+// node's leader, and the barrier before each round of reading. Alone: nothing changes.
+void JoinRanks(WorkloadOptions& options, const std::string& workload, const RunRequest& request,
+               RankTally& tally) {
+  MpiWorld& world = MpiWorld::Process();
+  if (world.Size() == 1) return;
+  options.node_leader = world.NodeLeader();
+  if (request.rank_data == RankData::kShard) options.reader.slice = {world.Rank(), world.Size()};
+  const double timeout_sec = request.rank_timeout_sec;
+  options.before_read = [&world, &tally, what = "the start of reading " + workload,
+                         timeout_sec](int) {
+    tally.barrier_sec += world.Barrier(what, timeout_sec);
+    ++tally.barriers;
+  };
+  options.after_read = [&world, what = "the end of reading " + workload, timeout_sec](int) {
+    world.Barrier(what, timeout_sec);
+  };
+}
+
+// A rank's repetition under mpirun: its own disturbed state is dropped, since its node's other
+// ranks look foreign to it (their reads and CPU time); the disturbance rule is applied to the
+// job's merged figures instead (rank_merge.h).
+class RankWorkload : public Workload {
+ public:
+  explicit RankWorkload(std::unique_ptr<Workload> inner) : inner_(std::move(inner)) {}
+
+  RepetitionMeasurement RunOnce(int repetition) override {
+    RepetitionMeasurement m = inner_->RunOnce(repetition);
+    if (m.state == RepetitionState::kDisturbed) {
+      m.state = RepetitionState::kValid;
+      m.reason.clear();
+    }
+    return m;
+  }
+
+ private:
+  std::unique_ptr<Workload> inner_;
+};
+
 // One planned workload: what the run records of it, and the Workload that measures it.
 struct PlannedWorkload {
   WorkloadRun run;
@@ -288,8 +379,8 @@ PlannedWorkload PlanFio(const SuiteWorkload& w, const RunRequest& request, RunDa
 }
 
 PlannedWorkload PlanReader(const SuiteWorkload& w, const RunRequest& request,
-                           const DatasetSpec& spec, RunDatasets& data, int consumers = 1,
-                           uint64_t max_batches = 0) {
+                           const DatasetSpec& spec, RunDatasets& data, RankTally* tally = nullptr,
+                           int consumers = 1, uint64_t max_batches = 0) {
   PlannedWorkload p;
   PreparedDataset& dataset =
       data.Prepared(w.layout, data.Ensure(*w.DatasetLayout(), w.shard_bytes));
@@ -306,15 +397,21 @@ PlannedWorkload PlanReader(const SuiteWorkload& w, const RunRequest& request,
   options.reader.max_batches = max_batches;
   options.cache = request.cache ? ParseCacheMode(*request.cache, "--cache") : w.settings.cache;
   options.sample_interval = std::chrono::milliseconds(request.interval_ms);
+  if (tally != nullptr) JoinRanks(options, w.name, request, *tally);
+  const bool ranks = static_cast<bool>(options.before_read);
   p.run.cache = options.cache;
   p.run.device = dataset.device();
   p.workload = std::make_unique<ReaderWorkload>(dataset, std::move(options), spec.seed);
+  if (ranks) p.workload = std::make_unique<RankWorkload>(std::move(p.workload));
   return p;
 }
 
 // Why a reader workload gets no probe under `request`, or nullopt when it gets one.
 std::optional<std::string> ProbeSkipped(const WorkloadRun& run, const RunRequest& request) {
   if (request.probe == ProbeMode::kOff) return "--probe off";
+  if (MpiWorld::Process().Size() > 1) {
+    return "under mpirun: one rank's probe would load the device while the others read";
+  }
   if (const auto why = ProbeNotApplicable(run.workload.layout)) return why;
   if (run.cache != CacheMode::kCold) {
     return "warm repetitions read the page cache: a cold probe does not bound them";
@@ -387,7 +484,7 @@ void AddProbes(std::vector<PlannedWorkload>& plan, const RunRequest& request,
 
 // Generates every dataset first (so no repetition waits on generation), then plans each workload.
 std::vector<PlannedWorkload> Plan(const Suite& suite, const std::vector<SuiteWorkload>& selected,
-                                  const RunRequest& request, RunDatasets& data) {
+                                  const RunRequest& request, RunDatasets& data, RankTally& tally) {
   // Generated in layout order (then shard size), as the results list them.
   std::set<std::pair<Layout, uint64_t>> layouts;
   for (const auto& w : selected) {
@@ -397,7 +494,8 @@ std::vector<PlannedWorkload> Plan(const Suite& suite, const std::vector<SuiteWor
   std::vector<PlannedWorkload> plan;
   for (const SuiteWorkload& w : selected) {
     PlannedWorkload p = w.kind == WorkloadKind::kFio ? PlanFio(w, request, data)
-                                                     : PlanReader(w, request, suite.spec, data);
+                                                     : PlanReader(w, request, suite.spec, data,
+                                                                  &tally);
     p.run.workload = w;
     p.run.repetitions = request.repetitions.value_or(w.settings.repetitions);
     plan.push_back(std::move(p));
@@ -410,7 +508,26 @@ std::vector<PlannedWorkload> Plan(const Suite& suite, const std::vector<SuiteWor
 
 using session_detail::Plan;
 using session_detail::PlannedWorkload;
+using session_detail::RankTally;
 using session_detail::RunDatasets;
+
+std::string_view RankDataName(RankData mode) { return mode == RankData::kAll ? "all" : "shard"; }
+
+RankData ParseRankData(std::string_view text) {
+  if (text == "shard") return RankData::kShard;
+  if (text == "all") return RankData::kAll;
+  throw UsageError(fmt::format("--rank-data {}: expected shard or all", text));
+}
+
+std::string_view DatasetScopeName(DatasetScope scope) {
+  return scope == DatasetScope::kNode ? "node" : "shared";
+}
+
+DatasetScope ParseDatasetScope(std::string_view text) {
+  if (text == "shared") return DatasetScope::kShared;
+  if (text == "node") return DatasetScope::kNode;
+  throw UsageError(fmt::format("--dataset-scope {}: expected shared or node", text));
+}
 
 std::string_view ScheduleName(Schedule schedule) {
   return schedule == Schedule::kGrouped ? "grouped" : "interleaved";
@@ -603,9 +720,54 @@ void CheckTmpfsDir(const std::vector<SuiteWorkload>& selected, const DatasetSpec
   }
 }
 
+// Under mpirun with several ranks: what does not run as ranks yet, and more ranks than samples.
+void CheckRanks(const std::vector<SuiteWorkload>& selected, const DatasetSpec& spec,
+                const RunRequest& request) {
+  const int ranks = MpiWorld::Process().Size();
+  if (ranks == 1) return;
+  for (const SuiteWorkload& w : selected) {
+    if (w.kind == WorkloadKind::kFio) {
+      throw UsageError(fmt::format(
+          "workload {}: a fio workload does not run as {} MPI ranks (they would share one fio "
+          "test file); leave it out with --filter, and measure ceilings across nodes with "
+          "`feedbench fio`",
+          w.name, ranks));
+    }
+    if (w.layout == Layout::kTmpfs) {
+      throw UsageError(fmt::format(
+          "workload {}: the tmpfs layout does not run as MPI ranks (each rank would stage its own "
+          "copy); leave it out with --filter",
+          w.name));
+    }
+  }
+  if (request.rank_data == RankData::kShard && spec.samples < static_cast<uint64_t>(ranks)) {
+    throw UsageError(fmt::format(
+        "--rank-data shard: {} ranks share {} samples per epoch, so some rank would read nothing; "
+        "expected at most {} ranks (or --rank-data all)",
+        ranks, spec.samples, spec.samples));
+  }
+}
+
+// What every rank must agree on, as text: the suite, the dataset spec, the selection and the
+// settings that change what is measured.
+std::string RankAgreementText(const Suite& suite, const std::vector<SuiteWorkload>& selected,
+                              const RunRequest& request) {
+  std::string text = SuiteToJson(suite).dump() + "\n" + SpecHash(suite.spec);
+  for (const SuiteWorkload& w : selected) text += "\n" + w.name;
+  text += fmt::format("\n{} {} {} {} {} {} {}", request.repetitions.value_or(0),
+                      request.cache.value_or(""), request.interval_ms,
+                      ScheduleName(request.schedule), RankDataName(request.rank_data),
+                      DatasetScopeName(request.dataset_scope), request.rank_timeout_sec);
+  return text;
+}
+
 }  // namespace
 
 void ValidateRequest(const Suite& suite, const RunRequest& request) {
+  if (!(request.rank_timeout_sec >= 1 && request.rank_timeout_sec <= 86400)) {
+    throw UsageError(fmt::format("--rank-timeout {}: expected 1 to 86400 seconds",
+                                 request.rank_timeout_sec));
+  }
   if (request.repetitions && (*request.repetitions < 1 || *request.repetitions > 1000)) {
     throw UsageError(
         fmt::format("--repetitions {}: expected an integer in [1, 1000]", *request.repetitions));
@@ -621,6 +783,7 @@ void ValidateRequest(const Suite& suite, const RunRequest& request) {
   const std::vector<SuiteWorkload> selected = SelectWorkloads(suite, request);
   CheckColdDataDir(selected, request);
   CheckTmpfsDir(selected, suite.spec, request);
+  CheckRanks(selected, suite.spec, request);
   for (const auto& w : selected) {
     if (w.kind != WorkloadKind::kFio || IsBuiltinFioProfile(w.profile)) continue;
     // A profile that is not built in is a .fio file: it must exist and pass the raw-device and
@@ -631,6 +794,10 @@ void ValidateRequest(const Suite& suite, const RunRequest& request) {
     LoadFioJobFile(path, fs::absolute(request.data_dir) / kFioSubdir);
   }
 }
+
+// The wait at the barrier after the datasets' generation: generation has no deadline (its own
+// progress shows; a rank that dies is mpirun's to report).
+constexpr double kGenerationWaitSec = 7 * 24 * 3600.0;
 
 struct SuiteSession::State {
   State(const Suite& suite_in, RunRequest request_in, WorkloadFactory factory_in)
@@ -653,9 +820,17 @@ struct SuiteSession::State {
   std::optional<RoundOrder> more_order;
   bool prepared = false;
   bool finished = false;
+  bool owner = true;  // generates and removes the datasets (under mpirun: their owner)
+  RankTally tally;  // under mpirun: this rank's waits at the repetitions' barriers
+
+  // Several ranks of one mpirun job run this session together.
+  static bool Ranks() { return MpiWorld::Process().Size() > 1; }
+  // Disturbed repetitions are rerun alone; under mpirun never (every rank runs the same plan).
+  static int MaxReruns(const WorkloadRun& run) { return Ranks() ? 0 : run.repetitions; }
 
   std::function<void(const std::string&)> Progress(size_t i) const {
-    if (request.quiet) return {};
+    // Under mpirun rank 0 speaks for the job.
+    if (request.quiet || MpiWorld::Process().Rank() != 0) return {};
     return [this, i](const std::string& line) {
       fmt::print(stderr, "feedbench: [{}/{}] {} {}\n", i + 1, run.workloads.size(),
                  run.workloads[i].workload.name, line);
@@ -695,11 +870,30 @@ void SuiteSession::Prepare() {
   if (s.prepared) throw std::logic_error("SuiteSession::Prepare: already prepared");
   s.started = std::chrono::steady_clock::now();
   s.run.started_utc = UtcIsoMillis(std::chrono::system_clock::now());
+  MpiWorld& world = MpiWorld::Process();
+  const bool ranks = world.Size() > 1;
+  if (ranks) {
+    const std::string agreed = RankAgreementText(s.suite, s.selected, s.request);
+    if (const auto differing = world.FirstRankDiffering(
+            XXH3_64bits(agreed.data(), agreed.size()))) {
+      throw UsageError(fmt::format(
+          "{}: its suite, dataset spec or run settings differ from rank 0's (suite {}, dataset "
+          "{}): every rank must run the same command with the same suite file",
+          world.DescribeRank(*differing), s.suite.name, SpecHash(s.suite.spec)));
+    }
+  }
+  // Alone: this process. Under mpirun: rank 0 (shared scope) or each node's leader (node scope).
+  const bool owner = !ranks || (s.request.dataset_scope == DatasetScope::kShared
+                                    ? world.Rank() == 0
+                                    : world.NodeLeader());
+  s.owner = owner;
   try {
     // SIGINT or SIGTERM while the datasets are made stops the generation at its next chunk; what
     // the run made is removed below, and the CLI exits 128 + signal.
     InterruptScope scope;
-    s.data = std::make_unique<RunDatasets>(s.request, s.suite.spec);
+    // The ranks that do not generate wait for those that do, however long generation takes.
+    if (ranks && !owner) world.Barrier("the datasets' generation", kGenerationWaitSec);
+    s.data = std::make_unique<RunDatasets>(s.request, s.suite.spec, owner);
     if (s.factory) {
       for (const SuiteWorkload& w : s.selected) {
         WorkloadRun run;
@@ -709,11 +903,12 @@ void SuiteSession::Prepare() {
         s.workloads.push_back(s.factory(w));
       }
     } else {
-      for (PlannedWorkload& p : Plan(s.suite, s.selected, s.request, *s.data)) {
+      for (PlannedWorkload& p : Plan(s.suite, s.selected, s.request, *s.data, s.tally)) {
         s.run.workloads.push_back(std::move(p.run));
         s.workloads.push_back(std::move(p.workload));
       }
     }
+    if (ranks && owner) world.Barrier("the datasets' generation", kGenerationWaitSec);
     ThrowIfInterrupted();
   } catch (const Interrupted& e) {
     std::string what;
@@ -728,6 +923,10 @@ void SuiteSession::Prepare() {
   s.run.datasets = s.data->uses();
   s.run.fingerprint = TakeFingerprint(s.data->path());
   s.run.order_seed = s.request.order_seed.value_or(std::random_device{}());
+  if (ranks) {
+    // One order of the rounds for every rank: rank 0's.
+    s.run.order_seed = std::stoull(world.BroadcastFromRoot(std::to_string(s.run.order_seed)));
+  }
   s.order.emplace(s.workloads.size(), s.run.order_seed);
   s.seeds.seed(s.run.order_seed + 1);
   s.prepared = true;
@@ -740,7 +939,7 @@ void SuiteSession::RunPlanned() {
   if (s.request.schedule == Schedule::kGrouped) {
     for (size_t i = 0; i < s.workloads.size(); ++i) {
       WorkloadRun& run = s.run.workloads[i];
-      RunRepetitions(*s.workloads[i], run, run.repetitions, s.Progress(i));
+      RunRepetitions(*s.workloads[i], run, State::MaxReruns(run), s.Progress(i));
     }
     return;
   }
@@ -751,7 +950,7 @@ void SuiteSession::RunPlanned() {
     for (const size_t i : s.order->Next()) {
       WorkloadRun& run = s.run.workloads[i];
       if (round > run.repetitions) continue;
-      RunCountedRepetition(*s.workloads[i], run, run.repetitions,
+      RunCountedRepetition(*s.workloads[i], run, State::MaxReruns(run),
                            fmt::format("repetition {}/{}", round, run.repetitions), s.Progress(i),
                            s.run.rounds);
     }
@@ -803,7 +1002,7 @@ RepetitionMeasurement SuiteSession::RunDemand(const std::string& workload,
   w.settings.prefetch = std::max(w.settings.prefetch, 2 * accelerators);
   w.settings.epochs = 1;
   PlannedWorkload p =
-      PlanReader(w, s.request, s.suite.spec, *s.data, accelerators,
+      PlanReader(w, s.request, s.suite.spec, *s.data, /*tally=*/nullptr, accelerators,
                  static_cast<uint64_t>(steps_per_accelerator) * static_cast<uint64_t>(accelerators));
   return RunRepetition(*p.workload, 0);
 }
@@ -856,12 +1055,90 @@ std::vector<std::string> SuiteSession::Abandon() noexcept {
   return done;
 }
 
+namespace {
+
+// Under mpirun, at the end of the session: waits for every rank, gathers each one's measurements
+// to rank 0 and merges them there into `run` (SuiteRun::mpi says how); the others become
+// followers. Throws MpiTimeout for a rank that does not arrive, RunError for one whose plan or
+// measurements do not match rank 0's.
+void GatherRanks(SuiteRun& run, const RunRequest& request, const RankTally& tally) {
+  MpiWorld& world = MpiWorld::Process();
+  world.Barrier("the end of the run", request.rank_timeout_sec);
+  RankRun mine;
+  mine.rank = world.Rank();
+  mine.node = world.NodeName();
+  mine.node_index = world.NodeIndex();
+  mine.leader = world.NodeLeader();
+  mine.device_fingerprint = run.fingerprint.device;
+  mine.barrier_sec = tally.barrier_sec;
+  mine.barriers = tally.barriers;
+  for (const WorkloadRun& w : run.workloads) {
+    mine.workloads.push_back(w.measurements);
+    if (mine.leader && w.device && !mine.device) mine.device = w.device;
+  }
+  const auto gather_start = std::chrono::steady_clock::now();
+  const std::vector<std::string> sent = world.GatherToRoot(EncodeRankRun(mine));
+  if (world.Rank() != 0) {
+    run.follower = true;
+    return;
+  }
+  const auto merge_start = std::chrono::steady_clock::now();
+  std::vector<RankRun> ranks;
+  ranks.push_back(std::move(mine));  // rank 0's own, its timelines with it
+  for (int r = 1; r < static_cast<int>(sent.size()); ++r) {
+    try {
+      ranks.push_back(DecodeRankRun(sent[r], r));
+    } catch (const std::runtime_error& e) {
+      throw RunError(e.what());
+    }
+    for (size_t i = 0; i < run.workloads.size(); ++i) {
+      const size_t expected = run.workloads[i].measurements.size();
+      if (ranks.back().workloads.size() != run.workloads.size() ||
+          ranks.back().workloads[i].size() != expected) {
+        throw RunError(fmt::format("{} measured another plan than rank 0 (workload {}: {} "
+                                   "repetitions on rank 0)",
+                                   world.DescribeRank(r), run.workloads[i].workload.name,
+                                   expected));
+      }
+    }
+  }
+  std::vector<std::string> names;
+  for (size_t i = 0; i < run.workloads.size(); ++i) {
+    WorkloadRun& w = run.workloads[i];
+    names.push_back(w.workload.name);
+    const bool cold = w.cache == CacheMode::kCold && w.workload.layout != Layout::kTmpfs;
+    for (size_t k = 0; k < w.measurements.size(); ++k) {
+      w.measurements[k] = MergeRepetition(ranks, i, k, cold);
+    }
+  }
+  run.fingerprint.machine.mpi_ranks = static_cast<uint32_t>(world.Size());
+  run.fingerprint.machine.mpi_nodes = static_cast<uint32_t>(world.NodeCount());
+  const auto merged = std::chrono::steady_clock::now();
+  run.mpi = MpiContext(ranks, names, RankDataName(request.rank_data),
+                       DatasetScopeName(request.dataset_scope),
+                       std::chrono::duration<double>(merged - merge_start).count());
+  run.mpi["gather_sec"] = std::chrono::duration<double>(merge_start - gather_start).count();
+  run.mpi["gathered_bytes"] = [&] {
+    size_t bytes = 0;
+    for (const std::string& one : sent) bytes += one.size();
+    return bytes;
+  }();
+}
+
+}  // namespace
+
 SuiteRun SuiteSession::Finish() {
   State& s = *state_;
   if (!s.prepared || s.finished) throw std::logic_error("SuiteSession::Finish: not prepared");
   s.finished = true;
   s.workloads.clear();
-  if (s.AnyFioRunFailed()) s.data->keep_fio_run_files();
+  if (State::Ranks()) {
+    GatherRanks(s.run, s.request, s.tally);
+    // The owners remove the datasets once no rank reads them (a reader holds a dataset's lock).
+    if (!s.owner) s.data.reset();
+    MpiWorld::Process().Barrier("the datasets' release", s.request.rank_timeout_sec);
+  }
+  if (s.data && s.AnyFioRunFailed()) s.data->keep_fio_run_files();
   s.data.reset();  // removes what the session generated, unless kept
   s.Stamp();
   return std::move(s.run);

@@ -28,11 +28,23 @@
 // workload has planned repetitions (RunRepetitions), added repetitions included. Blocking; a
 // session is used from one thread; one session at a time per data directory (its lock refuses a
 // second).
+//
+// Under mpirun with several ranks (harness/os/mpi_world.h) every rank runs a session of the same
+// suite: Prepare checks that the ranks agree on the suite, the dataset spec and the run's settings
+// (UsageError naming the first rank that differs), refuses fio and tmpfs workloads (UsageError),
+// lets the datasets' owners (RunRequest::dataset_scope) generate while the others wait and then
+// verify the manifests, and shares rank 0's order seed; each repetition's reading starts at a
+// barrier of all ranks, after each node's leader made it cold (the leader alone drops the cache and
+// samples the node's device); disturbed repetitions are not rerun (every rank must run the same
+// plan); a rank that does not reach a barrier within rank_timeout_sec ends the run (MpiTimeout,
+// naming it). Finish waits for every rank, gathers the measurements to rank 0 and merges them there
+// (SuiteRun::mpi); the datasets' owners remove them only after that.
 #pragma once
 
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -63,6 +75,24 @@ enum class Schedule { kInterleaved, kGrouped };
 std::string_view ScheduleName(Schedule schedule);
 Schedule ParseSchedule(std::string_view text);
 
+// Under mpirun (several ranks, harness/os/mpi_world.h), what each rank reads: shard = its part of
+// every epoch (the epoch's shuffle shared, each sample read by exactly one rank per epoch,
+// workloads/reader/reader.h RankSlice), all = every sample, as a process alone would.
+enum class RankData { kShard, kAll };
+
+// "shard", "all"; ParseRankData throws UsageError naming --rank-data.
+std::string_view RankDataName(RankData mode);
+RankData ParseRankData(std::string_view text);
+
+// Under mpirun, who generates the datasets: shared = rank 0, once, for a data directory every node
+// sees (a shared filesystem); node = each node's leader (local rank 0), once per node, for
+// node-local disks. The other ranks wait at a barrier, then verify the manifest.
+enum class DatasetScope { kShared, kNode };
+
+// "shared", "node"; ParseDatasetScope throws UsageError naming --dataset-scope.
+std::string_view DatasetScopeName(DatasetScope scope);
+DatasetScope ParseDatasetScope(std::string_view text);
+
 // The most loader threads RunDemand starts for its accelerators.
 inline constexpr int kMaxDemandWorkers = 256;
 
@@ -82,6 +112,12 @@ struct RunRequest {
   // The seed of the interleaved rounds' orders (round_order.h); drawn at random when absent. The
   // seed used is in SuiteRun::order_seed, so a run's orders can be repeated.
   std::optional<uint64_t> order_seed;
+  // Under mpirun (ignored by a process alone): what each rank reads, who generates, and how long a
+  // rank waits at a barrier of the repetitions for the others before the job ends naming the
+  // missing ones (the wait for the datasets' generation has no such limit), seconds.
+  RankData rank_data = RankData::kShard;
+  DatasetScope dataset_scope = DatasetScope::kShared;
+  double rank_timeout_sec = 120;
 };
 
 // A dataset the run read: where, and whether it was generated now.
@@ -131,6 +167,12 @@ struct SuiteRun {
   int rounds = 0;                      // interleaved rounds run (planned and added); 0 grouped
   std::string started_utc, finished_utc;
   double wall_sec = 0;  // the whole run, dataset preparation included
+  // Under mpirun, on rank 0: every measurement above is the job's, merged from every rank's
+  // (harness/suite/rank_merge.h), and this is context.feedbench.mpi (ranks, nodes, per-rank and
+  // per-node figures); null for a process alone. On the other ranks `follower` is set: their
+  // measurements went to rank 0, which records the run.
+  nlohmann::json mpi;
+  bool follower = false;
 
   // A repetition failed (verification, I/O), as opposed to being merely invalid.
   bool AnyFailed() const;

@@ -76,8 +76,12 @@ class BatchQueue {
 // done by the first worker that reaches it. Thread-safe.
 class EpochOrders {
  public:
-  EpochOrders(uint64_t samples, Order order, uint64_t seed)
-      : samples_(samples), order_(order), seed_(seed) {}
+  // Each epoch's order over `samples` items, cut to `slice` (every rank shuffles the same way).
+  EpochOrders(uint64_t samples, Order order, uint64_t seed, RankSlice slice)
+      : samples_(samples), order_(order), seed_(seed), slice_(slice) {}
+
+  // The items of each epoch's (cut) order.
+  uint64_t size() const { return slice_.End(samples_) - slice_.Begin(samples_); }
 
   std::shared_ptr<const std::vector<uint64_t>> Get(int epoch) {
     std::lock_guard lock(mutex_);
@@ -85,7 +89,7 @@ class EpochOrders {
     if (it == orders_.end()) {
       it = orders_
                .emplace(epoch, std::make_shared<const std::vector<uint64_t>>(
-                                   EpochOrder(samples_, order_, seed_, epoch)))
+                                   Cut(EpochOrder(samples_, order_, seed_, epoch))))
                .first;
       // A worker still in an older epoch holds its own reference.
       while (!orders_.empty() && orders_.begin()->first < epoch - 1) orders_.erase(orders_.begin());
@@ -94,14 +98,29 @@ class EpochOrders {
   }
 
  private:
+  std::vector<uint64_t> Cut(std::vector<uint64_t> order) const {
+    if (slice_.count == 1) return order;
+    return {order.begin() + static_cast<std::ptrdiff_t>(slice_.Begin(samples_)),
+            order.begin() + static_cast<std::ptrdiff_t>(slice_.End(samples_))};
+  }
+
   const uint64_t samples_;
   const Order order_;
   const uint64_t seed_;
+  const RankSlice slice_;
   std::mutex mutex_;
   std::map<int, std::shared_ptr<const std::vector<uint64_t>>> orders_;
 };
 
 }  // namespace
+
+uint64_t RankSlice::Begin(uint64_t items) const {
+  return static_cast<uint64_t>(static_cast<unsigned __int128>(items) * index / count);
+}
+
+uint64_t RankSlice::End(uint64_t items) const {
+  return static_cast<uint64_t>(static_cast<unsigned __int128>(items) * (index + 1) / count);
+}
 
 std::string_view OrderName(Order order) {
   return order == Order::kRandom ? "random" : "sequential";
@@ -126,6 +145,10 @@ void ValidateReaderOptions(const ReaderOptions& o, std::string_view where) {
   if (o.first_epoch < 0) bad("first_epoch", o.first_epoch, "at least 0");
   if (o.shuffle_buffer < 1) bad("shuffle_buffer", o.shuffle_buffer, "at least 1 sample");
   if (o.consumers < 1 || o.consumers > 4096) bad("consumers", o.consumers, "1..4096");
+  if (o.slice.count < 1) bad("slice.count", o.slice.count, "at least 1");
+  if (o.slice.index < 0 || o.slice.index >= o.slice.count) {
+    bad("slice.index", o.slice.index, fmt::format("0..{}", o.slice.count - 1));
+  }
   if (!(o.compute_ms_per_batch >= 0) || o.compute_ms_per_batch > 3.6e6) {
     bad("compute_ms_per_batch", o.compute_ms_per_batch, "0..3600000");
   }
@@ -331,14 +354,14 @@ class ShardWorker {
         orders_(orders),
         expected_bytes_(expected_bytes),
         run_(run),
-        total_items_(shards.shards() * static_cast<uint64_t>(options.epochs)) {}
+        total_items_(orders.size() * static_cast<uint64_t>(options.epochs)) {}
 
   void Run(int worker, WorkerStats& stats) {
     Delivery delivery;
     std::vector<std::byte> buffer;
     try {
       while (const std::optional<uint64_t> item = run_.ClaimItem(total_items_)) {
-        const int epoch = options_.first_epoch + static_cast<int>(*item / shards_.shards());
+        const int epoch = options_.first_epoch + static_cast<int>(*item / orders_.size());
         if (!delivery.buffer || epoch != delivery.epoch) {
           if (delivery.buffer && !Flush(delivery)) return;
           delivery.epoch = epoch;
@@ -347,7 +370,7 @@ class ShardWorker {
               options_.shuffle_seed ^ (static_cast<uint64_t>(epoch) << 32) ^
                   static_cast<uint64_t>(worker));
         }
-        const uint64_t shard = (*orders_.Get(epoch))[*item % shards_.shards()];
+        const uint64_t shard = (*orders_.Get(epoch))[*item % orders_.size()];
         if (!StreamShard(shard, delivery, stats, buffer)) return;
       }
       // Stopped early, the epoch's rest is not delivered; otherwise this worker's last epoch ends.
@@ -500,6 +523,14 @@ ReaderResult CombineRuns(const std::vector<ReaderResult>& runs) {
 
 namespace {
 
+// A rank whose part of the epoch is empty: more ranks than items to share.
+std::string NothingToReadMessage(RankSlice slice, uint64_t items, std::string_view what) {
+  return fmt::format(
+      "--rank-data shard: {} ranks share {} {} per epoch, so rank {} would read nothing; "
+      "expected at most {} ranks (or --rank-data all)",
+      slice.count, items, what, slice.index, items);
+}
+
 // Every sample's size from the spec, up front: computing them is not the storage's time.
 std::vector<uint64_t> ExpectedBytes(const DatasetSpec& spec) {
   std::vector<uint64_t> bytes(spec.samples);
@@ -548,7 +579,10 @@ ReaderResult RunWorkers(SharedRun& run, const ReaderOptions& o, uint64_t total_b
 // RunReader over a store read shard by shard.
 ReaderResult RunShardReader(const SampleStore& store, const ShardSource& shards,
                             const DatasetSpec& spec, const ReaderOptions& o) {
-  EpochOrders orders(shards.shards(), o.order, o.shuffle_seed);
+  EpochOrders orders(shards.shards(), o.order, o.shuffle_seed, o.slice);
+  if (orders.size() == 0) {
+    throw UsageError(NothingToReadMessage(o.slice, shards.shards(), "shards"));
+  }
   orders.Get(o.first_epoch);
   const std::vector<uint64_t> expected_bytes = ExpectedBytes(spec);
   const std::vector<std::unique_ptr<WorkerStats>> stats = MakeStats(o.workers);
@@ -570,8 +604,9 @@ ReaderResult RunReader(SampleStore& store, const DatasetSpec& spec, const Reader
   if (const ShardSource* shards = store.shard_source()) {
     return RunShardReader(store, *shards, spec, o);
   }
-  const BatchPlan plan(spec.samples, o);
-  EpochOrders orders(plan.samples, o.order, o.shuffle_seed);
+  EpochOrders orders(spec.samples, o.order, o.shuffle_seed, o.slice);
+  if (orders.size() == 0) throw UsageError(NothingToReadMessage(o.slice, spec.samples, "samples"));
+  const BatchPlan plan(orders.size(), o);
   orders.Get(o.first_epoch);  // the first epoch's order before the clock starts
   const std::vector<uint64_t> expected_bytes = ExpectedBytes(spec);
   const std::vector<std::unique_ptr<WorkerStats>> stats = MakeStats(o.workers);

@@ -45,6 +45,20 @@ std::string_view OrderName(Order order);
 // Throws UsageError naming `what`.
 Order ParseOrder(std::string_view text, std::string_view what = "--order");
 
+// This process's share of each epoch when several processes (MPI ranks) read one dataset together
+// (`--rank-data shard`): the epoch's order, the same on every rank (same seed), is cut into
+// `count` contiguous parts and part `index` is read, so that each sample is read by exactly one
+// rank per epoch. A store read shard by shard cuts the epoch's shard order the same way. The
+// default, part 0 of 1, is the whole epoch.
+struct RankSlice {
+  int index = 0;  // 0 <= index < count
+  int count = 1;  // >= 1
+
+  // Positions [Begin(n), End(n)) of an epoch order of n items are this part's.
+  uint64_t Begin(uint64_t items) const;
+  uint64_t End(uint64_t items) const;
+};
+
 struct ReaderOptions {
   Order order = Order::kRandom;
   int workers = 1;                  // >= 1
@@ -65,6 +79,8 @@ struct ReaderOptions {
   // Stop once the consumers took this many batches (a bounded number of training steps); 0: every
   // batch of the epochs. Figures then cover the batches taken.
   uint64_t max_batches = 0;
+  // The part of each epoch this process reads (sharded across ranks); the whole epoch by default.
+  RankSlice slice;
   // Test hook: called by a worker for every sample it read (epoch 0-based). Must be thread-safe.
   std::function<void(int epoch, uint64_t index)> on_sample;
 };

@@ -68,6 +68,7 @@ RepetitionMeasurement ToMeasurement(const WorkloadResult& r) {
   }
   MarkIfDisturbed(m);
   m.timeline = r.timeline;
+  m.latency = rd.latency;
   return m;
 }
 

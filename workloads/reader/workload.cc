@@ -111,6 +111,7 @@ WorkloadResult PreparedDataset::RunOnce(const WorkloadOptions& options) {
     result.cache_method = "warm";
   }
 
+  if (!options.node_leader) result.device.reset();  // the node's leader samples it
   std::vector<std::string> devices;
   if (result.device) devices.push_back(*result.device);
   // Cold: one round per epoch, each made cold first; otherwise one round of every epoch.
@@ -118,7 +119,9 @@ WorkloadResult PreparedDataset::RunOnce(const WorkloadOptions& options) {
   std::vector<ReaderResult> epochs;
   SampledWindow window;
   for (int round = 0; round < rounds; ++round) {
-    if (cold) {
+    if (cold && !options.node_leader) {
+      if (round == 0) result.cache_method = "node_leader";
+    } else if (cold) {
       // No mapping of the dataset may be alive across the drop: stores are opened after it.
       std::string problem;
       const std::string method = MakeCold(options.evict_only, s.BackingFiles(), problem);
@@ -139,8 +142,10 @@ WorkloadResult PreparedDataset::RunOnce(const WorkloadOptions& options) {
       reader.epochs = 1;
       reader.first_epoch = options.reader.first_epoch + round;
     }
+    if (options.before_read) options.before_read(round);
     const SampledWindow epoch_window = RunSampled(devices, options.sample_interval, [&] {
       epochs.push_back(RunReader(*store, s.manifest.spec, reader));
+      if (options.after_read) options.after_read(round);
     });
     // Close an LMDB environment now: its mapping must not outlive the epoch into the next drop.
     store.reset();
@@ -155,7 +160,7 @@ WorkloadResult PreparedDataset::RunOnce(const WorkloadOptions& options) {
         }
       }
     }
-    if (epochs.back().verify_error) break;
+    if (epochs.back().verify_error && !options.before_read) break;
   }
   result.reader = CombineRuns(epochs);
   result.timeline = window.rows;

@@ -28,6 +28,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,6 +66,19 @@ struct WorkloadOptions {
   std::chrono::milliseconds sample_interval{1000};
   // Watch this /proc/diskstats device instead of the one resolved from the dataset directory.
   std::optional<std::string> device_override;
+  // Several processes (MPI ranks) of one node read the dataset together: only the node's leader
+  // makes each epoch cold and samples the device; the others read only (cache_method
+  // "node_leader", no device figures). One process alone is its node's leader.
+  bool node_leader = true;
+  // Called twice per read round (cold: each epoch, after it was made cold; otherwise once), with
+  // the round (0-based): `before_read` right before the round's reading starts and its window is
+  // sampled, `after_read` once this process's reading ended, still inside the sampled window. The
+  // ranks' barriers: they read together from one start (every node's leader has dropped the cache
+  // first), and a leader's window covers its node's ranks' reading to the last. With them, a
+  // verification failure does not end the rounds early, so that every rank calls them as often.
+  // Empty: nothing.
+  std::function<void(int round)> before_read;
+  std::function<void(int round)> after_read;
 };
 
 struct WorkloadResult {

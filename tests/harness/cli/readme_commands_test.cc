@@ -73,6 +73,10 @@ constexpr NotRun kNotRun[] = {
      "--time-budget 600",
      "needs a baseline of the ci suite recorded on this node and may run for its 600 s budget; "
      "run_command_test and until_decided_test run `run --compare` on small suites"},
+    {"mpirun --hostfile nodes.txt --map-by ppr:8:node -np 64 build/feedbench run --suite ci "
+     "--data-dir /mnt/lustre/fb --dataset-scope shared --rank-timeout 300",
+     "needs 8 nodes in nodes.txt and a shared filesystem; mpirun_test runs `run` as 4 ranks on "
+     "this node, as two fake nodes, and with a rank stopped or killed"},
     {"build/feedbench fio",
      "the four profiles at their defaults: 48 s of fio after a 1 GiB test file and the smoke "
      "dataset; fio_command_test runs every profile with short flags"},

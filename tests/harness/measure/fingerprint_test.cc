@@ -412,6 +412,21 @@ TEST(FingerprintDifferences, SchedulerChangeIsOneReadableLine) {
   EXPECT_THAT(FingerprintDifferences(a, b), ElementsAre("device.scheduler: mq-deadline → none"));
 }
 
+TEST(FingerprintDifferences, ARunAsMpiRanksDiffersFromOneProcessAndFromOtherCounts) {
+  nlohmann::json alone = Sample();
+  EXPECT_FALSE(alone["machine"].contains("mpi_ranks"));  // absent for a process alone
+  Fingerprint ranks = Sample();
+  ranks.machine.mpi_ranks = 16;
+  ranks.machine.mpi_nodes = 2;
+  const nlohmann::json job = ranks;
+  EXPECT_EQ(job.get<Fingerprint>().machine.mpi_nodes, 2u);
+  EXPECT_THAT(FingerprintDifferences(alone, job),
+              ElementsAre("machine.mpi_ranks: (absent) → 16", "machine.mpi_nodes: (absent) → 2"));
+  nlohmann::json more = job;
+  more["machine"]["mpi_nodes"] = 4;
+  EXPECT_THAT(FingerprintDifferences(job, more), ElementsAre("machine.mpi_nodes: 2 → 4"));
+}
+
 TEST(FingerprintDifferences, NamesPathsSizesAndHostnameDoNotMatter) {
   nlohmann::json a = Sample(), b = Sample();
   b["machine"]["hostname"] = "node2";

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <stdexcept>
 #include <vector>
 
 namespace feedbench {
@@ -93,6 +94,35 @@ TEST(LatencyHistogram, HugeValuesAreClampedButMaxStaysExact) {
   h.Record(UINT64_MAX);
   EXPECT_EQ(h.max_ns(), UINT64_MAX);
   EXPECT_EQ(h.PercentileNs(50), UINT64_MAX);
+}
+
+}  // namespace
+}  // namespace feedbench
+
+namespace feedbench {
+namespace {
+
+TEST(LatencyHistogramParts, FromPartsOfToPartsIsTheSameHistogram) {
+  LatencyHistogram h;
+  for (uint64_t v : {0ULL, 7ULL, 255ULL, 256ULL, 1000ULL, 123456ULL, 99999999ULL, 1ULL << 45}) {
+    h.Record(v);
+  }
+  const LatencyHistogram back = LatencyHistogram::FromParts(h.ToParts());
+  EXPECT_EQ(back.count(), h.count());
+  EXPECT_EQ(back.min_ns(), h.min_ns());
+  EXPECT_EQ(back.max_ns(), h.max_ns());
+  EXPECT_EQ(back.mean_ns(), h.mean_ns());
+  for (double p = 0; p <= 100; p += 2.5) EXPECT_EQ(back.PercentileNs(p), h.PercentileNs(p)) << p;
+  EXPECT_EQ(h.ToParts().buckets.size(), 8u);  // only the buckets that hold a value
+}
+
+TEST(LatencyHistogramParts, EmptyStaysEmptyAndABadBucketIsRefused) {
+  const LatencyHistogram empty = LatencyHistogram::FromParts(LatencyHistogram().ToParts());
+  EXPECT_EQ(empty.count(), 0u);
+  EXPECT_EQ(empty.min_ns(), 0u);
+  LatencyHistogram::Parts bad;
+  bad.buckets = {{LatencyHistogram::kBuckets, 1}};
+  EXPECT_THROW(LatencyHistogram::FromParts(bad), std::invalid_argument);
 }
 
 }  // namespace

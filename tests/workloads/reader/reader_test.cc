@@ -84,6 +84,53 @@ TEST(Reader, ReadsEverySampleExactlyOncePerEpoch) {
   for (const auto& [key, count] : seen) EXPECT_EQ(count, 1) << key.first << "/" << key.second;
 }
 
+// --rank-data shard: ranks that cut the same seeded epoch orders each read a part; together they
+// read every sample exactly once per epoch, and each part is the size the cut promises.
+TEST(Reader, RankSlicesCoverEverySampleExactlyOncePerEpoch) {
+  FilesDataset ds(Spec(203, "2KiB"));
+  constexpr int kRanks = 4;
+  std::mutex mutex;
+  std::map<std::pair<int, uint64_t>, int> seen;
+  uint64_t samples = 0;
+  for (int rank = 0; rank < kRanks; ++rank) {
+    ReaderOptions options;
+    options.workers = 3;
+    options.batch_size = 10;
+    options.epochs = 2;
+    options.shuffle_seed = 11;  // the same on every rank
+    options.slice = {rank, kRanks};
+    std::map<int, uint64_t> per_epoch;
+    options.on_sample = [&](int epoch, uint64_t index) {
+      std::lock_guard lock(mutex);
+      ++seen[{epoch, index}];
+      ++per_epoch[epoch];
+    };
+    const ReaderResult r = RunReader(*ds.store, ds.spec, options);
+    EXPECT_EQ(r.verify_error, std::nullopt);
+    const uint64_t part = options.slice.End(203) - options.slice.Begin(203);
+    EXPECT_GE(part, 50u);
+    EXPECT_LE(part, 51u);
+    EXPECT_EQ(per_epoch[0], part) << "rank " << rank;
+    EXPECT_EQ(per_epoch[1], part) << "rank " << rank;
+    samples += r.samples;
+  }
+  EXPECT_EQ(samples, 2u * 203);
+  ASSERT_EQ(seen.size(), 2u * 203);
+  for (const auto& [key, count] : seen) EXPECT_EQ(count, 1) << key.first << "/" << key.second;
+}
+
+TEST(Reader, MoreRanksThanSamplesIsAUsageErrorNamingRankData) {
+  FilesDataset ds(Spec(3, "2KiB"));
+  ReaderOptions options;
+  options.slice = {0, 4};  // 3 samples cut in 4: part 0 is empty
+  try {
+    RunReader(*ds.store, ds.spec, options);
+    FAIL() << "an empty part was read";
+  } catch (const UsageError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("--rank-data shard: 4 ranks share 3 samples"));
+  }
+}
+
 // Epochs run one at a time (a cold repetition) read the orders one run of every epoch reads, and
 // their combined result is that run's: the same samples, bytes and content.
 TEST(Reader, EpochsRunOneAtATimeCombineToOneRunOfEveryEpoch) {

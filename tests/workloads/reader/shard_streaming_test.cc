@@ -83,6 +83,31 @@ TEST_F(ShardStreamingTest, EverySampleIsDeliveredExactlyOncePerEpoch) {
   }
 }
 
+// --rank-data shard on a shards dataset: the ranks cut each epoch's shard order; together they
+// deliver every sample exactly once per epoch.
+TEST_F(ShardStreamingTest, RankSlicesOfTheShardOrderDeliverEverySampleOncePerEpoch) {
+  std::map<int, std::vector<uint64_t>> all;
+  for (int rank = 0; rank < 3; ++rank) {
+    ReaderOptions o;
+    o.workers = 2;
+    o.batch_size = 16;
+    o.epochs = 2;
+    o.shuffle_seed = 9;
+    o.slice = {rank, 3};
+    for (const auto& [epoch, indices] : Delivered(o)) {
+      EXPECT_FALSE(indices.empty()) << "rank " << rank << " epoch " << epoch;
+      EXPECT_LT(indices.size(), spec_.samples) << "rank " << rank << " read the whole epoch";
+      all[epoch].insert(all[epoch].end(), indices.begin(), indices.end());
+    }
+  }
+  ASSERT_EQ(all.size(), 2u);
+  for (auto& [epoch, indices] : all) {
+    std::sort(indices.begin(), indices.end());
+    ASSERT_EQ(indices.size(), spec_.samples) << "epoch " << epoch;
+    for (uint64_t i = 0; i < spec_.samples; ++i) ASSERT_EQ(indices[i], i) << "epoch " << epoch;
+  }
+}
+
 TEST_F(ShardStreamingTest, ContentDigestEqualsTheFilesLayouts) {
   ReaderOptions o;
   o.workers = 2;
