@@ -40,9 +40,13 @@ inline std::string RankLsanEnv() {
 }
 
 // "mpirun --allow-run-as-root --oversubscribe" (a shell command's beginning), with RankLsanEnv
-// for the ranks.
+// for the ranks — unless OMPI_MCA_mca_base_env_list is set (ci/sanitize.sh sets it to give every
+// rank the same LSAN_OPTIONS): Open MPI refuses -x beside that list ("does not support mixing
+// these two methods").
 inline std::string Mpirun() {
   std::string command = MpirunPath().string() + " --allow-run-as-root --oversubscribe";
+  const char* env_list = std::getenv("OMPI_MCA_mca_base_env_list");
+  if (env_list != nullptr && *env_list != '\0') return command;
   if (const std::string lsan = RankLsanEnv(); !lsan.empty()) command += " -x " + lsan;
   return command;
 }
