@@ -147,23 +147,15 @@ ProbeJob LmdbProbe(const ProbeTarget& target, double seconds) {
 // bytes in all.
 struct Containers {
   std::vector<fs::path> paths;
-  std::vector<uint64_t> sizes;
-  uint64_t bytes = 0;
+  FilesLayoutScan scan;  // their sizes (file_bytes, in the order of `paths`) and total_bytes
 };
-
-// fio reads whole blocks only: the bytes of `sizes` that reads of `bs` cover.
-uint64_t CoveredBytes(const std::vector<uint64_t>& sizes, uint64_t bs) {
-  uint64_t covered = 0;
-  for (const uint64_t size : sizes) covered += size / bs * bs;
-  return covered;
-}
 
 // The block of a stream through whole containers: the largest power of two from 1 MiB (the
 // shard stream's read) down to 4 KiB whose whole blocks cover at least 99% of the bytes (a
 // container that does not end on a block leaves fio its tail).
 uint64_t StreamBlockBytes(const Containers& c) {
   for (uint64_t bs = uint64_t{1} << 20; bs > kPage; bs /= 2) {
-    if (static_cast<double>(CoveredBytes(c.sizes, bs)) >= 0.99 * static_cast<double>(c.bytes)) {
+    if (SmallfileCoverage(c.scan, bs) >= 0.99) {
       return bs;
     }
   }
@@ -186,16 +178,17 @@ Containers ScanContainers(const fs::path& dir, std::string_view extension,
   }
   std::sort(c.paths.begin(), c.paths.end());
   for (const fs::path& path : c.paths) {
-    c.sizes.push_back(fs::file_size(path));
-    c.bytes += c.sizes.back();
+    c.scan.file_bytes.push_back(fs::file_size(path));
+    c.scan.total_bytes += c.scan.file_bytes.back();
   }
+  c.scan.files = c.paths.size();
   return c;
 }
 
 // shards: each job a disjoint list of whole shards (job k: shards k, k + jobs, ...), at most one
 // job per shard as the reader has at most one worker per shard; each shard read front to back in
-// blocks of up to 1 MiB (the stream's read size; StreamBlockBytes), the next at random (random order)
-// or in storage order. records: each job over its own part of the data files — whole files
+// blocks of up to 1 MiB (the stream's read size; StreamBlockBytes), the next at random (random
+// order) or in storage order. records: each job over its own part of the data files — whole files
 // (job k: files k, k + jobs, ...) when there are at least as many as workers, else each file split
 // into equal parts among ceil(workers / files) jobs — read at random offsets at the mean sample
 // size rounded up to 4 KiB (random) or in order as a stream. Both pass after pass for the runtime:
@@ -278,11 +271,12 @@ ProbeJob PackedProbe(const ProbeTarget& target, double seconds) {
   // records). At random, each read is a whole block: 1.
   if (stream) {
     const uint64_t reader_bytes =
-        shards && target.payload_bytes > 0 ? target.payload_bytes : containers.bytes;
-    p.counted_share = static_cast<double>(CoveredBytes(containers.sizes, bs)) /
+        shards && target.payload_bytes > 0 ? target.payload_bytes : containers.scan.total_bytes;
+    p.counted_share = SmallfileCoverage(containers.scan, bs) *
+                      static_cast<double>(containers.scan.total_bytes) /
                       static_cast<double>(reader_bytes);
     p.stream_device_share =
-        static_cast<double>(reader_bytes) / static_cast<double>(containers.bytes);
+        static_cast<double>(reader_bytes) / static_cast<double>(containers.scan.total_bytes);
   }
   p.description = fmt::format(
       "fio psync buffered, {} job{} over {} {} {} at bs {}, cold passes for {:g} s, before each "
@@ -293,7 +287,9 @@ ProbeJob PackedProbe(const ProbeTarget& target, double seconds) {
       shards ? (random ? "whole, in random order" : "whole, in storage order")
              : (random ? "at random offsets" : "in order"),
       FormatBytesExact(bs), seconds);
-  if (stream) p.description += " (the larger of fio's count and the device's reads over its runtime)";
+  if (stream) {
+    p.description += " (the larger of fio's count and the device's reads over its runtime)";
+  }
   return p;
 }
 
