@@ -25,6 +25,10 @@ cleanup() {  # only what feedbench made: its datasets, then the data directory i
   for dataset in "$data_dir"/files-* "$data_dir"/lmdb-*; do
     [[ -d $dataset ]] && "$binary" dataset rm --dir "$dataset" >/dev/null
   done
+  # The probes' job files and output (kept with --keep-data, like the datasets).
+  rm -f "$data_dir"/fio/probe-*.fio "$data_dir"/fio/probe-*.json "$data_dir"/fio/probe-*.stderr \
+    "$data_dir"/fio/probe-*.stdout
+  rmdir "$data_dir/fio" 2>/dev/null || true
   rm -f "$data_dir/.feedbench-data-dir"
   rmdir "$data_dir" 2>/dev/null || true
 }

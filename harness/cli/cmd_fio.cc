@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -14,13 +15,17 @@
 #include "harness/base/atomic_file.h"
 #include "harness/base/errors.h"
 #include "harness/base/time_format.h"
+#include "harness/base/units.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/run_pipeline.h"
 #include "harness/os/data_dir.h"
 #include "harness/report/console_table.h"
 #include "harness/results/results.h"
 #include "harness/suite/suite.h"
+#include "harness/measure/fingerprint.h"
+#include "harness/suite/suite_run.h"
 #include "workloads/fio/fio.h"
+#include "workloads/fio/fio_clients.h"
 #include "workloads/fio/fio_profiles.h"
 #include "workloads/fio/fio_workload.h"
 
@@ -45,6 +50,9 @@ struct FioFlags {
   int interval_ms = 100;
   bool keep_data = false;
   bool quiet = false;
+  std::string clients;  // a hostfile: run on those fio servers (workloads/fio/fio_clients.h)
+  std::string remote_dir = std::string(kFioRemoteDirDefault);
+  double connect_timeout_s = 5;
 };
 
 // A workload name for a profile: built-in names as they are, a .fio file by its stem with any
@@ -135,10 +143,202 @@ void PrintFioNotes(const SuiteRun& run) {
   }
 }
 
+// `feedbench fio --clients HOSTFILE`: the device profiles on every fio server at once, each
+// repetition of each profile one fio client run, recorded as a run whose figures are the
+// aggregate and whose context.feedbench.fio_clients holds each server's.
+int RunClients(const FioFlags& flags, const CLI::App& sub) {
+  for (const char* flag : {"--block-size", "--jobs", "--suite", "--data-dir", "--interval-ms"}) {
+    if (sub.count(flag)) {
+      throw UsageError(fmt::format(
+          "{}: does not apply with --clients (the servers read a test file of their own; no "
+          "dataset, and no device of this node is sampled)",
+          flag));
+    }
+  }
+  if (!(flags.connect_timeout_s >= 0.1 && flags.connect_timeout_s <= 600)) {
+    throw UsageError(fmt::format("--connect-timeout-s {:g}: expected seconds from 0.1 to 600",
+                                 flags.connect_timeout_s));
+  }
+  CheckFioRemoteDir(flags.remote_dir, "--remote-dir");
+  std::vector<std::string> profiles;
+  for (const auto& p : flags.profiles.empty() ? std::vector<std::string>{"all"} : flags.profiles) {
+    if (p == "all") {
+      for (auto name : BuiltinFioProfiles()) {
+        if (FioProfileUsesTestFile(name)) profiles.emplace_back(name);
+      }
+    } else if (!FioProfileUsesTestFile(p)) {
+      throw UsageError(fmt::format(
+          "--profile {}: with --clients, only the device profiles run (seq-read, "
+          "rand-read-4k-qd32, rand-read-4k-qd1); smallfile and job files read files on this node",
+          p));
+    } else if (std::find(profiles.begin(), profiles.end(), p) != profiles.end()) {
+      throw UsageError(fmt::format("--profile {}: given twice", p));
+    } else {
+      profiles.push_back(p);
+    }
+  }
+  const std::vector<FioServer> servers = LoadFioHostfile(flags.clients, flags.remote_dir);
+  FioWorkloadOptions checked;  // the fio option flags, checked as for a run on this node
+  static const std::map<std::string, std::string> kFlagOfKey{{"runtime_s", "--runtime-s"},
+                                                            {"ramp_s", "--ramp-s"},
+                                                            {"size", "--size"},
+                                                            {"time_limit_s", "--time-limit-s"}};
+  ApplyFioSuiteOptions(FioOptions(flags, sub), "command line", checked, kFlagOfKey);
+  FioVersion();
+
+  FioFlags suite_flags = flags;
+  suite_flags.profiles = profiles;
+  Suite suite = FioSuite(suite_flags, sub);
+  suite.description = fmt::format("fio profiles on {} fio server{} ({})", servers.size(),
+                                  servers.size() == 1 ? "" : "s", flags.clients);
+  RunRequest request;
+  request.quiet = flags.quiet;
+  request.data_dir = DefaultDataDir();
+  const fs::path out = CheckedResultsPath(flags.out, suite, request);
+  const auto connect_timeout = std::chrono::milliseconds(
+      static_cast<int64_t>(std::llround(flags.connect_timeout_s * 1000)));
+  if (!flags.quiet) {
+    fmt::print(stderr, "checking {} fio server{} from {} (connect timeout {:g} s)\n",
+               servers.size(), servers.size() == 1 ? "" : "s", flags.clients,
+               flags.connect_timeout_s);
+  }
+  CheckFioServersAnswer(servers, flags.clients, connect_timeout);
+  // fio's job files and output stay beside the results: <results stem>.fio-clients/.
+  const fs::path work_dir = fs::path(out).replace_extension(".fio-clients");
+  std::error_code ec;
+  fs::create_directories(work_dir, ec);
+  if (ec) {
+    throw EnvironmentError(fmt::format("cannot create {} for fio's job files and output: {}",
+                                       work_dir.string(), ec.message()));
+  }
+
+
+  SuiteRun run;
+  run.suite = suite;
+  run.cache_mode = "direct";
+  run.interval_ms = 0;
+  run.started_utc = UtcIsoMillis(std::chrono::system_clock::now());
+  const auto started = std::chrono::steady_clock::now();
+  run.fingerprint.machine = FingerprintMachine();
+  {
+    std::string names;
+    for (const auto& s : servers) names += (names.empty() ? "" : ", ") + s.Name();
+    run.fingerprint.machine.fio_servers = names;
+  }
+  run.fingerprint.device.no_device_reason =
+      "the fio servers' storage (context.feedbench.fio_clients)";
+  json servers_json = json::array();
+  for (const auto& s : servers) {
+    servers_json.push_back(json{{"server", s.Name()},
+                                {"host", s.host},
+                                {"port", s.port},
+                                {"dir", s.dir},
+                                {"test_file", s.TestFile()},
+                                {"hostfile_line", s.line}});
+  }
+  json per_workload = json::object();
+  for (const SuiteWorkload& w : suite.workloads) {
+    WorkloadRun wr;
+    wr.workload = w;
+    wr.repetitions = flags.repetitions;
+    run.workloads.push_back(std::move(wr));
+    per_workload[w.name] = json::array();
+  }
+  const int total = flags.repetitions * static_cast<int>(profiles.size());
+  int done = 0;
+  for (int rep = 0; rep < flags.repetitions; ++rep) {
+    for (size_t i = 0; i < profiles.size(); ++i) {
+      ++done;
+      WorkloadRun& wr = run.workloads[i];
+      if (!flags.quiet) {
+        fmt::print(stderr, "[{}/{}] {} repetition {}/{} on {} fio server{}\n", done, total,
+                   wr.workload.name, rep + 1, flags.repetitions, servers.size(),
+                   servers.size() == 1 ? "" : "s");
+      }
+      FioClientsOptions options;
+      options.profile = profiles[i];
+      options.servers = servers;
+      options.work_dir = work_dir;
+      options.run_name = fmt::format("{}-{}", wr.workload.name, rep + 1);
+      options.test_file_bytes = checked.test_file_bytes;
+      options.ramp_sec = checked.ramp_sec;
+      options.runtime_sec = checked.runtime_sec;
+      // A first run lays out each server's test file before its job starts.
+      options.time_limit = checked.time_limit.count() > 0
+                               ? checked.time_limit
+                               : std::chrono::milliseconds(static_cast<int64_t>(
+                                     (checked.ramp_sec + checked.runtime_sec + 120) * 1000));
+      options.remove_test_file = !flags.keep_data && done == total;
+      const auto t0 = std::chrono::steady_clock::now();
+      RepetitionMeasurement m;
+      json entry;
+      try {
+        const FioClientsMeasurement measured = MeasureFioClients(options);
+        m = measured.ToMeasurement();
+        entry = json{{"repetition", rep + 1}, {"servers", measured.ServersJson()}};
+      } catch (const RunError& e) {
+        m.state = RepetitionState::kFailed;
+        m.reason = fmt::format("io: {}", e.what());
+        m.label = "fio clients";
+        entry = json{{"repetition", rep + 1}, {"failed", e.what()}};
+        if (!flags.quiet) fmt::print(stderr, "  failed: {}\n", e.what());
+      }
+      wr.run_sec += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      wr.measurements.push_back(std::move(m));
+      per_workload[wr.workload.name].push_back(std::move(entry));
+    }
+  }
+  run.finished_utc = UtcIsoMillis(std::chrono::system_clock::now());
+  run.wall_sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  run.fio_clients = json{{"hostfile", fs::absolute(flags.clients).string()},
+                         {"connect_timeout_s", flags.connect_timeout_s},
+                         {"test_file_kept", flags.keep_data},
+                         {"servers", std::move(servers_json)},
+                         {"workloads", std::move(per_workload)}};
+
+  const RecordedRun recorded = RecordRun(run, out.string());
+  if (!flags.quiet) fmt::print(stderr, "writing results to {}\n", out.string());
+  const fs::path timeline = WriteRunFiles(recorded, out);
+  if (!flags.quiet) {
+    fmt::print("\n{}", RenderFioTable(SummarizeResults(recorded.model)));
+    fmt::print("\nper server (median of the valid repetitions):\n");
+    for (size_t i = 0; i < run.workloads.size(); ++i) {
+      const WorkloadRun& wr = run.workloads[i];
+      for (size_t k = 0; k < servers.size(); ++k) {
+        std::vector<double> bw;
+        for (const json& e : run.fio_clients["workloads"][wr.workload.name]) {
+          if (e.contains("servers")) bw.push_back(e["servers"][k]["bytes_per_second"].get<double>());
+        }
+        if (bw.empty()) continue;
+        std::sort(bw.begin(), bw.end());
+        const double median = bw.size() % 2 ? bw[bw.size() / 2]
+                                            : (bw[bw.size() / 2 - 1] + bw[bw.size() / 2]) / 2;
+        fmt::print("  {:<20} {:<24} {}/s\n", wr.workload.name, servers[k].Name(),
+                   FormatBytesIec(median));
+      }
+    }
+    fmt::print("\nfio on {} server{} in {:.1f} s; results: {} (fio's files: {}){}\n",
+               servers.size(), servers.size() == 1 ? "" : "s", run.wall_sec, out.string(),
+               work_dir.string(),
+               flags.keep_data ? fmt::format("; test files kept on the servers") : "");
+  } else {
+    fmt::print("{}\n", out.string());
+    if (recorded.any_failed) {
+      fmt::print(stderr, "feedbench: {}\n", FailureLine(recorded.model));
+    }
+  }
+  (void)timeline;
+  return recorded.any_failed ? kExitFailed : kExitOk;
+}
+
 int Run(const FioFlags& flags, const CLI::App& sub) {
   if (flags.repetitions < 1 || flags.repetitions > 1000) {
     throw UsageError(
         fmt::format("--repetitions {}: expected an integer in [1, 1000]", flags.repetitions));
+  }
+  if (!flags.clients.empty()) return RunClients(flags, sub);
+  for (const char* flag : {"--remote-dir", "--connect-timeout-s"}) {
+    if (sub.count(flag)) throw UsageError(fmt::format("{}: applies only with --clients", flag));
   }
   CheckFioOptionFlags(flags, sub);
   FioVersion();  // fio missing: say how to install it before anything but bad flags
@@ -176,7 +376,11 @@ void AddFioCommand(CLI::App& app, CommandAction& action) {
       "fio",
       "Measure the storage's raw ceiling with fio: each profile reads a test file in the data\n"
       "directory (or, for smallfile, the suite's files dataset), never a raw device, with\n"
-      "diskstats sampled beside fio's own disk_util; results as Google Benchmark JSON.");
+      "diskstats sampled beside fio's own disk_util; results as Google Benchmark JSON.\n"
+      "With --clients HOSTFILE: the device profiles on every fio server listed (`fio --server`\n"
+      "on each node), at once: the aggregate ceiling and each server's.\n"
+      "Exit codes: 0 ok, 1 a profile failed, 2 bad input, 3 environment (fio missing, a fio\n"
+      "server not answering, no space).");
   sub->add_option("--profile", flags->profiles,
                   "seq-read, rand-read-4k-qd32, rand-read-4k-qd1, smallfile, all (default), or a "
                   ".fio job file; repeatable");
@@ -209,7 +413,20 @@ void AddFioCommand(CLI::App& app, CommandAction& action) {
   sub->add_option("--interval-ms", flags->interval_ms, "diskstats sampling interval, 1..60000 ms")
       ->capture_default_str();
   sub->add_flag("--keep-data", flags->keep_data,
-                "Keep the test file and dataset for the next run (default: remove them)");
+                "Keep the test file and dataset for the next run (default: remove them); with "
+                "--clients, the servers' test files");
+  sub->add_option("--clients", flags->clients,
+                  "Hostfile of fio servers (`fio --server` on each node; one HOST[:PORT] [DIR] "
+                  "per line, port 8765 by default): run the device profiles on all of them at "
+                  "once and report the aggregate and each server's ceiling");
+  sub->add_option("--remote-dir", flags->remote_dir,
+                  "With --clients: the directory on each server for its test file (fio lays it "
+                  "out there; a hostfile line's DIR overrides it)")
+      ->capture_default_str();
+  sub->add_option("--connect-timeout-s", flags->connect_timeout_s,
+                  "With --clients: how long each server has to accept a connection before the "
+                  "run starts (exit 3 naming the silent ones)")
+      ->capture_default_str();
   sub->add_flag("--quiet", flags->quiet,
                 "No progress or table; print only the results path (and, when it exits 1, why, "
                 "in one line on stderr)");

@@ -214,7 +214,8 @@ void AddRunCommand(CLI::App& app, CommandAction& action) {
   sub->add_option("--rank-timeout", flags->rank_timeout_sec,
                   "Under mpirun: seconds a rank waits at a repetition's barrier for the others "
                   "before the job ends naming the ranks that did not arrive (1..86400; "
-                  "default 120)")
+                  "default 120); the wait for the datasets' generation adds the time it would "
+                  "take at 1 MiB/s per dataset")
       ->type_name("SECONDS");
   AddHtmlFlag(*sub, flags->html,
               "the run's results (each repetition's throughput, its spread, efficiency, the device "

@@ -206,13 +206,14 @@ void MachineFromJson(const nlohmann::json& j, std::string_view prefix, MachineFi
   Get(j, "fio_version", prefix, fp.fio_version);
   Get(j, "mpi_ranks", prefix, fp.mpi_ranks);
   Get(j, "mpi_nodes", prefix, fp.mpi_nodes);
+  Get(j, "fio_servers", prefix, fp.fio_servers);
 }
 
 // ---- differences ----
 
 constexpr std::array kMachineFields = {"kernel_release",     "cpu_model",   "cpu_count",
                                        "memory_total_bytes", "fio_version", "mpi_ranks",
-                                       "mpi_nodes"};
+                                       "mpi_nodes",          "fio_servers"};
 constexpr std::array kDeviceFields = {"kind",
                                       "model",
                                       "vendor",
@@ -415,6 +416,7 @@ void to_json(nlohmann::json& j, const MachineFingerprint& fp) {
     j["mpi_ranks"] = fp.mpi_ranks;
     j["mpi_nodes"] = fp.mpi_nodes;
   }
+  if (!fp.fio_servers.empty()) j["fio_servers"] = fp.fio_servers;
 }
 
 void from_json(const nlohmann::json& j, MachineFingerprint& fp) { MachineFromJson(j, "", fp); }

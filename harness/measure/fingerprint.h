@@ -60,6 +60,9 @@ struct MachineFingerprint {
   // absent from the JSON, so that a baseline of one process and a run of many differ.
   uint32_t mpi_ranks = 0;
   uint32_t mpi_nodes = 0;
+  // `feedbench fio --clients`: the fio servers that ran the jobs ("node1:8765, node2:8765"), in
+  // hostfile order; empty for a run on this node, and then absent from the JSON.
+  std::string fio_servers;
 };
 
 struct Fingerprint {

@@ -151,6 +151,8 @@ json FeedbenchContext(const SuiteRun& run, const std::vector<Efficiency>& effici
                {"wall_sec", run.wall_sec}};
   // Under mpirun: the job's ranks and nodes, and each one's figures (harness/suite/rank_merge.h).
   if (!run.mpi.is_null()) context["mpi"] = run.mpi;
+  // fio's client/server mode: the servers and each one's figures (workloads/fio/fio_clients.h).
+  if (!run.fio_clients.is_null()) context["fio_clients"] = run.fio_clients;
   return context;
 }
 

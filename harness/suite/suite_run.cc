@@ -795,9 +795,22 @@ void ValidateRequest(const Suite& suite, const RunRequest& request) {
   }
 }
 
-// The wait at the barrier after the datasets' generation: generation has no deadline (its own
-// progress shows; a rank that dies is mpirun's to report).
-constexpr double kGenerationWaitSec = 7 * 24 * 3600.0;
+// The wait at the barrier after the datasets' generation, for ranks that do not generate: the
+// rank timeout plus the time generation would take at kSlowestGenerationBytesPerSec for each
+// layout the selected workloads read (a rank that dies is mpirun's to report; one that hangs
+// ends the job then, named, rather than holding the others forever). 1 MiB/s is far below what
+// any storage worth feeding a training job writes (this VM's disk: ~700 MiB/s per layout).
+constexpr double kSlowestGenerationBytesPerSec = 1024.0 * 1024.0;
+double GenerationWaitSec(const Suite& suite, const std::vector<SuiteWorkload>& selected,
+                         const RunRequest& request) {
+  std::set<std::pair<Layout, uint64_t>> layouts;  // one dataset per layout (and shard size)
+  for (const SuiteWorkload& w : selected) {
+    if (const auto layout = w.DatasetLayout()) layouts.insert({*layout, w.shard_bytes});
+  }
+  const double bytes = static_cast<double>(TotalBytes(suite.spec)) *
+                       static_cast<double>(std::max<size_t>(layouts.size(), 1));
+  return request.rank_timeout_sec + bytes / kSlowestGenerationBytesPerSec;
+}
 
 struct SuiteSession::State {
   State(const Suite& suite_in, RunRequest request_in, WorkloadFactory factory_in)
@@ -891,8 +904,9 @@ void SuiteSession::Prepare() {
     // SIGINT or SIGTERM while the datasets are made stops the generation at its next chunk; what
     // the run made is removed below, and the CLI exits 128 + signal.
     InterruptScope scope;
-    // The ranks that do not generate wait for those that do, however long generation takes.
-    if (ranks && !owner) world.Barrier("the datasets' generation", kGenerationWaitSec);
+    // The ranks that do not generate wait for those that do, up to GenerationWaitSec.
+    const double generation_wait_sec = GenerationWaitSec(s.suite, s.selected, s.request);
+    if (ranks && !owner) world.Barrier("the datasets' generation", generation_wait_sec);
     s.data = std::make_unique<RunDatasets>(s.request, s.suite.spec, owner);
     if (s.factory) {
       for (const SuiteWorkload& w : s.selected) {
@@ -908,7 +922,7 @@ void SuiteSession::Prepare() {
         s.workloads.push_back(std::move(p.workload));
       }
     }
-    if (ranks && owner) world.Barrier("the datasets' generation", kGenerationWaitSec);
+    if (ranks && owner) world.Barrier("the datasets' generation", generation_wait_sec);
     ThrowIfInterrupted();
   } catch (const Interrupted& e) {
     std::string what;

@@ -173,6 +173,9 @@ struct SuiteRun {
   // measurements went to rank 0, which records the run.
   nlohmann::json mpi;
   bool follower = false;
+  // `feedbench fio --clients`: context.feedbench.fio_clients (the servers, and each workload's
+  // repetitions per server, workloads/fio/fio_clients.h); null otherwise.
+  nlohmann::json fio_clients;
 
   // A repetition failed (verification, I/O), as opposed to being merely invalid.
   bool AnyFailed() const;

@@ -212,7 +212,8 @@ FioReport ParseFioOutput(std::string_view text, std::string_view source) {
     try {
       json candidate;
       in >> candidate;
-      if (candidate.is_object() && candidate.contains("jobs")) {
+      if (candidate.is_object() &&
+          (candidate.contains("jobs") || candidate.contains("client_stats"))) {
         doc = std::move(candidate);
         start = pos;
         break;
@@ -233,11 +234,14 @@ FioReport ParseFioOutput(std::string_view text, std::string_view source) {
   if (doc->contains("fio version") && (*doc)["fio version"].is_string()) {
     report.fio_version = (*doc)["fio version"].get<std::string>();
   }
-  const json& jobs = (*doc)["jobs"];
-  if (!jobs.is_array()) BadOutput(source, "\"jobs\" is not an array");
+  // A client's document lists every server's jobs under "client_stats" (fio's client.c).
+  const bool from_client = !doc->contains("jobs");
+  const char* jobs_key = from_client ? "client_stats" : "jobs";
+  const json& jobs = (*doc)[jobs_key];
+  if (!jobs.is_array()) BadOutput(source, fmt::format("\"{}\" is not an array", jobs_key));
   for (size_t i = 0; i < jobs.size(); ++i) {
     const json& j = jobs[i];
-    if (!j.is_object()) BadOutput(source, fmt::format("jobs[{}] is not an object", i));
+    if (!j.is_object()) BadOutput(source, fmt::format("{}[{}] is not an object", jobs_key, i));
     FioJob job;
     job.name = j.contains("jobname") && j["jobname"].is_string() ? j["jobname"].get<std::string>()
                                                                  : fmt::format("job{}", i);
@@ -249,6 +253,18 @@ FioReport ParseFioOutput(std::string_view text, std::string_view source) {
     job.usr_cpu_pct = Number(j, "usr_cpu");
     job.sys_cpu_pct = Number(j, "sys_cpu");
     job.job_runtime_ms = Number(j, "job_runtime").value_or(job.read.runtime_ms);
+    if (from_client) {
+      if (const auto it = j.find("hostname"); it != j.end() && it->is_string()) {
+        job.hostname = it->get<std::string>();
+      }
+      if (const auto it = j.find("port"); it != j.end() && it->is_number_integer()) {
+        job.port = it->get<int>();
+      }
+      if (job.name == "All clients") {
+        report.all_clients = std::move(job);
+        continue;
+      }
+    }
     report.jobs.push_back(std::move(job));
   }
   if (const auto it = doc->find("disk_util"); it != doc->end() && it->is_array()) {
@@ -324,29 +340,35 @@ FioReadSummary SummarizeReads(const FioReport& report) {
   return s;
 }
 
-FioRun RunFio(const FioJobFile& job, const FioRunOptions& options) {
-  if (!FindProgram(options.fio_program)) {
-    if (options.fio_program == "fio") throw EnvironmentError(std::string(kFioInstallHint));
-    throw EnvironmentError(fmt::format("fio program '{}' not found", options.fio_program));
+FioReadSummary SummarizeServerReads(const FioReport& report, const std::string& hostname,
+                                    int port) {
+  FioReport own;
+  for (const FioJob& job : report.jobs) {
+    if (job.hostname == hostname && job.port == port) own.jobs.push_back(job);
   }
-  if (options.time_limit.count() <= 0) {
-    throw UsageError(fmt::format("fio {}: time limit must be positive", options.name));
-  }
+  return SummarizeReads(own);
+}
+
+namespace {
+
+// Runs fio with `job_args` after its output options; `job_path` is the job file messages name.
+FioRun RunFioArgs(const std::vector<std::string>& job_args, bool read_only,
+                  const fs::path& job_path, const FioRunOptions& options) {
   const fs::path work_dir = fs::absolute(options.work_dir);
   FioRun run;
-  run.job_path = work_dir / (options.name + ".fio");
+  run.job_path = job_path;
   run.output_path = work_dir / (options.name + ".json");
   run.stderr_path = work_dir / (options.name + ".stderr");
-  WriteFileAtomic(run.job_path, RenderFioJobFile(job));
   std::error_code ec;
   fs::remove(run.output_path, ec);  // never parse a previous run's output
 
   ChildOptions child;
-  child.argv = {options.fio_program, "--output-format=json", "--output=" + run.output_path.string(),
-                "--readonly", run.job_path.string()};
+  child.argv = {options.fio_program, "--output-format=json", "--output=" + run.output_path.string()};
+  if (read_only) child.argv.push_back("--readonly");
   if (options.alloc_size_kib > 0) {
-    child.argv.insert(child.argv.end() - 1, fmt::format("--alloc-size={}", options.alloc_size_kib));
+    child.argv.push_back(fmt::format("--alloc-size={}", options.alloc_size_kib));
   }
+  child.argv.insert(child.argv.end(), job_args.begin(), job_args.end());
   child.working_dir = options.working_dir.empty() ? work_dir : options.working_dir;
   child.stdout_path = work_dir / (options.name + ".stdout");
   child.stderr_path = run.stderr_path;
@@ -379,10 +401,60 @@ FioRun RunFio(const FioJobFile& job, const FioRunOptions& options) {
     throw RunError(fmt::format("{}; {}", e.what(), FioFailureNote(run, options.read_only_hint)));
   }
   if (auto failure = FioJobFailure(run.report)) {
-    throw RunError(fmt::format("{} running {}; {}", *failure, run.job_path.string(),
+    // A server that refuses a job says why in the lines before the JSON ("<host> fio: ...").
+    std::string said;
+    for (size_t start = 0; start < run.report.preamble.size();) {
+      size_t end = run.report.preamble.find('\n', start);
+      if (end == std::string::npos) end = run.report.preamble.size();
+      const std::string_view line =
+          Trim(std::string_view(run.report.preamble).substr(start, end - start));
+      if (line.find("fio: ") != std::string_view::npos && said.find(line) == std::string::npos) {
+        said += fmt::format("{}\"{}\"", said.empty() ? "; fio said: " : ", ", line);
+      }
+      start = end + 1;
+    }
+    throw RunError(fmt::format("{} running {}{}; {}", *failure, run.job_path.string(), said,
                                FioFailureNote(run, options.read_only_hint)));
   }
   return run;
+}
+
+}  // namespace
+
+FioRun RunFioClients(const std::vector<FioClientJob>& clients, const FioRunOptions& options) {
+  if (!FindProgram(options.fio_program)) {
+    if (options.fio_program == "fio") throw EnvironmentError(std::string(kFioInstallHint));
+    throw EnvironmentError(fmt::format("fio program '{}' not found", options.fio_program));
+  }
+  if (options.time_limit.count() <= 0) {
+    throw UsageError(fmt::format("fio {}: time limit must be positive", options.name));
+  }
+  if (clients.empty()) throw UsageError(fmt::format("fio {}: no fio server given", options.name));
+  const fs::path work_dir = fs::absolute(options.work_dir);
+  std::vector<std::string> args;
+  fs::path first_job;
+  for (size_t i = 0; i < clients.size(); ++i) {
+    const fs::path job_path = work_dir / fmt::format("{}.{}.fio", options.name, i + 1);
+    WriteFileAtomic(job_path, RenderFioJobFile(*clients[i].job));
+    if (i == 0) first_job = job_path;
+    args.push_back("--client=" + clients[i].client_arg);
+    args.push_back(job_path.string());
+  }
+  return RunFioArgs(args, /*read_only=*/false, first_job, options);
+}
+
+FioRun RunFio(const FioJobFile& job, const FioRunOptions& options) {
+  if (!FindProgram(options.fio_program)) {
+    if (options.fio_program == "fio") throw EnvironmentError(std::string(kFioInstallHint));
+    throw EnvironmentError(fmt::format("fio program '{}' not found", options.fio_program));
+  }
+  if (options.time_limit.count() <= 0) {
+    throw UsageError(fmt::format("fio {}: time limit must be positive", options.name));
+  }
+  const fs::path work_dir = fs::absolute(options.work_dir);
+  const fs::path job_path = work_dir / (options.name + ".fio");
+  WriteFileAtomic(job_path, RenderFioJobFile(job));
+  return RunFioArgs({job_path.string()}, /*read_only=*/true, job_path, options);
 }
 
 std::string FioVersion(const std::string& fio_program) {

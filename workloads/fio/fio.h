@@ -6,7 +6,12 @@
 // the JSON (warnings, error lines), reads fio's non-JSON `nan`/`inf` tokens as "not reported", and
 // accepts both fio 3.x names (clat_ns, percentile keys "99.000000") and the older µs ones (clat).
 // Figures carry their units in their names: bytes, bytes/s, µs, ms, percent.
-// All functions are thread-safe; RunFio blocks for the length of the fio run.
+// In client/server mode (RunFioClients: `fio --client=... JOB --client=... JOB`, one job file per
+// server) fio writes the jobs of every server under "client_stats", each with the server's
+// "hostname" and "port", and, with more than one server, an "All clients" entry (throughput and
+// IOPS summed over the servers, the mean latency over all their I/O, no percentiles in fio 3.33);
+// ParseFioOutput reads that form too.
+// All functions are thread-safe; RunFio and RunFioClients block for the length of the fio run.
 #pragma once
 
 #include <chrono>
@@ -45,6 +50,10 @@ struct FioJob {
   FioDirection read, write;
   std::optional<double> usr_cpu_pct, sys_cpu_pct;
   double job_runtime_ms = 0;
+  // Client/server mode: the server that ran the job, as fio names it ("127.0.0.1", 8765); empty
+  // and 0 for a local run.
+  std::string hostname;
+  int port = 0;
 };
 
 // fio's own view of a disk over its whole run (its `disk_util` array). Ticks are milliseconds.
@@ -62,11 +71,14 @@ struct FioReport {
   std::vector<FioDiskUtil> disk_util;
   std::string preamble;  // text fio wrote before the JSON document, trimmed ("" when none)
   std::vector<std::string> non_finite_keys;  // JSON paths fio wrote as nan/inf
+  // Client/server mode with more than one server: fio's "All clients" entry (not in `jobs`).
+  std::optional<FioJob> all_clients;
 };
 
 // Parses fio's JSON output. `source` names the file in messages. Throws RunError for an empty
 // text, text without a complete JSON document (truncated output), a document without a "jobs"
-// array, or a job whose required figures (bw_bytes, iops, io_bytes, runtime) are missing.
+// (or, from a client, "client_stats") array, or a job whose required figures (bw_bytes, iops,
+// io_bytes, runtime) are missing.
 FioReport ParseFioOutput(std::string_view text, std::string_view source);
 
 // A job fio marked failed, as a sentence ("job 'seq-read': error 5 (Input/output error)"), or
@@ -86,6 +98,9 @@ struct FioReadSummary {
   std::optional<double> usr_cpu_pct, sys_cpu_pct;  // mean over jobs
 };
 FioReadSummary SummarizeReads(const FioReport& report);
+
+// SummarizeReads over the jobs one server ran (client/server mode), matched on hostname and port.
+FioReadSummary SummarizeServerReads(const FioReport& report, const std::string& hostname, int port);
 
 inline constexpr std::string_view kFioInstallHint =
     "fio not found on PATH; install it with `apt-get install fio`";
@@ -120,6 +135,20 @@ struct FioRun {
 // non-zero, reports a failed job, or writes unusable output — each message carries the tail of
 // fio's stderr and the paths of the kept files.
 FioRun RunFio(const FioJobFile& job, const FioRunOptions& options);
+
+// One server of a client/server run: fio's --client argument ("ip:127.0.0.1,8801",
+// "ip6:::1,8765", "node7,8765") and the job file it runs.
+struct FioClientJob {
+  std::string client_arg;
+  const FioJobFile* job = nullptr;  // REQUIRES: set, outlives the call
+};
+
+// Runs fio as the client of already running `fio --server`s: each job file goes to its server,
+// written as <name>.<i>.fio in work_dir; fio's output as RunFio's. Not --readonly (it would bind
+// only this process; the servers run the jobs): the jobs themselves must only read. Throws as
+// RunFio does, and RunError when fio reported no job at all (a server refused a job: the lines
+// fio's servers wrote, "<host> fio: ...", are quoted).
+FioRun RunFioClients(const std::vector<FioClientJob>& clients, const FioRunOptions& options);
 
 // What a message about a fio run that went wrong says of fio's own words and files, so that the
 // message stands alone: the tail of fio's stderr, quoted; when fio refused to lay out or extend a

@@ -221,6 +221,7 @@ ProbeJob PackedProbe(const ProbeTarget& target, double seconds) {
   global.options.emplace_back("loops", "100000");
   p.job.sections.push_back(std::move(global));
   int jobs = 0;
+  size_t listed = 0;  // containers named in the jobs (fewer than all when capped)
   const int lists = std::min(target.jobs, static_cast<int>(containers.paths.size()));
   if (shards || static_cast<int>(containers.paths.size()) >= target.jobs) {
     // Disjoint lists of whole containers, one job each.
@@ -236,6 +237,7 @@ ProbeJob PackedProbe(const ProbeTarget& target, double seconds) {
         if (value_bytes > kMaxFioValueBytes) break;
         mine.push_back(name);
       }
+      listed += mine.size();
       FioJobSection section{fmt::format("probe-{}", k), {{"filename", JoinFioPaths(mine)}}};
       if (shards) {
         // One shard open at a time, read through before the next (random:N keeps a file for up
@@ -263,6 +265,7 @@ ProbeJob PackedProbe(const ProbeTarget& target, double seconds) {
             {"offset_increment", fmt::format("{}%", share_pct)}}});
     }
     jobs = files * parts;
+    listed = static_cast<size_t>(files);
   }
   // A stream reads its containers whole (the kernel's readahead takes the tail fio leaves) while
   // fio counts whole blocks; the reader counts its samples' bytes, and a shard also holds a
@@ -278,10 +281,14 @@ ProbeJob PackedProbe(const ProbeTarget& target, double seconds) {
     p.stream_device_share =
         static_cast<double>(reader_bytes) / static_cast<double>(containers.scan.total_bytes);
   }
+  const std::string how_many =
+      listed < containers.paths.size()
+          ? fmt::format("{} of the {}", listed, containers.paths.size())  // capped: see above
+          : fmt::format("{}", containers.paths.size());
   p.description = fmt::format(
       "fio psync buffered, {} job{} over {} {} {} at bs {}, cold passes for {:g} s, before each "
       "repetition",
-      jobs, jobs == 1 ? "" : "s", containers.paths.size(),
+      jobs, jobs == 1 ? "" : "s", how_many,
       shards ? (containers.paths.size() == 1 ? "shard" : "shards")
              : (containers.paths.size() == 1 ? "data file" : "data files"),
       shards ? (random ? "whole, in random order" : "whole, in storage order")

@@ -195,8 +195,7 @@ double SmallfileCoverage(const FilesLayoutScan& scan, uint64_t block_bytes) {
   return static_cast<double>(covered) / static_cast<double>(scan.total_bytes);
 }
 
-Figures FioMeasurement::ToFigures() const {
-  Figures f;
+void SetFioReadFigures(const FioReadSummary& reads, Figures& f) {
   auto set = [&](Metric metric, const std::optional<double>& v) {
     if (v) f.Set(metric, *v);
   };
@@ -210,6 +209,11 @@ Figures FioMeasurement::ToFigures() const {
   set(Metric::kLatP99Us, reads.clat.p99);
   set(Metric::kUsrCpuPct, reads.usr_cpu_pct);
   set(Metric::kSysCpuPct, reads.sys_cpu_pct);
+}
+
+Figures FioMeasurement::ToFigures() const {
+  Figures f;
+  SetFioReadFigures(reads, f);
   if (!device_windows.empty()) {
     const WindowSummary& w = device_windows.front();
     f.Set(Metric::kDeviceReadBytes, static_cast<double>(w.read_bytes));

@@ -80,6 +80,11 @@ struct FioMeasurement {
   RepetitionMeasurement ToMeasurement(const std::optional<std::string>& device) const;
 };
 
+// fio's read figures as a repetition's: bytes_per_second, iops, clat_mean_us, clat_p99_us,
+// clat_p99_9_us, lat_p50/p95/p99_us (fio's clat), usr_cpu_pct, sys_cpu_pct; a figure fio did not
+// report is left absent.
+void SetFioReadFigures(const FioReadSummary& reads, Figures& figures);
+
 // Applies a suite workload's "options" object for a fio workload to `out`. Keys (all optional):
 // "runtime_s" (number, 1..86400), "ramp_s" (number, 0..86400), "size" (the test file: a size with
 // a unit such as "1GiB", or an integer of bytes; at least 1 MiB), "block_size" (smallfile's bs:

@@ -57,6 +57,12 @@ class Scratch {
     fs::create_directories(s / "tmp");
     fs::create_directories(s / "foreign");
     Write(s / "foreign" / "notes.txt", "someone else's file\n");
+    // fio --clients hostfiles: one that does not parse, one server on a loopback port nothing
+    // listens on (port 1: reserved, never a fio server), one with a relative directory.
+    Write(s / "hosts-bad-port.txt", "node1:99999\n");
+    Write(s / "hosts-closed.txt", "127.0.0.1:1 /var/tmp/feedbench-fio-matrix\n");
+    Write(s / "hosts-relative.txt", "127.0.0.1:1 data\n");
+    Write(s / "hosts-empty.txt", "# no server\n");
     fs::create_directories(s / "adir");
     Write(s / "empty.json", "");
     Write(s / "arr.json", "[1, 2]\n");
@@ -582,6 +588,17 @@ const std::vector<Case> kCases = {
     {"FioJobFileReadIolog", "fio --profile {S}/iolog.fio", 2, {"iolog.fio", "read_iolog"}},
     {"FioJobFileRawDevice", "fio --profile {S}/device.fio", 2, {"device.fio", "/dev/vda"}},
     {"FioJobFileWrites", "fio --profile {S}/write.fio", 2, {"write.fio", "rw"}},
+    {"FioClientsHostfileMissing", "fio --clients {S}/gone.txt", 2, {"--clients {S}/gone.txt", "cannot read the hostfile"}},
+    {"FioClientsHostfileBadPort", "fio --clients {S}/hosts-bad-port.txt", 2, {"{S}/hosts-bad-port.txt:1", "1..65535"}},
+    {"FioClientsHostfileRelativeDir", "fio --clients {S}/hosts-relative.txt", 2, {"{S}/hosts-relative.txt:1", "absolute directory"}},
+    {"FioClientsHostfileEmpty", "fio --clients {S}/hosts-empty.txt", 2, {"{S}/hosts-empty.txt", "no fio server listed"}},
+    {"FioClientsSmallfile", "fio --clients {S}/hosts-closed.txt --profile smallfile", 2, {"--profile smallfile", "device profiles"}},
+    {"FioClientsJobFile", "fio --clients {S}/hosts-closed.txt --profile {S}/iolog.fio", 2, {"iolog.fio", "device profiles"}},
+    {"FioClientsJobs", "fio --clients {S}/hosts-closed.txt --jobs 4", 2, {"--jobs", "--clients"}},
+    {"FioClientsRemoteDirDevice", "fio --clients {S}/hosts-closed.txt --remote-dir /dev/fb", 2, {"--remote-dir", "/dev"}},
+    {"FioClientsConnectTimeoutZero", "fio --clients {S}/hosts-closed.txt --connect-timeout-s 0", 2, {"--connect-timeout-s 0", "0.1 to 600"}},
+    {"FioRemoteDirWithoutClients", "fio --profile seq-read --remote-dir /srv/fb", 2, {"--remote-dir", "only with --clients"}},
+    {"FioClientsServerRefuses", "fio --clients {S}/hosts-closed.txt --profile seq-read --out {S}/tmp/c.json", 3, {"127.0.0.1:1 ({S}/hosts-closed.txt:1)", "refused", "fio --server"}},
     {"FioOutMissingParent", "fio --profile seq-read --out {S}/nodir/sub/f.json", 2, {"--out", "does not exist"}},
     {"FioOutIsDirectory", "fio --profile seq-read --out {S}/adir", 2, {"--out", "is a directory"}},
     {"FioDataDirIsFile", "fio --profile seq-read --data-dir {S}/empty.json --out {S}/tmp/f.json", 2, {"--data-dir", "not a directory"}},

@@ -45,6 +45,12 @@ constexpr NotRun kNotRun[] = {
      "installs packages and builds into the source tree, which this test's build already did; "
      "`build/feedbench run` is run as the next block's first command"},
     {"ci/test.sh", "runs the whole test suite, this test included"},
+    {"fio --server --daemonize=/run/fio-server.pid",
+     "starts a fio server that outlives the test; FioClientsCli starts fio servers on 127.0.0.1 "
+     "and stops them"},
+    {"build/feedbench fio --clients hosts.txt --profile seq-read --runtime-s 10 --size 4GiB",
+     "needs fio servers on the README's nodes; FioClientsCli runs `fio --clients` against fio "
+     "servers on 127.0.0.1"},
     {"ci/sanitize.sh asan",
      "builds every target again under AddressSanitizer and runs the whole suite, this test "
      "included; ci/test.sh runs it"},

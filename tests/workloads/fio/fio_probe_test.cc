@@ -226,6 +226,15 @@ TEST(ProbeJob, ManyShardsStayWithinFiosLimitOnAnOptionValue) {
     EXPECT_EQ(names.find('/'), std::string::npos) << section;
   }
   EXPECT_NO_THROW(CheckFioJobTargets(job.job, "probe", tmp.path()));
+  // The description says how many of the shards the jobs name.
+  const size_t named = FilesOf(job, "probe-0").size() + FilesOf(job, "probe-1").size();
+  size_t shards = 0;
+  for (const auto& entry : fs::directory_iterator(ds / "shards")) {
+    shards += entry.path().extension() == ".tar";
+  }
+  ASSERT_LT(named, shards);
+  EXPECT_THAT(job.description, HasSubstr("2 jobs over " + std::to_string(named) + " of the " +
+                                         std::to_string(shards) + " shards"));
   if (!HaveFio()) GTEST_SKIP() << "fio is not installed";
   ProbeOptions options;
   options.seconds = 0.5;
