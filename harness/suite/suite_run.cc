@@ -132,11 +132,22 @@ class RunDatasets {
 
   // The dataset prepared for reading as `layout` (tmpfs: staged from the files layout), once per
   // dataset directory and layout.
+  // Under mpirun a tmpfs layout is staged once per node, by its leader (local rank 0); every
+  // rank calls this for the same workloads in the same order (the plan is the same on all), so
+  // each staging is followed by a timed barrier and the leaders' paths are shared: the node's
+  // other ranks read the leader's staging, which the leader removes after the run's last barrier.
   PreparedDataset& Prepared(Layout layout, const fs::path& dir) {
     auto& slot = prepared_[{layout, dir}];
     if (!slot) {
       StagingOptions staging;
       staging.tmpfs_dir = request_.tmpfs_dir;
+      MpiWorld& world = MpiWorld::Process();
+      const bool ranks = world.Size() > 1;
+      if (layout == Layout::kTmpfs && ranks && !world.NodeLeader()) {
+        staging.shared_root = NodeLeadersStaging(world, std::nullopt);
+        slot = std::make_unique<PreparedDataset>(dir, layout, staging);
+        return *slot;
+      }
       if (layout == Layout::kTmpfs && !request_.quiet) {
         fmt::print(stderr, "feedbench: staging the files dataset {} in {}\n", dir.string(),
                    request_.tmpfs_dir.string());
@@ -151,8 +162,36 @@ class RunDatasets {
         }
         throw;
       }
+      if (layout == Layout::kTmpfs && ranks) NodeLeadersStaging(world, slot->read_root());
     }
     return *slot;
+  }
+
+  // The staging of this rank's node leader: every rank waits (timed) until the leaders have
+  // staged, rank 0 gathers the leaders' paths and every rank gets them. `mine`: this rank's own
+  // staging (leaders), nullopt for the others.
+  fs::path NodeLeadersStaging(MpiWorld& world, const std::optional<fs::path>& mine) {
+    // Staging copies at memory speed; the wait allows it 1 MiB/s, as generation's.
+    const double wait_sec =
+        request_.rank_timeout_sec + static_cast<double>(TotalBytes(spec_)) / (1024.0 * 1024.0);
+    world.Barrier("the tmpfs staging", wait_sec);
+    const std::vector<std::string> gathered =
+        world.GatherToRoot(mine ? mine->string() : std::string());
+    std::string joined;
+    for (const std::string& path : gathered) joined += path + '\n';
+    const std::string all = world.BroadcastFromRoot(joined);
+    std::vector<std::string> by_rank;
+    for (size_t start = 0; start < all.size();) {
+      const size_t end = all.find('\n', start);
+      by_rank.push_back(all.substr(start, end - start));
+      start = end + 1;
+    }
+    const int leader = world.Placement().NodeLeaders()[static_cast<size_t>(world.NodeIndex())];
+    if (static_cast<size_t>(leader) >= by_rank.size() || by_rank[leader].empty()) {
+      throw RunError(fmt::format("{}: its node leader ({}) reported no tmpfs staging",
+                                 world.Describe(), world.DescribeRank(leader)));
+    }
+    return by_rank[static_cast<size_t>(leader)];
   }
 
   // Removes what the run generated and the data directory if this run created it and left it
@@ -483,14 +522,19 @@ void AddProbes(std::vector<PlannedWorkload>& plan, const RunRequest& request,
 }
 
 // Generates every dataset first (so no repetition waits on generation), then plans each workload.
-std::vector<PlannedWorkload> Plan(const Suite& suite, const std::vector<SuiteWorkload>& selected,
-                                  const RunRequest& request, RunDatasets& data, RankTally& tally) {
-  // Generated in layout order (then shard size), as the results list them.
+// Generates (or verifies) the datasets the selected workloads read, in layout order (then shard
+// size), as the results list them.
+void EnsureDatasets(const std::vector<SuiteWorkload>& selected, RunDatasets& data) {
   std::set<std::pair<Layout, uint64_t>> layouts;
   for (const auto& w : selected) {
     if (const auto layout = w.DatasetLayout()) layouts.insert({*layout, w.shard_bytes});
   }
   for (const auto& [layout, shard_bytes] : layouts) data.Ensure(layout, shard_bytes);
+}
+
+std::vector<PlannedWorkload> Plan(const Suite& suite, const std::vector<SuiteWorkload>& selected,
+                                  const RunRequest& request, RunDatasets& data, RankTally& tally) {
+  EnsureDatasets(selected, data);
   std::vector<PlannedWorkload> plan;
   for (const SuiteWorkload& w : selected) {
     PlannedWorkload p = w.kind == WorkloadKind::kFio ? PlanFio(w, request, data)
@@ -506,6 +550,7 @@ std::vector<PlannedWorkload> Plan(const Suite& suite, const std::vector<SuiteWor
 
 }  // namespace session_detail
 
+using session_detail::EnsureDatasets;
 using session_detail::Plan;
 using session_detail::PlannedWorkload;
 using session_detail::RankTally;
@@ -733,12 +778,6 @@ void CheckRanks(const std::vector<SuiteWorkload>& selected, const DatasetSpec& s
           "`feedbench fio`",
           w.name, ranks));
     }
-    if (w.layout == Layout::kTmpfs) {
-      throw UsageError(fmt::format(
-          "workload {}: the tmpfs layout does not run as MPI ranks (each rank would stage its own "
-          "copy); leave it out with --filter",
-          w.name));
-    }
   }
   if (request.rank_data == RankData::kShard && spec.samples < static_cast<uint64_t>(ranks)) {
     throw UsageError(fmt::format(
@@ -908,6 +947,12 @@ void SuiteSession::Prepare() {
     const double generation_wait_sec = GenerationWaitSec(s.suite, s.selected, s.request);
     if (ranks && !owner) world.Barrier("the datasets' generation", generation_wait_sec);
     s.data = std::make_unique<RunDatasets>(s.request, s.suite.spec, owner);
+    // The owners generate before the others go on, so that every rank plans after the barrier
+    // (planning has collective steps of its own: a tmpfs staging per node).
+    if (ranks && owner) {
+      if (!s.factory) EnsureDatasets(s.selected, *s.data);
+      world.Barrier("the datasets' generation", generation_wait_sec);
+    }
     if (s.factory) {
       for (const SuiteWorkload& w : s.selected) {
         WorkloadRun run;
@@ -922,7 +967,6 @@ void SuiteSession::Prepare() {
         s.workloads.push_back(std::move(p.workload));
       }
     }
-    if (ranks && owner) world.Barrier("the datasets' generation", generation_wait_sec);
     ThrowIfInterrupted();
   } catch (const Interrupted& e) {
     std::string what;

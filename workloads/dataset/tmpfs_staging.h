@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,9 @@ struct StagingOptions {
   int threads = 0;                             // copy threads, 0 = auto
   // Told of each stale staging reclaimed before this one is made; unset: a line on stderr.
   std::function<void(const ReclaimedStaging&)> on_reclaimed;
+  // Set: read another process's staging at this path (an MPI node leader's, harness/suite),
+  // neither staging nor removing anything; it must be a staging whose owner lives (kAlive).
+  std::optional<std::filesystem::path> shared_root;
 };
 
 // Whether a directory entry is a staging whose owner lives.

@@ -62,7 +62,17 @@ PreparedDataset::PreparedDataset(fs::path dir, Layout layout, StagingOptions sta
                                  LayoutName(layout == Layout::kTmpfs ? Layout::kFiles : layout)));
   }
   s.lock = std::make_unique<DatasetLock>(s.dir, DatasetLock::Mode::kShared);
-  if (layout == Layout::kTmpfs) {
+  if (layout == Layout::kTmpfs && staging.shared_root) {
+    // Another process's staging (a node leader's, under mpirun): read, never removed here.
+    std::string why;
+    const StagingOwner owner = JudgeStaging(*staging.shared_root, &why);
+    if (owner != StagingOwner::kAlive) {
+      throw EnvironmentError(fmt::format(
+          "{}: not a tmpfs staging to read ({})", staging.shared_root->string(),
+          owner == StagingOwner::kGone ? why : "not a feedbench staging"));
+    }
+    s.read_root = *staging.shared_root;
+  } else if (layout == Layout::kTmpfs) {
     s.staging = std::make_unique<TmpfsStaging>(s.dir, s.manifest.spec, staging);
     s.read_root = s.staging->root();
   } else {

@@ -175,6 +175,48 @@ TEST_F(MpirunRunTest, TwoNodesEachGenerateDropTheCacheAndSampleTheirDeviceOnce) 
   }
 }
 
+TEST_F(MpirunRunTest, EachNodesLeaderStagesTmpfsOnceAndItsRanksReadThatStaging) {
+  const fs::path suite = dir_.path() / "tmpfs.json";
+  std::ofstream(suite) << R"({
+  "schema_version": 1, "name": "ranks-tmpfs", "description": "tmpfs as MPI ranks",
+  "dataset": {"samples": 400, "sizes": {"distribution": "fixed", "bytes": "8KiB"}, "seed": 4,
+              "files_per_dir": 200},
+  "defaults": {"repetitions": 2, "epochs": 1, "workers": 2, "batch_size": 16, "prefetch": 2,
+               "compute_ms_per_batch": 0, "verify": true},
+  "workloads": [{"name": "tmpfs-random", "layout": "tmpfs", "order": "random"}]
+})";
+  const std::set<std::string> before = Stagings();
+  const fs::path out = dir_.path() / "job.json";
+  // Two fake nodes of two ranks each, sharing one data directory (the shared scope).
+  const auto node = [&](const std::string& name) {
+    return fmt::format("-np 2 env {} FEEDBENCH_MPI_NODE={} {} run --suite {} --data-dir {} --out {}",
+                       RankLsanEnv(), name, FEEDBENCH_BINARY, suite.string(),
+                       (dir_.path() / "data").string(), out.string());
+  };
+  const auto result = RunCommand(Mpirun() + " " + node("node-a") + " : " + node("node-b"));
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  // One staging per node (its leader's), none per rank.
+  size_t staged = 0;
+  for (size_t at = result.output.find("staging the files dataset"); at != std::string::npos;
+       at = result.output.find("staging the files dataset", at + 1)) {
+    ++staged;
+  }
+  EXPECT_EQ(staged, 2u) << result.output;
+  const nlohmann::json results = ReadJson(out);
+  const nlohmann::json& mpi = results["context"]["feedbench"]["mpi"];
+  EXPECT_EQ(mpi["node_count"], 2);
+  for (const nlohmann::json& repetition : mpi["workloads"]["tmpfs-random"]) {
+    double samples = 0;
+    for (const nlohmann::json& r : repetition["ranks"]) {
+      EXPECT_EQ(r["state"], "valid") << r;  // verified: every rank read the staged samples
+      samples += r["samples"].get<double>();
+    }
+    EXPECT_EQ(samples, 400);  // every sample once per epoch, across both nodes' stagings
+  }
+  // The leaders removed their stagings after the run.
+  EXPECT_EQ(Stagings(), before);
+}
+
 TEST_F(MpirunRunTest, BadRankInputIsExit2WithItsMessage) {
   const fs::path data = dir_.path() / "data";
   const fs::path small = WriteSuite(dir_.path(), 3, 1);
