@@ -10,7 +10,10 @@ prints, per reader workload that has probe figures:
     own and normalised, and the correlation of the repetitions' deviations from their run's
     median, workload against probe, pooled over runs;
   - the spread of probe_efficiency_pct itself (min, 10th, 50th, 90th percentile, max, and the
-    share of repetitions above 100% and 105%): how often the probe failed to bound.
+    share of repetitions above 100% and 105%): how often the probe failed to bound;
+  - bracketed: each repetition against the mean (in logs) of the probe before it and the probe
+    before the workload's next repetition (taken a round later, so after it), the last repetition
+    of each run left out: whether a probe on both sides would track it better than one before.
 A control helps the gate where the normalised spread is the narrower one; the gate decides that
 per workload from its baseline (harness/gate/compare.cc, JudgeThroughProbe).
 
@@ -101,6 +104,25 @@ def main():
               f"{statistics.median(own_within):.3f}, normalised "
               f"{statistics.median(norm_within):.3f}; correlation within runs "
               f"{correlation(dev_own, dev_probe):.2f}")
+        b_own, b_probe, b_within, b_med = [], [], [], []
+        for run in runs:
+            pairs = run.get(w, [])
+            if len(pairs) < 3:
+                continue
+            own = [math.log(o) for o, _ in pairs[:-1]]
+            bracket = [0.5 * (math.log(pairs[i][1]) + math.log(pairs[i + 1][1]))
+                       for i in range(len(pairs) - 1)]
+            mo, mb = statistics.mean(own), statistics.mean(bracket)
+            b_own += [x - mo for x in own]
+            b_probe += [x - mb for x in bracket]
+            norm = [o - b for o, b in zip(own, bracket)]
+            b_within.append(statistics.stdev(norm))
+            b_med.append(statistics.median(norm))
+        if len(b_med) >= 3:
+            print(f"  bracketed by the probes before and after: correlation within runs "
+                  f"{correlation(b_own, b_probe):.2f}; within a run normalised "
+                  f"{statistics.median(b_within):.3f}; run to run normalised "
+                  f"{statistics.stdev(b_med):.3f}")
         e = sorted(efficiencies)
         n = len(e)
         print(f"  probe_efficiency_pct: min {e[0]:.0f}, p10 {e[n // 10]:.0f}, median "
