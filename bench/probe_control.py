@@ -104,7 +104,7 @@ def main():
               f"{statistics.median(own_within):.3f}, normalised "
               f"{statistics.median(norm_within):.3f}; correlation within runs "
               f"{correlation(dev_own, dev_probe):.2f}")
-        b_own, b_probe, b_within, b_med = [], [], [], []
+        b_own, b_probe, b_after, b_within, b_med = [], [], [], [], []
         for run in runs:
             pairs = run.get(w, [])
             if len(pairs) < 3:
@@ -112,15 +112,18 @@ def main():
             own = [math.log(o) for o, _ in pairs[:-1]]
             bracket = [0.5 * (math.log(pairs[i][1]) + math.log(pairs[i + 1][1]))
                        for i in range(len(pairs) - 1)]
-            mo, mb = statistics.mean(own), statistics.mean(bracket)
+            after = [math.log(p) for _, p in pairs[1:]]
+            mo, mb, ma = statistics.mean(own), statistics.mean(bracket), statistics.mean(after)
             b_own += [x - mo for x in own]
             b_probe += [x - mb for x in bracket]
+            b_after += [x - ma for x in after]
             norm = [o - b for o, b in zip(own, bracket)]
             b_within.append(statistics.stdev(norm))
             b_med.append(statistics.median(norm))
         if len(b_med) >= 3:
             print(f"  bracketed by the probes before and after: correlation within runs "
-                  f"{correlation(b_own, b_probe):.2f}; within a run normalised "
+                  f"{correlation(b_own, b_probe):.2f} (with the probe after alone "
+                  f"{correlation(b_own, b_after):.2f}); within a run normalised "
                   f"{statistics.median(b_within):.3f}; run to run normalised "
                   f"{statistics.stdev(b_med):.3f}")
         e = sorted(efficiencies)
