@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <utility>
 
 #include "harness/base/errors.h"
@@ -58,16 +58,34 @@ uint64_t ParseBytes(std::string_view text, std::string_view what) {
   }
   if (suffix == nullptr) Reject(text, what, fmt::format("unknown unit '{}'", unit));
 
-  double value = 0;
-  const auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
-  if (ec != std::errc() || ptr != number.data() + number.size()) Reject(text, what, "bad number");
-  const double bytes = value * static_cast<double>(suffix->factor);
-  if (!std::isfinite(bytes) || bytes > 1.8e19) Reject(text, what, "too large");
-  const double rounded = std::round(bytes);
-  if (std::fabs(rounded - bytes) > 1e-6 * std::max(1.0, bytes)) {
-    Reject(text, what, "not a whole number of bytes");
+  // Exact decimal arithmetic (no double): "1.5MiB" is 15 × 2^20 ÷ 10, and a value that is not a
+  // whole number of bytes ("1.0000001KiB", "0.3B") or past 2^64 - 1 is refused, not rounded.
+  const size_t dot = number.find('.');
+  const std::string_view whole = number.substr(0, dot);
+  const std::string_view fraction =
+      dot == std::string_view::npos ? std::string_view() : number.substr(dot + 1);
+  if ((whole.empty() && fraction.empty()) || fraction.find('.') != std::string_view::npos) {
+    Reject(text, what, "bad number");
   }
-  return static_cast<uint64_t>(rounded);
+  if (fraction.size() > 18) Reject(text, what, "more than 18 decimals");
+  using Wide = unsigned __int128;
+  constexpr Wide kMax = static_cast<Wide>(UINT64_MAX);
+  auto digits = [&](std::string_view part) {
+    Wide value = 0;
+    for (const char c : part) {
+      value = value * 10 + static_cast<Wide>(c - '0');
+      if (value > kMax) Reject(text, what, "too large");
+    }
+    return value;
+  };
+  Wide scale = 1;
+  for (size_t i = 0; i < fraction.size(); ++i) scale *= 10;
+  // value = (whole × scale + fraction) ÷ scale; bytes = value × factor.
+  const Wide numerator = (digits(whole) * scale + digits(fraction)) * suffix->factor;
+  if (numerator % scale != 0) Reject(text, what, "not a whole number of bytes");
+  const Wide bytes = numerator / scale;
+  if (bytes > kMax) Reject(text, what, "too large");
+  return static_cast<uint64_t>(bytes);
 }
 
 std::string FormatBytesIec(double bytes) {

@@ -18,6 +18,22 @@ TEST(ParseBytes, AcceptsBinaryAndDecimalUnits) {
   EXPECT_EQ(ParseBytes("1GiB", "--size"), 1u << 30);
 }
 
+TEST(ParseBytes, IsExactWithoutFloatingPoint) {
+  // Past 2^53 a double cannot hold every integer: these are exact.
+  EXPECT_EQ(ParseBytes("9007199254740993B", "--size"), 9007199254740993ULL);
+  EXPECT_EQ(ParseBytes("18446744073709551615B", "--size"), UINT64_MAX);
+  EXPECT_EQ(ParseBytes("0.25KiB", "--size"), 256u);
+  EXPECT_EQ(ParseBytes(".5KiB", "--size"), 512u);
+  EXPECT_EQ(ParseBytes("2.KiB", "--size"), 2048u);
+  EXPECT_EQ(ParseBytes("0.001kB", "--size"), 1u);
+  EXPECT_EQ(ParseBytes("1.000000000000000000GiB", "--size"), 1u << 30);
+  // Not a whole number of bytes, even by a millionth; past 2^64 - 1; malformed numbers.
+  for (const char* bad : {"1.0000001KiB", "0.0001kB", "18446744073709551616B", "16777216TiB",
+                          "1..5KiB", ".KiB", "1.5.0MiB", "0.0000000000000000001B"}) {
+    EXPECT_THROW(ParseBytes(bad, "--size"), UsageError) << bad;
+  }
+}
+
 TEST(ParseBytes, RejectsMissingOrAmbiguousUnits) {
   EXPECT_THROW(ParseBytes("64", "--size"), UsageError);
   EXPECT_THROW(ParseBytes("64K", "--size"), UsageError);
