@@ -14,15 +14,16 @@
 
 #include "harness/base/atomic_file.h"
 #include "harness/base/errors.h"
+#include "harness/base/statistics.h"
 #include "harness/base/time_format.h"
 #include "harness/base/units.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/run_pipeline.h"
+#include "harness/measure/fingerprint.h"
 #include "harness/os/data_dir.h"
 #include "harness/report/console_table.h"
 #include "harness/results/results.h"
 #include "harness/suite/suite.h"
-#include "harness/measure/fingerprint.h"
 #include "harness/suite/suite_run.h"
 #include "workloads/fio/fio.h"
 #include "workloads/fio/fio_clients.h"
@@ -76,12 +77,14 @@ json FioOptions(const FioFlags& flags, const CLI::App& sub) {
 
 // Checks the flags' fio options as a suite's are checked, naming the flag of a bad value
 // ("--runtime-s 0: ..."), not the suite key the flag became: the user passed no suite options.
-void CheckFioOptionFlags(const FioFlags& flags, const CLI::App& sub) {
+// Returns them parsed.
+FioWorkloadOptions CheckFioOptionFlags(const FioFlags& flags, const CLI::App& sub) {
   static const std::map<std::string, std::string> kFlagOfKey{
       {"runtime_s", "--runtime-s"},   {"ramp_s", "--ramp-s"}, {"size", "--size"},
       {"block_size", "--block-size"}, {"jobs", "--jobs"},     {"time_limit_s", "--time-limit-s"}};
   FioWorkloadOptions checked;
   ApplyFioSuiteOptions(FioOptions(flags, sub), "command line", checked, kFlagOfKey);
+  return checked;
 }
 
 // The suite `feedbench fio` runs: the dataset of --suite (smallfile reads its files layout) and one
@@ -171,19 +174,12 @@ int RunClients(const FioFlags& flags, const CLI::App& sub) {
           "--profile {}: with --clients, only the device profiles run (seq-read, "
           "rand-read-4k-qd32, rand-read-4k-qd1); smallfile and job files read files on this node",
           p));
-    } else if (std::find(profiles.begin(), profiles.end(), p) != profiles.end()) {
-      throw UsageError(fmt::format("--profile {}: given twice", p));
     } else {
-      profiles.push_back(p);
+      profiles.push_back(p);  // one given twice: FioSuite refuses it
     }
   }
   const std::vector<FioServer> servers = LoadFioHostfile(flags.clients, flags.remote_dir);
-  FioWorkloadOptions checked;  // the fio option flags, checked as for a run on this node
-  static const std::map<std::string, std::string> kFlagOfKey{{"runtime_s", "--runtime-s"},
-                                                            {"ramp_s", "--ramp-s"},
-                                                            {"size", "--size"},
-                                                            {"time_limit_s", "--time-limit-s"}};
-  ApplyFioSuiteOptions(FioOptions(flags, sub), "command line", checked, kFlagOfKey);
+  const FioWorkloadOptions checked = CheckFioOptionFlags(flags, sub);
   FioVersion();
 
   FioFlags suite_flags = flags;
@@ -211,7 +207,6 @@ int RunClients(const FioFlags& flags, const CLI::App& sub) {
     throw EnvironmentError(fmt::format("cannot create {} for fio's job files and output: {}",
                                        work_dir.string(), ec.message()));
   }
-
 
   SuiteRun run;
   run.suite = suite;
@@ -263,11 +258,7 @@ int RunClients(const FioFlags& flags, const CLI::App& sub) {
       options.test_file_bytes = checked.test_file_bytes;
       options.ramp_sec = checked.ramp_sec;
       options.runtime_sec = checked.runtime_sec;
-      // A first run lays out each server's test file before its job starts.
-      options.time_limit = checked.time_limit.count() > 0
-                               ? checked.time_limit
-                               : std::chrono::milliseconds(static_cast<int64_t>(
-                                     (checked.ramp_sec + checked.runtime_sec + 120) * 1000));
+      options.time_limit = checked.time_limit;  // 0: fio's default
       options.remove_test_file = !flags.keep_data && done == total;
       const auto t0 = std::chrono::steady_clock::now();
       RepetitionMeasurement m;
@@ -298,7 +289,7 @@ int RunClients(const FioFlags& flags, const CLI::App& sub) {
 
   const RecordedRun recorded = RecordRun(run, out.string());
   if (!flags.quiet) fmt::print(stderr, "writing results to {}\n", out.string());
-  const fs::path timeline = WriteRunFiles(recorded, out);
+  WriteRunFiles(recorded, out);
   if (!flags.quiet) {
     fmt::print("\n{}", RenderFioTable(SummarizeResults(recorded.model)));
     fmt::print("\nper server (median of the valid repetitions):\n");
@@ -307,27 +298,25 @@ int RunClients(const FioFlags& flags, const CLI::App& sub) {
       for (size_t k = 0; k < servers.size(); ++k) {
         std::vector<double> bw;
         for (const json& e : run.fio_clients["workloads"][wr.workload.name]) {
-          if (e.contains("servers")) bw.push_back(e["servers"][k]["bytes_per_second"].get<double>());
+          if (e.contains("servers")) {
+            bw.push_back(e["servers"][k]["bytes_per_second"].get<double>());
+          }
         }
         if (bw.empty()) continue;
-        std::sort(bw.begin(), bw.end());
-        const double median = bw.size() % 2 ? bw[bw.size() / 2]
-                                            : (bw[bw.size() / 2 - 1] + bw[bw.size() / 2]) / 2;
         fmt::print("  {:<20} {:<24} {}/s\n", wr.workload.name, servers[k].Name(),
-                   FormatBytesIec(median));
+                   FormatBytesIec(stats::Median(bw)));
       }
     }
     fmt::print("\nfio on {} server{} in {:.1f} s; results: {} (fio's files: {}){}\n",
                servers.size(), servers.size() == 1 ? "" : "s", run.wall_sec, out.string(),
                work_dir.string(),
-               flags.keep_data ? fmt::format("; test files kept on the servers") : "");
+               flags.keep_data ? "; test files kept on the servers" : "");
   } else {
     fmt::print("{}\n", out.string());
     if (recorded.any_failed) {
       fmt::print(stderr, "feedbench: {}\n", FailureLine(recorded.model));
     }
   }
-  (void)timeline;
   return recorded.any_failed ? kExitFailed : kExitOk;
 }
 

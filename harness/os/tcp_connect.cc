@@ -28,13 +28,16 @@ std::string Seconds(std::chrono::milliseconds ms) {
 
 std::string ErrnoWords(int err) {
   std::string words = std::strerror(err);
-  if (!words.empty()) words[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(words[0])));
+  if (!words.empty()) {
+    words[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(words[0])));
+  }
   return words;
 }
 
 // One address: nullopt when connected, else why not.
 std::optional<std::string> ConnectOne(const addrinfo& ai, std::chrono::milliseconds timeout) {
-  UniqueFd fd(::socket(ai.ai_family, ai.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai.ai_protocol));
+  UniqueFd fd(
+      ::socket(ai.ai_family, ai.ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai.ai_protocol));
   if (fd.get() < 0) return fmt::format("cannot open a socket: {}", ErrnoWords(errno));
   if (::connect(fd.get(), ai.ai_addr, ai.ai_addrlen) == 0) return std::nullopt;
   if (errno != EINPROGRESS) return ErrnoWords(errno);
@@ -69,7 +72,8 @@ std::optional<std::string> TryTcpConnect(const std::string& host, uint16_t port,
   const std::string service = std::to_string(port);
   const int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &found);
   if (rc != 0) {
-    return fmt::format("host not found ({})", rc == EAI_SYSTEM ? ErrnoWords(errno) : ::gai_strerror(rc));
+    return fmt::format("host not found ({})",
+                       rc == EAI_SYSTEM ? ErrnoWords(errno) : ::gai_strerror(rc));
   }
   std::unique_ptr<addrinfo, AddrInfoDeleter> list(found);
   std::optional<std::string> why;

@@ -16,6 +16,7 @@
 #include <stdexcept>
 
 #include "harness/base/errors.h"
+#include "harness/base/line_splitter.h"
 #include "harness/base/time_format.h"
 #include "harness/os/data_dir.h"
 #include "harness/os/device.h"
@@ -38,6 +39,26 @@ namespace fs = std::filesystem;
 // Named rather than anonymous: SuiteSession::State holds a RunDatasets, and a member of an
 // anonymous-namespace type in a class with linkage is what GCC warns about in unity builds.
 namespace session_detail {
+
+// How long a rank waits at a barrier for others that prepare `bytes` of data (generation, tmpfs
+// staging): the rank timeout plus the time it would take at kSlowestPrepareBytesPerSec (a rank
+// that dies is mpirun's to report; one that hangs ends the job then, named, rather than holding
+// the others forever). 1 MiB/s is far below what any storage worth feeding a training job writes
+// (this VM's disk: ~700 MiB/s per layout) or memory copies.
+constexpr double kSlowestPrepareBytesPerSec = 1024.0 * 1024.0;
+double PrepareWaitSec(const RunRequest& request, double bytes) {
+  return request.rank_timeout_sec + bytes / kSlowestPrepareBytesPerSec;
+}
+
+// The datasets the selected workloads read: one per layout (and shard size), in layout order,
+// as the results list them.
+std::set<std::pair<Layout, uint64_t>> DatasetLayouts(const std::vector<SuiteWorkload>& selected) {
+  std::set<std::pair<Layout, uint64_t>> layouts;
+  for (const auto& w : selected) {
+    if (const auto layout = w.DatasetLayout()) layouts.insert({*layout, w.shard_bytes});
+  }
+  return layouts;
+}
 
 // The data directory and the datasets of one run, from the moment the directory is taken: what
 // this run generated or staged is removed when it ends, also when preparing a later dataset or a
@@ -171,21 +192,16 @@ class RunDatasets {
   // staged, rank 0 gathers the leaders' paths and every rank gets them. `mine`: this rank's own
   // staging (leaders), nullopt for the others.
   fs::path NodeLeadersStaging(MpiWorld& world, const std::optional<fs::path>& mine) {
-    // Staging copies at memory speed; the wait allows it 1 MiB/s, as generation's.
-    const double wait_sec =
-        request_.rank_timeout_sec + static_cast<double>(TotalBytes(spec_)) / (1024.0 * 1024.0);
-    world.Barrier("the tmpfs staging", wait_sec);
+    world.Barrier("the tmpfs staging",
+                  PrepareWaitSec(request_, static_cast<double>(TotalBytes(spec_))));
     const std::vector<std::string> gathered =
         world.GatherToRoot(mine ? mine->string() : std::string());
     std::string joined;
     for (const std::string& path : gathered) joined += path + '\n';
-    const std::string all = world.BroadcastFromRoot(joined);
-    std::vector<std::string> by_rank;
-    for (size_t start = 0; start < all.size();) {
-      const size_t end = all.find('\n', start);
-      by_rank.push_back(all.substr(start, end - start));
-      start = end + 1;
-    }
+    std::vector<std::string> by_rank;  // one line per rank, empty for the non-leaders
+    LineSplitter lines;
+    lines.Feed(world.BroadcastFromRoot(joined),
+               [&by_rank](std::string_view line) { by_rank.emplace_back(line); });
     const int leader = world.Placement().NodeLeaders()[static_cast<size_t>(world.NodeIndex())];
     if (static_cast<size_t>(leader) >= by_rank.size() || by_rank[leader].empty()) {
       throw RunError(fmt::format("{}: its node leader ({}) reported no tmpfs staging",
@@ -521,17 +537,14 @@ void AddProbes(std::vector<PlannedWorkload>& plan, const RunRequest& request,
   }
 }
 
-// Generates every dataset first (so no repetition waits on generation), then plans each workload.
-// Generates (or verifies) the datasets the selected workloads read, in layout order (then shard
-// size), as the results list them.
+// Generates (or verifies) the datasets the selected workloads read (DatasetLayouts).
 void EnsureDatasets(const std::vector<SuiteWorkload>& selected, RunDatasets& data) {
-  std::set<std::pair<Layout, uint64_t>> layouts;
-  for (const auto& w : selected) {
-    if (const auto layout = w.DatasetLayout()) layouts.insert({*layout, w.shard_bytes});
+  for (const auto& [layout, shard_bytes] : DatasetLayouts(selected)) {
+    data.Ensure(layout, shard_bytes);
   }
-  for (const auto& [layout, shard_bytes] : layouts) data.Ensure(layout, shard_bytes);
 }
 
+// Generates every dataset first (so no repetition waits on generation), then plans each workload.
 std::vector<PlannedWorkload> Plan(const Suite& suite, const std::vector<SuiteWorkload>& selected,
                                   const RunRequest& request, RunDatasets& data, RankTally& tally) {
   EnsureDatasets(selected, data);
@@ -550,8 +563,10 @@ std::vector<PlannedWorkload> Plan(const Suite& suite, const std::vector<SuiteWor
 
 }  // namespace session_detail
 
+using session_detail::DatasetLayouts;
 using session_detail::EnsureDatasets;
 using session_detail::Plan;
+using session_detail::PrepareWaitSec;
 using session_detail::PlannedWorkload;
 using session_detail::RankTally;
 using session_detail::RunDatasets;
@@ -834,21 +849,13 @@ void ValidateRequest(const Suite& suite, const RunRequest& request) {
   }
 }
 
-// The wait at the barrier after the datasets' generation, for ranks that do not generate: the
-// rank timeout plus the time generation would take at kSlowestGenerationBytesPerSec for each
-// layout the selected workloads read (a rank that dies is mpirun's to report; one that hangs
-// ends the job then, named, rather than holding the others forever). 1 MiB/s is far below what
-// any storage worth feeding a training job writes (this VM's disk: ~700 MiB/s per layout).
-constexpr double kSlowestGenerationBytesPerSec = 1024.0 * 1024.0;
+// The wait at the barrier after the datasets' generation (PrepareWaitSec for every dataset the
+// selected workloads read).
 double GenerationWaitSec(const Suite& suite, const std::vector<SuiteWorkload>& selected,
                          const RunRequest& request) {
-  std::set<std::pair<Layout, uint64_t>> layouts;  // one dataset per layout (and shard size)
-  for (const SuiteWorkload& w : selected) {
-    if (const auto layout = w.DatasetLayout()) layouts.insert({*layout, w.shard_bytes});
-  }
-  const double bytes = static_cast<double>(TotalBytes(suite.spec)) *
-                       static_cast<double>(std::max<size_t>(layouts.size(), 1));
-  return request.rank_timeout_sec + bytes / kSlowestGenerationBytesPerSec;
+  const size_t datasets = std::max<size_t>(DatasetLayouts(selected).size(), 1);
+  return PrepareWaitSec(request,
+                        static_cast<double>(TotalBytes(suite.spec)) * static_cast<double>(datasets));
 }
 
 struct SuiteSession::State {

@@ -32,10 +32,10 @@
 // Under mpirun with several ranks (harness/os/mpi_world.h) every rank runs a session of the same
 // suite: Prepare checks that the ranks agree on the suite, the dataset spec and the run's settings
 // (UsageError naming the first rank that differs), refuses fio workloads (UsageError), has each
-// node's leader stage a tmpfs layout once for the node's ranks, lets the datasets' owners (RunRequest::dataset_scope) generate while the others wait and then
-// verify the manifests, and shares rank 0's order seed; each repetition's reading starts at a
-// barrier of all ranks, after each node's leader made it cold (the leader alone drops the cache and
-// samples the node's device); disturbed repetitions are not rerun (every rank must run the same
+// node's leader stage a tmpfs layout once for the node's ranks, lets the datasets' owners
+// (RunRequest::dataset_scope) generate while the others wait and then verify the manifests, and
+// shares rank 0's order seed; each repetition's reading starts at a barrier of all ranks, after
+// each node's leader made it cold (the leader alone drops the cache and samples the node's device); disturbed repetitions are not rerun (every rank must run the same
 // plan); a rank that does not reach a barrier within rank_timeout_sec ends the run (MpiTimeout,
 // naming it). Finish waits for every rank, gathers the measurements to rank 0 and merges them there
 // (SuiteRun::mpi); the datasets' owners remove them only after that.

@@ -16,6 +16,7 @@
 #include "harness/base/atomic_file.h"
 #include "harness/base/errors.h"
 #include "harness/base/json_non_finite.h"
+#include "harness/base/line_splitter.h"
 #include "harness/base/text.h"
 #include "harness/os/child_process.h"
 #include "workloads/fio/fio_profiles.h"
@@ -351,6 +352,17 @@ FioReadSummary SummarizeServerReads(const FioReport& report, const std::string& 
 
 namespace {
 
+// What RunFio and RunFioClients check before they write a job file.
+void CheckRunnable(const FioRunOptions& options) {
+  if (!FindProgram(options.fio_program)) {
+    if (options.fio_program == "fio") throw EnvironmentError(std::string(kFioInstallHint));
+    throw EnvironmentError(fmt::format("fio program '{}' not found", options.fio_program));
+  }
+  if (options.time_limit.count() <= 0) {
+    throw UsageError(fmt::format("fio {}: time limit must be positive", options.name));
+  }
+}
+
 // Runs fio with `job_args` after its output options; `job_path` is the job file messages name.
 FioRun RunFioArgs(const std::vector<std::string>& job_args, bool read_only,
                   const fs::path& job_path, const FioRunOptions& options) {
@@ -403,16 +415,15 @@ FioRun RunFioArgs(const std::vector<std::string>& job_args, bool read_only,
   if (auto failure = FioJobFailure(run.report)) {
     // A server that refuses a job says why in the lines before the JSON ("<host> fio: ...").
     std::string said;
-    for (size_t start = 0; start < run.report.preamble.size();) {
-      size_t end = run.report.preamble.find('\n', start);
-      if (end == std::string::npos) end = run.report.preamble.size();
-      const std::string_view line =
-          Trim(std::string_view(run.report.preamble).substr(start, end - start));
+    const auto quote = [&said](std::string_view text) {
+      const std::string_view line = Trim(text);
       if (line.find("fio: ") != std::string_view::npos && said.find(line) == std::string::npos) {
         said += fmt::format("{}\"{}\"", said.empty() ? "; fio said: " : ", ", line);
       }
-      start = end + 1;
-    }
+    };
+    LineSplitter lines;
+    lines.Feed(run.report.preamble, quote);
+    lines.Finish(quote);
     throw RunError(fmt::format("{} running {}{}; {}", *failure, run.job_path.string(), said,
                                FioFailureNote(run, options.read_only_hint)));
   }
@@ -422,13 +433,7 @@ FioRun RunFioArgs(const std::vector<std::string>& job_args, bool read_only,
 }  // namespace
 
 FioRun RunFioClients(const std::vector<FioClientJob>& clients, const FioRunOptions& options) {
-  if (!FindProgram(options.fio_program)) {
-    if (options.fio_program == "fio") throw EnvironmentError(std::string(kFioInstallHint));
-    throw EnvironmentError(fmt::format("fio program '{}' not found", options.fio_program));
-  }
-  if (options.time_limit.count() <= 0) {
-    throw UsageError(fmt::format("fio {}: time limit must be positive", options.name));
-  }
+  CheckRunnable(options);
   if (clients.empty()) throw UsageError(fmt::format("fio {}: no fio server given", options.name));
   const fs::path work_dir = fs::absolute(options.work_dir);
   std::vector<std::string> args;
@@ -444,13 +449,7 @@ FioRun RunFioClients(const std::vector<FioClientJob>& clients, const FioRunOptio
 }
 
 FioRun RunFio(const FioJobFile& job, const FioRunOptions& options) {
-  if (!FindProgram(options.fio_program)) {
-    if (options.fio_program == "fio") throw EnvironmentError(std::string(kFioInstallHint));
-    throw EnvironmentError(fmt::format("fio program '{}' not found", options.fio_program));
-  }
-  if (options.time_limit.count() <= 0) {
-    throw UsageError(fmt::format("fio {}: time limit must be positive", options.name));
-  }
+  CheckRunnable(options);
   const fs::path work_dir = fs::absolute(options.work_dir);
   const fs::path job_path = work_dir / (options.name + ".fio");
   WriteFileAtomic(job_path, RenderFioJobFile(job));

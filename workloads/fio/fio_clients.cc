@@ -290,7 +290,10 @@ FioClientsMeasurement MeasureFioClients(const FioClientsOptions& options) {
   FioRunOptions run_options;
   run_options.work_dir = options.work_dir;
   run_options.name = options.run_name;
-  run_options.time_limit = options.time_limit;
+  run_options.time_limit =
+      options.time_limit.count() > 0
+          ? options.time_limit
+          : FioDefaultTimeLimit(options.ramp_sec + options.runtime_sec);
   run_options.fio_program = options.fio_program;
 
   FioClientsMeasurement m;

@@ -91,7 +91,7 @@ struct FioClientsOptions {
   uint64_t test_file_bytes = 1ULL << 30;
   double ramp_sec = 2;
   double runtime_sec = 10;
-  std::chrono::milliseconds time_limit{0};  // REQUIRES > 0
+  std::chrono::milliseconds time_limit{0};  // 0: FioDefaultTimeLimit(ramp + runtime)
   bool remove_test_file = false;  // the jobs unlink the test file when done (the last run)
   std::string fio_program = "fio";
 };

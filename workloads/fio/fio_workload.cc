@@ -195,6 +195,10 @@ double SmallfileCoverage(const FilesLayoutScan& scan, uint64_t block_bytes) {
   return static_cast<double>(covered) / static_cast<double>(scan.total_bytes);
 }
 
+std::chrono::milliseconds FioDefaultTimeLimit(double job_sec) {
+  return std::chrono::milliseconds(static_cast<int64_t>((job_sec + 120.0) * 1000));
+}
+
 void SetFioReadFigures(const FioReadSummary& reads, Figures& f) {
   auto set = [&](Metric metric, const std::optional<double>& v) {
     if (v) f.Set(metric, *v);
@@ -453,22 +457,18 @@ FioMeasurement MeasureFioProfile(const FioWorkloadOptions& options) {
         "size= out to read all of it)",
         kFioTestFileName, work_dir.string());
   }
-  // Default limit: what the job asks for, plus two minutes for fio's setup (an opendir over a
-  // large dataset stats every file) and teardown.
+  // Default limit: what the job asks for, plus FioDefaultTimeLimit's two minutes.
   const double job_sec =
       IsBuiltinFioProfile(options.profile)
           ? options.ramp_sec + options.runtime_sec
           : FioJobFileSeconds(job).value_or(options.ramp_sec + options.runtime_sec);
   run_options.time_limit =
-      options.time_limit.count() > 0
-          ? options.time_limit
-          : std::chrono::milliseconds(static_cast<int64_t>((job_sec + 120.0) * 1000));
+      options.time_limit.count() > 0 ? options.time_limit : FioDefaultTimeLimit(job_sec);
 
   if (warmup) {
     FioRunOptions warmup_options = run_options;
     warmup_options.name = warmup->profile;
-    warmup_options.time_limit =
-        std::chrono::milliseconds(static_cast<int64_t>((options.ramp_sec + 120.0) * 1000));
+    warmup_options.time_limit = FioDefaultTimeLimit(options.ramp_sec);
     RunFio(*warmup, warmup_options);
     m.notes.push_back(fmt::format(
         "{} ramped up in a separate {:g} s fio run before the measured one (fio's ramp_time "

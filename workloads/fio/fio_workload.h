@@ -80,6 +80,11 @@ struct FioMeasurement {
   RepetitionMeasurement ToMeasurement(const std::optional<std::string>& device) const;
 };
 
+// fio's default time limit for a run that asks for `job_sec` seconds (ramp + runtime): that plus
+// two minutes for fio's setup (an opendir over a large dataset stats every file, a first run lays
+// out its test file) and teardown.
+std::chrono::milliseconds FioDefaultTimeLimit(double job_sec);
+
 // fio's read figures as a repetition's: bytes_per_second, iops, clat_mean_us, clat_p99_us,
 // clat_p99_9_us, lat_p50/p95/p99_us (fio's clat), usr_cpu_pct, sys_cpu_pct; a figure fio did not
 // report is left absent.
