@@ -7,7 +7,9 @@
 // rate per run; with a drop, the rate of exit 1 is the detection rate. Only throughput is dropped:
 // the latency counters keep their measured values, so detection here is the throughput rows'.
 //
-// The drop multiplies probe_efficiency_pct too (the workload slowed, the device did not).
+// The drop multiplies probe_efficiency_pct and warm_efficiency_pct too (the workload slowed;
+// neither the device the probe reads nor the loader's page-cache speed the warm control reads did:
+// a storage regression).
 //
 // --block B merges B consecutive recorded runs (in time order) into one: a run whose repetitions
 // span B times as long, as an interleaved run of B times the repetitions does. --confirm replays
@@ -143,7 +145,8 @@ Args Parse(int argc, char** argv) {
 ResultsFile WithDrop(ResultsFile r, double drop) {
   for (WorkloadResults& w : r.workloads) {
     for (Repetition& rep : w.repetitions) {
-      for (const char* name : {"samples_per_second", "bytes_per_second", "probe_efficiency_pct"}) {
+      for (const char* name : {"samples_per_second", "bytes_per_second", "probe_efficiency_pct",
+                               "warm_efficiency_pct"}) {
         const auto it = rep.counters.find(name);
         if (it != rep.counters.end()) it->second *= (1.0 - drop);
       }

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""Does the probe track its workload? The A/A figures of the control study.
+"""Does a control track its workload? The A/A figures of the control study.
 
-Reads the results files of identical runs (bench/gate_record_runs.sh, with the probe on) and
-prints, per reader workload that has probe figures:
+Two controls: the probe (fio of the workload's pattern right before each repetition; its
+bytes/s against the workload's bytes/s) and the warm control (the same samples read again from
+the page cache right after each repetition; its samples/s against the workload's samples/s).
+Reads the results files of identical runs (bench/gate_record_runs.sh) and prints, per reader
+workload that has the control's figures (below, "probe" is the control):
   - run to run: the standard deviation of the logs of the runs' medians, of the workload's own
     bytes/s, of the same normalised by the probe (probe_efficiency_pct), and of the probe alone,
     and the correlation of the workload's and the probe's run medians (logs);
@@ -13,11 +16,12 @@ prints, per reader workload that has probe figures:
     share of repetitions above 100% and 105%): how often the probe failed to bound;
   - bracketed: each repetition against the mean (in logs) of the probe before it and the probe
     before the workload's next repetition (taken a round later, so after it), the last repetition
-    of each run left out: whether a probe on both sides would track it better than one before.
+    of each run left out: whether a probe on both sides would track it better than one before
+    (the probe only).
 A control helps the gate where the normalised spread is the narrower one; the gate decides that
-per workload from its baseline (harness/gate/compare.cc, JudgeThroughProbe).
+per workload from its baseline (harness/gate/compare.cc, JudgeThroughControls).
 
-Usage: bench/probe_control.py RESULTS_DIR
+Usage: bench/probe_control.py RESULTS_DIR [probe|warm]
 """
 import glob
 import json
@@ -26,7 +30,15 @@ import statistics
 import sys
 
 
-def robust_runs(directory):
+# control -> (the workload's own counter, the control's counter)
+CONTROLS = {
+    "probe": ("bytes_per_second", "probe_bytes_per_second"),
+    "warm": ("samples_per_second", "warm_samples_per_second"),
+}
+
+
+def robust_runs(directory, control):
+    own_key, control_key = CONTROLS[control]
     files = sorted(f for f in glob.glob(f"{directory}/*.json")
                    if not f.endswith(".timeline.json") and not f.endswith(".compare.json"))
     runs = []
@@ -41,10 +53,10 @@ def robust_runs(directory):
         for b in document.get("benchmarks", []):
             if b.get("run_type") != "iteration" or b.get("error_occurred"):
                 continue
-            if "probe_bytes_per_second" not in b:
+            if control_key not in b:
                 continue
             name = b["name"].split("/")[0]
-            per.setdefault(name, []).append((b["bytes_per_second"], b["probe_bytes_per_second"]))
+            per.setdefault(name, []).append((b[own_key], b[control_key]))
         runs.append(per)
     return runs
 
@@ -63,14 +75,16 @@ def correlation(a, b):
 
 
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3) or (len(sys.argv) == 3 and sys.argv[2] not in CONTROLS):
         print(__doc__.strip().splitlines()[-1], file=sys.stderr)
         return 2
-    runs = robust_runs(sys.argv[1])
+    control = sys.argv[2] if len(sys.argv) == 3 else "probe"
+    runs = robust_runs(sys.argv[1], control)
     workloads = sorted({w for run in runs for w in run})
     if not workloads:
-        print(f"no repetitions with probe figures in {sys.argv[1]}", file=sys.stderr)
+        print(f"no repetitions with {control} figures in {sys.argv[1]}", file=sys.stderr)
         return 2
+    print(f"control: {control} ({CONTROLS[control][1]} against {CONTROLS[control][0]})")
     for w in workloads:
         own_med, norm_med, probe_med = [], [], []
         own_within, norm_within = [], []
@@ -92,14 +106,14 @@ def main():
             dev_probe += [math.log(p / mp) for p in probe]
             efficiencies += [100 * x for x in norm]
         if len(own_med) < 3:
-            print(f"{w}: fewer than 3 runs with probe figures")
+            print(f"{w}: fewer than 3 runs with {control} figures")
             continue
         log_own = [math.log(x) for x in own_med]
         log_probe = [math.log(x) for x in probe_med]
         print(f"{w}: {len(own_med)} runs, {len(efficiencies)} repetitions")
         print(f"  run to run (sd of log medians): own {sd_log(own_med):.3f}, normalised by the "
-              f"probe {sd_log(norm_med):.3f}, probe {sd_log(probe_med):.3f}; correlation own vs "
-              f"probe over runs {correlation(log_own, log_probe):.2f}")
+              f"{control} {sd_log(norm_med):.3f}, {control} alone {sd_log(probe_med):.3f}; correlation own vs "
+              f"{control} over runs {correlation(log_own, log_probe):.2f}")
         print(f"  within a run (median sd of log repetitions): own "
               f"{statistics.median(own_within):.3f}, normalised "
               f"{statistics.median(norm_within):.3f}; correlation within runs "
@@ -120,7 +134,7 @@ def main():
             norm = [o - b for o, b in zip(own, bracket)]
             b_within.append(statistics.stdev(norm))
             b_med.append(statistics.median(norm))
-        if len(b_med) >= 3:
+        if len(b_med) >= 3 and control == "probe":
             print(f"  bracketed by the probes before and after: correlation within runs "
                   f"{correlation(b_own, b_probe):.2f} (with the probe after alone "
                   f"{correlation(b_own, b_after):.2f}); within a run normalised "
@@ -128,7 +142,7 @@ def main():
                   f"{statistics.stdev(b_med):.3f}")
         e = sorted(efficiencies)
         n = len(e)
-        print(f"  probe_efficiency_pct: min {e[0]:.0f}, p10 {e[n // 10]:.0f}, median "
+        print(f"  {control}_efficiency_pct: min {e[0]:.0f}, p10 {e[n // 10]:.0f}, median "
               f"{e[n // 2]:.0f}, p90 {e[(9 * n) // 10]:.0f}, max {e[-1]:.0f}; above 100%: "
               f"{100 * sum(x > 100 for x in e) / n:.0f}%, above 105%: "
               f"{100 * sum(x > 105 for x in e) / n:.0f}%")

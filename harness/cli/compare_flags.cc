@@ -39,7 +39,8 @@ void AddCompareFlags(CLI::App& sub, CompareFlags& flags) {
                  "Significance level of the one-sided Mann-Whitney test (default 0.01)");
   sub.add_option("--metrics", flags.metrics,
                  fmt::format("Comma-separated metrics to gate (default {}; probe_efficiency_pct "
-                             "is gated only where it narrows the spread)",
+                             "and warm_efficiency_pct are gated only where they narrow the "
+                             "spread)",
                              fmt::join(DefaultGatedMetrics(), ",")));
   sub.add_option("--reference-runs", flags.reference_runs,
                  fmt::format("How many of the baseline's last runs form the reference (the "

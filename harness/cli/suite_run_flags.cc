@@ -1,5 +1,9 @@
 #include "harness/cli/suite_run_flags.h"
 
+#include <fmt/format.h>
+
+#include "harness/base/errors.h"
+
 #include "harness/os/data_dir.h"
 
 namespace feedbench {
@@ -37,6 +41,12 @@ void AddSuiteRunFlags(CLI::App& sub, SuiteRunFlags& flags) {
       ->capture_default_str();
   sub.add_option("--probe-seconds", flags.probe_seconds, "Length of each probe, 0.5..60 s")
       ->capture_default_str();
+  sub.add_option("--warm-control", flags.warm_control,
+                 "After each cold repetition of a reader workload, read the same samples again "
+                 "from the page cache (warm_samples_per_second, warm_efficiency_pct): the "
+                 "loader's own speed on the node at that moment, which the gate uses to tell a "
+                 "slower device from a slower node: on or off")
+      ->capture_default_str();
   sub.add_flag("--keep-data", flags.keep_data,
                "Keep generated datasets and the fio test file for the next run (default: remove "
                "them afterwards; a dataset whose generation was interrupted by SIGINT or SIGTERM "
@@ -57,6 +67,10 @@ RunRequest ToRunRequest(const SuiteRunFlags& flags, const CLI::App& sub) {
   request.schedule = ParseSchedule(flags.schedule);
   request.probe = ParseProbeMode(flags.probe);
   request.probe_sec = flags.probe_seconds;
+  if (flags.warm_control != "on" && flags.warm_control != "off") {
+    throw UsageError(fmt::format("--warm-control {}: expected on or off", flags.warm_control));
+  }
+  request.warm_control = flags.warm_control == "on";
   return request;
 }
 

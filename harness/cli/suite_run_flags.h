@@ -25,6 +25,7 @@ struct SuiteRunFlags {
   std::string schedule = "interleaved";
   std::string probe = "auto";
   double probe_seconds = 1;
+  std::string warm_control = "on";
 };
 
 void AddSuiteRunFlags(CLI::App& sub, SuiteRunFlags& flags);

@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -127,9 +128,12 @@ std::string InvalidMessage(const WorkloadResults& w) {
                      fmt::format("{}", fmt::join(problems, "; ")));
 }
 
-bool IsProbeMetric(std::string_view metric) {
+// A figure measured beside the workload rather than of it: the probe's and the warm control's.
+bool IsControlMetric(std::string_view metric) {
   return metric == InfoOf(Metric::kProbeBytesPerSecond).name ||
-         metric == InfoOf(Metric::kProbeEfficiencyPct).name;
+         metric == InfoOf(Metric::kProbeEfficiencyPct).name ||
+         metric == InfoOf(Metric::kWarmSamplesPerSecond).name ||
+         metric == InfoOf(Metric::kWarmEfficiencyPct).name;
 }
 
 bool HasCounter(const WorkloadResults& w, std::string_view metric) {
@@ -237,12 +241,14 @@ class RowBuilder {
       c.current_repetitions = current.size();
       return c;
     }
-    if (current.empty() && IsProbeMetric(name)) {
-      // The probe is the node's beside the workload, not the workload's own figure: a run
-      // without it (no fio, --probe off) is judged on its own figures.
+    if (current.empty() && IsControlMetric(name)) {
+      // A control is the node's beside the workload, not the workload's own figure: a run
+      // without it (no fio, --probe off, --warm-control off) is judged on its own figures.
       MetricComparison c = Row(w.name, metric, Verdict::kSkipped,
-                               "not gated: this run has no probe figures for this workload (the "
-                               "results' context says why); its own figures are judged alone");
+                               fmt::format("not gated: this run has no {} figures for this "
+                                           "workload (the results' context or the repetitions' "
+                                           "labels say why); its own figures are judged alone",
+                                           name.starts_with("probe") ? "probe" : "warm control"));
       c.gated = false;
       return c;
     }
@@ -268,26 +274,57 @@ class RowBuilder {
   const std::string skip_message_;
 };
 
-// Through the probe (judge.h is per row; this is per workload): a workload's throughput rows
-// (samples_per_second, bytes_per_second) and its probe_efficiency_pct row, the same throughput
-// divided by the probe's taken seconds before each repetition. The normalised row is gated only
-// where it narrows the spread: when its reference noise σ_b (the part no repetition narrows) is
-// below the workload's own (samples_per_second's); otherwise it is reported, not gated, unless
+// Through a control (judge.h is per row; this is per workload): a workload's throughput rows
+// (samples_per_second, bytes_per_second) and its normalised rows, the same throughput divided by
+// a control measured beside each repetition: probe_efficiency_pct (the probe's fio run seconds
+// before it) and warm_efficiency_pct (the warm control right after it). A normalised row is gated
+// only where it narrows the spread: when its reference noise σ_b (the part no repetition narrows)
+// is below the workload's own (samples_per_second's); otherwise it is reported, not gated, unless
 // REGRESSED. Where it narrows, is decided, and judges at least as sharply as the gate was asked
 // to — its threshold T within twice the tolerance (where NOISY begins) and no wider than the
 // throughput row's own — each throughput row the rule could not decide alone (NOISY, UNCERTAIN,
 // or unjudged) and that did not regress is decided through it: judged_through is set and the
-// message says so. A normalised row that narrows but is still too wide (few repetitions: its
-// within-run part shrinks as they are added) leaves the throughput rows undecided, saying why, so
-// that `run --compare` adds repetitions. A REGRESSED throughput row stays REGRESSED: a change of
-// the device itself moves the probe and the workload together, so only the workload's own
-// figures can show it.
-void JudgeThroughProbe(std::vector<MetricComparison>& rows) {
-  const std::string efficiency(InfoOf(Metric::kProbeEfficiencyPct).name);
+// message says so. The controls are tried narrowest σ_b first. A normalised row that narrows but
+// is still too wide (few repetitions: its within-run part shrinks as they are added) leaves the
+// throughput rows undecided, saying why, so that `run --compare` adds repetitions. A REGRESSED
+// throughput row stays REGRESSED: a change the control shares (the device, for the probe; the
+// loader's own speed, for the warm control) moves both, so only the workload's own figures can
+// show it.
+struct Control {
+  Metric metric;
+  std::string_view what;    // "the probe"
+  std::string_view shared;  // what moves the control too, and where that shows
+};
+
+constexpr std::array<Control, 2> kControls{{
+    {Metric::kProbeEfficiencyPct, "the probe",
+     "a change of the device itself moves the probe too and shows in probe_bytes_per_second"},
+    {Metric::kWarmEfficiencyPct, "the warm control",
+     "a change of the loader's own speed (CPU, memory) moves the warm read too and shows in "
+     "warm_samples_per_second"},
+}};
+
+const Control* ControlOf(std::string_view metric) {
+  for (const Control& c : kControls) {
+    if (InfoOf(c.metric).name == metric) return &c;
+  }
+  return nullptr;
+}
+
+void JudgeThroughControls(std::vector<MetricComparison>& rows) {
   const std::string samples(InfoOf(Metric::kSamplesPerSecond).name);
   const std::string bytes(InfoOf(Metric::kBytesPerSecond).name);
-  for (MetricComparison& eff : rows) {
-    if (eff.metric != efficiency || !IsJudged(eff.verdict) || !eff.gated) continue;
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (ControlOf(rows[i].metric) != nullptr) order.push_back(i);
+  }
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return rows[a].baseline_noise < rows[b].baseline_noise;
+  });
+  for (const std::size_t index : order) {
+    MetricComparison& eff = rows[index];
+    if (!IsJudged(eff.verdict) || !eff.gated) continue;
+    const Control& control = *ControlOf(eff.metric);
     const auto own = std::find_if(rows.begin(), rows.end(), [&](const MetricComparison& r) {
       return r.workload == eff.workload && r.metric == samples && IsJudged(r.verdict);
     });
@@ -299,9 +336,9 @@ void JudgeThroughProbe(std::vector<MetricComparison>& rows) {
       eff.gated = false;
       eff.inconclusive_reason.clear();
       eff.message = fmt::format(
-          "not gated: against the probe the reference spreads σ_b = {}, no narrower than the "
+          "not gated: against {} the reference spreads σ_b = {}, no narrower than the "
           "workload's own {}; reported. {}",
-          FormatPercent(eff.baseline_noise), FormatPercent(own_noise), eff.message);
+          control.what, FormatPercent(eff.baseline_noise), FormatPercent(own_noise), eff.message);
       continue;
     }
     const bool sharp_enough = eff.threshold <= 2 * eff.tolerance && eff.threshold <= own_threshold;
@@ -311,21 +348,21 @@ void JudgeThroughProbe(std::vector<MetricComparison>& rows) {
       if (!IsDecided(eff)) continue;
       if (!sharp_enough) {
         r.message = fmt::format(
-            "{}. Not yet judged through the probe: {} is {} but at a threshold of {} (its "
+            "{}. Not yet judged through {}: {} is {} but at a threshold of {} (its "
             "within-run part; more repetitions narrow it), wider than {}",
-            r.message, efficiency, VerdictName(eff.verdict), FormatPercent(eff.threshold),
+            r.message, control.what, eff.metric, VerdictName(eff.verdict),
+            FormatPercent(eff.threshold),
             eff.threshold > 2 * eff.tolerance ? "twice the tolerance" : "this row's own threshold");
         if (!r.inconclusive_reason.empty()) r.inconclusive_reason = r.message;
         continue;
       }
-      r.judged_through = efficiency;
+      r.judged_through = eff.metric;
       r.inconclusive_reason.clear();
       r.message = fmt::format(
-          "{}. Judged through the probe: {} is {} at a threshold of {} (σ_b {} against {} "
-          "alone); a change of the device itself moves the probe too and shows in "
-          "probe_bytes_per_second",
-          r.message, efficiency, VerdictName(eff.verdict), FormatPercent(eff.threshold),
-          FormatPercent(eff.baseline_noise), FormatPercent(own_noise));
+          "{}. Judged through {}: {} is {} at a threshold of {} (σ_b {} against {} alone); {}",
+          r.message, control.what, eff.metric, VerdictName(eff.verdict),
+          FormatPercent(eff.threshold), FormatPercent(eff.baseline_noise),
+          FormatPercent(own_noise), control.shared);
     }
   }
 }
@@ -386,7 +423,7 @@ CompareReport CompareResults(const Baseline& baseline, const ResultsFile& result
       rows.AddVanishedWorkload(workload, report.rows);
     }
   }
-  JudgeThroughProbe(report.rows);
+  JudgeThroughControls(report.rows);
   report.reference_runs = UsedReferenceRuns(baseline, report.rows);
   report.baseline_run_count = baseline.runs.size();
   if (report.rows.empty()) {

@@ -204,12 +204,12 @@ struct MetricComparison {
   // Why a gated row was not judged (see "Judged or not"); empty when it was judged, and for the
   // verdicts outside the threshold rule (INVALID, MISSING, NEW, SKIPPED).
   std::string inconclusive_reason;
-  // False for a row reported but not gated (compare.h: a probe row that does not narrow the
-  // spread, or that the current run has no probe for): it neither fails nor counts as judged or
+  // False for a row reported but not gated (compare.h: a control's row — the probe's or the warm
+  // control's — that does not narrow the spread, or that the current run has no figures for): it neither fails nor counts as judged or
   // not. A REGRESSED row is always gated.
   bool gated = true;
-  // A throughput row the rule could not decide alone, decided through the probe: the metric
-  // that decided it ("probe_efficiency_pct"); empty otherwise (compare.h).
+  // A throughput row the rule could not decide alone, decided through a control: the metric
+  // that decided it ("probe_efficiency_pct", "warm_efficiency_pct"); empty otherwise (compare.h).
   std::string judged_through;
 };
 

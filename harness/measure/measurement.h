@@ -77,6 +77,8 @@ enum class Metric {
   // delivery of the workload's own pattern, and the repetition's share of it.
   kProbeBytesPerSecond,
   kProbeEfficiencyPct,  // bytes_per_second / probe_bytes_per_second x 100
+  kWarmSamplesPerSecond,  // the same repetition read again from the page cache right after it
+  kWarmEfficiencyPct,     // samples_per_second / warm_samples_per_second x 100
   kCount              // not a metric: the number of metrics
 };
 inline constexpr size_t kMetricCount = static_cast<size_t>(Metric::kCount);

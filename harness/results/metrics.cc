@@ -142,6 +142,18 @@ constexpr std::array<MetricInfo, kMetricCount> kMetrics = {{
      "100 x bytes_per_second / probe_bytes_per_second of the same repetition; at most about 100, "
      "as the probe bounds the pattern",
      ""},
+    {Metric::kWarmSamplesPerSecond, "warm_samples_per_second", kHigher, kThroughput, "samples/s",
+     "the loader's own speed on this node now: the repetition's samples read again from the page "
+     "cache right after it (the warm control)",
+     "samples / wall time of a warm read of the same dataset, same order and workers, right after "
+     "the cold repetition (suite_run.h, warm control); no storage in it",
+     ""},
+    {Metric::kWarmEfficiencyPct, "warm_efficiency_pct", kHigher, kThroughput, "%",
+     "samples_per_second as a share of the warm control's: what storage leaves of the loader's "
+     "own speed",
+     "100 x samples_per_second / warm_samples_per_second of the same repetition; a slower device "
+     "lowers it, a slower node (CPU, memory) moves both and not it",
+     ""},
 }};
 
 constexpr bool RowsFollowTheEnum() {
@@ -177,7 +189,7 @@ const MetricInfo& InfoOf(Metric metric) { return kMetrics[static_cast<size_t>(me
 
 std::vector<std::string> DefaultGatedMetrics() {
   return {"samples_per_second", "bytes_per_second", "r_await_ms", "lat_p99_us",
-          "probe_efficiency_pct"};
+          "probe_efficiency_pct", "warm_efficiency_pct"};
 }
 
 std::string FormatMetricValue(const MetricInfo& metric, double value) {

@@ -98,6 +98,11 @@ json DescribeWorkload(const WorkloadRun& run) {
   }
   if (!failures.empty()) probe["failures"] = std::move(failures);
   out["probe"] = std::move(probe);
+  if (w.kind == WorkloadKind::kReader) {
+    json warm{{"ran", run.warm_control}};
+    if (!run.warm_control_skipped.empty()) warm["skipped"] = run.warm_control_skipped;
+    out["warm_control"] = std::move(warm);
+  }
   return out;
 }
 

@@ -456,7 +456,22 @@ PlannedWorkload PlanReader(const SuiteWorkload& w, const RunRequest& request,
   const bool ranks = static_cast<bool>(options.before_read);
   p.run.cache = options.cache;
   p.run.device = dataset.device();
-  p.workload = std::make_unique<ReaderWorkload>(dataset, std::move(options), spec.seed);
+  if (!request.warm_control) {
+    p.run.warm_control_skipped = "--warm-control off";
+  } else if (ranks) {
+    p.run.warm_control_skipped =
+        "under mpirun: one rank's warm read would overlap the others' cold ones";
+  } else if (options.cache != CacheMode::kCold) {
+    p.run.warm_control_skipped = "warm repetitions: there is no storage in them to tell apart";
+  } else if (w.layout == Layout::kTmpfs) {
+    p.run.warm_control_skipped = "tmpfs reads memory: there is no storage in it to tell apart";
+  } else if (!dataset.device()) {
+    p.run.warm_control_skipped = "no device under the dataset";
+  }
+  const bool warm_control = p.run.warm_control_skipped.empty();
+  p.run.warm_control = warm_control;
+  p.workload =
+      std::make_unique<ReaderWorkload>(dataset, std::move(options), spec.seed, warm_control);
   if (ranks) p.workload = std::make_unique<RankWorkload>(std::move(p.workload));
   return p;
 }

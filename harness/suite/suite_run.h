@@ -109,6 +109,10 @@ struct RunRequest {
   Schedule schedule = Schedule::kInterleaved;
   ProbeMode probe = ProbeMode::kAuto;
   double probe_sec = 1;  // the probe's fio runtime, seconds (fio_probe.h bounds)
+  // The warm control after each cold repetition of a reader workload on a device
+  // (workloads/reader/reader_workload.h: warm_samples_per_second, warm_efficiency_pct); not under
+  // mpirun (one rank's warm read would overlap the others' cold ones). --warm-control on|off.
+  bool warm_control = true;
   // The seed of the interleaved rounds' orders (round_order.h); drawn at random when absent. The
   // seed used is in SuiteRun::order_seed, so a run's orders can be repeated.
   std::optional<uint64_t> order_seed;
@@ -150,6 +154,10 @@ struct WorkloadRun {
   // there is none (probe_skipped). A repetition whose probe failed says why in probe_problem.
   std::optional<std::string> probe;
   std::string probe_skipped;
+  // The warm control after each repetition (reader_workload.h), or why there is none (readers
+  // only; a repetition whose control was left out says why in its label).
+  bool warm_control = false;
+  std::string warm_control_skipped;
 
   // Planned and added repetitions: what --max-repetitions counts (disturbed reruns are not).
   int CountedRepetitions() const { return repetitions + added; }

@@ -72,10 +72,41 @@ RepetitionMeasurement ToMeasurement(const WorkloadResult& r) {
   return m;
 }
 
+void AddWarmControl(const WorkloadResult& warm, RepetitionMeasurement& m) {
+  std::string why;
+  if (warm.reader.verify_error) {
+    why = "its read failed verification: " + *warm.reader.verify_error;
+  } else if (warm.reader.samples == 0 || !(warm.reader.samples_per_sec > 0)) {
+    why = "it read nothing";
+  } else if (warm.device_read_ratio && *warm.device_read_ratio > kWarmControlMaxDeviceShare) {
+    why = fmt::format(
+        "it read {:.1f}% of its bytes from the device (more than {:g}%): the page cache did not "
+        "hold the dataset",
+        100 * *warm.device_read_ratio, 100 * kWarmControlMaxDeviceShare);
+  }
+  if (!why.empty()) {
+    m.label += "; no warm control: " + why;
+    return;
+  }
+  m.figures.Set(Metric::kWarmSamplesPerSecond, warm.reader.samples_per_sec);
+  if (const auto cold = m.figures.Get(Metric::kSamplesPerSecond)) {
+    m.figures.Set(Metric::kWarmEfficiencyPct, 100.0 * *cold / warm.reader.samples_per_sec);
+  }
+}
+
 RepetitionMeasurement ReaderWorkload::RunOnce(int repetition) {
   WorkloadOptions o = options_;
   o.reader.shuffle_seed = seed_ * 1000003ULL + static_cast<uint64_t>(repetition);
-  return ToMeasurement(dataset_.RunOnce(o));
+  RepetitionMeasurement m = ToMeasurement(dataset_.RunOnce(o));
+  if (warm_control_ && o.cache == CacheMode::kCold &&
+      m.state != RepetitionState::kVerificationFailed) {
+    WorkloadOptions warm = o;
+    warm.cache = CacheMode::kWarm;
+    warm.before_read = nullptr;
+    warm.after_read = nullptr;
+    AddWarmControl(dataset_.RunOnce(warm), m);
+  }
+  return m;
 }
 
 }  // namespace feedbench

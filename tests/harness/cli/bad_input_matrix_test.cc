@@ -512,6 +512,8 @@ const std::vector<Case> kCases = {
     {"RunProbeSecondsNan", "run --suite {S}/tiny.json --probe-seconds nan", 2, {"--probe-seconds", "0.5 to 60"}},
     {"RunProbeSecondsInfinite", "run --suite {S}/tiny.json --probe-seconds inf", 2, {"--probe-seconds", "0.5 to 60"}},
     {"RunProbeSecondsHuge", "run --suite {S}/tiny.json --probe-seconds 1e300", 2, {"--probe-seconds", "0.5 to 60"}},
+    {"RunWarmControlNotOnOrOff", "run --suite {S}/tiny.json --warm-control maybe", 2, {"--warm-control maybe", "expected on or off"}},
+    {"RunWarmControlEmpty", "run --suite {S}/tiny.json --warm-control ''", 2, {"--warm-control", "empty value"}},
     {"RunFilterBadRegex", "run --suite {S}/tiny.json --filter '('", 2, {"--filter", "regular expression"}},
     {"RunFilterMatchesNothing", "run --suite {S}/tiny.json --filter zzz", 2, {"--filter 'zzz'", "matches no workload"}},
     {"RunConfirmWithoutCompare", "run --suite {S}/tiny.json --confirm", 2, {"--confirm", "needs --compare"}},

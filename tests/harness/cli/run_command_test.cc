@@ -241,6 +241,56 @@ TEST_F(RunCommandTest, EachColdRepetitionOnADeviceHasItsProbe) {
   }
 }
 
+// The warm control after each cold repetition on a device: the same samples read again from the
+// page cache, its rate and the cold share of it in the repetition's counters; none for tmpfs,
+// none with --warm-control off.
+TEST_F(RunCommandTest, EachColdRepetitionOnADeviceHasItsWarmControl) {
+  const fs::path suite = WriteSuite("tiny", TinySuite());
+  const fs::path out = dir_ / "w.json";
+  auto r = Feedbench("run --suite " + suite.string() + " --data-dir " + (dir_ / "data").string() +
+                     " --out " + out.string() + " --repetitions 2 --probe off --keep-data");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const json results = LoadResults(out);
+  std::map<std::string, int> controlled, repetitions;
+  for (const auto& b : results["benchmarks"]) {
+    if (b.value("run_type", "") != "iteration") continue;
+    const std::string run_name = b["run_name"].get<std::string>();
+    const std::string name = run_name.substr(0, run_name.find('/'));
+    ++repetitions[name];
+    if (!b.contains("warm_samples_per_second")) continue;
+    ++controlled[name];
+    EXPECT_GT(b["warm_samples_per_second"].get<double>(), 0);
+    EXPECT_NEAR(b["warm_efficiency_pct"].get<double>(),
+                100 * b["samples_per_second"].get<double>() /
+                    b["warm_samples_per_second"].get<double>(),
+                1e-6);
+  }
+  for (const std::string name : {"files-random", "lmdb-sequential"}) {
+    EXPECT_GE(repetitions[name], 2) << name;
+    EXPECT_EQ(controlled[name], repetitions[name]) << name;
+  }
+  EXPECT_EQ(controlled.count("tmpfs-random"), 0u);
+  for (const auto& w : results["context"]["feedbench"]["workloads"]) {
+    SCOPED_TRACE(w.dump());
+    if (w["layout"] == "tmpfs") {
+      EXPECT_FALSE(w["warm_control"]["ran"].get<bool>());
+      EXPECT_NE(w["warm_control"]["skipped"].get<std::string>().find("tmpfs"), std::string::npos);
+    } else {
+      EXPECT_TRUE(w["warm_control"]["ran"].get<bool>());
+    }
+  }
+
+  const fs::path off = dir_ / "off.json";
+  r = Feedbench("run --suite " + suite.string() + " --data-dir " + (dir_ / "data").string() +
+                " --out " + off.string() + " --repetitions 1 --probe off --warm-control off");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const json without = LoadResults(off);
+  for (const auto& b : without["benchmarks"]) {
+    EXPECT_FALSE(b.contains("warm_samples_per_second")) << b.dump();
+    EXPECT_FALSE(b.contains("warm_efficiency_pct")) << b.dump();
+  }
+}
+
 // No fio: `--probe auto` runs on without it and says so; `--probe on` is an environment error.
 TEST_F(RunCommandTest, WithoutFioTheRunGoesOnUnlessTheProbeWasAskedFor) {
   const fs::path suite = WriteSuite("tiny", TinySuite());

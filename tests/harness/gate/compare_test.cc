@@ -562,6 +562,93 @@ TEST(ThroughTheProbe, ARunWithoutProbeFiguresIsJudgedOnItsOwnRows) {
   EXPECT_EQ(report.Outcome(), GateOutcome::kPass);  // not MISSING: the gate does not fail for it
 }
 
+// ---- Through the warm control ----
+
+// As MakeProbeHistory, with a second control: warm_efficiency_pct from `warm` (absent from the
+// current run when !warm_in_current).
+ProbeHistory MakeTwoControlHistory(int runs, const std::function<double(int, int)>& samples,
+                                   const std::function<double(int, int)>& probe,
+                                   const std::function<double(int, int)>& warm,
+                                   bool warm_in_current = true) {
+  ProbeHistory h = MakeProbeHistory(runs, samples, probe);
+  for (int r = 0; r < runs; ++r) {
+    for (int i = 0; i < 9; ++i) {
+      h.baseline.runs[r].workloads["w"]["warm_efficiency_pct"].push_back(warm(r, i));
+    }
+  }
+  if (warm_in_current) {
+    for (Repetition& rep : h.results.workloads[0].repetitions) {
+      rep.counters["warm_efficiency_pct"] = warm(runs, rep.repetition_index);
+    }
+  }
+  return h;
+}
+
+CompareOptions ThroughputAndControls() {
+  CompareOptions o;
+  o.metrics = {"samples_per_second", "probe_efficiency_pct", "warm_efficiency_pct"};
+  return o;
+}
+
+TEST(ThroughTheWarmControl, TheNarrowerControlDecidesANoisyThroughputRow) {
+  // The node drifts ±8% by run; the probe does not follow it (the probe's ratio drifts as much as
+  // the workload), the warm read does: only warm_efficiency_pct narrows, and it decides.
+  const auto h = MakeTwoControlHistory(
+      5, [](int r, int i) { return 1000 * Drift(r) * Wiggle(i); },
+      [](int r, int i) { return 80 * Drift(r) * Drift(r) * Wiggle(i + 1); },
+      [](int, int i) { return 12 * Wiggle(i + 2); });
+  const CompareReport report = CompareResults(h.baseline, h.results, ThroughputAndControls());
+  const auto& own = RowFor(report, "samples_per_second");
+  EXPECT_EQ(own.verdict, Verdict::kNoisy);
+  EXPECT_FALSE(RowFor(report, "probe_efficiency_pct").gated);
+  EXPECT_TRUE(RowFor(report, "warm_efficiency_pct").gated);
+  EXPECT_EQ(own.judged_through, "warm_efficiency_pct");
+  EXPECT_THAT(own.message, HasSubstr("Judged through the warm control: warm_efficiency_pct is "
+                                     "UNCHANGED"));
+  EXPECT_THAT(own.message, HasSubstr("warm_samples_per_second"));
+  EXPECT_EQ(report.ExitCode(), 0);
+}
+
+TEST(ThroughTheWarmControl, WhenBothNarrowTheNarrowestDecides) {
+  // Both controls follow the drift; the probe's ratio keeps a ±3% run-to-run wander, the warm
+  // one ±0.5%: the row is judged through the warm control.
+  const auto h = MakeTwoControlHistory(
+      5, [](int r, int i) { return 1000 * Drift(r) * Wiggle(i); },
+      [](int r, int i) { return 80 * (1 + 0.03 * ((r * 3) % 5 - 2) / 2.0) * Wiggle(i + 1); },
+      [](int r, int i) { return 12 * (1 + 0.005 * ((r * 3) % 5 - 2) / 2.0) * Wiggle(i + 2); });
+  const CompareReport report = CompareResults(h.baseline, h.results, ThroughputAndControls());
+  const auto& probe = RowFor(report, "probe_efficiency_pct");
+  const auto& warm = RowFor(report, "warm_efficiency_pct");
+  EXPECT_LT(warm.baseline_noise, probe.baseline_noise);
+  EXPECT_LT(probe.baseline_noise, RowFor(report, "samples_per_second").baseline_noise);
+  EXPECT_EQ(RowFor(report, "samples_per_second").judged_through, "warm_efficiency_pct");
+}
+
+TEST(ThroughTheWarmControl, AStorageSlowdownTheLoaderDoesNotShareFailsThroughIt) {
+  // The device slowed the workload by 12% in the current run; the warm read (no storage in it)
+  // did not slow, so warm_efficiency_pct falls 12%: that row fails the gate.
+  const auto h = MakeTwoControlHistory(
+      5, [](int r, int i) { return 1000 * Drift(r) * Wiggle(i) * (r == 5 ? 0.88 : 1.0); },
+      [](int r, int i) { return 80 * Drift(r) * Wiggle(i + 1); },
+      [](int r, int i) { return 12 * Wiggle(i + 2) * (r == 5 ? 0.88 : 1.0); });
+  const CompareReport report = CompareResults(h.baseline, h.results, ThroughputAndControls());
+  EXPECT_EQ(RowFor(report, "warm_efficiency_pct").verdict, Verdict::kRegressed);
+  EXPECT_EQ(report.Outcome(), GateOutcome::kFail);
+  EXPECT_EQ(report.ExitCode(), 1);
+}
+
+TEST(ThroughTheWarmControl, ARunWithoutItIsJudgedWithoutIt) {
+  const auto h = MakeTwoControlHistory(
+      5, [](int, int i) { return 1000 * Wiggle(i); }, [](int, int i) { return 80 * Wiggle(i); },
+      [](int, int i) { return 12 * Wiggle(i); }, /*warm_in_current=*/false);
+  const CompareReport report = CompareResults(h.baseline, h.results, ThroughputAndControls());
+  const auto& warm = RowFor(report, "warm_efficiency_pct");
+  EXPECT_EQ(warm.verdict, Verdict::kSkipped);
+  EXPECT_FALSE(warm.gated);
+  EXPECT_THAT(warm.message, HasSubstr("this run has no warm control figures"));
+  EXPECT_EQ(report.Outcome(), GateOutcome::kPass);
+}
+
 // A report of hand-made rows: the outcome and exit code of each verdict, alone.
 CompareReport ReportOf(std::vector<MetricComparison> rows, bool allow = false) {
   CompareReport r;
@@ -735,7 +822,7 @@ TEST(MetricOrientation, DirectionsOfTheCountersPeopleReadFirst) {
   EXPECT_EQ(FindMetric("real_time"), nullptr);
   EXPECT_THAT(DefaultGatedMetrics(),
               ElementsAre("samples_per_second", "bytes_per_second", "r_await_ms", "lat_p99_us",
-                          "probe_efficiency_pct"));
+                          "probe_efficiency_pct", "warm_efficiency_pct"));
 }
 
 TEST(ValidateOptions, RejectsOutOfRangeTolerancesAlphaAndUnknownMetrics) {

@@ -58,5 +58,67 @@ TEST(ReaderMeasurement, AVerificationFailureWinsOverContamination) {
   EXPECT_EQ(m.reason, "verify: sample 17: checksum mismatch");
 }
 
+// ---- The warm control ----
+
+WorkloadResult Warm(double samples_per_sec, double device_ratio) {
+  WorkloadResult r;
+  r.reader.samples = 100;
+  r.reader.bytes = 1000000;
+  r.reader.samples_per_sec = samples_per_sec;
+  r.cache_method = "warm";
+  r.device = "vda";
+  r.device_read_ratio = device_ratio;
+  return r;
+}
+
+RepetitionMeasurement ColdAt(double samples_per_sec) {
+  WorkloadResult cold = ColdByEviction(1.0);
+  cold.reader.samples_per_sec = samples_per_sec;
+  return ToMeasurement(cold);
+}
+
+TEST(WarmControl, AddsTheWarmRateAndTheColdShareOfIt) {
+  RepetitionMeasurement m = ColdAt(1200);
+  AddWarmControl(Warm(9600, 0.001), m);
+  EXPECT_EQ(m.figures.Get(Metric::kWarmSamplesPerSecond), 9600);
+  EXPECT_DOUBLE_EQ(*m.figures.Get(Metric::kWarmEfficiencyPct), 12.5);  // 100 x 1200 / 9600
+  EXPECT_EQ(m.label, "fadvise_dontneed vda");
+  EXPECT_EQ(m.state, RepetitionState::kValid);
+}
+
+TEST(WarmControl, AWarmReadThatReadTheDeviceIsNoControl) {
+  // 6% of its bytes came from the device: the page cache did not hold the dataset.
+  RepetitionMeasurement m = ColdAt(1200);
+  AddWarmControl(Warm(5000, 0.06), m);
+  EXPECT_FALSE(m.figures.Get(Metric::kWarmSamplesPerSecond));
+  EXPECT_FALSE(m.figures.Get(Metric::kWarmEfficiencyPct));
+  EXPECT_EQ(m.label,
+            "fadvise_dontneed vda; no warm control: it read 6.0% of its bytes from the device "
+            "(more than 5%): the page cache did not hold the dataset");
+  EXPECT_EQ(m.state, RepetitionState::kValid);  // the cold repetition itself stands
+}
+
+TEST(WarmControl, AWarmReadThatFailedVerificationOrReadNothingIsNoControl) {
+  RepetitionMeasurement failed = ColdAt(1200);
+  WorkloadResult bad = Warm(9600, 0);
+  bad.reader.verify_error = "sample 3: checksum mismatch";
+  AddWarmControl(bad, failed);
+  EXPECT_FALSE(failed.figures.Get(Metric::kWarmEfficiencyPct));
+  EXPECT_NE(failed.label.find("no warm control: its read failed verification: sample 3"),
+            std::string::npos)
+      << failed.label;
+
+  RepetitionMeasurement empty = ColdAt(1200);
+  AddWarmControl(Warm(0, 0), empty);
+  EXPECT_FALSE(empty.figures.Get(Metric::kWarmEfficiencyPct));
+  EXPECT_NE(empty.label.find("no warm control: it read nothing"), std::string::npos);
+}
+
+TEST(WarmControl, AtExactlyTheLimitItStillCounts) {
+  RepetitionMeasurement m = ColdAt(1000);
+  AddWarmControl(Warm(8000, kWarmControlMaxDeviceShare), m);
+  EXPECT_DOUBLE_EQ(*m.figures.Get(Metric::kWarmEfficiencyPct), 12.5);
+}
+
 }  // namespace
 }  // namespace feedbench
