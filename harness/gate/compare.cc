@@ -284,7 +284,10 @@ class RowBuilder {
 // to — its threshold T within twice the tolerance (where NOISY begins) and no wider than the
 // throughput row's own — each throughput row the rule could not decide alone (NOISY, UNCERTAIN,
 // or unjudged) and that did not regress is decided through it: judged_through is set and the
-// message says so. The controls are tried narrowest σ_b first. A normalised row that narrows but
+// message says so. The controls are tried narrowest σ_b first. A REGRESSED control row fails the
+// gate only where the workload's own samples_per_second is also worse than its reference by more
+// than the tolerance (or REGRESSED); otherwise the control moved and the delivered throughput did
+// not, and the row is reported as UNCERTAIN, not gated. A normalised row that narrows but
 // is still too wide (few repetitions: its within-run part shrinks as they are added) leaves the
 // throughput rows undecided, saying why, so that `run --compare` adds repetitions. A REGRESSED
 // throughput row stays REGRESSED: a change the control shares (the device, for the probe; the
@@ -331,7 +334,23 @@ void JudgeThroughControls(std::vector<MetricComparison>& rows) {
     if (own == rows.end()) continue;
     const double own_noise = own->baseline_noise;
     const double own_threshold = own->threshold;
-    if (eff.verdict == Verdict::kRegressed) continue;
+    if (eff.verdict == Verdict::kRegressed) {
+      // The workload against its control is worse; whether the workload delivered less is its
+      // own row's to say. Where its own median is within the tolerance of its reference (or
+      // better), the control moved, not the workload: a node whose CPUs sped up leaves an
+      // I/O-bound cold read where it was and lifts only the warm read. Reported, not gated.
+      if (own->verdict != Verdict::kRegressed && own->ratio <= 1 + own->tolerance) {
+        eff.verdict = Verdict::kUncertain;
+        eff.gated = false;
+        eff.inconclusive_reason.clear();
+        eff.message = fmt::format(
+            "not gated: worse against {}, but the workload's own samples_per_second changed "
+            "{:+.1f}% against its reference, within the tolerance {}: the control moved, not "
+            "the delivered throughput; reported. {}",
+            control.what, 100 * own->change, FormatPercent(own->tolerance), eff.message);
+      }
+      continue;
+    }
     if (!(eff.baseline_noise < own_noise)) {
       eff.gated = false;
       eff.inconclusive_reason.clear();

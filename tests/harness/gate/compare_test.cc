@@ -637,6 +637,25 @@ TEST(ThroughTheWarmControl, AStorageSlowdownTheLoaderDoesNotShareFailsThroughIt)
   EXPECT_EQ(report.ExitCode(), 1);
 }
 
+TEST(ThroughTheWarmControl, AControlThatMovedAloneFailsNothing) {
+  // An I/O-bound cold read on a node whose CPUs sped up 8% in the current run: the workload's own
+  // samples/s are where they were, the warm read is 8% faster, so warm_efficiency_pct is 8% lower
+  // — beyond its threshold, with every repetition below the reference's. The delivered
+  // throughput did not change: the control row is reported, not gated, and the gate passes.
+  const auto h = MakeTwoControlHistory(
+      5, [](int, int i) { return 1000 * Wiggle(i); },
+      [](int, int i) { return 80 * Wiggle(i + 1); },
+      [](int r, int i) { return 12 * Wiggle(i + 2) * (r == 5 ? 0.92 : 1.0); });
+  const CompareReport report = CompareResults(h.baseline, h.results, ThroughputAndControls());
+  const auto& warm = RowFor(report, "warm_efficiency_pct");
+  EXPECT_EQ(warm.verdict, Verdict::kUncertain);
+  EXPECT_FALSE(warm.gated);
+  EXPECT_THAT(warm.message, HasSubstr("the control moved, not the delivered throughput"));
+  EXPECT_EQ(RowFor(report, "samples_per_second").verdict, Verdict::kUnchanged);
+  EXPECT_EQ(report.Outcome(), GateOutcome::kPass);
+  EXPECT_EQ(report.ExitCode(), 0);
+}
+
 TEST(ThroughTheWarmControl, ARunWithoutItIsJudgedWithoutIt) {
   const auto h = MakeTwoControlHistory(
       5, [](int, int i) { return 1000 * Wiggle(i); }, [](int, int i) { return 80 * Wiggle(i); },
