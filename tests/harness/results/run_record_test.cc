@@ -118,6 +118,7 @@ TEST(RunRecord, WritesTheSameFormatAsBeforeTheLayers) {
   workload_keys.insert("added_repetitions");
   workload_keys.insert("probe");
   workload_keys.insert("rounds");
+  workload_keys.insert("warm_control");  // a reader's warm control: whether it ran, or why not
   EXPECT_EQ(KeysOf(recorded.results["context"]["feedbench"]["workloads"][0]), workload_keys);
   const std::set<std::string> google_benchmark_fields{"name",
                                                       "family_index",
